@@ -1,0 +1,129 @@
+# relaymilter - GNU Makefile
+#
+#   make            build the daemon and the tools into build/
+#   make deps       install the Debian packages the build and the tests need
+#   make check      deps, build, then every test (unit, miltertest, end-to-end)
+#   make demo       deps, build, then a short run of the real sendmail world
+#   make bench      benchmarks, figures as ratios against baselines
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
+#   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
+#   make SANITIZE=1 ...   same, built with ASan + UBSan into build-san/
+#
+# CI=true (or WERROR=1) turns warnings into errors.
+
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+BINDIR		?= $(PREFIX)/bin
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+UNITDIR		?= /lib/systemd/system
+DESTDIR		?=
+
+VERSION		:= 0.9.0
+
+ifeq ($(SANITIZE),1)
+BUILD		?= build-san
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		   -fno-omit-frame-pointer
+else
+BUILD		?= build
+SAN_FLAGS	:=
+endif
+
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+WERROR_FLAG	:= -Werror
+endif
+
+CC		?= cc
+OPT		?= -O2 -g
+WARN		:= -Wall -Wextra -Wformat=2 -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wno-unused-parameter $(WERROR_FLAG)
+CPPFLAGS	+= -D_GNU_SOURCE -DRM_VERSION='"$(VERSION)"' -Iinclude
+CFLAGS		?=
+CFLAGS		+= -std=c11 $(OPT) $(WARN) $(SAN_FLAGS) -MMD -MP
+LDFLAGS		+= $(SAN_FLAGS)
+
+pkgcf		= $(shell pkg-config --cflags $(1) 2>/dev/null)
+pkglib		= $(shell pkg-config --libs $(1) 2>/dev/null)
+
+# libspf2 ships no .pc file; libsystemd is optional (sd_notify).
+HAVE_SYSTEMD	:= $(shell pkg-config --exists libsystemd 2>/dev/null && echo 1)
+ifeq ($(HAVE_SYSTEMD),1)
+CPPFLAGS	+= -DHAVE_LIBSYSTEMD
+SYSTEMD_PKG	:= libsystemd
+endif
+
+CORE_PKGS	:= libcrypto libpsl
+DAEMON_PKGS	:= milter $(CORE_PKGS) $(SYSTEMD_PKG)
+CPPFLAGS	+= $(call pkgcf,milter $(CORE_PKGS))
+
+# ---------------------------------------------------------------- sources
+# Shared library of pure modules (no libmilter types).
+CORE_SRCS	:= milter/util.c
+DAEMON_SRCS	:=
+TRACE_SRCS	:=
+DOCTOR_SRCS	:=
+
+CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+TRACE_OBJS	= $(TRACE_SRCS:%.c=$(BUILD)/%.o)
+DOCTOR_OBJS	= $(DOCTOR_SRCS:%.c=$(BUILD)/%.o)
+
+CORE_LIB	= $(BUILD)/librelaymilter.a
+PROGS		=
+
+.PHONY: all deps check test demo bench fuzz install uninstall clean
+all: $(PROGS)
+
+$(CORE_LIB): $(CORE_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# ---------------------------------------------------------------- deps
+# Debian packages the build and the tests need. `make deps` installs the
+# missing ones (apt-get update once, then install); it does nothing when
+# everything is present.
+DEPS_BUILD	:= gcc make pkg-config libmilter-dev libspf2-dev libssl-dev \
+		   libpsl-dev publicsuffix libjson-c-dev zlib1g-dev \
+		   libsystemd-dev
+DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
+		   python3 python3-aiosmtpd dnsmasq-base libsasl2-modules \
+		   swaks openssl iproute2 util-linux procps mandoc valgrind \
+		   clang libclang-rt-14-dev systemd
+DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
+
+deps:
+	@DEPS="$(DEPS)" sh tests/tools/install-deps.sh
+
+# ---------------------------------------------------------------- tests
+# Unit tests: tests/unit/test_NAME.c, one cmocka program each, linked with
+# the core library (and the objects of the tools they test).
+UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
+UNIT_PROGS	= $(UNIT_SRCS:%.c=$(BUILD)/%)
+TEST_LIBS	= $(call pkglib,cmocka $(DAEMON_PKGS)) -lspf2 -lpthread
+TEST_TOOLS	=
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -o $@ $< \
+	    $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
+
+TEST_SUITES	?= unit
+export TEST_SUITES
+
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory test
+
+test: all $(UNIT_PROGS) $(TEST_TOOLS)
+	@tests/run -b $(BUILD) $(TEST_SUITES)
+
+clean:
+	rm -rf build build-san
+
+-include $(wildcard $(BUILD)/milter/*.d $(BUILD)/tests/*/*.d)

@@ -1,0 +1,68 @@
+/*
+ * causes.h - the catalogue of relay failure causes, each with a one-line fix
+ *
+ * CONTRACT
+ *	One static table (milter/causes.c) is the only place where causes are
+ *	named, described and given a fix. relaymilter-trace classifies maillog
+ *	delivery results with it; relaymilter-doctor reports probe failures
+ *	with the same entries (cause_by_id), so a user sees the same words
+ *	from both tools.
+ *
+ *	cause_classify() is pure: it looks only at its input, never at global
+ *	state, and returns NULL when no entry matches (the caller then says
+ *	"unknown" and shows the raw reply). Matching is anchored on SMTP reply
+ *	codes and enhanced status codes first, then on short text patterns,
+ *	case-insensitively.
+ */
+#ifndef RM_CAUSES_H
+#define RM_CAUSES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum cause_severity {
+	CAUSE_INFO = 0,		/* worth knowing, mail flows */
+	CAUSE_WARN,		/* mail delayed or predicted to fail */
+	CAUSE_ERROR		/* mail bounced or cannot leave */
+};
+
+/* Which part of the delivery produced the evidence, when known. */
+enum cause_phase {
+	CAUSE_PHASE_ANY = 0,
+	CAUSE_PHASE_CONNECT,	/* DNS, TCP connect, greeting */
+	CAUSE_PHASE_TLS,	/* STARTTLS handshake, certificate */
+	CAUSE_PHASE_AUTH,	/* SMTP AUTH */
+	CAUSE_PHASE_MAIL,	/* MAIL FROM */
+	CAUSE_PHASE_RCPT,	/* RCPT TO */
+	CAUSE_PHASE_DATA,	/* DATA and end of data */
+	CAUSE_PHASE_LOCAL,	/* inside sendmail: milter, queue, config */
+	CAUSE_PHASE_POLICY	/* relaymilter's own SPF/alignment verdicts */
+};
+
+struct cause {
+	const char		*id;		/* stable token, e.g. "auth-app-password" */
+	enum cause_severity	 severity;
+	enum cause_phase	 phase;
+	const char		*summary;	/* what happened, one line */
+	const char		*fix;		/* what to do, one line */
+};
+
+/* What is known about one failed (or suspicious) delivery attempt. */
+struct cause_input {
+	const char	*reply;		/* full server reply, "534 5.7.9 ...", or NULL */
+	const char	*stat;		/* sendmail stat= text, or NULL */
+	const char	*dsn;		/* enhanced status "4.4.1", or NULL */
+	const char	*relay_host;	/* smarthost name, or NULL */
+	int		 port;		/* relay port when known, else 0 */
+	enum cause_phase phase;		/* CAUSE_PHASE_ANY when unknown */
+	const char	*extra;		/* other evidence text (AUTH=client or
+					 * STARTTLS=client line, milter line) */
+};
+
+const struct cause	*cause_classify(const struct cause_input *in);
+const struct cause	*cause_by_id(const char *id);
+size_t			 cause_count(void);
+const struct cause	*cause_at(size_t i);
+const char		*cause_severity_name(enum cause_severity s);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * util.h - small string and parsing helpers shared by every relaymilter module
+ *
+ * CONTRACT
+ *	strbuf is a growable NUL-terminated byte string. An allocation failure
+ *	never aborts: it sets sb->err, later appends do nothing, and the caller
+ *	checks sb->err (or the -1 return) once at the end. sb->s is always a
+ *	valid C string (possibly "") after sb_init().
+ *
+ *	sanitize_*() remove CR, LF, NUL and every other C0 control character
+ *	and DEL from text that goes into a header or a log line; TAB becomes a
+ *	space. Bytes >= 0x80 (UTF-8) pass unchanged.
+ *
+ *	Parsers here never abort and never truncate silently: they return -1
+ *	on bad input and leave the output untouched.
+ */
+#ifndef RM_UTIL_H
+#define RM_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct strbuf {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+	int	 err;		/* non-zero after an allocation failure */
+} strbuf;
+
+void	 sb_init(strbuf *sb);
+void	 sb_free(strbuf *sb);
+void	 sb_reset(strbuf *sb);
+int	 sb_append(strbuf *sb, const char *p, size_t n);
+int	 sb_puts(strbuf *sb, const char *s);
+int	 sb_putc(strbuf *sb, int c);
+int	 sb_printf(strbuf *sb, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 sb_vprintf(strbuf *sb, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
+/* Append with control characters stripped (see CONTRACT). */
+int	 sb_puts_sanitized(strbuf *sb, const char *s);
+/* Give the buffer to the caller (free() it); the strbuf is reset. NULL on err. */
+char	*sb_steal(strbuf *sb);
+
+/* Return a newly allocated sanitized copy, or NULL on allocation failure. */
+char	*sanitize_dup(const char *s);
+/* Sanitize in place; returns s. */
+char	*sanitize_inplace(char *s);
+bool	 has_control_chars(const char *s);
+
+/* ASCII helpers that do not depend on the locale. */
+char	*str_lower_inplace(char *s);
+char	*strdup_lower(const char *s);
+char	*str_trim(char *s);		/* trims ASCII white space in place */
+bool	 str_ieq(const char *a, const char *b);
+/* Next token separated by white space and/or commas; NULL when none. */
+char	*str_token(char **cursor);
+
+/* Numbers and durations: -1 on any bad input, the value in *out otherwise. */
+int	 parse_uint(const char *s, unsigned long max, unsigned long *out);
+int	 parse_octal(const char *s, unsigned long max, unsigned long *out);
+/* "90", "90s", "5m", "2h", "1d"; result in seconds. */
+int	 parse_duration(const char *s, unsigned long max, unsigned long *out);
+int	 parse_bool(const char *s, bool *out);
+
+/* Read a whole file into a NUL-terminated buffer; -1 and errno on error.
+ * Files containing NUL bytes are refused (errno EINVAL). */
+int	 read_file(const char *path, char **buf, size_t *len);
+
+/* Wipe and free a buffer that held secrets. */
+void	 free_secret(char *p, size_t n);
+
+#endif

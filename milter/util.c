@@ -1,0 +1,439 @@
+/*
+ * util.c - string buffers, sanitising, small parsers, whole-file reads
+ *
+ * CONTRACT
+ *	See include/util.h. Nothing here logs, exits or aborts; every
+ *	allocation failure is reported to the caller.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void
+sb_init(strbuf *sb)
+{
+	static char empty[1];
+
+	sb->s = empty;
+	sb->len = 0;
+	sb->cap = 0;
+	sb->err = 0;
+}
+
+void
+sb_free(strbuf *sb)
+{
+	if (sb->cap > 0)
+		free(sb->s);
+	sb_init(sb);
+}
+
+void
+sb_reset(strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->cap > 0)
+		sb->s[0] = '\0';
+	sb->err = 0;
+}
+
+static int
+sb_grow(strbuf *sb, size_t need)
+{
+	size_t ncap;
+	char *p;
+
+	if (sb->err)
+		return -1;
+	if (need < sb->len || need + 1 < need) {
+		sb->err = ENOMEM;
+		return -1;
+	}
+	if (need + 1 <= sb->cap)
+		return 0;
+	ncap = sb->cap ? sb->cap : 64;
+	while (ncap < need + 1) {
+		if (ncap > SIZE_MAX / 2) {
+			sb->err = ENOMEM;
+			return -1;
+		}
+		ncap *= 2;
+	}
+	p = sb->cap ? realloc(sb->s, ncap) : malloc(ncap);
+	if (p == NULL) {
+		sb->err = ENOMEM;
+		return -1;
+	}
+	if (sb->cap == 0)
+		p[0] = '\0';
+	sb->s = p;
+	sb->cap = ncap;
+	return 0;
+}
+
+int
+sb_append(strbuf *sb, const char *p, size_t n)
+{
+	if (sb_grow(sb, sb->len + n) < 0)
+		return -1;
+	if (n > 0)
+		memcpy(sb->s + sb->len, p, n);
+	sb->len += n;
+	sb->s[sb->len] = '\0';
+	return 0;
+}
+
+int
+sb_puts(strbuf *sb, const char *s)
+{
+	return sb_append(sb, s, strlen(s));
+}
+
+int
+sb_putc(strbuf *sb, int c)
+{
+	char ch = (char)c;
+
+	return sb_append(sb, &ch, 1);
+}
+
+int
+sb_vprintf(strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+
+	if (sb->err)
+		return -1;
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0) {
+		sb->err = EINVAL;
+		return -1;
+	}
+	if (sb_grow(sb, sb->len + (size_t)n) < 0)
+		return -1;
+	vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap);
+	sb->len += (size_t)n;
+	return 0;
+}
+
+int
+sb_printf(strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = sb_vprintf(sb, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static bool
+is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+int
+sb_puts_sanitized(strbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *run = p;
+
+	for (; *p; p++) {
+		if (!is_ctl(*p))
+			continue;
+		if (p > run && sb_append(sb, (const char *)run,
+		    (size_t)(p - run)) < 0)
+			return -1;
+		if (*p == '\t' && sb_putc(sb, ' ') < 0)
+			return -1;
+		run = p + 1;
+	}
+	if (p > run)
+		return sb_append(sb, (const char *)run, (size_t)(p - run));
+	return sb->err ? -1 : 0;
+}
+
+char *
+sb_steal(strbuf *sb)
+{
+	char *s;
+
+	if (sb->err) {
+		sb_free(sb);
+		return NULL;
+	}
+	if (sb->cap == 0)
+		s = strdup("");
+	else
+		s = sb->s;
+	sb_init(sb);
+	return s;
+}
+
+char *
+sanitize_inplace(char *s)
+{
+	unsigned char *r = (unsigned char *)s, *w = (unsigned char *)s;
+
+	for (; *r; r++) {
+		if (*r == '\t')
+			*w++ = ' ';
+		else if (!is_ctl(*r))
+			*w++ = *r;
+	}
+	*w = '\0';
+	return s;
+}
+
+char *
+sanitize_dup(const char *s)
+{
+	char *d = strdup(s);
+
+	return d ? sanitize_inplace(d) : NULL;
+}
+
+bool
+has_control_chars(const char *s)
+{
+	for (; *s; s++)
+		if (is_ctl((unsigned char)*s))
+			return true;
+	return false;
+}
+
+char *
+str_lower_inplace(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return s;
+}
+
+char *
+strdup_lower(const char *s)
+{
+	char *d = strdup(s);
+
+	return d ? str_lower_inplace(d) : NULL;
+}
+
+static bool
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+	    c == '\f' || c == '\v';
+}
+
+char *
+str_trim(char *s)
+{
+	char *e;
+
+	while (is_space((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && is_space((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+bool
+str_ieq(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int ca = (unsigned char)*a, cb = (unsigned char)*b;
+
+		if (ca >= 'A' && ca <= 'Z')
+			ca += 'a' - 'A';
+		if (cb >= 'A' && cb <= 'Z')
+			cb += 'a' - 'A';
+		if (ca != cb)
+			return false;
+		if (ca == 0)
+			return true;
+	}
+}
+
+char *
+str_token(char **cursor)
+{
+	char *p = *cursor, *start;
+
+	while (*p && (is_space((unsigned char)*p) || *p == ','))
+		p++;
+	if (*p == '\0') {
+		*cursor = p;
+		return NULL;
+	}
+	start = p;
+	while (*p && !is_space((unsigned char)*p) && *p != ',')
+		p++;
+	if (*p)
+		*p++ = '\0';
+	*cursor = p;
+	return start;
+}
+
+static int
+parse_base(const char *s, int base, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' ||
+	    is_space((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, base);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	return parse_base(s, 10, max, out);
+}
+
+int
+parse_octal(const char *s, unsigned long max, unsigned long *out)
+{
+	return parse_base(s, 8, max, out);
+}
+
+int
+parse_duration(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v, mult = 1;
+	char num[32];
+	size_t n;
+
+	if (s == NULL)
+		return -1;
+	n = strlen(s);
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 's': mult = 1; num[--n] = '\0'; break;
+	case 'm': mult = 60; num[--n] = '\0'; break;
+	case 'h': mult = 3600; num[--n] = '\0'; break;
+	case 'd': mult = 86400; num[--n] = '\0'; break;
+	default: break;
+	}
+	if (parse_uint(num, ULONG_MAX / mult, &v) < 0 || v * mult > max)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+int
+parse_bool(const char *s, bool *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1", "y", "t" };
+	static const char *no[] = { "no", "false", "off", "0", "n", "f" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (str_ieq(s, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (str_ieq(s, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+read_file(const char *path, char **bufp, size_t *lenp)
+{
+	struct stat st;
+	size_t cap, len = 0;
+	char *buf, *nbuf;
+	ssize_t n;
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	if ((buf = malloc(cap)) == NULL)
+		goto fail;
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap > SIZE_MAX / 2 ||
+			    (nbuf = malloc(cap * 2)) == NULL) {
+				free_secret(buf, cap);
+				errno = ENOMEM;
+				goto fail;
+			}
+			/* copy, then wipe: the buffer may hold secrets */
+			memcpy(nbuf, buf, len);
+			free_secret(buf, cap);
+			buf = nbuf;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			free_secret(buf, cap);
+			errno = saved;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) != NULL) {
+		free_secret(buf, cap);
+		errno = EINVAL;
+		return -1;
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+void
+free_secret(char *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, n);
+	free(p);
+}
