@@ -115,14 +115,24 @@ deps:
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_PROGS	= $(UNIT_SRCS:%.c=$(BUILD)/%)
 TEST_LIBS	= $(call pkglib,cmocka $(DAEMON_PKGS)) -lspf2 -lpthread
-TEST_TOOLS	=
+TEST_TOOLS	= $(BUILD)/tests/tools/milterclient
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
+$(BUILD)/tests/tools/milterclient: tests/tools/milterclient.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -o $@ $< \
-	    $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
-TEST_SUITES	?= unit
+UNIT_HELPERS	= $(BUILD)/tests/unit/testutil.o
+
+$(BUILD)/tests/unit/testutil.o: tests/unit/testutil.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
+	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
+
+TEST_SUITES	?= unit cli miltertest
 export TEST_SUITES
 
 check:
