@@ -53,13 +53,16 @@ CPPFLAGS	+= -DHAVE_LIBSYSTEMD
 SYSTEMD_PKG	:= libsystemd
 endif
 
-CORE_PKGS	:= libcrypto libpsl
+CORE_PKGS	:= libcrypto libpsl libidn2
+# libraries of the core modules that have no .pc file (spfcheck, dnsq)
+CORE_LIBS	:= -lspf2 -lresolv -lpthread
 DAEMON_PKGS	:= milter $(CORE_PKGS) $(SYSTEMD_PKG)
 CPPFLAGS	+= $(call pkgcf,milter $(CORE_PKGS))
 
 # ---------------------------------------------------------------- sources
 # Shared library of pure modules (no libmilter types).
-CORE_SRCS	:= milter/util.c
+CORE_SRCS	:= milter/util.c milter/spfrec.c milter/dnsq.c milter/spfcheck.c \
+		   milter/align.c
 DAEMON_SRCS	:=
 TRACE_SRCS	:=
 DOCTOR_SRCS	:=
@@ -89,10 +92,10 @@ $(BUILD)/%.o: %.c
 # missing ones (apt-get update once, then install); it does nothing when
 # everything is present.
 DEPS_BUILD	:= gcc make pkg-config libmilter-dev libspf2-dev libssl-dev \
-		   libpsl-dev publicsuffix libjson-c-dev zlib1g-dev \
+		   libpsl-dev libidn2-dev publicsuffix libjson-c-dev zlib1g-dev \
 		   libsystemd-dev
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
-		   python3 python3-aiosmtpd dnsmasq-base libsasl2-modules \
+		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
 		   swaks openssl iproute2 util-linux procps mandoc valgrind \
 		   clang libclang-rt-14-dev systemd
 DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
@@ -105,15 +108,21 @@ deps:
 # the core library (and the objects of the tools they test).
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_PROGS	= $(UNIT_SRCS:%.c=$(BUILD)/%)
-TEST_LIBS	= $(call pkglib,cmocka $(DAEMON_PKGS)) -lspf2 -lpthread
-TEST_TOOLS	=
+TEST_LIBS	= $(call pkglib,cmocka $(DAEMON_PKGS)) $(CORE_LIBS)
+TEST_TOOLS	= $(BUILD)/tests/spf/spfsuite
+
+# SPF conformance driver (tests/spf/run)
+$(BUILD)/tests/spf/spfsuite: tests/spf/spfsuite.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
+	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -o $@ $< \
 	    $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
-TEST_SUITES	?= unit
+TEST_SUITES	?= unit spf
 export TEST_SUITES
 
 check:
