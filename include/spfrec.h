@@ -23,6 +23,8 @@
  *	    that the checker's DNS layer recognises and answers itself:
  *	    SPFREC_MARK_AAAA "has the domain an AAAA record", _MX4/_MX6
  *	    "has one of its (at most 10) MX hosts an A/AAAA record".
+ *	  - a macro transformer over 127 parts (%{d999}, which libspf2
+ *	    refuses above 255) loses its number: no name has more labels.
  *	Macro letters c, r and t are refused outside explanation text (7.1).
  *	spfrec_domain_ok() is the check of RFC 7208 4.3 on a <domain>: at
  *	least two labels, none empty (except a trailing root dot), none over

@@ -1570,3 +1570,35 @@ spfc_eval(struct spfc *sc, const char *sender, const char *helo,
 {
 	return evaluate(sc, sender, helo, ip, false, out);
 }
+
+int
+spfc_selftest_error_handler(strbuf *msg)
+{
+	sigjmp_buf jb;
+	sigjmp_buf *volatile saved = tl_jmp;
+	SPF_server_t *volatile srv = NULL;
+	SPF_request_t *volatile req = NULL;
+	volatile int rc = -1;
+
+	pthread_once(&handlers_once, install_handlers);
+	if (sigsetjmp(jb, 0) == 0) {
+		tl_jmp = &jb;
+		srv = SPF_server_new(SPF_DNS_ZONE, 0);
+		if (srv != NULL)
+			req = SPF_request_new(srv);
+		if (req != NULL) {
+			/* libspf2 answers a NULL sender with SPF_error() */
+			SPF_request_set_env_from(req, NULL);
+			sb_puts(msg, "SPF_error() was not called");
+		}
+	} else {
+		sb_puts(msg, tl_errmsg);
+		rc = 0;
+	}
+	tl_jmp = saved;
+	if (req != NULL)
+		SPF_request_free(req);
+	if (srv != NULL)
+		SPF_server_free(srv);
+	return rc;
+}

@@ -99,8 +99,8 @@ macro_string_ok(const char *s, size_t n, bool *ends_macro, size_t *tail)
 
 			while (j < n && is_digit(s[j])) {
 				v = v * 10 + (unsigned long)(s[j] - '0');
-				if (v > 1000)
-					return false;
+				if (v > 100000)
+					v = 100000;	/* saturate */
 				j++;
 			}
 			/* RFC 7208 7.3: the number of parts is nonzero */
@@ -405,6 +405,36 @@ directive(struct rewrite *rw, const char *t, size_t n, strbuf *why)
 	return fail(why, "unknown mechanism", term, termlen);
 }
 
+/*
+ * libspf2 refuses more than 255 right-hand parts in a macro transformer
+ * (%{d999}); a name has at most 127 labels, so any number above 127 keeps
+ * them all and can be dropped. s holds only validated macro-strings.
+ */
+static void
+fix_big_transformers(char *s)
+{
+	char *p = s, *d, *e;
+	unsigned long v;
+
+	while ((p = strchr(p, '%')) != NULL) {
+		if (p[1] != '{') {
+			p += p[1] != '\0' ? 2 : 1;
+			continue;
+		}
+		d = p + 3;	/* after "%{" and the letter */
+		e = d;
+		v = 0;
+		while (is_digit(*e)) {
+			if (v < 100000)
+				v = v * 10 + (unsigned long)(*e - '0');
+			e++;
+		}
+		if (e > d && v > 127)
+			memmove(d, e, strlen(e) + 1);
+		p = d;
+	}
+}
+
 enum spfrec_status
 spfrec_check(const char *txt, int family, char **out, strbuf *why)
 {
@@ -482,8 +512,10 @@ spfrec_check(const char *txt, int family, char **out, strbuf *why)
 	}
 	if (st == SPFREC_OK && sb.err)
 		st = SPFREC_NOMEM;
-	if (st == SPFREC_OK)
+	if (st == SPFREC_OK) {
 		*out = sb_steal(&sb);
+		fix_big_transformers(*out);
+	}
 	sb_free(&sb);
 	return st;
 }
