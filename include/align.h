@@ -16,8 +16,9 @@
  *	and trailing dots removed, U-labels converted to A-labels (IDNA2008,
  *	libidn2), so "Example.COM.", "münchen.de" and "xn--mnchen-3ya.de"
  *	compare as one expects. A domain that is empty, has an empty label
- *	inside, a label over 63 octets, more than 253 octets, or that IDNA
- *	refuses, is not a domain: align_check() returns -1 and the caller
+ *	inside, a label over 63 octets, more than 253 octets, a character
+ *	other than letters, digits, '-' and '_' once in A-label form, or
+ *	that IDNA refuses, is not a domain: align_check() returns -1 and the caller
  *	treats the pair as not aligned. Thread-safe; the PSL is loaded once.
  */
 #ifndef RM_ALIGN_H

@@ -52,8 +52,12 @@ labels_ok(const char *d)
 			if (lab == 0 || lab > 63)
 				return false;
 			lab = 0;
-		} else {
+		} else if ((d[i] >= 'a' && d[i] <= 'z') ||
+		    (d[i] >= '0' && d[i] <= '9') || d[i] == '-' ||
+		    d[i] == '_') {
 			lab++;
+		} else {
+			return false;	/* after IDNA only LDH (and _) */
 		}
 	}
 	return true;
