@@ -123,6 +123,18 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
 	    $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
 TEST_SUITES	?= unit spf
+
+# Benchmarks: tests/bench/NAME scripts, with their helper programs.
+BENCHES		?= tests/bench/spf
+BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench
+
+$(BUILD)/tests/bench/spfbench: tests/bench/spfbench.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
+	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
+
+bench: all $(BENCH_TOOLS)
+	@for b in $(BENCHES); do BUILD=$(BUILD) $$b || exit 1; done
 export TEST_SUITES
 
 check:
