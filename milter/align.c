@@ -6,6 +6,7 @@
  *	mutex and is read-only afterwards (libpsl lookups are thread-safe).
  *	Nothing here logs, exits or aborts.
  */
+#include <errno.h>
 #include <idn2.h>
 #include <libpsl.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 
 static pthread_mutex_t psl_lock = PTHREAD_MUTEX_INITIALIZER;
 static psl_ctx_t *psl_loaded;	/* from psl_latest(), ours to free */
+static const char *psl_source = "none";
 
 static const psl_ctx_t *
 psl_get(void)
@@ -24,11 +26,22 @@ psl_get(void)
 	const psl_ctx_t *p;
 
 	pthread_mutex_lock(&psl_lock);
-	if (psl_loaded == NULL)
+	if (psl_loaded == NULL) {
 		psl_loaded = psl_latest(NULL);
+		psl_source = psl_loaded != NULL ?
+		    "system (newest of libpsl's data files)" :
+		    "libpsl built-in";
+	}
 	p = psl_loaded != NULL ? psl_loaded : psl_builtin();
 	pthread_mutex_unlock(&psl_lock);
 	return p;
+}
+
+const char *
+align_psl_source(void)
+{
+	(void)psl_get();
+	return psl_source;
 }
 
 void
@@ -63,16 +76,20 @@ labels_ok(const char *d)
 	return true;
 }
 
-char *
-align_canonical(const char *domain)
+/* Canonical form in *out: 0, or -1 with errno EINVAL (not a domain) or
+ * ENOMEM. */
+static int
+canonical(const char *domain, char **out)
 {
-	const char *s, *e;
-	char *trim, *ascii = NULL, *out;
-	bool nonascii = false;
-	const char *p;
+	const char *s, *e, *p;
+	char *trim, *ascii = NULL, *c;
+	bool plain = true;
+	int r;
 
+	*out = NULL;
+	errno = EINVAL;
 	if (domain == NULL || has_control_chars(domain))
-		return NULL;
+		return -1;
 	s = domain;
 	while (*s == '.')
 		s++;
@@ -80,38 +97,51 @@ align_canonical(const char *domain)
 	while (e > s && e[-1] == '.')
 		e--;
 	if (e == s)
-		return NULL;
-	if ((trim = strndup(s, (size_t)(e - s))) == NULL)
-		return NULL;
+		return -1;
+	if ((trim = strndup(s, (size_t)(e - s))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
 	for (p = trim; *p != '\0'; p++)
 		if ((unsigned char)*p >= 0x80 || *p == ' ')
-			nonascii = true;
-	if (!nonascii) {
-		str_lower_inplace(trim);
-		if (!labels_ok(trim)) {
-			free(trim);
-			return NULL;
-		}
-		return trim;
-	}
-	/* U-labels: IDNA2008 (UTS#46 non-transitional) to A-labels; this
-	 * also folds the case of non-ASCII letters */
-	if (idn2_to_ascii_8z(trim, &ascii, IDN2_NONTRANSITIONAL |
-	    IDN2_NFC_INPUT) != IDN2_OK) {
+			plain = false;
+	if (plain) {
+		c = str_lower_inplace(trim);
+	} else {
+		/* U-labels: IDNA2008 (UTS#46 non-transitional) to A-labels;
+		 * this also folds the case of non-ASCII letters */
+		r = idn2_to_ascii_8z(trim, &ascii, IDN2_NONTRANSITIONAL |
+		    IDN2_NFC_INPUT);
 		free(trim);
-		return NULL;
+		if (r == IDN2_MALLOC) {
+			errno = ENOMEM;
+			return -1;
+		}
+		if (r != IDN2_OK)
+			return -1;
+		c = strdup(ascii);
+		idn2_free(ascii);
+		if (c == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		str_lower_inplace(c);
 	}
-	free(trim);
-	out = strdup(ascii);
-	idn2_free(ascii);
-	if (out == NULL)
-		return NULL;
-	str_lower_inplace(out);
-	if (!labels_ok(out)) {
-		free(out);
-		return NULL;
+	if (!labels_ok(c)) {
+		free(c);
+		errno = EINVAL;
+		return -1;
 	}
-	return out;
+	*out = c;
+	return 0;
+}
+
+char *
+align_canonical(const char *d)
+{
+	char *c;
+
+	return canonical(d, &c) == 0 ? c : NULL;
 }
 
 static char *
@@ -124,12 +154,12 @@ org_of_canonical(const char *canon)
 }
 
 char *
-align_org_domain(const char *domain)
+align_org_domain(const char *d)
 {
-	char *c = align_canonical(domain), *org;
+	char *c, *org;
 
-	if (c == NULL)
-		return NULL;
+	if (canonical(d, &c) < 0)
+		return errno == ENOMEM ? NULL : strdup_lower(d ? d : "");
 	org = org_of_canonical(c);
 	free(c);
 	return org;
@@ -148,41 +178,38 @@ align_result_clear(struct align_result *r)
 }
 
 int
-align_check(const char *from_domain, const char *env_domain,
-    enum align_mode mode, struct align_result *out)
+align_eval(const char *from_domain, const char *env_domain, int mode,
+    struct align_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->from_dom = align_canonical(from_domain);
-	out->env_dom = align_canonical(env_domain);
-	if (out->from_dom != NULL)
-		out->from_org = org_of_canonical(out->from_dom);
-	if (out->env_dom != NULL)
-		out->env_org = org_of_canonical(out->env_dom);
+	if (canonical(from_domain, &out->from_dom) < 0 && errno == ENOMEM)
+		goto nomem;
+	if (canonical(env_domain, &out->env_dom) < 0 && errno == ENOMEM)
+		goto nomem;
+	if (out->from_dom != NULL &&
+	    (out->from_org = org_of_canonical(out->from_dom)) == NULL)
+		goto nomem;
+	if (out->env_dom != NULL &&
+	    (out->env_org = org_of_canonical(out->env_dom)) == NULL)
+		goto nomem;
 	if (out->from_org == NULL || out->env_org == NULL)
-		return -1;
+		return 0;	/* not a domain: aligned with nothing */
 	if (mode == ALIGN_STRICT)
 		out->aligned = strcmp(out->from_dom, out->env_dom) == 0;
 	else
 		out->aligned = strcmp(out->from_org, out->env_org) == 0;
-	return 0;
-}
-
-const char *
-align_mode_name(enum align_mode m)
-{
-	return m == ALIGN_STRICT ? "strict" : "relaxed";
+	return out->aligned ? 1 : 0;
+nomem:
+	align_result_clear(out);
+	return -1;
 }
 
 int
-align_mode_parse(const char *s, enum align_mode *out)
+align_check(const char *from_domain, const char *env_domain, int mode)
 {
-	if (s != NULL && str_ieq(s, "relaxed")) {
-		*out = ALIGN_RELAXED;
-		return 0;
-	}
-	if (s != NULL && str_ieq(s, "strict")) {
-		*out = ALIGN_STRICT;
-		return 0;
-	}
-	return -1;
+	struct align_result r;
+	int rc = align_eval(from_domain, env_domain, mode, &r);
+
+	align_result_clear(&r);
+	return rc;
 }
