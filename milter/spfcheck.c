@@ -53,6 +53,8 @@
 /* ------------------------------------------------------------ handlers */
 
 static __thread sigjmp_buf *tl_jmp;
+/* libspf2's message, cut at 255 bytes: the handler runs in an error path
+ * (possibly out of memory) and must not allocate */
 static __thread char tl_errmsg[256];
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
