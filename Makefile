@@ -66,7 +66,8 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/netlist.c milter/config.c milter/map.c \
 		   milter/authinfo.c milter/tag.c milter/align.c \
 		   milter/snapshot.c milter/policy.c \
-		   milter/spfrec.c milter/dnsq.c milter/spfcheck.c \
+		   milter/spfrec.c milter/dnsq.c milter/spfcache.c \
+		   milter/spfcheck.c \
 		   milter/predict.c milter/causes.c milter/maillog.c
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
 TRACE_SRCS	:=

@@ -17,8 +17,8 @@
  *	    per-request argument);
  *	  - libspf2's error handler unwinds with siglongjmp to the guarded
  *	    call; warnings and info messages are dropped;
- *	  - a cache of verdicts per (domain or sender, address), guarded by a
- *	    mutex, with a TTL and an LRU bound.
+ *	  - verdicts are cached per (domain or sender, address) in an
+ *	    spfcache (spfcache.h): TTL, LRU bound, thread-safe.
  */
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -42,6 +42,7 @@
 #include <spf2/spf_dns_zone.h>
 
 #include "dnsq.h"
+#include "spfcache.h"
 #include "spfcheck.h"
 #include "spfrec.h"
 
@@ -97,17 +98,6 @@ struct zname {
 	bool	 timeout;	/* TIMEOUT: every query fails temporarily */
 };
 
-struct centry {
-	char		*key;
-	uint32_t	 hash;
-	enum spf_verdict verdict;
-	char		*detail;
-	char		*record;
-	long long	 expires;
-	struct centry	*hnext;			/* hash chain */
-	struct centry	*prev, *next;		/* LRU list, head = newest */
-};
-
 struct spfc {
 	struct spfc_options	 opt;
 	SPF_server_t		*spf;
@@ -117,14 +107,7 @@ struct spfc {
 	struct zname		*names;
 	size_t			 nnames;
 	atomic_ulong		 queries;
-
-	pthread_mutex_t		 lock;
-	struct centry		**buckets;
-	size_t			 nbuckets;
-	size_t			 count;
-	struct centry		*head, *tail;
-	long long		(*now)(void *);
-	void			*now_arg;
+	struct spfcache		*cache;
 };
 
 struct eval {
@@ -909,16 +892,6 @@ zone_load(struct spfc *sc, const char *path, strbuf *err)
 
 /* ------------------------------------------------------------ setup */
 
-static long long
-mono_seconds(void *arg)
-{
-	struct timespec ts;
-
-	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec;
-}
-
 struct spfc *
 spfc_new(const struct spfc_options *opt, strbuf *err)
 {
@@ -941,18 +914,11 @@ spfc_new(const struct spfc_options *opt, strbuf *err)
 		sc->opt.dns_timeout_ms = SPFC_DEFAULT_TIMEOUT_MS;
 	if (sc->opt.cache_max == 0)
 		sc->opt.cache_ttl = 0;
-	sc->now = mono_seconds;
 	atomic_init(&sc->queries, 0);
-	pthread_mutex_init(&sc->lock, NULL);
-	if (sc->opt.cache_ttl > 0) {
-		sc->nbuckets = 64;
-		while (sc->nbuckets < sc->opt.cache_max && sc->nbuckets < 65536)
-			sc->nbuckets <<= 1;
-		sc->buckets = calloc(sc->nbuckets, sizeof(*sc->buckets));
-		if (sc->buckets == NULL) {
-			sb_puts(err, "out of memory");
-			goto fail;
-		}
+	sc->cache = spfcache_new(sc->opt.cache_ttl, sc->opt.cache_max);
+	if (sc->cache == NULL) {
+		sb_puts(err, "out of memory");
+		goto fail;
 	}
 	if (opt->zone_file == NULL) {
 		sc->dnsq = dnsq_new(opt->nameservers, opt->resolv_conf, err);
@@ -1018,19 +984,9 @@ fail:
 	return NULL;
 }
 
-static void
-centry_free(struct centry *e)
-{
-	free(e->key);
-	free(e->detail);
-	free(e->record);
-	free(e);
-}
-
 void
 spfc_free(struct spfc *sc)
 {
-	struct centry *e, *n;
 	size_t i;
 
 	if (sc == NULL)
@@ -1046,12 +1002,7 @@ spfc_free(struct spfc *sc)
 		free(sc->names[i].cname);
 	}
 	free(sc->names);
-	for (e = sc->head; e != NULL; e = n) {
-		n = e->next;
-		centry_free(e);
-	}
-	free(sc->buckets);
-	pthread_mutex_destroy(&sc->lock);
+	spfcache_free(sc->cache);
 	free(sc);
 }
 
@@ -1064,150 +1015,13 @@ spfc_dns_queries(struct spfc *sc)
 void
 spfc_set_clock(struct spfc *sc, long long (*now)(void *), void *arg)
 {
-	sc->now = now != NULL ? now : mono_seconds;
-	sc->now_arg = now != NULL ? arg : NULL;
-}
-
-/* ------------------------------------------------------------ cache */
-
-static uint32_t
-fnv1a(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s != '\0') {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static void
-lru_unlink(struct spfc *sc, struct centry *e)
-{
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		sc->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		sc->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void
-lru_push(struct spfc *sc, struct centry *e)
-{
-	e->prev = NULL;
-	e->next = sc->head;
-	if (sc->head)
-		sc->head->prev = e;
-	sc->head = e;
-	if (sc->tail == NULL)
-		sc->tail = e;
-}
-
-static void
-cache_remove(struct spfc *sc, struct centry *e)
-{
-	struct centry **pp = &sc->buckets[e->hash & (sc->nbuckets - 1)];
-
-	while (*pp != NULL && *pp != e)
-		pp = &(*pp)->hnext;
-	if (*pp == e)
-		*pp = e->hnext;
-	lru_unlink(sc, e);
-	sc->count--;
-	centry_free(e);
-}
-
-/* Lock held. */
-static struct centry *
-cache_find(struct spfc *sc, const char *key, long long now)
-{
-	uint32_t h = fnv1a(key);
-	struct centry *e;
-
-	for (e = sc->buckets[h & (sc->nbuckets - 1)]; e; e = e->hnext) {
-		if (e->hash == h && strcmp(e->key, key) == 0) {
-			if (now >= e->expires) {
-				cache_remove(sc, e);
-				return NULL;
-			}
-			lru_unlink(sc, e);
-			lru_push(sc, e);
-			return e;
-		}
-	}
-	return NULL;
-}
-
-static bool
-cache_get(struct spfc *sc, const char *key, struct spf_outcome *out)
-{
-	struct centry *e;
-	bool hit = false;
-
-	pthread_mutex_lock(&sc->lock);
-	e = cache_find(sc, key, sc->now(sc->now_arg));
-	if (e != NULL) {
-		out->verdict = e->verdict;
-		out->detail = e->detail ? strdup(e->detail) : NULL;
-		out->record = e->record ? strdup(e->record) : NULL;
-		out->cached = true;
-		hit = true;
-	}
-	pthread_mutex_unlock(&sc->lock);
-	return hit;
-}
-
-static void
-cache_put(struct spfc *sc, const char *key, const struct spf_outcome *o)
-{
-	struct centry *e;
-	long long now;
-
-	e = calloc(1, sizeof(*e));
-	if (e == NULL)
-		return;
-	e->key = strdup(key);
-	e->detail = o->detail ? strdup(o->detail) : NULL;
-	e->record = o->record ? strdup(o->record) : NULL;
-	if (e->key == NULL || (o->detail && !e->detail) ||
-	    (o->record && !e->record)) {
-		centry_free(e);
-		return;
-	}
-	e->verdict = o->verdict;
-	e->hash = fnv1a(key);
-	pthread_mutex_lock(&sc->lock);
-	now = sc->now(sc->now_arg);
-	e->expires = now + (long long)sc->opt.cache_ttl;
-	{
-		struct centry *old = cache_find(sc, key, now);
-
-		if (old != NULL)
-			cache_remove(sc, old);
-	}
-	while (sc->count >= sc->opt.cache_max && sc->tail != NULL)
-		cache_remove(sc, sc->tail);
-	e->hnext = sc->buckets[e->hash & (sc->nbuckets - 1)];
-	sc->buckets[e->hash & (sc->nbuckets - 1)] = e;
-	lru_push(sc, e);
-	sc->count++;
-	pthread_mutex_unlock(&sc->lock);
+	spfcache_set_clock(sc->cache, now, arg);
 }
 
 size_t
 spfc_cache_size(struct spfc *sc)
 {
-	size_t n;
-
-	pthread_mutex_lock(&sc->lock);
-	n = sc->count;
-	pthread_mutex_unlock(&sc->lock);
-	return n;
+	return spfcache_size(sc->cache);
 }
 
 /* ------------------------------------------------------------ evaluate */
@@ -1501,7 +1315,8 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 		sprintf(lkey, "%s|%s", sender, c.text);
 		str_lower_inplace(key);
 		str_lower_inplace(lkey);
-		if (cache_get(sc, key, out) || cache_get(sc, lkey, out)) {
+		if (spfcache_get(sc->cache, key, out) ||
+		    spfcache_get(sc->cache, lkey, out)) {
 			rc = 0;
 			goto done;
 		}
@@ -1539,7 +1354,7 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 	detail_set(out, dom, c.text, ev, sc->opt.dns_timeout_ms);
 	if (use_cache && sc->opt.cache_ttl > 0 &&
 	    out->verdict != SPFV_TEMPERROR)
-		cache_put(sc, ev->uses_local ? lkey : key, out);
+		spfcache_put(sc->cache, ev->uses_local ? lkey : key, out);
 	rc = 0;
 	goto done;
 bad:
