@@ -15,8 +15,8 @@
  *	  - the state of the evaluation running in a thread is reached
  *	    through a thread-local pointer (libspf2 gives the layer no
  *	    per-request argument);
- *	  - libspf2's error handler unwinds with siglongjmp to the guarded
- *	    call; warnings and info messages are dropped;
+ *	  - libspf2's error handler (spfguard.c) unwinds with siglongjmp to
+ *	    the guarded call; warnings and info messages are dropped;
  *	  - verdicts are cached per (domain or sender, address) in an
  *	    spfcache (spfcache.h): TTL, LRU bound, thread-safe.
  */
@@ -44,51 +44,13 @@
 #include "dnsq.h"
 #include "spfcache.h"
 #include "spfcheck.h"
+#include "spfint.h"
 #include "spfrec.h"
 
 #define SPFC_DEFAULT_TIMEOUT_MS	2000
 #define SPFC_MAX_DNS_MECH	10	/* RFC 7208 4.6.4 */
 #define SPFC_MAX_VOID		2	/* RFC 7208 4.6.4 */
 #define SPFC_MAX_CNAME		8
-
-/* ------------------------------------------------------------ handlers */
-
-static __thread sigjmp_buf *tl_jmp;
-/* libspf2's message, cut at 255 bytes: the handler runs in an error path
- * (possibly out of memory) and must not allocate */
-static __thread char tl_errmsg[256];
-static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
-
-static void __attribute__((noreturn))
-on_spf_error(const char *file, int line, const char *msg)
-{
-	snprintf(tl_errmsg, sizeof(tl_errmsg), "libspf2 %s:%d: %s",
-	    file ? file : "?", line, msg ? msg : "?");
-	if (tl_jmp != NULL)
-		siglongjmp(*tl_jmp, 1);
-	/* Unreachable: every libspf2 call of this module is guarded. The
-	 * handler may not return; end the process without a core dump. */
-	(void)write(STDERR_FILENO, tl_errmsg, strlen(tl_errmsg));
-	(void)write(STDERR_FILENO, "\n", 1);
-	_exit(70);
-}
-
-static void
-on_spf_quiet(const char *file, int line, const char *msg)
-{
-	(void)file;
-	(void)line;
-	(void)msg;
-}
-
-static void
-install_handlers(void)
-{
-	SPF_error_handler = on_spf_error;
-	SPF_warning_handler = on_spf_quiet;
-	SPF_info_handler = on_spf_quiet;
-	SPF_debug_handler = on_spf_quiet;
-}
 
 /* ------------------------------------------------------------ types */
 
@@ -728,7 +690,7 @@ spfc_zone_add(struct spfc *sc, const char *name, const char *type,
 		{ "TXT", ns_t_txt }, { "SPF", ns_t_spf }, { "PTR", ns_t_ptr },
 	};
 	sigjmp_buf jb;
-	sigjmp_buf *volatile saved = tl_jmp;
+	sigjmp_buf *volatile saved = spfguard_jmp;
 	struct zname *zn;
 	char *key;
 	volatile int rc = -1;
@@ -786,17 +748,17 @@ spfc_zone_add(struct spfc *sc, const char *name, const char *type,
 		goto out;
 	}
 	if (sigsetjmp(jb, 0) == 0) {
-		tl_jmp = &jb;
+		spfguard_jmp = &jb;
 		if (SPF_dns_zone_add_str(sc->zone, key, types[i].type,
 		    NETDB_SUCCESS, data) == SPF_E_SUCCESS)
 			rc = 0;
 		else
 			sb_printf(err, "libspf2 refused %s %s", key, type);
 	} else {
-		sb_puts(err, tl_errmsg);
+		sb_puts(err, spfguard_message());
 	}
 out:
-	tl_jmp = saved;
+	spfguard_jmp = saved;
 	free(key);
 	return rc;
 }
@@ -897,10 +859,10 @@ spfc_new(const struct spfc_options *opt, strbuf *err)
 {
 	struct spfc *sc;
 	sigjmp_buf jb;
-	sigjmp_buf *volatile saved = tl_jmp;
+	sigjmp_buf *volatile saved = spfguard_jmp;
 	SPF_response_t *resp = NULL;
 
-	pthread_once(&handlers_once, install_handlers);
+	spfguard_install();
 	sc = calloc(1, sizeof(*sc));
 	if (sc == NULL) {
 		sb_puts(err, "out of memory");
@@ -937,10 +899,10 @@ spfc_new(const struct spfc_options *opt, strbuf *err)
 	sc->layer->hook = sc;
 
 	if (sigsetjmp(jb, 0) != 0) {
-		sb_printf(err, "libspf2 setup failed: %s", tl_errmsg);
+		sb_printf(err, "libspf2 setup failed: %s", spfguard_message());
 		goto fail;
 	}
-	tl_jmp = &jb;
+	spfguard_jmp = &jb;
 	if (opt->zone_file != NULL) {
 		sc->zone = SPF_dns_zone_new(NULL, "zone", 0);
 		if (sc->zone == NULL) {
@@ -971,13 +933,13 @@ spfc_new(const struct spfc_options *opt, strbuf *err)
 		SPF_server_set_max_dns_mech(sc->spf, 1000);
 		SPF_server_set_max_dns_ptr(sc->spf, 1000);
 	}
-	tl_jmp = saved;
+	spfguard_jmp = saved;
 	if (opt->zone_file != NULL && *opt->zone_file != '\0' &&
 	    zone_load(sc, opt->zone_file, err) < 0)
 		goto fail;
 	return sc;
 fail:
-	tl_jmp = saved;
+	spfguard_jmp = saved;
 	if (resp != NULL)
 		SPF_response_free(resp);
 	spfc_free(sc);
@@ -1175,17 +1137,17 @@ run_libspf2(struct spfc *sc, struct eval *ev, const struct client *c,
     const char *sender, const char *helo, struct spf_outcome *out)
 {
 	sigjmp_buf jb;
-	sigjmp_buf *volatile saved = tl_jmp;
+	sigjmp_buf *volatile saved = spfguard_jmp;
 	SPF_errcode_t err = SPF_E_SUCCESS;
 	SPF_result_t r;
 
 	tl_eval = ev;
 	if (sigsetjmp(jb, 0) != 0) {
 		/* libspf2 called SPF_error(): give up on this evaluation */
-		tl_jmp = saved;
+		spfguard_jmp = saved;
 		tl_eval = NULL;
 		free(ev->why);
-		ev->why = strdup(tl_errmsg);
+		ev->why = strdup(spfguard_message());
 		out->verdict = SPFV_PERMERROR;
 		if (ev->resp != NULL)
 			SPF_response_free(ev->resp);
@@ -1195,7 +1157,7 @@ run_libspf2(struct spfc *sc, struct eval *ev, const struct client *c,
 		ev->req = NULL;
 		return;
 	}
-	tl_jmp = &jb;
+	spfguard_jmp = &jb;
 	ev->req = SPF_request_new(sc->spf);
 	if (ev->req == NULL) {
 		set_why(ev, "%s", "out of memory");
@@ -1234,7 +1196,7 @@ run_libspf2(struct spfc *sc, struct eval *ev, const struct client *c,
 		}
 	}
 done:
-	tl_jmp = saved;
+	spfguard_jmp = saved;
 	tl_eval = NULL;
 	if (ev->resp != NULL)
 		SPF_response_free(ev->resp);
@@ -1386,36 +1348,4 @@ spfc_eval(struct spfc *sc, const char *sender, const char *helo,
     const char *ip, struct spf_outcome *out)
 {
 	return evaluate(sc, sender, helo, ip, false, out);
-}
-
-int
-spfc_selftest_error_handler(strbuf *msg)
-{
-	sigjmp_buf jb;
-	sigjmp_buf *volatile saved = tl_jmp;
-	SPF_server_t *volatile srv = NULL;
-	SPF_request_t *volatile req = NULL;
-	volatile int rc = -1;
-
-	pthread_once(&handlers_once, install_handlers);
-	if (sigsetjmp(jb, 0) == 0) {
-		tl_jmp = &jb;
-		srv = SPF_server_new(SPF_DNS_ZONE, 0);
-		if (srv != NULL)
-			req = SPF_request_new(srv);
-		if (req != NULL) {
-			/* libspf2 answers a NULL sender with SPF_error() */
-			SPF_request_set_env_from(req, NULL);
-			sb_puts(msg, "SPF_error() was not called");
-		}
-	} else {
-		sb_puts(msg, tl_errmsg);
-		rc = 0;
-	}
-	tl_jmp = saved;
-	if (req != NULL)
-		SPF_request_free(req);
-	if (srv != NULL)
-		SPF_server_free(srv);
-	return rc;
 }
