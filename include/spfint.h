@@ -37,6 +37,9 @@
 
 #include <setjmp.h>
 
+#include "dnsq.h"
+#include "util.h"
+
 /* ------------------------------------------------------------ spfguard.c */
 
 /* The innermost guarded call of this thread, or NULL. */
@@ -47,5 +50,25 @@ void		 spfguard_install(void);
 /* The last SPF_error() message of this thread, "libspf2 FILE:LINE: MSG",
  * cut at 255 bytes (the handler must not allocate); "" before any. */
 const char	*spfguard_message(void);
+
+/* ------------------------------------------------------------ spfzone.c */
+
+/* The in-memory zone of tests and dry runs (contract in spfzone.c). */
+struct spfzone;
+
+/* NULL with err on an allocation failure or a libspf2 error. */
+struct spfzone	*spfzone_new(strbuf *err);
+void		 spfzone_free(struct spfzone *z);
+/* One record, types and errors as for spfc_zone_add(). 0, or -1 with err. */
+int		 spfzone_add(struct spfzone *z, const char *name,
+		    const char *type, const char *data, strbuf *err);
+/* Every record of a zone file. 0, or -1 with "FILE:LINE: ..." in err. */
+int		 spfzone_load(struct spfzone *z, const char *path, strbuf *err);
+/* Answer one question (type ns_t_*) from the zone; ans is overwritten. */
+void		 spfzone_query(struct spfzone *z, const char *name, int type,
+		    struct dnsq_answer *ans);
+/* The form names are compared in: a lower-case copy without a trailing
+ * dot (malloc), NULL on an allocation failure. */
+char		*spfzone_name_key(const char *name);
 
 #endif

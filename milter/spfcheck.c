@@ -5,7 +5,7 @@
  * CONTRACT
  *	See include/spfcheck.h. Structure:
  *	  - one SPF_server_t over our own DNS layer (SPF_dns_server_t). Its
- *	    lookup() asks either libspf2's in-memory zone layer or dnsq (a
+ *	    lookup() asks either the in-memory zone (spfzone.c) or dnsq (a
  *	    stub resolver bounded by the evaluation's deadline), counts the
  *	    queries, the lookups of DNS mechanisms (limit 10 across include
  *	    and redirect) and the void lookups (limit 2); its get_spf()
@@ -50,24 +50,15 @@
 #define SPFC_DEFAULT_TIMEOUT_MS	2000
 #define SPFC_MAX_DNS_MECH	10	/* RFC 7208 4.6.4 */
 #define SPFC_MAX_VOID		2	/* RFC 7208 4.6.4 */
-#define SPFC_MAX_CNAME		8
 
 /* ------------------------------------------------------------ types */
-
-struct zname {
-	char	*name;		/* lower case, no trailing dot */
-	char	*cname;		/* CNAME target, or NULL */
-	bool	 timeout;	/* TIMEOUT: every query fails temporarily */
-};
 
 struct spfc {
 	struct spfc_options	 opt;
 	SPF_server_t		*spf;
 	SPF_dns_server_t	*layer;
-	SPF_dns_server_t	*zone;
+	struct spfzone		*zone;
 	struct dnsq		*dnsq;
-	struct zname		*names;
-	size_t			 nnames;
 	atomic_ulong		 queries;
 	struct spfcache		*cache;
 };
@@ -107,28 +98,6 @@ set_str(char **dst, const char *s)
 		*dst = strdup(s);
 }
 
-static char *
-name_key(const char *name)
-{
-	char *k = strdup_lower(name);
-	size_t n;
-
-	if (k != NULL && (n = strlen(k)) > 1 && k[n - 1] == '.')
-		k[n - 1] = '\0';
-	return k;
-}
-
-static struct zname *
-zone_name(struct spfc *sc, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < sc->nnames; i++)
-		if (strcmp(sc->names[i].name, key) == 0)
-			return &sc->names[i];
-	return NULL;
-}
-
 static void
 pending_clear(struct eval *ev)
 {
@@ -155,7 +124,8 @@ pending_set(struct eval *ev, const struct dnsq_answer *ans)
 	if (ev->pending == NULL)
 		return;
 	for (i = 0; i < ans->n; i++)
-		ev->pending[i] = name_key((const char *)ans->rr[i].data);
+		ev->pending[i] = spfzone_name_key(
+		    (const char *)ans->rr[i].data);
 	ev->npending = ans->n;
 }
 
@@ -168,7 +138,7 @@ pending_take(struct eval *ev, const char *name)
 
 	if (ev->ipending >= ev->npending)
 		return false;
-	if ((k = name_key(name)) == NULL)
+	if ((k = spfzone_name_key(name)) == NULL)
 		return false;
 	/* libspf2 walks the names in order, some may be skipped */
 	for (i = ev->ipending; i < ev->npending; i++) {
@@ -180,68 +150,6 @@ pending_take(struct eval *ev, const char *name)
 	}
 	free(k);
 	return hit;
-}
-
-static void
-ans_from_rr(const SPF_dns_rr_t *rr, int type, struct dnsq_answer *ans)
-{
-	int i;
-
-	memset(ans, 0, sizeof(*ans));
-	switch (rr->herrno) {
-	case NETDB_SUCCESS:
-		ans->status = DNSQ_ANSWER;
-		break;
-	case HOST_NOT_FOUND:
-		ans->status = DNSQ_NXDOMAIN;
-		break;
-	case NO_DATA:
-		ans->status = DNSQ_NODATA;
-		break;
-	default:
-		ans->status = DNSQ_TEMPFAIL;
-		return;
-	}
-	ans->ttl = (unsigned)rr->ttl;
-	if (rr->num_rr <= 0) {
-		if (ans->status == DNSQ_ANSWER)
-			ans->status = DNSQ_NODATA;
-		return;
-	}
-	ans->rr = calloc((size_t)rr->num_rr, sizeof(*ans->rr));
-	if (ans->rr == NULL) {
-		ans->status = DNSQ_TEMPFAIL;
-		return;
-	}
-	for (i = 0; i < rr->num_rr; i++) {
-		const void *src;
-		size_t len;
-
-		switch (type) {
-		case ns_t_a:
-			src = &rr->rr[i]->a;
-			len = 4;
-			break;
-		case ns_t_aaaa:
-			src = &rr->rr[i]->aaaa;
-			len = 16;
-			break;
-		default:	/* mx, ptr, txt, spf: strings */
-			src = rr->rr[i]->txt;
-			len = strlen(rr->rr[i]->txt);
-			break;
-		}
-		ans->rr[i].data = malloc(len + 1);
-		if (ans->rr[i].data == NULL) {
-			dnsq_answer_clear(ans);
-			ans->status = DNSQ_TEMPFAIL;
-			return;
-		}
-		memcpy(ans->rr[i].data, src, len);
-		ans->rr[i].data[len] = '\0';
-		ans->rr[i].len = len;
-		ans->n++;
-	}
 }
 
 /* One query, from the zone or the network, within the deadline. */
@@ -258,45 +166,7 @@ query(struct spfc *sc, struct eval *ev, const char *name, int type,
 		return;
 	}
 	if (sc->zone != NULL) {
-		char *key = name_key(name);
-		struct zname *zn;
-		int hops = 0;
-		SPF_dns_rr_t *rr;
-
-		if (key == NULL) {
-			ans->status = DNSQ_TEMPFAIL;
-			return;
-		}
-		while ((zn = zone_name(sc, key)) != NULL && zn->cname != NULL &&
-		    hops++ < SPFC_MAX_CNAME) {
-			free(key);
-			if ((key = strdup(zn->cname)) == NULL) {
-				ans->status = DNSQ_TEMPFAIL;
-				return;
-			}
-		}
-		if (zn != NULL && zn->cname != NULL) {
-			/* a CNAME loop: a resolver ends it with no answer */
-			ans->status = DNSQ_NODATA;
-			free(key);
-			return;
-		}
-		rr = SPF_dns_lookup(sc->zone, key, (ns_type)type, 0);
-		if (rr == NULL) {
-			ans->status = DNSQ_TEMPFAIL;
-		} else {
-			ans_from_rr(rr, type, ans);
-			SPF_dns_rr_free(rr);
-		}
-		/* the zone layer answers "no such name" for a name that
-		 * only lacks the type: that is NODATA */
-		if (ans->status == DNSQ_NXDOMAIN && zn != NULL)
-			ans->status = DNSQ_NODATA;
-		/* TIMEOUT: what the zone does not answer times out */
-		if (zn != NULL && zn->timeout && (ans->status == DNSQ_NODATA ||
-		    ans->status == DNSQ_NXDOMAIN))
-			ans->status = DNSQ_TIMEOUT;
-		free(key);
+		spfzone_query(sc->zone, name, type, ans);
 		return;
 	}
 	if (dnsq_query(sc->dnsq, name, type,
@@ -656,200 +526,15 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 	return err;
 }
 
-/* ------------------------------------------------------------ zone */
-
-static int
-zone_add_name(struct spfc *sc, const char *key, struct zname **out)
-{
-	struct zname *zn = zone_name(sc, key), *nn;
-
-	if (zn == NULL) {
-		nn = realloc(sc->names, (sc->nnames + 1) * sizeof(*nn));
-		if (nn == NULL)
-			return -1;
-		sc->names = nn;
-		zn = &sc->names[sc->nnames];
-		memset(zn, 0, sizeof(*zn));
-		if ((zn->name = strdup(key)) == NULL)
-			return -1;
-		sc->nnames++;
-	}
-	*out = zn;
-	return 0;
-}
-
 int
 spfc_zone_add(struct spfc *sc, const char *name, const char *type,
     const char *data, strbuf *err)
 {
-	static const struct {
-		const char	*name;
-		ns_type		 type;
-	} types[] = {
-		{ "A", ns_t_a }, { "AAAA", ns_t_aaaa }, { "MX", ns_t_mx },
-		{ "TXT", ns_t_txt }, { "SPF", ns_t_spf }, { "PTR", ns_t_ptr },
-	};
-	sigjmp_buf jb;
-	sigjmp_buf *volatile saved = spfguard_jmp;
-	struct zname *zn;
-	char *key;
-	volatile int rc = -1;
-	size_t i;
-	unsigned char buf[16];
-
 	if (sc->zone == NULL) {
 		sb_puts(err, "not an in-memory zone checker");
 		return -1;
 	}
-	if (name == NULL || *name == '\0' || type == NULL) {
-		sb_puts(err, "missing name or type");
-		return -1;
-	}
-	if ((key = name_key(name)) == NULL) {
-		sb_puts(err, "out of memory");
-		return -1;
-	}
-	if (zone_add_name(sc, key, &zn) < 0) {
-		sb_puts(err, "out of memory");
-		goto out;
-	}
-	if (str_ieq(type, "TIMEOUT")) {
-		zn->timeout = true;
-		rc = 0;
-		goto out;
-	}
-	if (str_ieq(type, "NONE")) {
-		rc = 0;		/* the name exists, with no such record */
-		goto out;
-	}
-	if (data == NULL) {
-		sb_printf(err, "%s record needs data", type);
-		goto out;
-	}
-	if (str_ieq(type, "CNAME")) {
-		free(zn->cname);
-		if ((zn->cname = name_key(data)) == NULL)
-			sb_puts(err, "out of memory");
-		else
-			rc = 0;
-		goto out;
-	}
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (str_ieq(type, types[i].name))
-			break;
-	if (i == sizeof(types) / sizeof(types[0])) {
-		sb_printf(err, "unknown record type \"%s\"", type);
-		goto out;
-	}
-	if ((types[i].type == ns_t_a && inet_pton(AF_INET, data, buf) != 1) ||
-	    (types[i].type == ns_t_aaaa &&
-	    inet_pton(AF_INET6, data, buf) != 1)) {
-		sb_printf(err, "bad address \"%s\"", data);
-		goto out;
-	}
-	if (sigsetjmp(jb, 0) == 0) {
-		spfguard_jmp = &jb;
-		if (SPF_dns_zone_add_str(sc->zone, key, types[i].type,
-		    NETDB_SUCCESS, data) == SPF_E_SUCCESS)
-			rc = 0;
-		else
-			sb_printf(err, "libspf2 refused %s %s", key, type);
-	} else {
-		sb_puts(err, spfguard_message());
-	}
-out:
-	spfguard_jmp = saved;
-	free(key);
-	return rc;
-}
-
-static int
-unescape(char *s)
-{
-	char *w = s;
-
-	while (*s != '\0') {
-		if (*s != '\\') {
-			*w++ = *s++;
-			continue;
-		}
-		if (s[1] == '\\') {
-			*w++ = '\\';
-			s += 2;
-		} else if (s[1] == 'x' && s[2] && s[3]) {
-			char hex[3] = { s[2], s[3], 0 }, *end;
-			long v = strtol(hex, &end, 16);
-
-			if (*end != '\0' || v == 0)
-				return -1;
-			*w++ = (char)v;
-			s += 4;
-		} else {
-			return -1;
-		}
-	}
-	*w = '\0';
-	return 0;
-}
-
-static int
-zone_load(struct spfc *sc, const char *path, strbuf *err)
-{
-	char *buf, *line, *next, *name, *type, *data;
-	size_t len, lineno = 0;
-	strbuf e;
-	int rc = 0;
-
-	if (read_file(path, &buf, &len) < 0) {
-		sb_printf(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	sb_init(&e);
-	for (line = buf; line != NULL && rc == 0; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (*line == '\0' || *line == '#')
-			continue;
-		name = line;
-		type = strpbrk(name, " \t");
-		if (type == NULL) {
-			sb_printf(err, "%s:%zu: missing record type", path,
-			    lineno);
-			rc = -1;
-			break;
-		}
-		*type++ = '\0';
-		while (*type == ' ' || *type == '\t')
-			type++;
-		if (unescape(name) < 0) {
-			sb_printf(err, "%s:%zu: bad escape in name", path,
-			    lineno);
-			rc = -1;
-			break;
-		}
-		data = strpbrk(type, " \t");
-		if (data != NULL) {
-			*data++ = '\0';
-			if (unescape(data) < 0) {
-				sb_printf(err, "%s:%zu: bad escape in data",
-				    path, lineno);
-				rc = -1;
-				break;
-			}
-		}
-		sb_reset(&e);
-		if (spfc_zone_add(sc, name, type, data, &e) < 0) {
-			sb_printf(err, "%s:%zu: %s", path, lineno, e.s);
-			rc = -1;
-		}
-	}
-	sb_free(&e);
-	free(buf);
-	return rc;
+	return spfzone_add(sc->zone, name, type, data, err);
 }
 
 /* ------------------------------------------------------------ setup */
@@ -886,6 +571,10 @@ spfc_new(const struct spfc_options *opt, strbuf *err)
 		sc->dnsq = dnsq_new(opt->nameservers, opt->resolv_conf, err);
 		if (sc->dnsq == NULL)
 			goto fail;
+	} else {
+		sc->zone = spfzone_new(err);
+		if (sc->zone == NULL)
+			goto fail;
 	}
 	sc->layer = calloc(1, sizeof(*sc->layer));
 	if (sc->layer == NULL) {
@@ -903,13 +592,6 @@ spfc_new(const struct spfc_options *opt, strbuf *err)
 		goto fail;
 	}
 	spfguard_jmp = &jb;
-	if (opt->zone_file != NULL) {
-		sc->zone = SPF_dns_zone_new(NULL, "zone", 0);
-		if (sc->zone == NULL) {
-			sb_puts(err, "out of memory");
-			goto fail;
-		}
-	}
 	sc->spf = SPF_server_new_dns(sc->layer, 0);
 	if (sc->spf == NULL) {
 		sb_puts(err, "out of memory");
@@ -935,7 +617,7 @@ spfc_new(const struct spfc_options *opt, strbuf *err)
 	}
 	spfguard_jmp = saved;
 	if (opt->zone_file != NULL && *opt->zone_file != '\0' &&
-	    zone_load(sc, opt->zone_file, err) < 0)
+	    spfzone_load(sc->zone, opt->zone_file, err) < 0)
 		goto fail;
 	return sc;
 fail:
@@ -949,21 +631,13 @@ fail:
 void
 spfc_free(struct spfc *sc)
 {
-	size_t i;
-
 	if (sc == NULL)
 		return;
 	if (sc->spf != NULL)
 		SPF_server_free(sc->spf);
-	if (sc->zone != NULL)
-		SPF_dns_free(sc->zone);
+	spfzone_free(sc->zone);
 	free(sc->layer);
 	dnsq_free(sc->dnsq);
-	for (i = 0; i < sc->nnames; i++) {
-		free(sc->names[i].name);
-		free(sc->names[i].cname);
-	}
-	free(sc->names);
 	spfcache_free(sc->cache);
 	free(sc);
 }
