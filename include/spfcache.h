@@ -46,7 +46,7 @@ void		 spfcache_put(struct spfcache *c, const char *key,
 /* Entries held now (expired ones not yet met by a lookup included). */
 size_t		 spfcache_size(struct spfcache *c);
 /* Replace the clock (seconds, any epoch); NULL restores CLOCK_MONOTONIC. */
-void		 spfcache_set_clock(struct spfcache *c, long long (*now)(void *),
-		    void *arg);
+void		 spfcache_set_clock(struct spfcache *c,
+		    long long (*now)(void *), void *arg);
 
 #endif
