@@ -67,7 +67,7 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/authinfo.c milter/tag.c milter/align.c \
 		   milter/snapshot.c milter/policy.c \
 		   milter/spfrec.c milter/dnsq.c milter/spfcache.c \
-		   milter/spfguard.c milter/spfzone.c \
+		   milter/spfguard.c milter/spfzone.c milter/spfdns.c \
 		   milter/spfcheck.c \
 		   milter/predict.c milter/causes.c milter/maillog.c
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c

@@ -4,8 +4,13 @@
  *
  * CONTRACT
  *	Included only by spfguard.c, spfzone.c, spfdns.c and spfcheck.c,
- *	which together implement include/spfcheck.h. Nothing here is part
- *	of the API other modules or tests may use.
+ *	which together implement include/spfcheck.h; nothing here is API
+ *	for other modules or tests. Layering: spfcheck.c uses the three
+ *	others (and spfcache.h); spfdns.c uses spfzone.c; spfzone.c and
+ *	spfcheck.c call libspf2 under the guard. Each module states its
+ *	contract at the top of its source file; this header adds what they
+ *	share: the guard protocol and struct spfdns_eval, which spfdns.c
+ *	fills and spfcheck.c reads.
  *
  *	The guard (spfguard.c): libspf2 reports internal inconsistencies
  *	through SPF_error(), whose default handler aborts. After
@@ -24,10 +29,10 @@
  *		}
  *		spfguard_jmp = saved;
  *
- *	Locals changed between sigsetjmp() and the unwinding are volatile
- *	or live on the heap. libspf2 memory held by the interrupted call is
- *	lost. Without a guard (spfguard_jmp NULL) SPF_error() writes the
- *	message to stderr and ends the process with _exit(70): it never
+ *	The guarding function keeps the locals it changes after sigsetjmp()
+ *	volatile, or on the heap; libspf2 memory held by the interrupted
+ *	call is lost. Without a guard (spfguard_jmp NULL) SPF_error() writes
+ *	the message to stderr and ends the process with _exit(70): it never
  *	returns and never dumps core. Warnings, info and debug messages of
  *	libspf2 are dropped. The handlers are process-wide; the jump target
  *	and the message are per thread.
@@ -35,10 +40,19 @@
 #ifndef RM_SPFINT_H
 #define RM_SPFINT_H
 
+#include <netinet/in.h>
 #include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <spf2/spf.h>
 
 #include "dnsq.h"
 #include "util.h"
+
+/* Deadline of a DNS query asked outside any evaluation, and the default
+ * of spfc_options.dns_timeout_ms. */
+#define SPFC_DEFAULT_TIMEOUT_MS	2000
 
 /* ------------------------------------------------------------ spfguard.c */
 
@@ -70,5 +84,58 @@ void		 spfzone_query(struct spfzone *z, const char *name, int type,
 /* The form names are compared in: a lower-case copy without a trailing
  * dot (malloc), NULL on an allocation failure. */
 char		*spfzone_name_key(const char *name);
+
+/* ------------------------------------------------------------ spfdns.c */
+
+/* The DNS layer of the checker's SPF_server_t (contract in spfdns.c). */
+struct spfdns;
+
+/*
+ * One evaluation as the DNS layer sees it. The layer fills the counters,
+ * flags and strings while libspf2 runs; the driver reads them afterwards.
+ * Heap-allocated so that it survives an unwinding out of libspf2.
+ */
+struct spfdns_eval {
+	uint64_t	 deadline;	/* dnsq_now_ms() after which no query */
+	int		 family;	/* client's: AF_INET or AF_INET6 */
+	unsigned	 queries;	/* questions asked for it */
+	unsigned	 mechs;		/* DNS mechanisms counted (limit 10) */
+	unsigned	 voids;		/* void lookups counted (limit 2) */
+	bool		 top_done;	/* the top-level record was asked for */
+	bool		 dns_error;	/* an answer was TEMPFAIL or TIMEOUT */
+	bool		 timed_out;	/* an answer was TIMEOUT */
+	bool		 stop;		/* a limit was passed: ask no more */
+	bool		 over_mechs;	/* more than 10 DNS mechanisms */
+	bool		 over_voids;	/* more than 2 void lookups */
+	bool		 over_mx;	/* a marker mx met more than 10 MX */
+	bool		 uses_local;	/* a record uses %{l} or %{s} */
+	char		*record;	/* top-level record as published */
+	char		*why;		/* cause of a permerror */
+	char		*failname;	/* name whose lookup failed */
+	char		**pending;	/* MX / PTR target names */
+	size_t		 npending, ipending;
+	SPF_request_t	*req;		/* the driver's libspf2 objects, */
+	SPF_response_t	*resp;		/* freed after an unwinding too */
+};
+
+/* zone NULL: ask the network through dnsq (nameservers, else the
+ * nameserver lines of resolv_conf, else /etc/resolv.conf). The zone is
+ * not owned; it outlives the layer. NULL with err on failure. */
+struct spfdns	*spfdns_new(struct spfzone *zone,
+		    const char *nameservers, const char *resolv_conf,
+		    bool libspf2_only, strbuf *err);
+/* After SPF_server_free() of the server using the layer. */
+void		 spfdns_free(struct spfdns *dns);
+SPF_dns_server_t *spfdns_layer(struct spfdns *dns);
+/* Questions asked so far, by every thread (zone or network). */
+unsigned long	 spfdns_queries(struct spfdns *dns);
+/* Attach ev to this thread's questions; NULL detaches. */
+void		 spfdns_set_eval(struct spfdns_eval *ev);
+/* NULL on an allocation failure. */
+struct spfdns_eval *spfdns_eval_new(int family, uint64_t deadline);
+void		 spfdns_eval_free(struct spfdns_eval *ev);
+/* Set ev->why unless a cause is already there (the first one wins). */
+void		 spfdns_why(struct spfdns_eval *ev, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 #endif

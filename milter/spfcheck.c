@@ -1,45 +1,46 @@
 /*
- * spfcheck.c - SPF verdicts through libspf2 1.2.10, with the fixes a
- *		wrapper can make, a DNS deadline and a result cache
+ * spfcheck.c - SPF verdicts through libspf2 1.2.10: the checker's setup
+ *		and the evaluation driver
  *
  * CONTRACT
- *	See include/spfcheck.h. Structure:
- *	  - one SPF_server_t over our own DNS layer (SPF_dns_server_t). Its
- *	    lookup() asks either the in-memory zone (spfzone.c) or dnsq (a
- *	    stub resolver bounded by the evaluation's deadline), counts the
- *	    queries, the lookups of DNS mechanisms (limit 10 across include
- *	    and redirect) and the void lookups (limit 2); its get_spf()
- *	    replaces libspf2's record lookup: TXT only, exactly one
- *	    "v=spf1" record, checked and rewritten by spfrec before
- *	    SPF_record_compile() sees it;
- *	  - the state of the evaluation running in a thread is reached
- *	    through a thread-local pointer (libspf2 gives the layer no
- *	    per-request argument);
- *	  - libspf2's error handler (spfguard.c) unwinds with siglongjmp to
- *	    the guarded call; warnings and info messages are dropped;
- *	  - verdicts are cached per (domain or sender, address) in an
- *	    spfcache (spfcache.h): TTL, LRU bound, thread-safe.
+ *	Implements include/spfcheck.h, except spfc_selftest_error_handler()
+ *	(spfguard.c), from the modules of include/spfint.h:
+ *	  - spfc_new() builds one SPF_server_t over the DNS layer of spfdns.c
+ *	    (query counting, lookup limits, record checks), which asks the
+ *	    in-memory zone of spfzone.c (zone_file set) or the network
+ *	    through dnsq. libspf2's own limits on DNS mechanisms and PTR
+ *	    names are lifted: the layer applies RFC 7208's. Verdicts are
+ *	    cached in an spfcache (spfcache.h).
+ *	  - an evaluation parses the client address (v4-mapped IPv6 becomes
+ *	    IPv4; loopback and unspecified are refused) and the sender (white
+ *	    space around and one pair of <> dropped; control characters or
+ *	    <> inside refused); a malformed domain gives none without a
+ *	    lookup. spfc_check() then asks the cache under "domain|address",
+ *	    then "sender|address" (lower case). On a miss it attaches a
+ *	    heap-allocated spfdns_eval to the thread, runs libspf2 inside a
+ *	    guarded call, maps the result (SPF_RESULT_INVALID: temperror
+ *	    after DNS trouble, else permerror; an SPF_error(): permerror
+ *	    with libspf2's message), turns the layer's over_* flags into
+ *	    permerror and writes detail, one sanitised line naming the
+ *	    domain, the address and the cause. A result other than
+ *	    temperror is cached under the sender key when the record used
+ *	    %{l} or %{s}, else under the domain key. spfc_eval() never
+ *	    uses the cache. With libspf2_only the domain check and the
+ *	    over_* mapping are skipped.
+ *	Thread-safety: spfc_zone_add() and spfc_set_clock() only before
+ *	the checker is shared, spfc_free() after its last use; spfc_check(),
+ *	spfc_eval(), spfc_dns_queries() and spfc_cache_size() from any
+ *	thread.
  */
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <errno.h>
-#include <netdb.h>
-#include <pthread.h>
 #include <setjmp.h>
-#include <stdarg.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <spf2/spf.h>
-#include <spf2/spf_dns.h>
-#include <spf2/spf_dns_rr.h>
-#include <spf2/spf_dns_zone.h>
 
 #include "dnsq.h"
 #include "spfcache.h"
@@ -47,495 +48,13 @@
 #include "spfint.h"
 #include "spfrec.h"
 
-#define SPFC_DEFAULT_TIMEOUT_MS	2000
-#define SPFC_MAX_DNS_MECH	10	/* RFC 7208 4.6.4 */
-#define SPFC_MAX_VOID		2	/* RFC 7208 4.6.4 */
-
-/* ------------------------------------------------------------ types */
-
 struct spfc {
 	struct spfc_options	 opt;
 	SPF_server_t		*spf;
-	SPF_dns_server_t	*layer;
-	struct spfzone		*zone;
-	struct dnsq		*dnsq;
-	atomic_ulong		 queries;
+	struct spfdns		*dns;
+	struct spfzone		*zone;		/* zone_file mode, else NULL */
 	struct spfcache		*cache;
 };
-
-struct eval {
-	struct spfc	*sc;
-	uint64_t	 deadline;
-	int		 family;
-	unsigned	 queries;
-	unsigned	 mechs;
-	unsigned	 voids;
-	bool		 top_done;
-	bool		 dns_error;
-	bool		 timed_out;
-	bool		 stop;
-	bool		 over_mechs;
-	bool		 over_voids;
-	bool		 over_mx;
-	bool		 uses_local;
-	char		*record;	/* top-level record as published */
-	char		*why;		/* cause of a permerror */
-	char		*failname;	/* name whose lookup failed */
-	char		**pending;	/* MX / PTR target names */
-	size_t		 npending, ipending;
-	SPF_request_t	*req;
-	SPF_response_t	*resp;
-};
-
-static __thread struct eval *tl_eval;
-
-/* ------------------------------------------------------------ DNS */
-
-static void
-set_str(char **dst, const char *s)
-{
-	if (*dst == NULL && s != NULL)
-		*dst = strdup(s);
-}
-
-static void
-pending_clear(struct eval *ev)
-{
-	size_t i;
-
-	for (i = 0; i < ev->npending; i++)
-		free(ev->pending[i]);
-	free(ev->pending);
-	ev->pending = NULL;
-	ev->npending = ev->ipending = 0;
-}
-
-/* Remember the names an MX or PTR answer gave: libspf2 looks up their
- * addresses next, and those lookups are part of the same mechanism. */
-static void
-pending_set(struct eval *ev, const struct dnsq_answer *ans)
-{
-	size_t i;
-
-	pending_clear(ev);
-	if (ans->n == 0)
-		return;
-	ev->pending = calloc(ans->n, sizeof(char *));
-	if (ev->pending == NULL)
-		return;
-	for (i = 0; i < ans->n; i++)
-		ev->pending[i] = spfzone_name_key(
-		    (const char *)ans->rr[i].data);
-	ev->npending = ans->n;
-}
-
-static bool
-pending_take(struct eval *ev, const char *name)
-{
-	char *k;
-	bool hit = false;
-	size_t i;
-
-	if (ev->ipending >= ev->npending)
-		return false;
-	if ((k = spfzone_name_key(name)) == NULL)
-		return false;
-	/* libspf2 walks the names in order, some may be skipped */
-	for (i = ev->ipending; i < ev->npending; i++) {
-		if (ev->pending[i] && strcmp(ev->pending[i], k) == 0) {
-			ev->ipending = i + 1;
-			hit = true;
-			break;
-		}
-	}
-	free(k);
-	return hit;
-}
-
-/* One query, from the zone or the network, within the deadline. */
-static void
-query(struct spfc *sc, struct eval *ev, const char *name, int type,
-    struct dnsq_answer *ans)
-{
-	memset(ans, 0, sizeof(*ans));
-	atomic_fetch_add(&sc->queries, 1);
-	if (ev != NULL)
-		ev->queries++;
-	if (ev != NULL && dnsq_now_ms() >= ev->deadline) {
-		ans->status = DNSQ_TIMEOUT;
-		return;
-	}
-	if (sc->zone != NULL) {
-		spfzone_query(sc->zone, name, type, ans);
-		return;
-	}
-	if (dnsq_query(sc->dnsq, name, type,
-	    ev != NULL ? ev->deadline : dnsq_now_ms() +
-	    SPFC_DEFAULT_TIMEOUT_MS, ans) < 0)
-		ans->status = DNSQ_TEMPFAIL;
-}
-
-static void
-note_dns_failure(struct eval *ev, const char *name,
-    const struct dnsq_answer *ans)
-{
-	if (ans->status != DNSQ_TEMPFAIL && ans->status != DNSQ_TIMEOUT)
-		return;
-	ev->dns_error = true;
-	if (ans->status == DNSQ_TIMEOUT)
-		ev->timed_out = true;
-	set_str(&ev->failname, name);
-}
-
-static SPF_dns_rr_t *
-rr_from_ans(SPF_dns_server_t *layer, const char *domain, ns_type type,
-    const struct dnsq_answer *ans)
-{
-	SPF_dns_rr_t *rr;
-	int herrno;
-	size_t i;
-
-	switch (ans->status) {
-	case DNSQ_ANSWER:	herrno = NETDB_SUCCESS; break;
-	case DNSQ_NXDOMAIN:	herrno = HOST_NOT_FOUND; break;
-	case DNSQ_NODATA:	herrno = NO_DATA; break;
-	default:		herrno = TRY_AGAIN; break;
-	}
-	rr = SPF_dns_rr_new_init(layer, domain, type, (int)ans->ttl, herrno);
-	if (rr == NULL || herrno != NETDB_SUCCESS)
-		return rr;
-	for (i = 0; i < ans->n; i++) {
-		if (SPF_dns_rr_buf_realloc(rr, (int)i, ans->rr[i].len + 1) !=
-		    SPF_E_SUCCESS) {
-			rr->herrno = TRY_AGAIN;
-			rr->num_rr = 0;
-			return rr;
-		}
-		if (type == ns_t_a || type == ns_t_aaaa)
-			memcpy(rr->rr[i], ans->rr[i].data, ans->rr[i].len);
-		else
-			memcpy(rr->rr[i]->txt, ans->rr[i].data,
-			    ans->rr[i].len + 1);
-		rr->num_rr = (int)i + 1;
-	}
-	return rr;
-}
-
-/* Count a DNS mechanism (RFC 7208 4.6.4); false when over the limit. */
-static bool
-count_mech(struct eval *ev)
-{
-	if (++ev->mechs > SPFC_MAX_DNS_MECH) {
-		ev->over_mechs = true;
-		ev->stop = true;
-		return false;
-	}
-	return true;
-}
-
-static void
-count_void(struct eval *ev, const struct dnsq_answer *ans)
-{
-	if (ans->status != DNSQ_NXDOMAIN && ans->status != DNSQ_NODATA)
-		return;
-	if (++ev->voids > SPFC_MAX_VOID) {
-		ev->over_voids = true;
-		ev->stop = true;
-	}
-}
-
-static bool
-has_suffix(const char *s, const char *suf, size_t *base)
-{
-	size_t n = strlen(s), k = strlen(suf);
-
-	if (n > 1 && s[n - 1] == '.')
-		n--;
-	if (n <= k || strncasecmp(s + n - k, suf, k) != 0)
-		return false;
-	*base = n - k;
-	return true;
-}
-
-/*
- * The marker names of spfrec.h: answer "exists:" for a/mx with a zero
- * prefix length. Returns the synthetic answer (one A record when the
- * mechanism matches, NODATA when not, TEMPFAIL/TIMEOUT on DNS trouble).
- */
-static void
-marker_query(struct spfc *sc, struct eval *ev, const char *base, bool mx,
-    int atype, struct dnsq_answer *out)
-{
-	static const unsigned char one[4] = { 127, 0, 0, 2 };
-	struct dnsq_answer ans, sub;
-	size_t i, n;
-	bool hit = false;
-
-	memset(out, 0, sizeof(*out));
-	query(sc, ev, base, mx ? ns_t_mx : atype, &ans);
-	note_dns_failure(ev, base, &ans);
-	count_void(ev, &ans);
-	out->status = ans.status == DNSQ_ANSWER ? DNSQ_NODATA : ans.status;
-	if (ans.status != DNSQ_ANSWER) {
-		dnsq_answer_clear(&ans);
-		return;
-	}
-	if (!mx) {
-		hit = ans.n > 0;
-	} else {
-		n = ans.n;
-		if (n > SPFC_MAX_DNS_MECH) {
-			/* RFC 7208 4.6.4: more than 10 MX is permerror */
-			ev->over_mx = true;
-			ev->stop = true;
-			n = SPFC_MAX_DNS_MECH;
-		}
-		for (i = 0; i < n && !hit && !ev->stop; i++) {
-			query(sc, ev, (const char *)ans.rr[i].data, atype,
-			    &sub);
-			note_dns_failure(ev, (const char *)ans.rr[i].data,
-			    &sub);
-			if (sub.status == DNSQ_TEMPFAIL ||
-			    sub.status == DNSQ_TIMEOUT)
-				out->status = sub.status;
-			else if (sub.status == DNSQ_ANSWER && sub.n > 0)
-				hit = true;
-			dnsq_answer_clear(&sub);
-			if (out->status != DNSQ_NODATA)
-				break;
-		}
-	}
-	dnsq_answer_clear(&ans);
-	if (hit) {
-		out->rr = calloc(1, sizeof(*out->rr));
-		if (out->rr == NULL ||
-		    (out->rr[0].data = malloc(sizeof(one))) == NULL) {
-			free(out->rr);
-			out->rr = NULL;
-			out->status = DNSQ_TEMPFAIL;
-			return;
-		}
-		memcpy(out->rr[0].data, one, sizeof(one));
-		out->rr[0].len = sizeof(one);
-		out->n = 1;
-		out->status = DNSQ_ANSWER;
-	}
-}
-
-static SPF_dns_rr_t *
-layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
-    int should_cache)
-{
-	struct spfc *sc = layer->hook;
-	struct eval *ev = tl_eval;
-	struct dnsq_answer ans;
-	SPF_dns_rr_t *rr;
-	bool mech = false;
-
-	(void)should_cache;
-	if (ev != NULL && !sc->opt.libspf2_only) {
-		if (type == ns_t_mx || type == ns_t_ptr)
-			mech = true;
-		else if (type == ns_t_a || type == ns_t_aaaa)
-			mech = !pending_take(ev, domain);
-		if (mech)
-			pending_clear(ev);
-		if (ev->stop || (mech && !count_mech(ev))) {
-			memset(&ans, 0, sizeof(ans));
-			ans.status = DNSQ_NXDOMAIN;
-			return rr_from_ans(layer, domain, type, &ans);
-		}
-	}
-	if (ev != NULL && !sc->opt.libspf2_only && mech && type == ns_t_a) {
-		static const struct {
-			const char	*mark;
-			bool		 mx;
-			int		 atype;
-		} marks[] = {
-			{ SPFREC_MARK_AAAA, false, ns_t_aaaa },
-			{ SPFREC_MARK_MX4, true, ns_t_a },
-			{ SPFREC_MARK_MX6, true, ns_t_aaaa },
-		};
-		size_t base, k;
-
-		for (k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
-			char *b;
-
-			if (!has_suffix(domain, marks[k].mark, &base))
-				continue;
-			if ((b = strndup(domain, base)) == NULL)
-				break;
-			marker_query(sc, ev, b, marks[k].mx, marks[k].atype,
-			    &ans);
-			free(b);
-			rr = rr_from_ans(layer, domain, type, &ans);
-			dnsq_answer_clear(&ans);
-			return rr;
-		}
-	}
-	query(sc, ev, domain, type, &ans);
-	if (type == ns_t_ptr && ans.n > SPFC_MAX_DNS_MECH &&
-	    ev != NULL && !sc->opt.libspf2_only) {
-		/* RFC 7208 4.6.4: names after the first 10 are ignored */
-		for (size_t k = SPFC_MAX_DNS_MECH; k < ans.n; k++)
-			free(ans.rr[k].data);
-		ans.n = SPFC_MAX_DNS_MECH;
-	}
-	if (ev != NULL) {
-		note_dns_failure(ev, domain, &ans);
-		if (!sc->opt.libspf2_only) {
-			if (mech)
-				count_void(ev, &ans);
-			if (type == ns_t_mx || type == ns_t_ptr)
-				pending_set(ev, &ans);
-		}
-	}
-	rr = rr_from_ans(layer, domain, type, &ans);
-	dnsq_answer_clear(&ans);
-	return rr;
-}
-
-static void set_why(struct eval *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-set_why(struct eval *ev, const char *fmt, ...)
-{
-	strbuf sb;
-	va_list ap;
-
-	if (ev->why != NULL)
-		return;
-	sb_init(&sb);
-	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	ev->why = sb_steal(&sb);
-}
-
-/* Replaces SPF_server_get_record(): TXT only, one v=spf1 record, checked
- * and rewritten by spfrec before libspf2 compiles it. */
-static SPF_errcode_t
-layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
-    SPF_record_t **recp)
-{
-	struct spfc *sc = server->resolver->hook;
-	struct eval *ev = tl_eval;
-	const char *domain = req->cur_dom;
-	struct dnsq_answer ans;
-	const char *txt = NULL;
-	char *norm = NULL;
-	size_t i, found = 0;
-	bool top;
-	strbuf why;
-	enum spfrec_status st;
-	SPF_errcode_t err;
-
-	*recp = NULL;
-	if (ev == NULL || domain == NULL) {
-		resp->result = SPF_RESULT_PERMERROR;
-		return SPF_E_NOT_CONFIG;
-	}
-	top = !ev->top_done;
-	ev->top_done = true;
-	pending_clear(ev);
-	if (!top && (ev->stop || !count_mech(ev))) {
-		resp->result = SPF_RESULT_PERMERROR;
-		return SPF_E_BIG_DNS;
-	}
-	query(sc, ev, domain, ns_t_txt, &ans);
-	note_dns_failure(ev, domain, &ans);
-	if (!top)
-		count_void(ev, &ans);
-	switch (ans.status) {
-	case DNSQ_ANSWER:
-		break;
-	case DNSQ_NXDOMAIN:
-	case DNSQ_NODATA:
-		dnsq_answer_clear(&ans);
-		resp->result = SPF_RESULT_NONE;
-		if (!top)
-			set_why(ev, "%s has no SPF record (include or "
-			    "redirect target)", domain);
-		return SPF_E_NOT_SPF;
-	default:
-		dnsq_answer_clear(&ans);
-		return SPF_E_DNS_ERROR;
-	}
-	for (i = 0; i < ans.n; i++) {
-		if (spfrec_is_spf((const char *)ans.rr[i].data)) {
-			if (memchr(ans.rr[i].data, '\0', ans.rr[i].len)) {
-				txt = NULL;	/* NUL inside: not valid */
-				found = SIZE_MAX;
-				break;
-			}
-			txt = (const char *)ans.rr[i].data;
-			found++;
-		}
-	}
-	if (top && txt != NULL)
-		set_str(&ev->record, txt);
-	if (found == 0) {
-		dnsq_answer_clear(&ans);
-		resp->result = SPF_RESULT_NONE;
-		if (!top)
-			set_why(ev, "%s has no SPF record (include or "
-			    "redirect target)", domain);
-		return SPF_E_NOT_SPF;
-	}
-	if (found > 1) {
-		dnsq_answer_clear(&ans);
-		resp->result = SPF_RESULT_PERMERROR;
-		set_why(ev, found == SIZE_MAX ? "%s: NUL byte in the SPF "
-		    "record" : "%s publishes more than one SPF record",
-		    domain);
-		return SPF_E_MULTIPLE_RECORDS;
-	}
-	sb_init(&why);
-	st = spfrec_check(txt, ev->family, &norm, &why);
-	dnsq_answer_clear(&ans);
-	if (st != SPFREC_OK) {
-		resp->result = SPF_RESULT_PERMERROR;
-		if (st == SPFREC_NOMEM)
-			set_why(ev, "%s: out of memory", domain);
-		else if (ev->why == NULL) {
-			strbuf sb;
-
-			sb_init(&sb);
-			sb_printf(&sb, "%s: ", domain);
-			sb_puts_sanitized(&sb, why.s);
-			ev->why = sb_steal(&sb);
-		}
-		sb_free(&why);
-		return st == SPFREC_NOMEM ? SPF_E_NO_MEMORY : SPF_E_SYNTAX;
-	}
-	sb_free(&why);
-	if (strcasestr(norm, "%{l") || strcasestr(norm, "%{s"))
-		ev->uses_local = true;
-	err = SPF_record_compile(server, resp, recp, norm);
-	if (err != SPF_E_SUCCESS) {
-		resp->result = SPF_RESULT_PERMERROR;
-		set_why(ev, "%s: libspf2 cannot compile this record",
-		    domain);
-		if (*recp != NULL) {
-			SPF_record_free(*recp);
-			*recp = NULL;
-		}
-	}
-	free(norm);
-	return err;
-}
-
-int
-spfc_zone_add(struct spfc *sc, const char *name, const char *type,
-    const char *data, strbuf *err)
-{
-	if (sc->zone == NULL) {
-		sb_puts(err, "not an in-memory zone checker");
-		return -1;
-	}
-	return spfzone_add(sc->zone, name, type, data, err);
-}
 
 /* ------------------------------------------------------------ setup */
 
@@ -561,38 +80,26 @@ spfc_new(const struct spfc_options *opt, strbuf *err)
 		sc->opt.dns_timeout_ms = SPFC_DEFAULT_TIMEOUT_MS;
 	if (sc->opt.cache_max == 0)
 		sc->opt.cache_ttl = 0;
-	atomic_init(&sc->queries, 0);
 	sc->cache = spfcache_new(sc->opt.cache_ttl, sc->opt.cache_max);
 	if (sc->cache == NULL) {
 		sb_puts(err, "out of memory");
 		goto fail;
 	}
-	if (opt->zone_file == NULL) {
-		sc->dnsq = dnsq_new(opt->nameservers, opt->resolv_conf, err);
-		if (sc->dnsq == NULL)
-			goto fail;
-	} else {
+	if (opt->zone_file != NULL) {
 		sc->zone = spfzone_new(err);
 		if (sc->zone == NULL)
 			goto fail;
 	}
-	sc->layer = calloc(1, sizeof(*sc->layer));
-	if (sc->layer == NULL) {
-		sb_puts(err, "out of memory");
+	sc->dns = spfdns_new(sc->zone, opt->nameservers, opt->resolv_conf,
+	    opt->libspf2_only, err);
+	if (sc->dns == NULL)
 		goto fail;
-	}
-	/* destroy stays NULL: SPF_server_free() leaves the layer to us */
-	sc->layer->lookup = layer_lookup;
-	sc->layer->get_spf = opt->libspf2_only ? NULL : layer_get_spf;
-	sc->layer->name = "relaymilter";
-	sc->layer->hook = sc;
-
 	if (sigsetjmp(jb, 0) != 0) {
 		sb_printf(err, "libspf2 setup failed: %s", spfguard_message());
 		goto fail;
 	}
 	spfguard_jmp = &jb;
-	sc->spf = SPF_server_new_dns(sc->layer, 0);
+	sc->spf = SPF_server_new_dns(spfdns_layer(sc->dns), 0);
 	if (sc->spf == NULL) {
 		sb_puts(err, "out of memory");
 		goto fail;
@@ -635,17 +142,27 @@ spfc_free(struct spfc *sc)
 		return;
 	if (sc->spf != NULL)
 		SPF_server_free(sc->spf);
+	spfdns_free(sc->dns);
 	spfzone_free(sc->zone);
-	free(sc->layer);
-	dnsq_free(sc->dnsq);
 	spfcache_free(sc->cache);
 	free(sc);
+}
+
+int
+spfc_zone_add(struct spfc *sc, const char *name, const char *type,
+    const char *data, strbuf *err)
+{
+	if (sc->zone == NULL) {
+		sb_puts(err, "not an in-memory zone checker");
+		return -1;
+	}
+	return spfzone_add(sc->zone, name, type, data, err);
 }
 
 unsigned long
 spfc_dns_queries(struct spfc *sc)
 {
-	return atomic_load(&sc->queries);
+	return spfdns_queries(sc->dns);
 }
 
 void
@@ -685,16 +202,6 @@ spf_outcome_clear(struct spf_outcome *out)
 	free(out->detail);
 	free(out->record);
 	memset(out, 0, sizeof(*out));
-}
-
-static void
-eval_free(struct eval *ev)
-{
-	pending_clear(ev);
-	free(ev->record);
-	free(ev->why);
-	free(ev->failname);
-	free(ev);
 }
 
 struct client {
@@ -749,7 +256,7 @@ client_parse(const char *ip, struct client *c, const char **why)
 
 static void
 detail_set(struct spf_outcome *out, const char *dom, const char *ip,
-    const struct eval *ev, unsigned timeout_ms)
+    const struct spfdns_eval *ev, unsigned timeout_ms)
 {
 	strbuf sb;
 
@@ -807,7 +314,7 @@ map_result(SPF_result_t r)
 /* Run libspf2 on one request; the eval is heap-allocated so that its
  * contents survive a siglongjmp out of libspf2. */
 static void
-run_libspf2(struct spfc *sc, struct eval *ev, const struct client *c,
+run_libspf2(struct spfc *sc, struct spfdns_eval *ev, const struct client *c,
     const char *sender, const char *helo, struct spf_outcome *out)
 {
 	sigjmp_buf jb;
@@ -815,11 +322,11 @@ run_libspf2(struct spfc *sc, struct eval *ev, const struct client *c,
 	SPF_errcode_t err = SPF_E_SUCCESS;
 	SPF_result_t r;
 
-	tl_eval = ev;
+	spfdns_set_eval(ev);
 	if (sigsetjmp(jb, 0) != 0) {
 		/* libspf2 called SPF_error(): give up on this evaluation */
 		spfguard_jmp = saved;
-		tl_eval = NULL;
+		spfdns_set_eval(NULL);
 		free(ev->why);
 		ev->why = strdup(spfguard_message());
 		out->verdict = SPFV_PERMERROR;
@@ -834,7 +341,7 @@ run_libspf2(struct spfc *sc, struct eval *ev, const struct client *c,
 	spfguard_jmp = &jb;
 	ev->req = SPF_request_new(sc->spf);
 	if (ev->req == NULL) {
-		set_why(ev, "%s", "out of memory");
+		spfdns_why(ev, "%s", "out of memory");
 		out->verdict = SPFV_TEMPERROR;
 		goto done;
 	}
@@ -844,7 +351,7 @@ run_libspf2(struct spfc *sc, struct eval *ev, const struct client *c,
 		SPF_request_set_ipv6(ev->req, c->v6);
 	SPF_request_set_helo_dom(ev->req, helo);
 	if (SPF_request_set_env_from(ev->req, sender) != 0) {
-		set_why(ev, "%s", "libspf2 refused the sender");
+		spfdns_why(ev, "%s", "libspf2 refused the sender");
 		out->verdict = SPFV_PERMERROR;
 		goto done;
 	}
@@ -859,19 +366,20 @@ run_libspf2(struct spfc *sc, struct eval *ev, const struct client *c,
 		else
 			out->verdict = SPFV_PERMERROR;
 		if (out->verdict == SPFV_PERMERROR && ev->why == NULL)
-			set_why(ev, "%s", SPF_strerror(err));
+			spfdns_why(ev, "%s", SPF_strerror(err));
 	} else {
 		out->verdict = map_result(r);
 		if (out->verdict == SPFV_PERMERROR && ev->why == NULL) {
 			err = SPF_response_errcode(ev->resp);
-			set_why(ev, "%s", err == SPF_E_INCLUDE_RETURNED_NONE ?
+			spfdns_why(ev, "%s",
+			    err == SPF_E_INCLUDE_RETURNED_NONE ?
 			    "include of a domain without SPF record" :
 			    SPF_strerror(err));
 		}
 	}
 done:
 	spfguard_jmp = saved;
-	tl_eval = NULL;
+	spfdns_set_eval(NULL);
 	if (ev->resp != NULL)
 		SPF_response_free(ev->resp);
 	if (ev->req != NULL)
@@ -890,7 +398,7 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 	const char *why = NULL, *dom, *at;
 	char *sender = NULL, *key = NULL, *lkey = NULL;
 	size_t n;
-	struct eval *ev = NULL;
+	struct spfdns_eval *ev = NULL;
 	strbuf sb;
 	int rc = -1;
 
@@ -957,14 +465,11 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 			goto done;
 		}
 	}
-	ev = calloc(1, sizeof(*ev));
+	ev = spfdns_eval_new(c.family, t0 + sc->opt.dns_timeout_ms);
 	if (ev == NULL) {
 		why = "out of memory";
 		goto bad;
 	}
-	ev->sc = sc;
-	ev->family = c.family;
-	ev->deadline = t0 + sc->opt.dns_timeout_ms;
 	run_libspf2(sc, ev, &c, sender, helo, out);
 	if (!sc->opt.libspf2_only) {
 		if (ev->over_mechs) {
@@ -999,7 +504,7 @@ bad:
 done:
 	if (ev != NULL) {
 		queries = ev->queries;
-		eval_free(ev);
+		spfdns_eval_free(ev);
 	}
 	free(sender);
 	free(key);
