@@ -401,6 +401,19 @@ spfdns_why(struct spfdns_eval *ev, const char *fmt, ...)
 	ev->why = sb_steal(&sb);
 }
 
+/* domain publishes no SPF record: none; for an include or redirect target
+ * (not the top level) also the cause of the permerror libspf2 gives. */
+static SPF_errcode_t
+no_record(struct spfdns_eval *ev, SPF_response_t *resp, const char *domain,
+    bool top)
+{
+	resp->result = SPF_RESULT_NONE;
+	if (!top)
+		spfdns_why(ev, "%s has no SPF record (include or "
+		    "redirect target)", domain);
+	return SPF_E_NOT_SPF;
+}
+
 /* Replaces SPF_server_get_record(): TXT only, one v=spf1 record, checked
  * and rewritten by spfrec before libspf2 compiles it. */
 static SPF_errcode_t
@@ -441,11 +454,7 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 	case DNSQ_NXDOMAIN:
 	case DNSQ_NODATA:
 		dnsq_answer_clear(&ans);
-		resp->result = SPF_RESULT_NONE;
-		if (!top)
-			spfdns_why(ev, "%s has no SPF record (include or "
-			    "redirect target)", domain);
-		return SPF_E_NOT_SPF;
+		return no_record(ev, resp, domain, top);
 	default:
 		dnsq_answer_clear(&ans);
 		return SPF_E_DNS_ERROR;
@@ -465,11 +474,7 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 		set_str(&ev->record, txt);
 	if (found == 0) {
 		dnsq_answer_clear(&ans);
-		resp->result = SPF_RESULT_NONE;
-		if (!top)
-			spfdns_why(ev, "%s has no SPF record (include or "
-			    "redirect target)", domain);
-		return SPF_E_NOT_SPF;
+		return no_record(ev, resp, domain, top);
 	}
 	if (found > 1) {
 		dnsq_answer_clear(&ans);
