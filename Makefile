@@ -21,7 +21,13 @@ DESTDIR		?=
 
 VERSION		:= 0.9.0
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# libFuzzer build (make fuzz): everything with clang and the sanitizers
+BUILD		?= build-fuzz
+CC		:= clang
+SAN_FLAGS	:= -fsanitize=fuzzer-no-link,address,undefined \
+		   -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),1)
 BUILD		?= build-san
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		   -fno-omit-frame-pointer
@@ -80,7 +86,7 @@ DOCTOR_OBJS	= $(DOCTOR_SRCS:%.c=$(BUILD)/%.o)
 CORE_LIB	= $(BUILD)/librelaymilter.a
 PROGS		= $(BUILD)/relaymilter
 
-.PHONY: all deps check test demo bench fuzz install uninstall clean
+.PHONY: all deps check test demo bench fuzz fuzz-build install uninstall clean
 all: $(PROGS)
 
 $(CORE_LIB): $(CORE_OBJS)
@@ -164,7 +170,26 @@ check:
 test: all $(UNIT_PROGS) $(TEST_TOOLS)
 	@tests/run -b $(BUILD) $(TEST_SUITES)
 
+# ---------------------------------------------------------------- fuzzing
+# tests/fuzz/fuzz_NAME.c: one libFuzzer target per parser; `make fuzz` runs
+# each for FUZZ_SECONDS (default 60) from its seed corpus.
+FUZZ_SECONDS	?= 60
+FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_PROGS	= $(FUZZ_SRCS:%.c=$(BUILD)/%)
+
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(CORE_LIB) \
+	    $(LDFLAGS) $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
+
+fuzz-build: $(FUZZ_PROGS)
+
+fuzz:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+	@FUZZ_BUILD=build-fuzz tests/fuzz/run $(FUZZ_SECONDS)
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(wildcard $(BUILD)/milter/*.d $(BUILD)/tests/*/*.d)
