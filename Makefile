@@ -148,7 +148,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
 	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
 	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
-TEST_SUITES	?= unit cli miltertest spf docs
+TEST_SUITES	?= unit cli miltertest spf docs ops
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/spf
@@ -169,6 +169,49 @@ check:
 
 test: all $(UNIT_PROGS) $(TEST_TOOLS)
 	@tests/run -b $(BUILD) $(TEST_SUITES)
+
+# ---------------------------------------------------------------- install
+# Binaries, man pages, samples and systemd units. An existing configuration
+# is never overwritten; `make uninstall` keeps /etc/relaymilter (like a
+# Debian "remove", not a "purge").
+DOCDIR		?= $(PREFIX)/share/doc/relaymilter
+MANS		:= $(wildcard milter/*.1 milter/*.5 milter/*.8)
+UNITS		:= $(wildcard contrib/systemd/*.service contrib/systemd/*.timer)
+INSTALL		?= install
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(UNITDIR)
+	for p in $(PROGS); do \
+		case $$p in *-trace) d=$(BINDIR);; *) d=$(SBINDIR);; esac; \
+		$(INSTALL) -m 755 $$p $(DESTDIR)$$d/; done
+	for m in $(MANS); do \
+		sec=$${m##*.}; $(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$sec; \
+		$(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$$sec/; done
+	test -e $(DESTDIR)$(SYSCONFDIR)/relaymilter/relaymilter.conf || \
+	    $(INSTALL) -m 640 conf/relaymilter.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/relaymilter.conf
+	$(INSTALL) -m 644 conf/sendermap.sample conf/allowed-senders.sample \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/
+	$(INSTALL) -m 644 conf/sendmail.mc.snippet README.md LICENSE \
+	    $(DESTDIR)$(DOCDIR)/
+	for u in $(UNITS); do \
+		sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
+		    -e 's|/usr/bin/relaymilter|$(BINDIR)/relaymilter|g' \
+		    -e 's|/etc/relaymilter/|$(SYSCONFDIR)/relaymilter/|g' $$u \
+		    >$(DESTDIR)$(UNITDIR)/$${u##*/}; \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(SBINDIR)/$${p##*/} \
+	    $(DESTDIR)$(BINDIR)/$${p##*/}; done
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+	    done
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	rm -f $(DESTDIR)$(SYSCONFDIR)/relaymilter/sendermap.sample \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/allowed-senders.sample
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 # ---------------------------------------------------------------- fuzzing
 # tests/fuzz/fuzz_NAME.c: one libFuzzer target per parser; `make fuzz` runs
