@@ -16,14 +16,16 @@
  *	  - NONE makes a name exist without records; TIMEOUT makes every
  *	    question about a name that finds no record answer TIMEOUT;
  *	  - A and AAAA data must be an address of that family.
- *	An allocation failure answers TEMPFAIL, never aborts.
+ *	Nothing here aborts: an allocation failure makes a query answer
+ *	TEMPFAIL and an addition fail with "out of memory".
  *
- *	Zone file: one record a line, "NAME TYPE [DATA]", fields separated
- *	by spaces or tabs, DATA the rest of the line; NAME and DATA take the
- *	escapes \\ and \xHH (not \x00); leading white space is skipped,
- *	blank lines and lines starting with # are ignored. The first bad
- *	line ends the load with "FILE:LINE: what is wrong" in err; records
- *	of the lines before it stay in the zone.
+ *	Zone file: one record a line, "NAME TYPE [DATA]": NAME ends at the
+ *	first space or tab, TYPE (after more blanks) at the next one, and
+ *	DATA is the rest of the line; NAME and DATA take the escapes \\ and \xHH (not
+ *	\x00); leading white space is skipped, blank lines and lines
+ *	starting with # are ignored. The first bad line ends the load with
+ *	"FILE:LINE: what is wrong" in err; records of the lines before it
+ *	stay in the zone.
  *
  *	Assumes the guard of spfint.h is installed (spfguard_install()).
  *	spfzone_new() and spfzone_add() guard their own libspf2 calls;
