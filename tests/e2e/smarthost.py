@@ -74,7 +74,7 @@ STD_TEXT = {
     "553": "5.1.2 We weren't able to find the recipient domain.",
     "554": "5.7.0 Message rejected.",
 }
-INJECT = re.compile(r"^(rcpt|data)-([45]\d\d)(?:-|$)", re.IGNORECASE)
+INJECT = re.compile(r"^(rcpt|data)-([45]\d\d)(?:[-@]|$)", re.IGNORECASE)
 KNOWN_MAIL_PARAMS = ("SIZE", "BODY", "SMTPUTF8")
 
 PROFILES = {
@@ -163,6 +163,10 @@ class Config:
                              "every MAIL gets 530\n" % a.profile)
 
 
+def null_to_empty(addr):
+    return "" if addr in (None, "<>") else addr
+
+
 def domain_of(addr):
     return addr.rpartition("@")[2].lower() if "@" in addr else ""
 
@@ -196,7 +200,9 @@ class Handler:
             reply = ("550 The from address does not match a verified Sender "
                      "Identity. Mail cannot be sent until this error is resolved.")
         if reply is None:
-            envelope.mail_from = addr
+            # "<>" stays "<>" here (aiosmtpd needs a true value to accept
+            # RCPT); the record says "" for the null sender
+            envelope.mail_from = address
             envelope.mail_options.extend(options)
             reply = "250 2.1.0 OK"
         self.rec.event(event="mail", mail_from=addr, reply=reply, peer=peer)
@@ -219,13 +225,15 @@ class Handler:
         if mode:
             # the reply comes after the message, as a real post-DATA refusal
             self.rec.event(event="data", reply=mode, injected=True,
-                           mail_from=envelope.mail_from, rcpt_to=envelope.rcpt_tos)
+                           mail_from=null_to_empty(envelope.mail_from),
+                           rcpt_to=envelope.rcpt_tos)
             return mode
         for r in envelope.rcpt_tos:
             m = INJECT.match(r)
             if m and m.group(1).lower() == "data":
                 reply = reply_for(m.group(2))
-                self.rec.event(event="data", reply=reply, mail_from=envelope.mail_from,
+                self.rec.event(event="data", reply=reply,
+                               mail_from=null_to_empty(envelope.mail_from),
                                rcpt_to=envelope.rcpt_tos)
                 return reply
         content = envelope.original_content or b""
@@ -240,7 +248,7 @@ class Handler:
             "helo": session.host_name,
             "tls": server.standin_tls(),
             "auth": login,
-            "mail_from": envelope.mail_from,
+            "mail_from": null_to_empty(envelope.mail_from),
             "mail_params": getattr(session, "standin_mail_params", []),
             "rcpt_to": list(envelope.rcpt_tos),
             "headers": headers,
@@ -251,7 +259,7 @@ class Handler:
         }
         if self.cfg.profile == "gmail" and login:
             acct = login["user"].lower()
-            sender = (envelope.mail_from or "").lower()
+            sender = null_to_empty(envelope.mail_from).lower()
             if sender == acct:
                 record["gmail_sender"] = "account"
             elif sender in self.cfg.aliases:
@@ -261,7 +269,8 @@ class Handler:
                 record["notes"].append("from-not-account")
         qid = self.rec.save(record, content)
         reply = "250 2.0.0 OK: queued as %s" % qid
-        self.rec.event(event="data", reply=reply, mail_from=envelope.mail_from,
+        self.rec.event(event="data", reply=reply,
+                       mail_from=null_to_empty(envelope.mail_from),
                        rcpt_to=envelope.rcpt_tos, queued_as=qid,
                        message_id=record["message_id"])
         return reply

@@ -54,7 +54,9 @@ class Client:
         res["stage"] = "connect"
         c = smtplib.SMTP(timeout=j.get("timeout", 30), source_address=src,
                          local_hostname=j.get("helo") or None)
-        code, msg = c.connect(j.get("server", "127.0.0.1"), j.get("port", 25))
+        server = j.get("server", "127.0.0.1")
+        code, msg = c.connect(server, j.get("port", 25))
+        c._host = server    # smtplib takes the TLS server name from here
         if code != 220:
             res.update(code=code, reply=msg.decode(errors="replace"))
             c.close()
@@ -115,7 +117,7 @@ class Client:
             res.update(code=e.smtp_code, reply=e.smtp_error.decode(errors="replace")
                        if isinstance(e.smtp_error, bytes) else str(e.smtp_error))
             self.close()
-        except (smtplib.SMTPException, OSError) as e:
+        except Exception as e:   # a result for every message, whatever happened
             res.update(reply="%s: %s" % (type(e).__name__, e))
             self.close()
         return self.done(res, t)

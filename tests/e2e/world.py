@@ -58,6 +58,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True     # nothing written into the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 ETC = os.path.join(HERE, "etc")
@@ -181,6 +182,15 @@ def wait_for(fn, timeout, what, interval=0.02):
         interval = min(interval * 1.5, 0.1)
 
 
+def teardown_on_signals():
+    """Turn SIGTERM, SIGINT and SIGHUP into SystemExit, so that `finally`
+    blocks and atexit (World.down) run when a test run is interrupted."""
+    def bail(sig, _frame):
+        raise SystemExit(128 + sig)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, bail)
+
+
 class World:
     def __init__(self, dir=None, milter=True, profile="gmail", keep=False,
                  milter_binary=None, milter_conf=MILTER_CONF, loglevel=9,
@@ -205,6 +215,13 @@ class World:
         self.times = {}
         self._down = False
         self._seq = 0
+
+    def __enter__(self):
+        return self.up()
+
+    def __exit__(self, *exc):
+        self.down()
+        return False
 
     # ------------------------------------------------------------ paths
     def path(self, *parts):
@@ -321,7 +338,8 @@ class World:
                  "# (text source; makemap hash authinfo < authinfo)"]
         for name, sh in sorted(self.smarthosts.items()):
             if sh.get("account"):
-                lines.append('AuthInfo:%s "U:smmsp" "I:%s" "P:%s" "M:PLAIN LOGIN"'
+                # a tab after the key, as most hand-written authinfo files have
+                lines.append('AuthInfo:%s\t"U:smmsp" "I:%s" "P:%s" "M:PLAIN LOGIN"'
                              % (sh["name"], sh["account"], sh["password"]))
         path = self.root("/etc/mail/authinfo")
         with open(path, "w") as f:
@@ -401,8 +419,15 @@ class World:
         why = require_root()
         if why:
             raise WorldError("cannot build the world: " + why)
-        t0 = time.monotonic()
         atexit.register(self.down)
+        try:
+            return self._up()
+        except BaseException:
+            self.down()
+            raise
+
+    def _up(self):
+        t0 = time.monotonic()
         self._prepare()
         self.times["prepare"] = time.monotonic() - t0
         t = time.monotonic()
@@ -437,7 +462,8 @@ class World:
             raise WorldError("cannot read this process's namespace ids: %r" % self.host_ns)
         p = subprocess.Popen(["unshare", "-mnu", "--propagation", "private",
                               "sleep", "infinity"],
-                             stdin=subprocess.DEVNULL, start_new_session=True)
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
         self._popen["holder"] = p
 
         def unshared():
@@ -667,13 +693,21 @@ class World:
         if self._down or not self.dir:
             return {"stragglers": [], "left": [], "seconds": 0.0}
         self._down = True
+        # an interrupt must not cut the teardown short
+        blocked = signal.pthread_sigmask(
+            signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
+        try:
+            return self._teardown()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+    def _teardown(self):
         t0 = time.monotonic()
         report = {"stragglers": [], "left": [], "stop_seconds": {}}
         try:
             atexit.unregister(self.down)
         except Exception:
             pass
-        order = ["mta"]
         others = [n for n in self.procs if n not in ("mta", "syslog")]
         if self.holder:
             if "mta" in self.procs:
@@ -704,10 +738,9 @@ class World:
                 wait_for(lambda: proc_start(hp) != self.holder["start"]
                          or proc_state(hp) == "Z", 5, "the holder to exit")
             report["left"] = [{"pid": p, "cmd": proc_cmdline(p)} for p in self.world_pids()]
-        del order
         report["seconds"] = time.monotonic() - t0
         self.last_down = report
-        if not self.keep and not report["left"]:
+        if not self.keep and not report["left"] and not os.environ.get("E2E_KEEP"):
             self.remove_dir()
         return report
 
@@ -795,6 +828,28 @@ class World:
             raise WorldError("smtpsend.py failed (%d): %s%s" % (out.returncode, out.stdout,
                                                                out.stderr))
 
+    # ------------------------------------------------------------ relaymilter
+    def milter_file(self, name):
+        """Host path of /etc/mail/relaymilter/NAME (config, sendermap, ...)."""
+        return self.root("/etc/mail/relaymilter/" + name)
+
+    def write_milter_file(self, name, text):
+        """Replace /etc/mail/relaymilter/NAME atomically (root 0644)."""
+        path = self.milter_file(name)
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.chmod(path + ".tmp", 0o644)
+        os.rename(path + ".tmp", path)
+        return path
+
+    def reload_milter(self, timeout=10):
+        """SIGUSR1 to relaymilter; returns its "reloaded ..." or "reload failed
+        ..." log line."""
+        mark = self.log_mark()
+        self.kill("relaymilter", signal.SIGUSR1)
+        return self.wait_log(r" relaymilter\[\d+\]: (reloaded |reload failed)",
+                             since=mark, timeout=timeout)
+
     # ------------------------------------------------------------ smarthosts
     def add_smarthost(self, name, spec, start=True):
         """Another stand-in, e.g. {"profile": "gmail", "addr": "127.0.0.6", "port": 587,
@@ -863,6 +918,16 @@ class World:
             self.run(["nft", "add", "rule", "inet", "e2e", "out", "ip", "daddr", a,
                       "tcp", "dport", str(p), "drop"])
         self._save()
+
+    # ------------------------------------------------------------ DNS
+    def dns(self, name, qtype="A", server="127.0.0.1", timeout=3.0):
+        """One DNS query inside the world (dnsq.py): {"rcode", "answers", "seconds"}."""
+        out = self.run([PYTHON, os.path.join(HERE, "dnsq.py"), name, qtype, server,
+                        str(timeout)], check=False, timeout=timeout + 10)
+        try:
+            return json.loads(out.stdout)
+        except ValueError:
+            raise WorldError("dnsq.py %s %s failed: %s" % (name, qtype, out.stderr))
 
     # ------------------------------------------------------------ maillog
     def maillog(self):
