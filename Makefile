@@ -103,7 +103,7 @@ DEPS_BUILD	:= gcc make pkg-config libmilter-dev libspf2-dev libssl-dev \
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
 		   python3 python3-aiosmtpd dnsmasq-base libsasl2-modules \
 		   swaks openssl iproute2 util-linux procps mandoc valgrind \
-		   clang libclang-rt-14-dev systemd
+		   clang libclang-rt-14-dev systemd nftables python3-cryptography
 DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
 
 deps:
@@ -122,7 +122,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
 	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -o $@ $< \
 	    $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
-TEST_SUITES	?= unit
+TEST_SUITES	?= unit e2e
 export TEST_SUITES
 
 check:
@@ -131,6 +131,13 @@ check:
 
 test: all $(UNIT_PROGS) $(TEST_TOOLS)
 	@tests/run -b $(BUILD) $(TEST_SUITES)
+
+# The end-to-end world in a real sendmail, a handful of messages, a report
+# (tests/e2e/demo; needs root for its private namespaces).
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/e2e/demo
 
 clean:
 	rm -rf build build-san

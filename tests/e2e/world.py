@@ -983,6 +983,11 @@ class World:
                 return l
         return None
 
+    def wait_decision(self, qid, since=0, timeout=10):
+        """relaymilter's decision line for QID, waiting for the syslog catcher."""
+        return wait_for(lambda: self.decision_line(qid, since), timeout,
+                        "the relaymilter decision line of %s" % qid)
+
     def mailbox(self, user):
         try:
             with open(self.root("/var/mail/" + user), errors="replace") as f:
