@@ -23,7 +23,7 @@ CONTRACT (library; `world.py --help` for the command-line front end)
   Inside the world: w.run(argv, input=, user=, timeout=, check=) runs a
   command in the namespaces (CompletedProcess, text), w.popen(argv, ...).
   MTA: w.set_smarthost(NAME or (host, port)), w.set_milter(on, flags="T")
-  re-render sendmail.cf from etc/mta.mc and restart the MTA; w.run_queue(
+  re-render sendmail.cf from etc/sendmail.mc and restart the MTA; w.run_queue(
   "mta"|"msp") runs one queue run in the foreground; w.queue(kind) lists
   queue ids; w.wait_queue_empty(kind).
   Mail: w.message(...) builds a message (bytes, unique Message-ID);
@@ -162,6 +162,15 @@ def proc_state(pid):
     return data[data.rindex(")") + 2:].split()[0]
 
 
+def proc_ppid(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            data = f.read()
+    except OSError:
+        return None
+    return int(data[data.rindex(")") + 2:].split()[1])
+
+
 def proc_cmdline(pid):
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as f:
@@ -253,7 +262,7 @@ class World:
         ids = self._accounts()
         etc = self.root("/etc/mail")
         for f in ("access", "aliases", "local-host-names", "trusted-users",
-                  "service.switch", "e2e-local-mda", "mta.mc", "submit.mc"):
+                  "service.switch", "e2e-local-mda", "sendmail.mc", "submit.mc"):
             shutil.copy(os.path.join(ETC, f), os.path.join(etc, f))
         shutil.copy(os.path.join(ETC, "dnsmasq.conf"), self.path("dnsmasq.conf"))
         for f in os.listdir(os.path.join(ETC, "relaymilter")) if os.path.isdir(
@@ -374,7 +383,7 @@ class World:
             defs += ["-DE2E_MILTER=local:%s" % MILTER_SOCKET,
                      "-DE2E_MILTER_FLAGS=%s" % self.milter_flags]
         etc = self.root("/etc/mail")
-        for mc, cf, d in (("mta.mc", "sendmail.cf", defs), ("submit.mc", "submit.cf", [])):
+        for mc, cf, d in (("sendmail.mc", "sendmail.cf", defs), ("submit.mc", "submit.cf", [])):
             out = subprocess.run(["m4"] + d + [os.path.join(etc, mc)],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  cwd=etc, check=False)
@@ -621,18 +630,62 @@ class World:
             raise WorldError("%s is not running" % name)
         os.kill(self.pid(name), sig)
 
+    def descendants(self, pid):
+        """Pids of the processes PID started (children, grandchildren, ...),
+        e.g. sendmail's delivery and queue-run children, which a SIGTERM to
+        the sendmail daemon leaves running."""
+        kids = {}
+        for p in self.world_pids():
+            kids.setdefault(proc_ppid(p), []).append(p)
+        out, todo = [], [pid]
+        while todo:
+            for k in kids.get(todo.pop(), []):
+                out.append((k, proc_start(k)))
+                todo.append(k)
+        return out
+
+    def mta_workers(self):
+        """sendmail processes inside the world that are not the daemon: the
+        delivery processes it detached (double fork, so no longer its
+        children), queue runs, submissions in progress."""
+        daemon = self.pid("mta")
+        try:
+            exe = os.readlink("/proc/%d/exe" % daemon)
+        except (OSError, TypeError):
+            return []
+        out = []
+        for k in self.world_pids():
+            try:
+                if k != daemon and os.readlink("/proc/%d/exe" % k) == exe:
+                    out.append((k, proc_start(k)))
+            except OSError:
+                pass
+        return out
+
     def stop(self, name, sig=signal.SIGTERM, timeout=15):
-        """Stop NAME by pid; SIGKILL after timeout. Returns seconds taken."""
+        """Stop NAME and whatever it started (for the MTA also its detached
+        sendmail workers), by pid; SIGKILL after timeout. Returns seconds."""
         t = time.monotonic()
         p = self.procs.get(name)
         if not p:
             return 0.0
         if self.running(name):
+            kids = self.descendants(p["pid"])
+            if name == "mta":
+                kids += [k for k in self.mta_workers() if k not in kids]
             os.kill(p["pid"], sig)
+            for k, start in kids:
+                if proc_start(k) == start:
+                    os.kill(k, sig)
             try:
                 self._wait_exit(name, timeout)
+                wait_for(lambda: all(proc_start(k) != start or proc_state(k) == "Z"
+                                     for k, start in kids), timeout,
+                         "the children of %s to exit" % name)
             except WorldError:
-                os.kill(p["pid"], signal.SIGKILL)
+                for k, start in [(p["pid"], p["start"])] + kids:
+                    if proc_start(k) == start:
+                        os.kill(k, signal.SIGKILL)
                 self._wait_exit(name, 5)
                 self.times.setdefault("sigkilled", []).append(name)
         if name in self._popen:
@@ -761,6 +814,7 @@ class World:
             self.smart = (name_or_target[0], int(name_or_target[1]))
         self._render()
         if self.running("mta"):
+            self.wait_mta_idle()
             self.restart("mta")
         self._save()
 
@@ -769,8 +823,14 @@ class World:
         self.milter, self.milter_flags = bool(on), flags
         self._render()
         if self.running("mta"):
+            self.wait_mta_idle()
             self.restart("mta")
         self._save()
+
+    def wait_mta_idle(self, timeout=30):
+        """Wait until no sendmail worker (delivery, queue run) is running."""
+        return wait_for(lambda: not self.mta_workers(), timeout,
+                        "sendmail's workers to finish") if self.running("mta") else True
 
     def queue(self, kind="mta"):
         d = self.root("/var/spool/mqueue" if kind == "mta" else "/var/spool/mqueue-client")
@@ -782,7 +842,11 @@ class World:
             if self.queue(kind) else True
 
     def run_queue(self, kind="mta", timeout=60):
-        """One queue run in the foreground (sm-mta / sm-msp-queue)."""
+        """One queue run in the foreground (sm-mta / sm-msp-queue). Waits first
+        until no sendmail worker runs: a delivery that has just logged its
+        Deferred line still holds the queue file, and a queue run started
+        then skips the message without a word."""
+        self.wait_mta_idle()
         if kind == "mta":
             argv = ["/usr/sbin/sendmail", "-Am", "-L", "sm-mta", "-qf"]
         else:
@@ -972,9 +1036,12 @@ class World:
 
     def wait_delivery(self, qid, rcpt=None, since=0, timeout=20, stat=None):
         """The `to=` line of QID (for RCPT) with a stat= matching STAT (regex)."""
-        rx = re.compile(r" %s: to=(?:[^,]*<%s>|%s)?.*stat=%s" % (
-            re.escape(qid), re.escape(rcpt) if rcpt else ".*",
-            re.escape(rcpt) if rcpt else "", stat or ""))
+        if rcpt:
+            who = r"(?:<%s>|%s)[,>]" % (re.escape(rcpt), re.escape(rcpt))
+            who = r"(?:[^ ]*,)?%s" % who    # sendmail lists several as to=a,b,
+        else:
+            who = ""
+        rx = re.compile(r" %s: to=%s.*stat=%s" % (re.escape(qid), who, stat or ""))
         return self.wait_log(rx.pattern, since=since, timeout=timeout)
 
     def decision_line(self, qid, since=0):
