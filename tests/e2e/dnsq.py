@@ -7,7 +7,8 @@ the world's dnsmasq) and prints one JSON object:
   {"rcode": "NOERROR"|"NXDOMAIN"|..., "answers": [...], "seconds": float}
 answers are dotted addresses (A), "PREF HOST" (MX), the joined strings
 (TXT) or host names (PTR). A timeout prints {"rcode": "TIMEOUT", ...} and
-exits 2; a malformed reply exits 3. No other resolver is involved, so the
+exits 2; no server listening prints {"rcode": "UNREACHABLE", ...} and exits
+0; a malformed reply exits 3. No other resolver is involved, so the
 fault tests can tell "DNS down" from "DNS slow" by the seconds.
 """
 import json
@@ -56,14 +57,20 @@ def query(name, qtype, server="127.0.0.1", timeout=3.0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(timeout)
     t = time.monotonic()
-    s.sendto(pkt, (server, 53))
     try:
+        # connected, so that an ICMP port unreachable is reported (refused)
+        s.connect((server, 53))
+        s.send(pkt)
         while True:
             msg = s.recv(4096)
             if len(msg) >= 12 and struct.unpack(">H", msg[:2])[0] == qid:
                 break
     except socket.timeout:
         return {"rcode": "TIMEOUT", "answers": [], "seconds": round(time.monotonic() - t, 3)}
+    except ConnectionRefusedError:
+        # ICMP port unreachable: nothing listens (the DNS server is stopped)
+        return {"rcode": "UNREACHABLE", "answers": [],
+                "seconds": round(time.monotonic() - t, 3)}
     seconds = round(time.monotonic() - t, 3)
     _, flags, qd, an, _, _ = struct.unpack(">HHHHHH", msg[:12])
     off = 12

@@ -11,8 +11,8 @@
 # only and would damage the host otherwise.
 #
 # Inside it: brings lo up with the world's test addresses, sets the host
-# name, loads the nftables table `e2e` (empty chain `out`, where black-holed
-# ports are added later), mounts a private /dev (null, zero, random,
+# name, loads the nftables table `e2e` (empty input chain `in`, where
+# black-holed ports are added later: the packet is sent, nobody gets it), mounts a private /dev (null, zero, random,
 # urandom, tty, shm; /dev/log then belongs to the world's syslog catcher),
 # and bind-mounts the world's files over the stock Debian paths, so that
 # sendmail, its MSP and relaymilter run with the paths of a stock box:
@@ -64,8 +64,8 @@ hostname mta.test
 
 nft -f - <<'EOF'
 table inet e2e {
-	chain out {
-		type filter hook output priority 0; policy accept;
+	chain in {
+		type filter hook input priority 0; policy accept;
 	}
 }
 EOF

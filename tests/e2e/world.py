@@ -14,18 +14,24 @@ CONTRACT (library; `world.py --help` for the command-line front end)
   w.down()      stops every component by pid (MTA first, syslog last),
                 then looks for any process still inside the world's network
                 namespace: those are "stragglers", killed by pid and
-                returned in the report ({"stragglers": [...],
-                "left": [...], "seconds": ...}); removes DIR unless keep.
-                Always safe to call twice; also runs from atexit.
+                returned in the report ({"stragglers": [...], "left": [...],
+                "seconds": ...}); removes DIR unless keep (or E2E_KEEP=1).
+                Safe to call twice; also runs from atexit, and `with
+                World() as w:` calls it. teardown_on_signals() makes
+                SIGTERM/SIGINT/SIGHUP unwind into it.
   Components: "syslog", "dns", "smarthost:NAME" (NAME in SMARTHOSTS),
-  "relaymilter", "mta". w.start(name), w.stop(name, sig, timeout) -> seconds,
-  w.restart(name), w.kill(name, sig), w.pid(name), w.running(name).
+  "relaymilter", "mta". w.start(name), w.stop(name, sig, timeout) -> seconds
+  (also stops what the component started; for the MTA its detached sendmail
+  workers), w.restart(name), w.kill(name, sig), w.pid(name), w.running(name).
   Inside the world: w.run(argv, input=, user=, timeout=, check=) runs a
   command in the namespaces (CompletedProcess, text), w.popen(argv, ...).
   MTA: w.set_smarthost(NAME or (host, port)), w.set_milter(on, flags="T")
-  re-render sendmail.cf from etc/sendmail.mc and restart the MTA; w.run_queue(
-  "mta"|"msp") runs one queue run in the foreground; w.queue(kind) lists
-  queue ids; w.wait_queue_empty(kind).
+  re-render sendmail.cf from etc/sendmail.mc and restart the MTA once it is
+  idle; w.run_queue("mta"|"msp") runs one queue run in the foreground;
+  w.queue(kind) lists queue ids; w.wait_queue_empty(kind), w.wait_mta_idle().
+  relaymilter: w.write_milter_file(NAME, text) replaces
+  /etc/mail/relaymilter/NAME, w.reload_milter() sends SIGUSR1 and returns the
+  daemon's "reloaded"/"reload failed" line.
   Mail: w.message(...) builds a message (bytes, unique Message-ID);
   w.sendmail(msg, user=, args=) submits through the MSP (`sendmail -t -i`,
   as cron does); w.smtp(...) sends over SMTP from any world address
@@ -35,10 +41,12 @@ CONTRACT (library; `world.py --help` for the command-line front end)
   **{stage: reply}), w.clear_mode(NAME), w.blackhole(addr, port),
   w.unblackhole(addr, port), w.add_smarthost(NAME, spec) for more
   stand-ins (TLS variants: certs.py kinds valid/selfsigned/expired/
-  wrongname, "starttls": False).
+  wrongname, "starttls": False). DNS: w.dns(name, type) (dnsq.py).
   Maillog: w.maillog() -> [str], w.log_mark() / w.log_since(mark),
   w.lines_for(qid), w.qids_for_msgid(msgid) -> {"mta": qid, "msp": qid},
-  w.wait_log(regex, since=mark) -> matching line, w.decision_line(qid).
+  w.wait_mta_qid(msgid), w.wait_delivery(qid, rcpt, stat=regex),
+  w.wait_log(regex, since=mark) -> matching line, w.decision_line(qid),
+  w.wait_decision(qid), w.mailbox(user).
   Every wait takes timeout= (seconds) and raises WorldError naming what it
   waited for. Nothing is written outside DIR: the host's /etc/mail,
   spools, /run and /dev are replaced inside the private mount namespace.
@@ -101,6 +109,27 @@ SMARTHOSTS = {
     },
 }
 BLACKHOLE = {"name": "smtp.blocked.test", "addr": "127.0.0.9", "port": 25}
+
+
+def _gmail_like(addr, name, **kw):
+    d = {"profile": "gmail", "addr": addr, "port": 587, "name": name,
+         "account": SMARTHOSTS["gmail"]["account"],
+         "password": SMARTHOSTS["gmail"]["password"], "args": []}
+    d.update(kw)
+    return d
+
+
+# Gmail-like relays with certificate trouble, for the doctor's probes
+# (w.add_tls_variants() starts them; DNS names in etc/dnsmasq.conf)
+TLS_VARIANTS = {
+    "tls-valid": _gmail_like("127.0.0.6", "smtp-valid.tls.test", tls="valid"),
+    "tls-selfsigned": _gmail_like("127.0.0.7", "smtp-selfsigned.tls.test", tls="selfsigned"),
+    "tls-expired": _gmail_like("127.0.0.8", "smtp-expired.tls.test", tls="expired"),
+    "tls-wrongname": _gmail_like("127.0.0.10", "smtp-wrongname.tls.test", tls="wrongname"),
+    "tls-none": _gmail_like("127.0.0.11", "smtp-notls.tls.test", starttls=False),
+    # port 25 black-holed (an ISP's block), 587 open
+    "port25-blocked": _gmail_like("127.0.0.12", "smtp.port25blocked.test", tls="valid"),
+}
 
 # users added inside the world (the host's /etc/passwd is not touched)
 MILTER_USER = "relaymilter"
@@ -203,7 +232,7 @@ def teardown_on_signals():
 class World:
     def __init__(self, dir=None, milter=True, profile="gmail", keep=False,
                  milter_binary=None, milter_conf=MILTER_CONF, loglevel=9,
-                 smarthosts=None):
+                 smarthosts=None, milter_argv=None):
         self.dir = dir
         self.milter = milter
         self.profile = profile
@@ -211,6 +240,9 @@ class World:
         self.milter_binary = milter_binary or os.path.join(
             REPO, os.environ.get("BUILD", "build"), "relaymilter")
         self.milter_conf = milter_conf
+        # another milter in relaymilter's place (a no-op milter for `make
+        # bench`): its argv; it must listen on MILTER_SOCKET
+        self.milter_argv = milter_argv
         self.milter_flags = "T"
         self.loglevel = loglevel
         self.smarthosts = {k: dict(v) for k, v in (smarthosts or SMARTHOSTS).items()}
@@ -224,6 +256,8 @@ class World:
         self.times = {}
         self._down = False
         self._seq = 0
+        self._ready_fn = {}
+        self.ids = {}
 
     def __enter__(self):
         return self.up()
@@ -252,7 +286,7 @@ class World:
         os.chmod(self.dir, 0o755)
         with open(self.path(MARKER), "w") as f:
             f.write("relaymilter end-to-end world\n")
-        for d in ("log", "bin", "tls", "root/etc/mail/tls", "root/etc/mail/relaymilter",
+        for d in ("log", "tls", "root/etc/mail/tls", "root/etc/mail/relaymilter",
                   "root/var/spool/mqueue", "root/var/spool/mqueue-client",
                   "root/var/lib/sendmail", "root/var/mail", "root/run/sendmail/mta",
                   "root/run/sendmail/msp", "root/run/relaymilter"):
@@ -265,8 +299,7 @@ class World:
                   "service.switch", "e2e-local-mda", "sendmail.mc", "submit.mc"):
             shutil.copy(os.path.join(ETC, f), os.path.join(etc, f))
         shutil.copy(os.path.join(ETC, "dnsmasq.conf"), self.path("dnsmasq.conf"))
-        for f in os.listdir(os.path.join(ETC, "relaymilter")) if os.path.isdir(
-                os.path.join(ETC, "relaymilter")) else ():
+        for f in os.listdir(os.path.join(ETC, "relaymilter")):
             shutil.copy(os.path.join(ETC, "relaymilter", f),
                         os.path.join(etc, "relaymilter", f))
         self._write_authinfo()
@@ -401,6 +434,7 @@ class World:
                  "world_ns": self.world_ns, "procs": self.procs, "smart": self.smart,
                  "milter": self.milter, "milter_flags": self.milter_flags,
                  "milter_binary": self.milter_binary, "milter_conf": self.milter_conf,
+                 "milter_argv": self.milter_argv,
                  "profile": self.profile, "blackholes": self.blackholes,
                  "smarthosts": self.smarthosts, "loglevel": self.loglevel,
                  "ids": self.ids, "keep": self.keep}
@@ -416,6 +450,7 @@ class World:
             st = json.load(f)
         w = cls(dir=st["dir"], milter=st["milter"], profile=st["profile"],
                 keep=st["keep"], milter_binary=st["milter_binary"],
+                milter_argv=st.get("milter_argv"),
                 milter_conf=st["milter_conf"], loglevel=st["loglevel"],
                 smarthosts=st["smarthosts"])
         w.holder, w.host_ns, w.world_ns = st["holder"], st["host_ns"], st["world_ns"]
@@ -563,6 +598,11 @@ class World:
             if sh.get("cert") and sh.get("starttls", True):
                 argv += ["--cert", sh["cert"], "--key", sh["key"]]
             return argv, lambda: self.listening("tcp", sh["addr"], sh["port"])
+        if name == "relaymilter" and self.milter_argv:
+            sock = self.root(MILTER_SOCKET)
+            if os.path.exists(sock):
+                os.unlink(sock)
+            return (list(self.milter_argv), lambda: self.listening("unix", MILTER_SOCKET))
         if name == "relaymilter":
             if not os.access(self.milter_binary, os.X_OK):
                 raise WorldError("no relaymilter binary at %s (run `make`)" % self.milter_binary)
@@ -588,7 +628,6 @@ class World:
         self.procs[name] = {"pid": p.pid, "start": proc_start(p.pid), "argv": argv,
                             "ready": False}
         self._save()
-        self._ready_fn = getattr(self, "_ready_fn", {})
         self._ready_fn[name] = ready
         if wait:
             self._wait_ready(name, timeout)
@@ -884,13 +923,11 @@ class World:
                              "rcpt": [rcpt] if isinstance(rcpt, str) else list(rcpt),
                              "data": msg.decode("utf-8", "surrogateescape")
                              if isinstance(msg, bytes) else msg}]}
-        out = self.run([PYTHON, os.path.join(HERE, "smtpsend.py")],
-                       input=json.dumps(job), timeout=timeout + 10, check=False)
+        out = self.smtp_job(job, timeout=timeout + 10)
         try:
-            return json.loads(out.stdout)["results"][0]
-        except (ValueError, KeyError, IndexError):
-            raise WorldError("smtpsend.py failed (%d): %s%s" % (out.returncode, out.stdout,
-                                                               out.stderr))
+            return out["results"][0]
+        except (KeyError, IndexError):
+            raise WorldError("smtpsend.py gave no result: %r" % out)
 
     # ------------------------------------------------------------ relaymilter
     def milter_file(self, name):
@@ -914,6 +951,18 @@ class World:
         return self.wait_log(r" relaymilter\[\d+\]: (reloaded |reload failed)",
                              since=mark, timeout=timeout)
 
+    def smtp_job(self, job, timeout=600):
+        """Run a whole smtpsend.py job inside the world (many messages, N
+        concurrent clients: {"concurrency": 20, "messages": [...]}); returns
+        its output {"results": [...], "seconds": float}."""
+        out = self.run([PYTHON, os.path.join(HERE, "smtpsend.py")], input=json.dumps(job),
+                       timeout=timeout, check=False)
+        try:
+            return json.loads(out.stdout)
+        except ValueError:
+            raise WorldError("smtpsend.py failed (%d): %s%s" % (out.returncode, out.stdout,
+                                                               out.stderr))
+
     # ------------------------------------------------------------ smarthosts
     def add_smarthost(self, name, spec, start=True):
         """Another stand-in, e.g. {"profile": "gmail", "addr": "127.0.0.6", "port": 587,
@@ -924,6 +973,17 @@ class World:
         self._save()
         if start:
             self.start("smarthost:" + name)
+
+    def add_tls_variants(self):
+        """Start every TLS_VARIANTS stand-in and black-hole port 25 of
+        smtp.port25blocked.test."""
+        for name, spec in TLS_VARIANTS.items():
+            self.add_smarthost(name, spec, start=False)
+        for name in TLS_VARIANTS:
+            self.start("smarthost:" + name, wait=False)
+        for name in TLS_VARIANTS:
+            self._wait_ready("smarthost:" + name)
+        self.blackhole(TLS_VARIANTS["port25-blocked"]["addr"], 25)
 
     def received(self, name):
         d = self.path("smarthost", name, "received")
@@ -968,19 +1028,22 @@ class World:
         except FileNotFoundError:
             pass
 
-    def blackhole(self, addr, port):
-        """Drop every SYN to addr:port inside the world: connects time out."""
-        self.run(["nft", "add", "rule", "inet", "e2e", "out", "ip", "daddr", addr,
-                  "tcp", "dport", str(port), "drop"])
-        self.blackholes.append([addr, int(port)])
+    def blackhole(self, addr, port, proto="tcp"):
+        """Drop every packet to addr:port (tcp or udp) inside the world: TCP
+        connects time out (an ISP blocking port 25), DNS queries get no
+        answer (proto="udp", port 53) instead of the instant refusal a
+        stopped server gives."""
+        self.run(["nft", "add", "rule", "inet", "e2e", "in", "ip", "daddr", addr,
+                  proto, "dport", str(port), "drop"])
+        self.blackholes.append([addr, int(port), proto])
         self._save()
 
-    def unblackhole(self, addr, port):
-        self.blackholes = [b for b in self.blackholes if b != [addr, int(port)]]
-        self.run(["nft", "flush", "chain", "inet", "e2e", "out"])
-        for a, p in self.blackholes:
-            self.run(["nft", "add", "rule", "inet", "e2e", "out", "ip", "daddr", a,
-                      "tcp", "dport", str(p), "drop"])
+    def unblackhole(self, addr, port, proto="tcp"):
+        self.blackholes = [b for b in self.blackholes if b != [addr, int(port), proto]]
+        self.run(["nft", "flush", "chain", "inet", "e2e", "in"])
+        for a, p, pr in self.blackholes:
+            self.run(["nft", "add", "rule", "inet", "e2e", "in", "ip", "daddr", a,
+                      pr, "dport", str(p), "drop"])
         self._save()
 
     # ------------------------------------------------------------ DNS
@@ -1093,10 +1156,11 @@ def _cli(argv):
     p.add_argument("dir")
     p.add_argument("name")
     p.add_argument("stages", nargs="*")
-    p = sub.add_parser("blackhole")
+    p = sub.add_parser("blackhole", help="drop packets to ADDR:PORT (tcp, or udp)")
     p.add_argument("dir")
     p.add_argument("addr")
     p.add_argument("port", type=int)
+    p.add_argument("proto", nargs="?", default="tcp", choices=("tcp", "udp"))
     p = sub.add_parser("runq")
     p.add_argument("dir")
     p.add_argument("kind", nargs="?", default="mta", choices=("mta", "msp"))
@@ -1148,7 +1212,7 @@ def _cli(argv):
             w.set_mode(a.name, **dict(s.split("=", 1) for s in a.stages))
         return 0
     if a.cmd == "blackhole":
-        w.blackhole(a.addr, a.port)
+        w.blackhole(a.addr, a.port, a.proto)
         return 0
     if a.cmd == "runq":
         out = w.run_queue(a.kind)
