@@ -258,6 +258,7 @@ class World:
         self._seq = 0
         self._ready_fn = {}
         self.ids = {}
+        self.exits = []                # [{"name", "pid", "status", "output"}]
 
     def __enter__(self):
         return self.up()
@@ -728,7 +729,10 @@ class World:
                 self._wait_exit(name, 5)
                 self.times.setdefault("sigkilled", []).append(name)
         if name in self._popen:
-            self._popen.pop(name).wait()
+            rc = self._popen.pop(name).wait()
+            # how it ended: tests assert clean exits (sanitizer reports, crashes)
+            self.exits.append({"name": name, "pid": p["pid"], "status": rc,
+                               "output": self.output(name) if rc else ""})
         del self.procs[name]
         self._save()
         return time.monotonic() - t
