@@ -115,7 +115,7 @@ DEPS_BUILD	:= gcc make pkg-config libmilter-dev libspf2-dev libssl-dev \
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
 		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
 		   swaks openssl iproute2 util-linux procps mandoc valgrind \
-		   clang libclang-rt-14-dev systemd
+		   clang libclang-rt-14-dev systemd nftables python3-cryptography
 DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
 
 deps:
@@ -150,7 +150,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
 	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
 	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
-TEST_SUITES	?= unit cli miltertest spf docs ops
+TEST_SUITES	?= unit cli miltertest spf docs ops e2e
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf
@@ -182,6 +182,13 @@ check:
 
 test: all $(UNIT_PROGS) $(TEST_TOOLS)
 	@tests/run -b $(BUILD) $(TEST_SUITES)
+
+# The end-to-end world in a real sendmail, a handful of messages, a report
+# (tests/e2e/demo; needs root for its private namespaces).
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/e2e/demo
 
 # ---------------------------------------------------------------- install
 # Binaries, man pages, samples and systemd units. An existing configuration
