@@ -55,13 +55,15 @@ endif
 
 CORE_PKGS	:= libcrypto libpsl
 DAEMON_PKGS	:= milter $(CORE_PKGS) $(SYSTEMD_PKG)
-CPPFLAGS	+= $(call pkgcf,milter $(CORE_PKGS))
+TRACE_PKGS	:= json-c zlib $(SYSTEMD_PKG)
+CPPFLAGS	+= $(call pkgcf,milter $(CORE_PKGS) json-c zlib)
 
 # ---------------------------------------------------------------- sources
 # Shared library of pure modules (no libmilter types).
 CORE_SRCS	:= milter/util.c milter/causes.c milter/maillog.c
 DAEMON_SRCS	:=
-TRACE_SRCS	:=
+TRACE_SRCS	:= milter/trace.c milter/trace_out.c milter/trace_stats.c \
+		   milter/trace_alert.c milter/trace_main.c
 DOCTOR_SRCS	:=
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
@@ -70,7 +72,7 @@ TRACE_OBJS	= $(TRACE_SRCS:%.c=$(BUILD)/%.o)
 DOCTOR_OBJS	= $(DOCTOR_SRCS:%.c=$(BUILD)/%.o)
 
 CORE_LIB	= $(BUILD)/librelaymilter.a
-PROGS		=
+PROGS		= $(BUILD)/relaymilter-trace
 
 .PHONY: all deps check test demo bench fuzz install uninstall clean
 all: $(PROGS)
@@ -79,6 +81,10 @@ $(CORE_LIB): $(CORE_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+$(BUILD)/relaymilter-trace: $(TRACE_OBJS) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(TRACE_OBJS) $(CORE_LIB) \
+	    $(call pkglib,$(TRACE_PKGS))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -113,7 +119,16 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
 	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -o $@ $< \
 	    $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
-TEST_SUITES	?= unit
+# test_trace*: the trace modules without the program's main()
+TRACE_TEST_OBJS	= $(filter-out $(BUILD)/milter/trace_main.o,$(TRACE_OBJS))
+$(BUILD)/tests/unit/test_trace%: tests/unit/test_trace%.c $(TRACE_TEST_OBJS) \
+    $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -o $@ $< \
+	    $(TRACE_TEST_OBJS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS) \
+	    $(call pkglib,$(TRACE_PKGS))
+
+TEST_SUITES	?= unit trace
 export TEST_SUITES
 
 check:
@@ -122,6 +137,13 @@ check:
 
 test: all $(UNIT_PROGS) $(TEST_TOOLS)
 	@tests/run -b $(BUILD) $(TEST_SUITES)
+
+# Benchmarks: every executable tests/bench/* prints its own table.
+BENCHES		?= $(wildcard tests/bench/*)
+bench: all
+	@for b in $(BENCHES); do \
+	    if [ -x "$$b" ]; then BUILD=$(BUILD) "$$b" || exit 1; fi; \
+	done
 
 clean:
 	rm -rf build build-san

@@ -1,0 +1,1105 @@
+/*
+ * trace_main.c - relaymilter-trace: options, reading the maillog (files,
+ *		  .gz, stdin, follow across rotation, the systemd journal),
+ *		  printing what the trace reports
+ *
+ * CONTRACT
+ *	All I/O of the tool lives here; joining is trace.c, formatting
+ *	trace_out.c/trace_stats.c/trace_alert.c. Lines are read in large
+ *	blocks and split with memchr; a line longer than MAX_LINE is reported
+ *	(FILE:LINE) and counted as not understood, never cut silently.
+ *	Exit status: 0 no alert (or --alert not given), 1 warning alerts
+ *	only, 2 critical alerts, 3 usage or I/O error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-journal.h>
+#endif
+
+#include "maillog.h"
+#include "trace.h"
+#include "trace_out.h"
+#include "util.h"
+
+#define EX_ALERT_WARN	1
+#define EX_ALERT_CRIT	2
+#define EX_FAIL		3
+
+#define BLOCK		(1 << 20)
+#define MAX_LINE	(1 << 20)
+
+struct portmap {
+	char	*name;
+	int	 port;
+};
+
+struct app {
+	struct tr_opts	 to;
+	struct trace	*t;
+	struct tro_summary *sum;
+	struct tro_alerts *al;
+	struct tro_alert_opts ao;
+	struct tro_text_opts txo;
+	strbuf		 out;
+	FILE		*spool;
+	bool		 text, json, summary, unparsed, alert, all;
+	bool		 follow, from_end, journal, now_fixed;
+	const char	*journal_dir;
+	const char	*prom;
+	long		 prom_interval;
+	long		 poll_ms;
+	size_t		 top;
+	int		 force_port;
+	struct portmap	*ports;
+	size_t		 nports;
+	unsigned long	 shown, shown_fail;
+	int		 err;
+};
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("relaymilter-trace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int64_t
+wall(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ------------------------------------------------------------ sinks */
+
+static void
+flush_out(struct app *a, FILE *fp)
+{
+	if (a->out.err) {
+		warnx_("out of memory while formatting");
+		a->err = 1;
+	} else if (a->out.len > 0 &&
+	    fwrite(a->out.s, 1, a->out.len, fp) != a->out.len) {
+		warnx_("write error: %s", strerror(errno));
+		a->err = 1;
+	}
+	sb_reset(&a->out);
+}
+
+static FILE *
+alert_fp(const struct app *a)
+{
+	return a->json ? stderr : stdout;
+}
+
+static void
+sink_message(void *ctx, const struct tr_msg *m, enum tr_emit why,
+    int64_t now)
+{
+	struct app *a = ctx;
+	bool fail;
+
+	tro_summary_message(a->sum, m, why, now);
+	if (a->alert) {
+		tro_alerts_message(a->al, &a->out, m, why, now);
+		flush_out(a, alert_fp(a));
+	}
+	/* threshold reports are for live views only */
+	if (why == TR_EMIT_THRESHOLD && !a->follow)
+		return;
+	if ((m->outcome == TR_REJECTED || m->outcome == TR_DISCARDED) &&
+	    !a->all)
+		return;
+	if (a->json) {
+		if (tro_json(&a->out, m, why, now) < 0)
+			a->out.err = ENOMEM;
+		flush_out(a, stdout);
+	}
+	if (a->text) {
+		fail = tro_is_failure(m);
+		a->shown++;
+		if (fail)
+			a->shown_fail++;
+		tro_text(&a->out, m, why, now, &a->txo);
+		flush_out(a, fail || a->follow || a->spool == NULL ? stdout :
+		    a->spool);
+	}
+	if (a->follow)
+		fflush(stdout);
+}
+
+static void
+sink_attempt(void *ctx, const struct tr_msg *m, const struct tr_rcpt *r,
+    int64_t when)
+{
+	struct app *a = ctx;
+
+	tro_summary_attempt(a->sum, m, r, when);
+	if (a->alert) {
+		tro_alerts_attempt(a->al, &a->out, m, r, when);
+		flush_out(a, alert_fp(a));
+	}
+}
+
+static void
+sink_unparsed(void *ctx, const char *src, unsigned long lineno,
+    const char *line, size_t len)
+{
+	struct app *a = ctx;
+	size_t i;
+
+	if (!a->unparsed)
+		return;
+	sb_puts_sanitized(&a->out, src);
+	sb_printf(&a->out, ":%lu: ", lineno);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c == '\t')
+			sb_putc(&a->out, ' ');
+		else if (c >= 0x20 && c != 0x7f)
+			sb_putc(&a->out, c);
+		else if (c != '\n' && c != '\r')
+			sb_printf(&a->out, "\\x%02x", c);
+	}
+	sb_putc(&a->out, '\n');
+	flush_out(a, stdout);
+}
+
+/* ------------------------------------------------------------ ports */
+
+static int
+mailer_port(void *ctx, const char *mailer)
+{
+	struct app *a = ctx;
+	size_t i;
+
+	if (a->force_port > 0)
+		return a->force_port;
+	for (i = 0; i < a->nports; i++)
+		if (strcmp(a->ports[i].name, mailer) == 0)
+			return a->ports[i].port;
+	return 0;
+}
+
+/*
+ * The port of each [IPC] mailer in sendmail.cf: "Mrelay, P=[IPC], ...,
+ * A=TCP $h 587" (definitions continue on lines starting with white
+ * space); "A=TCP $h" means 25.
+ */
+static int
+load_ports(struct app *a, const char *path)
+{
+	char *buf, *p, *line, *next, *def = NULL, *s;
+	size_t len, cap = 0, dl = 0, i;
+	struct portmap *np;
+	unsigned long port;
+	char name[64], arg[16];
+	int n;
+
+	if (read_file(path, &buf, &len) < 0)
+		return -1;
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (*line == 'M' || (*line != ' ' && *line != '\t'))
+			dl = 0;
+		if (*line == 'M')
+			dl = 1;
+		if (dl == 0)
+			continue;
+		/* gather the definition */
+		if (dl == 1) {
+			free(def);
+			def = strdup(line);
+			dl = 2;
+		} else if (def) {
+			s = malloc(strlen(def) + strlen(line) + 2);
+			if (s == NULL)
+				break;
+			sprintf(s, "%s %s", def, line);
+			free(def);
+			def = s;
+		}
+		if (def == NULL || strstr(def, "P=[IPC]") == NULL ||
+		    (p = strstr(def, "A=")) == NULL)
+			continue;
+		n = sscanf(def + 1, "%63[^, \t]", name);
+		if (n != 1)
+			continue;
+		port = 25;
+		if (sscanf(p + 2, "%*s %*s %15[0-9]", arg) == 1)
+			(void)parse_uint(arg, 65535, &port);
+		for (i = 0; i < a->nports; i++)
+			if (strcmp(a->ports[i].name, name) == 0)
+				break;
+		if (i == a->nports) {
+			if (a->nports == cap) {
+				cap = cap ? cap * 2 : 8;
+				np = realloc(a->ports, cap * sizeof(*np));
+				if (np == NULL)
+					break;
+				a->ports = np;
+			}
+			if ((a->ports[i].name = strdup(name)) == NULL)
+				break;
+			a->nports++;
+		}
+		a->ports[i].port = (int)port;
+	}
+	free(def);
+	free(buf);
+	return 0;
+}
+
+/* ------------------------------------------------------------ reading */
+
+struct reader {
+	const char	*name;
+	int		 fd;
+	gzFile		 gz;
+	char		*buf;
+	size_t		 cap, len;
+	unsigned long	 lineno;
+	uint64_t	 pos;		/* bytes read from fd */
+	bool		 skipping;	/* inside an over-long line */
+};
+
+static ssize_t
+rd(struct reader *r)
+{
+	ssize_t n;
+
+	if (r->len == r->cap) {
+		size_t ncap = r->cap * 2;
+		char *nb;
+
+		if (ncap > MAX_LINE + BLOCK || (nb = realloc(r->buf, ncap)) ==
+		    NULL)
+			return -2;
+		r->buf = nb;
+		r->cap = ncap;
+	}
+	for (;;) {
+		if (r->gz) {
+			n = gzread(r->gz, r->buf + r->len,
+			    (unsigned)(r->cap - r->len));
+			if (n < 0) {
+				int e;
+
+				warnx_("%s: %s", r->name, gzerror(r->gz, &e));
+				return -1;
+			}
+		} else
+			n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		if (n < 0 && errno == EINTR && !stop)
+			continue;
+		if (n < 0)
+			warnx_("%s: %s", r->name, strerror(errno));
+		break;
+	}
+	if (n > 0) {
+		r->len += (size_t)n;
+		r->pos += (uint64_t)n;
+	}
+	return n;
+}
+
+static void
+feed(struct app *a, struct reader *r, const char *p, size_t n)
+{
+	r->lineno++;
+	if (trace_feed(a->t, r->name, r->lineno, p, n) < 0 && !a->err) {
+		warnx_("out of memory");
+		a->err = 1;
+	}
+}
+
+/* Feed the complete lines in the buffer; keep the partial one. */
+static void
+feed_lines(struct app *a, struct reader *r)
+{
+	char *p = r->buf, *e = r->buf + r->len, *nl;
+
+	while (p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		if (r->skipping) {
+			r->skipping = false;
+		} else
+			feed(a, r, p, (size_t)(nl - p));
+		p = nl + 1;
+	}
+	if (p == r->buf && r->len > MAX_LINE) {
+		/* no newline within MAX_LINE bytes: report and skip */
+		if (!r->skipping) {
+			warnx_("%s:%lu: line longer than %d bytes, skipped",
+			    r->name, r->lineno + 1, MAX_LINE);
+			r->lineno++;
+			trace_feed(a->t, r->name, r->lineno, "", 0);
+		}
+		r->skipping = true;
+		r->len = 0;
+		return;
+	}
+	r->len = (size_t)(e - p);
+	if (r->len > 0 && p != r->buf)
+		memmove(r->buf, p, r->len);
+}
+
+/* The last line of a file may lack its newline. */
+static void
+feed_rest(struct app *a, struct reader *r)
+{
+	if (r->len > 0 && !r->skipping)
+		feed(a, r, r->buf, r->len);
+	r->len = 0;
+	r->skipping = false;
+}
+
+static int
+reader_open(struct reader *r, const char *path)
+{
+	unsigned char magic[2];
+
+	memset(r, 0, sizeof(*r));
+	r->name = path ? path : "(stdin)";
+	r->fd = path ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	if (r->fd < 0) {
+		warnx_("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((r->buf = malloc(BLOCK)) == NULL) {
+		if (path)
+			close(r->fd);
+		return -1;
+	}
+	r->cap = BLOCK;
+	/* gzip by magic; stdin that cannot be peeked at goes through zlib's
+	 * transparent mode, which passes plain text unchanged */
+	if (pread(r->fd, magic, 2, 0) == 2 ? magic[0] == 0x1f &&
+	    magic[1] == 0x8b : path == NULL) {
+		if ((r->gz = gzdopen(r->fd, "rb")) == NULL) {
+			warnx_("%s: cannot read through zlib", r->name);
+			free(r->buf);
+			return -1;
+		}
+		gzbuffer(r->gz, 256 * 1024);
+	}
+	return 0;
+}
+
+static void
+reader_close(struct reader *r)
+{
+	if (r->gz)
+		gzclose(r->gz);
+	else if (r->fd > 0)
+		close(r->fd);
+	free(r->buf);
+	r->buf = NULL;
+	r->gz = NULL;
+	r->fd = -1;
+}
+
+static int
+read_all(struct app *a, const char *path)
+{
+	struct reader r;
+	ssize_t n = 0;
+
+	if (reader_open(&r, path) < 0)
+		return -1;
+	while (!stop && (n = rd(&r)) > 0)
+		feed_lines(a, &r);
+	if (n == -2)
+		warnx_("%s: out of memory", r.name);
+	feed_rest(a, &r);
+	reader_close(&r);
+	return n < 0 ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ output */
+
+/* The time ages are measured at: --now, else the wall clock when
+ * following, else the latest line of the log. */
+static int64_t
+ref_now(const struct app *a)
+{
+	int64_t c = trace_clock(a->t), n;
+
+	n = a->now_fixed ? a->to.now : a->follow ? wall() : c;
+	return n > c ? n : c;
+}
+
+/* nd, oldest: the open deferred messages (trace_deferred) */
+static int
+write_prom(struct app *a, unsigned long nd, long oldest)
+{
+	strbuf sb, tmp;
+	FILE *fp;
+	int rc = 0;
+	char *slash;
+
+	if (a->prom == NULL)
+		return 0;
+	sb_init(&sb);
+	sb_init(&tmp);
+	tro_prometheus(&sb, a->sum, trace_stats(a->t), nd, oldest,
+	    trace_clock(a->t), a->now_fixed ? a->to.now : wall());
+	/* a hidden temporary name in the same directory, then rename */
+	slash = strrchr(a->prom, '/');
+	if (slash)
+		sb_printf(&tmp, "%.*s/.%s.%ld.tmp", (int)(slash - a->prom),
+		    a->prom, slash + 1, (long)getpid());
+	else
+		sb_printf(&tmp, ".%s.%ld.tmp", a->prom, (long)getpid());
+	if (sb.err || tmp.err) {
+		rc = -1;
+		goto out;
+	}
+	if ((fp = fopen(tmp.s, "w")) == NULL) {
+		warnx_("%s: %s", tmp.s, strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	if (fwrite(sb.s, 1, sb.len, fp) != sb.len || fflush(fp) != 0 ||
+	    fsync(fileno(fp)) != 0) {
+		warnx_("%s: %s", tmp.s, strerror(errno));
+		fclose(fp);
+		unlink(tmp.s);
+		rc = -1;
+		goto out;
+	}
+	if (fclose(fp) != 0 || rename(tmp.s, a->prom) != 0) {
+		warnx_("%s: %s", a->prom, strerror(errno));
+		unlink(tmp.s);
+		rc = -1;
+	}
+out:
+	sb_free(&sb);
+	sb_free(&tmp);
+	return rc;
+}
+
+static void
+print_end(struct app *a)
+{
+	const struct tr_stats *st = trace_stats(a->t);
+	char buf[65536];
+	size_t n;
+
+	if (a->spool) {
+		rewind(a->spool);
+		while ((n = fread(buf, 1, sizeof(buf), a->spool)) > 0)
+			if (fwrite(buf, 1, n, stdout) != n) {
+				a->err = 1;
+				break;
+			}
+		fclose(a->spool);
+		a->spool = NULL;
+	}
+	if (a->text)
+		printf("-- %lu lines, %lu not understood; %lu messages shown, "
+		    "%lu of them failed or still queued\n", st->lines,
+		    st->unparsed, a->shown, a->shown_fail);
+	if (a->unparsed && !a->text && !a->summary)
+		printf("-- %lu lines, %lu not understood\n", st->lines,
+		    st->unparsed);
+	if (a->summary) {
+		tro_summary_print(&a->out, a->sum, st, a->top);
+		flush_out(a, stdout);
+	}
+}
+
+/* ------------------------------------------------------------ follow */
+
+static void
+idle(struct app *a, int64_t *last_prom)
+{
+	struct timespec ts;
+	int64_t now = wall();
+
+	if (!a->now_fixed && now > trace_clock(a->t))
+		trace_tick(a->t, now);
+	if (a->prom && now - *last_prom >= a->prom_interval) {
+		unsigned long nd;
+		long oldest;
+
+		trace_deferred(a->t, ref_now(a), &nd, &oldest);
+		if (write_prom(a, nd, oldest) < 0)
+			a->err = 1;
+		*last_prom = now;
+	}
+	fflush(stdout);
+	ts.tv_sec = a->poll_ms / 1000;
+	ts.tv_nsec = (a->poll_ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * tail -F: read to the end, then poll. A new inode at the path means the
+ * file was renamed away (rotation): finish the old one, open the new one
+ * from its start. A size below our position means copytruncate: start
+ * again from 0.
+ */
+static int
+follow_file(struct app *a, const char *path)
+{
+	struct reader r;
+	struct stat cur, st;
+	int64_t last_prom = 0;
+	ssize_t n;
+
+	if (reader_open(&r, path) < 0)
+		return -1;
+	if (r.gz) {
+		warnx_("%s: cannot follow a compressed file", path);
+		reader_close(&r);
+		return -1;
+	}
+	if (fstat(r.fd, &cur) < 0) {
+		reader_close(&r);
+		return -1;
+	}
+	if (a->from_end) {
+		r.pos = (uint64_t)lseek(r.fd, 0, SEEK_END);
+	}
+	while (!stop) {
+		n = rd(&r);
+		if (n > 0) {
+			feed_lines(a, &r);
+			continue;
+		}
+		if (n < 0) {
+			reader_close(&r);
+			return -1;
+		}
+		if (stat(path, &st) == 0 &&
+		    (st.st_ino != cur.st_ino || st.st_dev != cur.st_dev)) {
+			/* rotated: the old file is complete */
+			while ((n = rd(&r)) > 0)
+				feed_lines(a, &r);
+			feed_rest(a, &r);
+			reader_close(&r);
+			if (reader_open(&r, path) < 0)
+				return -1;
+			if (fstat(r.fd, &cur) < 0) {
+				reader_close(&r);
+				return -1;
+			}
+			continue;
+		}
+		if (stat(path, &st) == 0 && (uint64_t)st.st_size < r.pos) {
+			/* copytruncate */
+			feed_rest(a, &r);
+			if (lseek(r.fd, 0, SEEK_SET) == 0)
+				r.pos = 0;
+			continue;
+		}
+		idle(a, &last_prom);
+	}
+	feed_rest(a, &r);
+	reader_close(&r);
+	return 0;
+}
+
+/* ------------------------------------------------------------ journal */
+
+#ifdef HAVE_LIBSYSTEMD
+static bool
+jfield(sd_journal *j, const char *field, const char **v, size_t *n)
+{
+	const void *d;
+	size_t l, fl = strlen(field);
+
+	if (sd_journal_get_data(j, field, &d, &l) < 0 || l <= fl)
+		return false;
+	*v = (const char *)d + fl + 1;
+	*n = l - fl - 1;
+	return true;
+}
+
+static int
+journal_run(struct app *a)
+{
+	static const char *const idents[] = { "sendmail", "sm-mta",
+	    "sm-msp-queue", "relaymilter", NULL };
+	const char *msg, *ident, *host, *pid;
+	size_t msgn, identn, hostn, pidn, i;
+	int64_t last_prom = 0;
+	uint64_t usec;
+	sd_journal *j;
+	strbuf line;
+	struct tm tm;
+	time_t tt;
+	int r;
+	char ts[40];
+
+	r = a->journal_dir ? sd_journal_open_directory(&j, a->journal_dir, 0) :
+	    sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+	if (r < 0) {
+		warnx_("journal: %s", strerror(-r));
+		return -1;
+	}
+	for (i = 0; idents[i]; i++) {
+		char m[64];
+
+		snprintf(m, sizeof(m), "SYSLOG_IDENTIFIER=%s", idents[i]);
+		if ((r = sd_journal_add_match(j, m, 0)) < 0) {
+			warnx_("journal: %s", strerror(-r));
+			sd_journal_close(j);
+			return -1;
+		}
+	}
+	if (a->from_end) {
+		sd_journal_seek_tail(j);
+		sd_journal_previous(j);
+	} else
+		sd_journal_seek_head(j);
+	sb_init(&line);
+	while (!stop) {
+		r = sd_journal_next(j);
+		if (r < 0) {
+			warnx_("journal: %s", strerror(-r));
+			break;
+		}
+		if (r == 0) {
+			if (!a->follow)
+				break;
+			idle(a, &last_prom);
+			sd_journal_wait(j, 0);
+			continue;
+		}
+		if (!jfield(j, "MESSAGE", &msg, &msgn) ||
+		    !jfield(j, "SYSLOG_IDENTIFIER", &ident, &identn))
+			continue;
+		if (!jfield(j, "_HOSTNAME", &host, &hostn))
+			host = "localhost", hostn = 9;
+		if (!jfield(j, "SYSLOG_PID", &pid, &pidn) &&
+		    !jfield(j, "_PID", &pid, &pidn))
+			pid = NULL, pidn = 0;
+		if (sd_journal_get_realtime_usec(j, &usec) < 0)
+			continue;
+		tt = (time_t)(usec / 1000000);
+		if (gmtime_r(&tt, &tm) == NULL)
+			continue;
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		sb_reset(&line);
+		sb_printf(&line, "%s.%06luZ %.*s %.*s", ts,
+		    (unsigned long)(usec % 1000000), (int)hostn, host,
+		    (int)identn, ident);
+		if (pid)
+			sb_printf(&line, "[%.*s]", (int)pidn, pid);
+		sb_puts(&line, ": ");
+		sb_append(&line, msg, msgn);
+		if (line.err) {
+			a->err = 1;
+			break;
+		}
+		trace_feed(a->t, "journal", 0, line.s, line.len);
+	}
+	sb_free(&line);
+	sd_journal_close(j);
+	return 0;
+}
+#endif
+
+/* ------------------------------------------------------------ options */
+
+static void
+usage(FILE *fp)
+{
+	fputs(
+"usage: relaymilter-trace [options] [FILE...]\n"
+"Join the sendmail maillog per message: outcome, cause and fix, alerts.\n"
+"FILEs may be gzip-compressed; no FILE (or -) reads standard input.\n"
+"\n"
+"output (default: text blocks, failures first)\n"
+"  -j, --json              one JSON object per message\n"
+"  -s, --summary           counts per outcome, cause, relay, sender\n"
+"  -P, --prometheus FILE   write a node_exporter textfile (atomically)\n"
+"  -u, --unparsed          list the lines that were not understood\n"
+"  -a, --alert             print alert lines; exit 1 (warning) or 2\n"
+"                          (critical) when there are any\n"
+"  -A, --all               also show rejected and discarded messages\n"
+"      --no-fix            leave the fix lines out of the text\n"
+"      --top N             rows per table in the summary (10)\n"
+"alerts\n"
+"      --max-defer DUR     deferred longer than this alerts (30m)\n"
+"      --max-failures N    more failed attempts than N ... (10)\n"
+"      --window DUR        ... within this window alert (10m)\n"
+"input\n"
+"  -f, --follow            keep reading FILE across rotation (tail -F)\n"
+"      --from-end          with --follow/--journal: skip what is there\n"
+"      --poll MS           follow poll interval (250)\n"
+"      --prometheus-interval DUR   rewrite the textfile this often (60s)\n"
+"      --journal           read the systemd journal (sendmail, sm-mta,\n"
+"                          sm-msp-queue, relaymilter)\n"
+"      --journal-dir DIR   read journal files from DIR\n"
+"      --now TIME          reference time: epoch seconds or\n"
+"                          YYYY-MM-DDTHH:MM:SS[Z] (default: now)\n"
+"      --year YYYY         year of syslog lines without one\n"
+"      --sendmail-cf FILE  relay ports per mailer (/etc/mail/sendmail.cf)\n"
+"      --port N            the relay port, instead of sendmail.cf\n"
+"      --grace DUR         keep finished messages for late lines (2m)\n"
+"      --queue-lifetime DUR  sendmail's Timeout.queuereturn (5d)\n"
+"  -V, --version\n"
+"  -h, --help\n"
+"exit: 0 fine, 1 warning alerts, 2 critical alerts, 3 error\n", fp);
+}
+
+static int
+opt_duration(const char *name, const char *v, long *out)
+{
+	unsigned long x;
+
+	if (parse_duration(v, LONG_MAX, &x) < 0) {
+		warnx_("--%s: bad duration \"%s\" (e.g. 90s, 30m, 2h, 5d)",
+		    name, v);
+		return -1;
+	}
+	*out = (long)x;
+	return 0;
+}
+
+static int
+opt_now(const char *v, int64_t *out)
+{
+	unsigned long x;
+	int y, mo, d, h, mi, s, n = 0;
+	struct tm tm;
+	time_t tt;
+
+	if (parse_uint(v, ULONG_MAX, &x) == 0) {
+		*out = (int64_t)x;
+		return 0;
+	}
+	if (sscanf(v, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
+	    &s, &n) == 6 && n > 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 &&
+	    h < 24 && mi < 60 && s < 61) {
+		if (v[n] == 'Z' && v[n + 1] == '\0') {
+			*out = ml_epoch_utc(y, mo, d, h, mi, s);
+			return 0;
+		}
+		if (v[n] == '\0') {
+			memset(&tm, 0, sizeof(tm));
+			tm.tm_year = y - 1900;
+			tm.tm_mon = mo - 1;
+			tm.tm_mday = d;
+			tm.tm_hour = h;
+			tm.tm_min = mi;
+			tm.tm_sec = s;
+			tm.tm_isdst = -1;
+			if ((tt = mktime(&tm)) != (time_t)-1) {
+				*out = (int64_t)tt;
+				return 0;
+			}
+		}
+	}
+	warnx_("--now: bad time \"%s\"", v);
+	return -1;
+}
+
+enum {
+	O_MAXDEFER = 256, O_MAXFAIL, O_WINDOW, O_FROMEND, O_POLL, O_JOURNAL,
+	O_JDIR, O_NOW, O_YEAR, O_CF, O_PORT, O_GRACE, O_LIFETIME, O_TOP,
+	O_NOFIX, O_PROMINT
+};
+
+static const struct option longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "summary", no_argument, NULL, 's' },
+	{ "prometheus", required_argument, NULL, 'P' },
+	{ "unparsed", no_argument, NULL, 'u' },
+	{ "alert", no_argument, NULL, 'a' },
+	{ "all", no_argument, NULL, 'A' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "max-defer", required_argument, NULL, O_MAXDEFER },
+	{ "max-failures", required_argument, NULL, O_MAXFAIL },
+	{ "window", required_argument, NULL, O_WINDOW },
+	{ "from-end", no_argument, NULL, O_FROMEND },
+	{ "poll", required_argument, NULL, O_POLL },
+	{ "prometheus-interval", required_argument, NULL, O_PROMINT },
+	{ "journal", no_argument, NULL, O_JOURNAL },
+	{ "journal-dir", required_argument, NULL, O_JDIR },
+	{ "now", required_argument, NULL, O_NOW },
+	{ "year", required_argument, NULL, O_YEAR },
+	{ "sendmail-cf", required_argument, NULL, O_CF },
+	{ "port", required_argument, NULL, O_PORT },
+	{ "grace", required_argument, NULL, O_GRACE },
+	{ "queue-lifetime", required_argument, NULL, O_LIFETIME },
+	{ "top", required_argument, NULL, O_TOP },
+	{ "no-fix", no_argument, NULL, O_NOFIX },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+parse_args(struct app *a, int argc, char **argv, const char **cf)
+{
+	unsigned long x;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jsP:uaAfVh", longopts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 'j':
+			a->json = true;
+			break;
+		case 's':
+			a->summary = true;
+			break;
+		case 'P':
+			a->prom = optarg;
+			break;
+		case 'u':
+			a->unparsed = true;
+			break;
+		case 'a':
+			a->alert = true;
+			break;
+		case 'A':
+			a->all = true;
+			break;
+		case 'f':
+			a->follow = true;
+			break;
+		case 'V':
+			printf("relaymilter-trace %s\n", RM_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case O_MAXDEFER:
+			if (opt_duration("max-defer", optarg,
+			    &a->ao.max_defer) < 0)
+				return -1;
+			a->to.max_defer = a->ao.max_defer;
+			break;
+		case O_MAXFAIL:
+			if (parse_uint(optarg, 1000000, &x) < 0) {
+				warnx_("--max-failures: bad number \"%s\"",
+				    optarg);
+				return -1;
+			}
+			a->ao.max_failures = x;
+			break;
+		case O_WINDOW:
+			if (opt_duration("window", optarg, &a->ao.window) < 0)
+				return -1;
+			break;
+		case O_FROMEND:
+			a->from_end = true;
+			break;
+		case O_POLL:
+			if (parse_uint(optarg, 3600000, &x) < 0 || x == 0) {
+				warnx_("--poll: bad milliseconds \"%s\"", optarg);
+				return -1;
+			}
+			a->poll_ms = (long)x;
+			break;
+		case O_PROMINT:
+			if (opt_duration("prometheus-interval", optarg,
+			    &a->prom_interval) < 0)
+				return -1;
+			break;
+		case O_JOURNAL:
+			a->journal = true;
+			break;
+		case O_JDIR:
+			a->journal = true;
+			a->journal_dir = optarg;
+			break;
+		case O_NOW:
+			if (opt_now(optarg, &a->to.now) < 0)
+				return -1;
+			a->now_fixed = true;
+			break;
+		case O_YEAR:
+			if (parse_uint(optarg, 9999, &x) < 0 || x < 1970) {
+				warnx_("--year: bad year \"%s\"", optarg);
+				return -1;
+			}
+			a->to.year = (int)x;
+			break;
+		case O_CF:
+			*cf = optarg;
+			break;
+		case O_PORT:
+			if (parse_uint(optarg, 65535, &x) < 0 || x == 0) {
+				warnx_("--port: bad port \"%s\"", optarg);
+				return -1;
+			}
+			a->force_port = (int)x;
+			break;
+		case O_GRACE:
+			if (opt_duration("grace", optarg, &a->to.grace) < 0)
+				return -1;
+			break;
+		case O_LIFETIME:
+			if (opt_duration("queue-lifetime", optarg,
+			    &a->to.queue_lifetime) < 0)
+				return -1;
+			break;
+		case O_TOP:
+			if (parse_uint(optarg, 100000, &x) < 0) {
+				warnx_("--top: bad number \"%s\"", optarg);
+				return -1;
+			}
+			a->top = x;
+			break;
+		case O_NOFIX:
+			a->txo.fixes = false;
+			break;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct app app;
+	struct app *a = &app;
+	struct tr_sink sink;
+	struct sigaction sa;
+	const char *cf = NULL;
+	unsigned long nd;
+	long oldest;
+	bool cf_given;
+	int i, rc = 0;
+
+	tr_opts_default(&a->to);
+	a->ao.max_defer = a->to.max_defer;
+	a->ao.max_failures = 10;
+	a->ao.window = 600;
+	a->txo.fixes = true;
+	a->poll_ms = 250;
+	a->prom_interval = 60;
+	a->top = 10;
+	if (parse_args(a, argc, argv, &cf) < 0)
+		return EX_FAIL;
+	argc -= optind;
+	argv += optind;
+	a->text = !a->json && !a->summary && !a->unparsed && !a->alert &&
+	    a->prom == NULL;
+	if (a->follow && !a->journal && argc != 1) {
+		warnx_("--follow needs exactly one FILE (or --journal)");
+		return EX_FAIL;
+	}
+	if (a->journal && argc > 0) {
+		warnx_("--journal reads no FILE");
+		return EX_FAIL;
+	}
+#ifndef HAVE_LIBSYSTEMD
+	if (a->journal) {
+		warnx_("built without libsystemd: --journal is not available");
+		return EX_FAIL;
+	}
+#endif
+	cf_given = cf != NULL;
+	if (cf == NULL)
+		cf = "/etc/mail/sendmail.cf";
+	if (a->force_port == 0 && load_ports(a, cf) < 0 && cf_given) {
+		warnx_("%s: %s", cf, strerror(errno));
+		return EX_FAIL;
+	}
+	a->to.mailer_port = mailer_port;
+	a->to.port_ctx = a;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	sb_init(&a->out);
+	sink.message = sink_message;
+	sink.attempt = sink_attempt;
+	sink.unparsed = sink_unparsed;
+	sink.ctx = a;
+	a->sum = tro_summary_new(10000);
+	a->al = tro_alerts_new(&a->ao);
+	a->t = trace_new(&a->to, &sink);
+	if (a->sum == NULL || a->al == NULL || a->t == NULL) {
+		warnx_("out of memory");
+		return EX_FAIL;
+	}
+	if (a->text && !a->follow && (a->spool = tmpfile()) == NULL)
+		warnx_("no temporary file (%s): printing in log order",
+		    strerror(errno));
+
+	if (a->journal) {
+#ifdef HAVE_LIBSYSTEMD
+		if (journal_run(a) < 0)
+			rc = -1;
+#endif
+	} else if (a->follow) {
+		if (follow_file(a, argv[0]) < 0)
+			rc = -1;
+	} else if (argc == 0) {
+		if (read_all(a, NULL) < 0)
+			rc = -1;
+	} else {
+		for (i = 0; i < argc && !stop; i++)
+			if (read_all(a, strcmp(argv[i], "-") == 0 ? NULL :
+			    argv[i]) < 0)
+				rc = -1;
+	}
+	if (a->now_fixed && a->to.now > trace_clock(a->t))
+		trace_tick(a->t, a->to.now);
+	/* what is still deferred, before the end reports it all */
+	trace_deferred(a->t, ref_now(a), &nd, &oldest);
+	if (!a->follow)
+		trace_finish(a->t, ref_now(a));
+	if (write_prom(a, nd, oldest) < 0)
+		rc = -1;
+	print_end(a);
+	if (fflush(stdout) != 0)
+		rc = -1;
+	trace_free(a->t);
+	tro_summary_free(a->sum);
+	sb_free(&a->out);
+	if (rc < 0 || a->err) {
+		tro_alerts_free(a->al);
+		return EX_FAIL;
+	}
+	rc = a->alert ? (int)tro_alerts_level(a->al) : 0;
+	tro_alerts_free(a->al);
+	return rc;
+}
