@@ -53,15 +53,23 @@ CPPFLAGS	+= -DHAVE_LIBSYSTEMD
 SYSTEMD_PKG	:= libsystemd
 endif
 
-CORE_PKGS	:= libcrypto libpsl
+CORE_PKGS	:= libcrypto libpsl libidn2
+# libraries of the core modules that have no .pc file (spfcheck, dnsq)
+CORE_LIBS	:= -lspf2 -lresolv -lpthread
 DAEMON_PKGS	:= milter $(CORE_PKGS) $(SYSTEMD_PKG)
 TRACE_PKGS	:= json-c zlib $(SYSTEMD_PKG)
 CPPFLAGS	+= $(call pkgcf,milter $(CORE_PKGS) json-c zlib)
+CPPFLAGS	+= -DRM_MILTER_PKGVERSION='"$(shell pkg-config --modversion milter 2>/dev/null)"'
 
 # ---------------------------------------------------------------- sources
 # Shared library of pure modules (no libmilter types).
-CORE_SRCS	:= milter/util.c milter/causes.c milter/maillog.c
-DAEMON_SRCS	:=
+CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
+		   milter/netlist.c milter/config.c milter/map.c \
+		   milter/authinfo.c milter/tag.c milter/align.c \
+		   milter/snapshot.c milter/policy.c \
+		   milter/spfrec.c milter/dnsq.c milter/spfcheck.c \
+		   milter/predict.c milter/causes.c milter/maillog.c
+DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
 TRACE_SRCS	:= milter/trace.c milter/trace_out.c milter/trace_stats.c \
 		   milter/trace_alert.c milter/trace_main.c
 DOCTOR_SRCS	:=
@@ -72,7 +80,7 @@ TRACE_OBJS	= $(TRACE_SRCS:%.c=$(BUILD)/%.o)
 DOCTOR_OBJS	= $(DOCTOR_SRCS:%.c=$(BUILD)/%.o)
 
 CORE_LIB	= $(BUILD)/librelaymilter.a
-PROGS		= $(BUILD)/relaymilter-trace
+PROGS		= $(BUILD)/relaymilter $(BUILD)/relaymilter-trace
 
 .PHONY: all deps check test demo bench fuzz install uninstall clean
 all: $(PROGS)
@@ -90,15 +98,20 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+DAEMON_LIBS	= $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
+
+$(BUILD)/relaymilter: $(DAEMON_OBJS) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(CORE_LIB) $(DAEMON_LIBS)
+
 # ---------------------------------------------------------------- deps
 # Debian packages the build and the tests need. `make deps` installs the
 # missing ones (apt-get update once, then install); it does nothing when
 # everything is present.
 DEPS_BUILD	:= gcc make pkg-config libmilter-dev libspf2-dev libssl-dev \
-		   libpsl-dev publicsuffix libjson-c-dev zlib1g-dev \
+		   libpsl-dev libidn2-dev publicsuffix libjson-c-dev zlib1g-dev \
 		   libsystemd-dev
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
-		   python3 python3-aiosmtpd dnsmasq-base libsasl2-modules \
+		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
 		   swaks openssl iproute2 util-linux procps mandoc valgrind \
 		   clang libclang-rt-14-dev systemd
 DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
@@ -111,24 +124,52 @@ deps:
 # the core library (and the objects of the tools they test).
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_PROGS	= $(UNIT_SRCS:%.c=$(BUILD)/%)
-TEST_LIBS	= $(call pkglib,cmocka $(DAEMON_PKGS)) -lspf2 -lpthread
-TEST_TOOLS	=
+TEST_LIBS	= $(call pkglib,cmocka $(DAEMON_PKGS)) $(CORE_LIBS)
+TEST_TOOLS	= $(BUILD)/tests/tools/milterclient $(BUILD)/tests/spf/spfsuite
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
+# SPF conformance driver (tests/spf/run)
+$(BUILD)/tests/spf/spfsuite: tests/spf/spfsuite.c $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -o $@ $< \
-	    $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
+	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
+
+$(BUILD)/tests/tools/milterclient: tests/tools/milterclient.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+UNIT_HELPERS	= $(BUILD)/tests/unit/testutil.o
+
+$(BUILD)/tests/unit/testutil.o: tests/unit/testutil.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
+	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
 # test_trace*: the trace modules without the program's main()
 TRACE_TEST_OBJS	= $(filter-out $(BUILD)/milter/trace_main.o,$(TRACE_OBJS))
-$(BUILD)/tests/unit/test_trace%: tests/unit/test_trace%.c $(TRACE_TEST_OBJS) \
-    $(CORE_LIB)
+$(BUILD)/tests/unit/test_trace%: tests/unit/test_trace%.c $(UNIT_HELPERS) \
+    $(TRACE_TEST_OBJS) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -o $@ $< \
-	    $(TRACE_TEST_OBJS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS) \
-	    $(call pkglib,$(TRACE_PKGS))
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
+	    $< $(UNIT_HELPERS) $(TRACE_TEST_OBJS) $(CORE_LIB) $(LDFLAGS) \
+	    $(TEST_LIBS) $(call pkglib,$(TRACE_PKGS))
 
-TEST_SUITES	?= unit trace
+TEST_SUITES	?= unit cli miltertest spf trace
+
+# Benchmarks: tests/bench/NAME scripts, with their helper programs.
+BENCHES		?= tests/bench/spf tests/bench/trace
+BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench
+
+$(BUILD)/tests/bench/spfbench: tests/bench/spfbench.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
+	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
+
+bench: all $(BENCH_TOOLS)
+	@for b in $(BENCHES); do BUILD=$(BUILD) $$b || exit 1; done
 export TEST_SUITES
 
 check:
@@ -137,13 +178,6 @@ check:
 
 test: all $(UNIT_PROGS) $(TEST_TOOLS)
 	@tests/run -b $(BUILD) $(TEST_SUITES)
-
-# Benchmarks: every executable tests/bench/* prints its own table.
-BENCHES		?= $(wildcard tests/bench/*)
-bench: all
-	@for b in $(BENCHES); do \
-	    if [ -x "$$b" ]; then BUILD=$(BUILD) "$$b" || exit 1; fi; \
-	done
 
 clean:
 	rm -rf build build-san

@@ -1,0 +1,222 @@
+/*
+ * testmode.c - relaymilter -T: a dry run of the decision for one sender
+ *
+ * CONTRACT
+ *	See include/testmode.h. Uses policy_decide() and the same checks as
+ *	the milter, so what it prints is what the milter would do.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "align.h"
+#include "config.h"
+#include "policy.h"
+#include "predict.h"
+#include "snapshot.h"
+#include "spfcheck.h"
+#include "testmode.h"
+#include "util.h"
+
+static char *
+default_relay(const struct rm_snapshot *s)
+{
+	size_t i;
+	strbuf sb;
+
+	sb_init(&sb);
+	if (s->authinfo != NULL) {
+		for (i = 0; i < s->authinfo->n; i++) {
+			if (s->authinfo->v[i].host[0] != '\0') {
+				sb_printf(&sb, "[%s]", s->authinfo->v[i].host);
+				return sb_steal(&sb);
+			}
+		}
+	}
+	sb_puts(&sb, "[smarthost]");
+	return sb_steal(&sb);
+}
+
+static const char *const action_words[] = {
+	"none", "tag", "tempfail", "reject"
+};
+
+/* SPF at each relay address, then the prediction as the milter makes it. */
+static int
+show_checks(const struct rm_snapshot *s, const struct decision *d,
+    const char *header_from, bool have_from)
+{
+	struct spfc *sc;
+	struct spf_outcome o;
+	struct prediction p;
+	const char *dom = decision_final_domain(d);
+	strbuf err;
+	size_t i;
+	int rc = -1;
+
+	if (d->action == DECIDE_SKIP)
+		return 0;
+	sb_init(&err);
+	if ((sc = predict_checker_new(s->cfg, &err)) == NULL) {
+		fprintf(stderr, "relaymilter: %s\n", err.s);
+		sb_free(&err);
+		return -1;
+	}
+	if (s->spf_addrs.n == 0)
+		printf("SPF            not checked (no SPFRelayAddress)\n");
+	else if (dom == NULL || !snapshot_spf_domain_ok(s, dom))
+		printf("SPF            not checked: %s is not a domain the "
+		    "rewrite or the configuration produces (SPFDomains)\n",
+		    dom ? dom : "(none)");
+	else
+		for (i = 0; i < s->spf_addrs.n; i++) {
+			memset(&o, 0, sizeof(o));
+			if (spfc_check(sc, d->final, s->spf_addrs.v[i], &o) <
+			    0) {
+				printf("SPF at %-24s error: %s\n",
+				    s->spf_addrs.v[i], o.detail ? o.detail :
+				    "internal error");
+			} else {
+				printf("SPF at %-24s %s%s%s%s (%u ms)\n",
+				    s->spf_addrs.v[i],
+				    spf_verdict_name(o.verdict),
+				    o.detail ? " (" : "",
+				    o.detail ? o.detail : "",
+				    o.detail ? ")" : "", o.elapsed_ms);
+				if (o.record != NULL)
+					printf("  record of %s: %s\n", dom,
+					    o.record);
+			}
+			spf_outcome_clear(&o);
+		}
+	if (predict(s, sc, d, header_from, have_from ? 1 : 0, &p, &err) < 0) {
+		fprintf(stderr, "relaymilter: %s\n", err.s);
+		goto out;
+	}
+	if (have_from)
+		printf("alignment      %s (%s)\n", p.align < 0 ? "none" :
+		    p.align ? "pass" : "FAIL", rm_align_names[
+		    s->cfg->alignment_mode]);
+	if (p.hint != NULL)
+		printf("hint           %s\n", p.hint);
+	printf("action         %s%s%s%s%s\n", action_words[p.action],
+	    p.code ? " (" : "", p.code ? p.code : "", p.code ? " " : "",
+	    p.code ? p.dsn : "");
+	if (p.code)
+		printf("               %s\n", p.reply);
+	printf("decision line  action=%s%s%s, spf=%s, align=%s\n",
+	    decision_action_name(d->action), d->reason ? ", reason=" : "",
+	    d->reason ? d->reason : "", prediction_spf_word(&p) ?
+	    prediction_spf_word(&p) : "off", p.align < 0 ? "none" :
+	    p.align ? "pass" : "fail");
+	prediction_free(&p);
+	rc = 0;
+out:
+	spfc_free(sc);
+	sb_free(&err);
+	return rc;
+}
+
+int
+testmode_run(const char *config_path, const char *sender, const char *from,
+    const char *relay)
+{
+	struct snapshot_opts opt = { true, NULL };
+	struct rm_snapshot *s;
+	struct msg_facts f;
+	struct rcpt_info r;
+	struct decision d;
+	strbuf err, warn, env, hdr;
+	char host[256], *relay_host;
+	int rc = 1;
+
+	sb_init(&err);
+	sb_init(&warn);
+	sb_init(&env);
+	sb_init(&hdr);
+	if (snapshot_load(config_path, &opt, &s, &err, &warn) < 0) {
+		fprintf(stderr, "relaymilter: %s\n", err.s);
+		goto out0;
+	}
+	relay_host = relay != NULL ? strdup(relay) : default_relay(s);
+	if (relay_host == NULL)
+		goto out1;
+	if (gethostname(host, sizeof(host)) < 0)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	sb_printf(&env, sender[0] == '<' ? "%s" : "<%s>", sender);
+	memset(&r, 0, sizeof(r));
+	r.addr = "<someone@example.com>";
+	r.mailer = s->cfg->relay_mailers.n > 0 ? s->cfg->relay_mailers.v[0] :
+	    "relay";
+	r.host = relay_host;
+	memset(&f, 0, sizeof(f));
+	f.sender = env.s;
+	f.client_addr = NULL;
+	f.jdomain = host;
+	f.rcpts = &r;
+	f.nrcpts = 1;
+	if (from != NULL) {
+		sb_printf(&hdr, strchr(from, '@') ? "<%s>" : "<user@%s>", from);
+		f.header_from = hdr.s;
+		f.from_count = 1;
+	}
+	if (policy_decide(s, &f, &d, &err) < 0) {
+		fprintf(stderr, "relaymilter: %s\n", err.s);
+		goto out2;
+	}
+	printf("configuration  %s\n", config_path);
+	printf("sender         <%s>\n", d.orig);
+	printf("relay          %s (mailer %s)\n", relay_host, r.mailer);
+	if (d.account != NULL)
+		printf("account        %s%s%s%s\n", d.account,
+		    d.account_src ? " (from " : "",
+		    d.account_src ? d.account_src : "",
+		    d.account_src ? ")" : " (not an address)");
+	else
+		printf("account        none (no RelayAccount, no authinfo "
+		    "entry for %s)\n", relay_host);
+	printf("decision       %s", decision_action_name(d.action));
+	if (d.action == DECIDE_REWRITE)
+		printf(" -> <%s>", d.final);
+	if (d.reason != NULL)
+		printf(" (reason %s)", d.reason);
+	if (d.map_key != NULL)
+		printf(" (SenderMap key %s, line %u)", d.map_key, d.map_line);
+	printf("\n");
+	if (from != NULL && d.final != NULL) {
+		const char *fd = strrchr(hdr.s, '@') + 1;
+		char *fdom = strndup(fd, strcspn(fd, ">"));
+		const char *ed = decision_final_domain(&d);
+		int al = fdom && ed ? align_check(fdom, ed,
+		    s->cfg->alignment_mode) : 0;
+
+		printf("From: domain   %s: %s with the envelope domain %s "
+		    "(%s)\n", fdom ? fdom : "?", al == 1 ? "aligned" :
+		    "NOT aligned", ed ? ed : "?",
+		    rm_align_names[s->cfg->alignment_mode]);
+		if (d.from_rewrite)
+			printf("From: rewrite  %s (old From: goes to "
+			    "Reply-To:)\n", d.from_new);
+		else if (d.from_note != NULL)
+			printf("From: left     %s\n", d.from_note);
+		free(fdom);
+	}
+	if (show_checks(s, &d, f.header_from, from != NULL) < 0)
+		goto out3;
+	rc = 0;
+out3:
+	decision_free(&d);
+out2:
+	free(relay_host);
+out1:
+	snapshot_unref(s);
+out0:
+	sb_free(&err);
+	sb_free(&warn);
+	sb_free(&env);
+	sb_free(&hdr);
+	return rc;
+}
