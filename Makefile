@@ -150,7 +150,8 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
 
 # test_trace*: the trace modules without the program's main()
 TRACE_TEST_OBJS	= $(filter-out $(BUILD)/milter/trace_main.o,$(TRACE_OBJS))
-$(BUILD)/tests/unit/test_trace%: tests/unit/test_trace%.c $(UNIT_HELPERS) \
+TRACE_UNITS	= $(filter $(BUILD)/tests/unit/test_trace%,$(UNIT_PROGS))
+$(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
     $(TRACE_TEST_OBJS) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \

@@ -906,6 +906,8 @@ classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
 		ev = e->sys.s;
 	else if (m->pub.milter_error)
 		ev = m->pub.milter_error;
+	else if (m->pub.reject && strncmp(m->pub.reject, "Milter", 6) == 0)
+		ev = m->pub.reject;	/* a milter refused it on the way in */
 	in.extra = ev;
 	r->cause = cause_classify(&in);
 	r->last_cause = r->cause;
