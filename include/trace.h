@@ -15,7 +15,9 @@
  *	kept opts.grace seconds of log time for late lines (DSN, hand-off)
  *	and then emitted and freed; a deferred one is kept until it ends or
  *	stays silent longer than opts.queue_lifetime; one with no delivery
- *	line at all is dropped after opts.idle_limit. Per-line work does not
+ *	line at all is dropped after opts.idle_limit. A bounce notice that is
+ *	only named by a DSN line (its own lines never came) is not reported:
+ *	the original message names it. Per-line work does not
  *	allocate except when a message or a new field value appears.
  *
  *	Time: lines without a year or zone (RFC 3164) are local time of the
@@ -138,6 +140,7 @@ struct tr_stats {
 	unsigned long	 lines;
 	unsigned long	 kinds[ML_KIND_COUNT];
 	unsigned long	 unparsed;
+	unsigned long	 blank;		/* empty lines: skipped, not unparsed */
 	unsigned long	 messages;	/* message records created */
 	unsigned long	 emitted[TR_OUTCOME_COUNT];
 	unsigned long	 open;		/* records open now */
@@ -153,6 +156,10 @@ void		 trace_free(struct trace *t);
 /* src/lineno only label unparsed lines. -1 on allocation failure. */
 int		 trace_feed(struct trace *t, const char *src, unsigned long lineno,
 		    const char *line, size_t len);
+/* Count a line the reader could not even hand over (longer than its
+ * limit) as not understood; line/len is the part to show. */
+void		 trace_unparsed(struct trace *t, const char *src,
+		    unsigned long lineno, const char *line, size_t len);
 /* Emit what grace, limits and max_defer release at time now. */
 void		 trace_tick(struct trace *t, int64_t now);
 /* End of input: emit every message still open (TR_EMIT_END), as of

@@ -874,6 +874,9 @@ stat_has_code(const struct ml_span *stat)
 	if (stat->n < off + 4)
 		return false;
 	p = stat->p + off;
+	/* 403 comes from sendmail's own tls_* rulesets, not from a server */
+	if (p[0] == '4' && p[1] == '0' && p[2] == '3')
+		return false;
 	return p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
 	    p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '-');
 }
@@ -1003,8 +1006,10 @@ on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
 	sk = stat_kind(stat, dsn);
 	cached = sk == SK_DEFERRED && reply == NULL && m->h->seen_reply &&
 	    stat_has_code(stat);
-	e = l->pid >= 0 ? evid_find(t, m->h, l->pid) : NULL;
-	if (e && e->relay.len > 0 && relay && !same_relay(e->relay.s, *relay))
+	/* evidence of this process's connection, for a delivery to the same
+	 * host (a local delivery by the same process has none) */
+	e = l->pid >= 0 && relay ? evid_find(t, m->h, l->pid) : NULL;
+	if (e && e->relay.len > 0 && !same_relay(e->relay.s, *relay))
 		e = NULL;
 
 	p = to->p;
@@ -1281,6 +1286,10 @@ trace_tick(struct trace *t, int64_t now)
 	    m->pub.last <= now - t->o.grace) {
 		if (msg_final(m, true))
 			emit_free(t, m, TR_EMIT_FINAL, now);
+		else if (m->pub.lines == 0) {
+			msg_free(t, m);	/* only named by a DSN line */
+			t->st.messages--;
+		}
 		else if (msg_has_deferred(m)) {
 			l_append(t, m, L_DEFERRED);
 			due = cross_time(t, m);
@@ -1322,9 +1331,14 @@ trace_finish(struct trace *t, int64_t now)
 		now = t->clock;
 	trace_tick(t, now);
 	for (l = L_ACTIVE; l < L_COUNT; l++)
-		while ((m = t->lists[l].head) != NULL)
-			emit_free(t, m, l == L_DONE || msg_final(m, true) ?
-			    TR_EMIT_FINAL : TR_EMIT_END, now);
+		while ((m = t->lists[l].head) != NULL) {
+			if (m->pub.lines == 0) {
+				msg_free(t, m);
+				t->st.messages--;
+			} else
+				emit_free(t, m, l == L_DONE || msg_final(m,
+				    true) ? TR_EMIT_FINAL : TR_EMIT_END, now);
+		}
 }
 
 /* ------------------------------------------------------------ feeding */
@@ -1345,6 +1359,17 @@ creates_message(enum ml_kind k)
 	}
 }
 
+void
+trace_unparsed(struct trace *t, const char *src, unsigned long lineno,
+    const char *line, size_t len)
+{
+	t->st.lines++;
+	t->st.kinds[ML_UNPARSED]++;
+	t->st.unparsed++;
+	if (t->sink.unparsed)
+		t->sink.unparsed(t->sink.ctx, src, lineno, line, len);
+}
+
 int
 trace_feed(struct trace *t, const char *src, unsigned long lineno,
     const char *buf, size_t len)
@@ -1354,8 +1379,16 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 	struct msg *m = NULL;
 	enum ml_kind k;
 	int64_t when;
+	size_t i;
 
 	t->st.lines++;
+	for (i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r')
+			break;
+	if (i == len) {
+		t->st.blank++;
+		return 0;
+	}
 	k = ml_parse(buf, len, l);
 	t->st.kinds[k]++;
 	if (k == ML_UNPARSED) {

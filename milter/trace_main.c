@@ -56,7 +56,7 @@ struct app {
 	struct tro_text_opts txo;
 	strbuf		 out;
 	FILE		*spool;
-	bool		 text, json, summary, unparsed, alert, all;
+	bool		 text, force_text, json, summary, unparsed, alert, all;
 	bool		 follow, from_end, journal, now_fixed;
 	const char	*journal_dir;
 	const char	*prom;
@@ -365,7 +365,7 @@ feed_lines(struct app *a, struct reader *r)
 			warnx_("%s:%lu: line longer than %d bytes, skipped",
 			    r->name, r->lineno + 1, MAX_LINE);
 			r->lineno++;
-			trace_feed(a->t, r->name, r->lineno, "", 0);
+			trace_unparsed(a->t, r->name, r->lineno, r->buf, 200);
 		}
 		r->skipping = true;
 		r->len = 0;
@@ -744,7 +744,9 @@ usage(FILE *fp)
 "Join the sendmail maillog per message: outcome, cause and fix, alerts.\n"
 "FILEs may be gzip-compressed; no FILE (or -) reads standard input.\n"
 "\n"
-"output (default: text blocks, failures first)\n"
+"output (default: text blocks, failures first, unless another output\n"
+"or --prometheus is chosen)\n"
+"  -t, --text              text blocks, also with other outputs\n"
 "  -j, --json              one JSON object per message\n"
 "  -s, --summary           counts per outcome, cause, relay, sender\n"
 "  -P, --prometheus FILE   write a node_exporter textfile (atomically)\n"
@@ -837,6 +839,7 @@ enum {
 };
 
 static const struct option longopts[] = {
+	{ "text", no_argument, NULL, 't' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "summary", no_argument, NULL, 's' },
 	{ "prometheus", required_argument, NULL, 'P' },
@@ -871,9 +874,12 @@ parse_args(struct app *a, int argc, char **argv, const char **cf)
 	unsigned long x;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jsP:uaAfVh", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "tjsP:uaAfVh", longopts, NULL)) !=
 	    -1) {
 		switch (c) {
+		case 't':
+			a->force_text = true;
+			break;
 		case 'j':
 			a->json = true;
 			break;
@@ -1015,8 +1021,8 @@ main(int argc, char **argv)
 		return EX_FAIL;
 	argc -= optind;
 	argv += optind;
-	a->text = !a->json && !a->summary && !a->unparsed && !a->alert &&
-	    a->prom == NULL;
+	a->text = a->force_text || (!a->json && !a->summary && !a->unparsed &&
+	    !a->alert && a->prom == NULL);
 	if (a->follow && !a->journal && argc != 1) {
 		warnx_("--follow needs exactly one FILE (or --journal)");
 		return EX_FAIL;

@@ -138,7 +138,8 @@ text_rcpt(strbuf *sb, const struct tr_msg *m, const struct tr_rcpt *r,
 		tro_duration(sb, r->delay);
 	}
 	sb_putc(sb, '\n');
-	if (r->handoff) {
+	if (r->handoff && (m->mta_qid == NULL ||
+	    strcmp(m->mta_qid, r->handoff) != 0)) {
 		sb_puts(sb, "     handed to the next MTA as ");
 		put(sb, r->handoff);
 		sb_putc(sb, '\n');

@@ -301,6 +301,8 @@ tro_summary_print(strbuf *sb, const struct tro_summary *s,
 	sb_puts(sb, "relaymilter-trace summary\n\nInput\n");
 	sb_printf(sb, "  %-28s %lu\n", "lines read", st->lines);
 	sb_printf(sb, "  %-28s %lu\n", "lines not understood", st->unparsed);
+	if (st->blank > 0)
+		sb_printf(sb, "  %-28s %lu\n", "empty lines", st->blank);
 	if (st->first_time) {
 		sb_printf(sb, "  %-28s ", "first line");
 		tro_time_local(sb, st->first_time);
