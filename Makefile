@@ -112,7 +112,7 @@ DEPS_BUILD	:= gcc make pkg-config libmilter-dev libspf2-dev libssl-dev \
 		   libsystemd-dev
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
 		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
-		   swaks openssl iproute2 util-linux procps mandoc valgrind \
+		   swaks openssl iproute2 util-linux procps mandoc valgrind time \
 		   clang libclang-rt-14-dev systemd
 DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
 
@@ -162,7 +162,11 @@ TEST_SUITES	?= unit cli miltertest spf trace
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/spf tests/bench/trace
-BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench
+BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench $(BUILD)/tests/bench/tracegen
+
+$(BUILD)/tests/bench/tracegen: tests/bench/tracegen.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
 
 $(BUILD)/tests/bench/spfbench: tests/bench/spfbench.c $(CORE_LIB)
 	@mkdir -p $(@D)

@@ -130,6 +130,11 @@ struct tr_opts {
 	long	 idle_limit;		/* seconds for messages never delivered */
 	long	 evidence_window;	/* seconds, pid-matched lines */
 	int64_t	 now;			/* reference time for year guessing */
+	/* false: keep only what counts, causes and alerts need (the
+	 * summary, Prometheus and --alert outputs); the message id, client,
+	 * protocol, trace header, TLS and AUTH details, decision details and
+	 * the texts of successful deliveries are then left NULL */
+	bool	 details;
 	int	 year;			/* force the year of RFC 3164 lines */
 	/* port of the relay per mailer name, from sendmail.cf or -p */
 	int	 (*mailer_port)(void *ctx, const char *mailer);

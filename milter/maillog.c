@@ -61,10 +61,27 @@ is_alnum(unsigned char c)
 	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* [A-Za-z0-9_.-]: the characters of a field name */
+static const unsigned char keych[256] = {
+	['-'] = 1, ['.'] = 1, ['_'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
 static inline bool
 is_keych(unsigned char c)
 {
-	return is_alnum(c) || c == '_' || c == '-' || c == '.';
+	return keych[c] != 0;
 }
 
 static inline int
@@ -86,7 +103,10 @@ starts(const char *p, const char *e, const char *lit, size_t n)
 {
 	return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
 }
-#define STARTS(p, e, lit)	starts((p), (e), (lit), sizeof(lit) - 1)
+/* the same for a string literal: a constant-size memcmp, inlined */
+#define STARTS(p, e, lit) \
+	((size_t)((e) - (p)) >= sizeof(lit) - 1 && \
+	__builtin_memcmp((p), (lit), sizeof(lit) - 1) == 0)
 
 /* Case-sensitive search of lit in [p, e); NULL when absent. */
 static const char *
@@ -115,14 +135,6 @@ ends(const char *p, const char *e, const char *lit, size_t n)
 #define ENDS(p, e, lit)		ends((p), (e), (lit), sizeof(lit) - 1)
 
 bool
-ml_span_eq(struct ml_span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
-}
-
-bool
 ml_span_ieq(struct ml_span s, const char *lit)
 {
 	size_t i, n = strlen(lit);
@@ -133,14 +145,6 @@ ml_span_ieq(struct ml_span s, const char *lit)
 		if (lower((unsigned char)s.p[i]) != lower((unsigned char)lit[i]))
 			return false;
 	return true;
-}
-
-bool
-ml_span_starts(struct ml_span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.n >= n && memcmp(s.p, lit, n) == 0;
 }
 
 long
@@ -161,6 +165,14 @@ ml_span_find(struct ml_span s, const char *lit)
 			return (long)i;
 	}
 	return -1;
+}
+
+long
+ml_span_mem(struct ml_span s, const char *lit)
+{
+	const char *q = find(s.p, s.p + s.n, lit, strlen(lit));
+
+	return q ? (long)(q - s.p) : -1;
 }
 
 const struct ml_span *
@@ -273,14 +285,26 @@ static size_t
 qid_at(const char *p, const char *e)
 {
 	const char *q = p;
+	size_t n, digits = 0;
 
-	while (q < e && q - p <= 20 && is_alnum((unsigned char)*q))
+	/* alphanumerics, counting the digits at the end */
+	while (q < e && q - p <= 20) {
+		unsigned char c = (unsigned char)*q;
+
+		if (is_digit(c))
+			digits++;
+		else if (keych[c] && c != '-' && c != '.' && c != '_')
+			digits = 0;
+		else
+			break;
 		q++;
-	if (q >= e || *q != ':' || !ml_is_qid(p, (size_t)(q - p)))
+	}
+	n = (size_t)(q - p);
+	if (q >= e || *q != ':' || n < 12 || n > 20 || digits < 4)
 		return 0;
 	if (q + 1 < e && q[1] != ' ')
 		return 0;
-	return (size_t)(q - p);
+	return n;
 }
 
 /* ------------------------------------------------------------ header */
@@ -481,8 +505,9 @@ static const char *const split_keys[] = {
 };
 
 /*
- * Anonymised or damaged logs lose a comma ("relay=relay_id dsn=4.0.0"):
- * the end of a value at a " key=" with a known key, or e.
+ * Anonymised logs lose the comma after relay= ("relay=relay_id
+ * dsn=4.0.0", "relay=relay_id version=TLSv1/SSLv3"): the end of the value
+ * at a " key=" with a known key, or e.
  */
 static const char *
 split_missing_comma(const char *v, const char *e)
@@ -506,17 +531,26 @@ split_missing_comma(const char *v, const char *e)
 	return e;
 }
 
-/* Next ", " at or after p, or e. */
+/* Next ", " at or after p, or e: eight bytes at a time look for a ','
+ * (a zero byte in w ^ ",,,,,,,,"), then the byte after it. */
 static const char *
 next_sep(const char *p, const char *e)
 {
-	const char *q;
+	const uint64_t ones = 0x0101010101010101ULL, commas = ones * ',';
+	uint64_t w;
 
-	while (p < e && (q = memchr(p, ',', (size_t)(e - p))) != NULL) {
-		if (q + 1 < e && q[1] == ' ')
-			return q;
-		p = q + 1;
+	while (e - p >= 9) {
+		memcpy(&w, p, 8);
+		w ^= commas;
+		if (((w - ones) & ~w & (ones * 0x80)) == 0) {
+			p += 8;
+			continue;
+		}
+		break;
 	}
+	for (; p + 1 < e; p++)
+		if (p[0] == ',' && p[1] == ' ')
+			return p;
 	return e;
 }
 
@@ -579,7 +613,8 @@ parse_fields(struct ml_line *o, const char *p, const char *e)
 			ve = next_sep(q < e ? q + 1 : e, e);
 		} else {
 			ve = next_sep(v, e);
-			q = split_missing_comma(v, ve);
+			q = kn == 5 && memcmp(k, "relay", 5) == 0 ?
+			    split_missing_comma(v, ve) : ve;
 			if (q < ve) {
 				add_field(o, k, kn, v, (size_t)(q - v));
 				p = q + 1;

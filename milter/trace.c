@@ -34,6 +34,7 @@ enum { L_NONE = 0, L_ACTIVE, L_DONE, L_DEFERRED, L_WAITING, L_COUNT };
 
 #define RCPT_INLINE	2
 #define CHUNK0		384
+#define FREE_MAX	256
 
 struct msg {
 	struct tr_msg	 pub;
@@ -46,12 +47,14 @@ struct msg {
 	size_t		 rcap;
 	bool		 from_seen;
 	bool		 discarded;
+	unsigned char	 qidlen;
 	char		 qid[24];
 	struct tr_rcpt	 rin[RCPT_INLINE];
 };
 
 struct host {
 	char		*name;
+	size_t		 namelen;
 	uint32_t	 hash;
 	bool		 seen_reply;	/* its log has reply= fields */
 	strbuf		 milter_err;	/* last milter error line */
@@ -70,7 +73,22 @@ struct evid {
 	strbuf		 sys;		/* SYSERR text */
 };
 
-#define EVID_SLOTS	4096
+#define EVID_SLOTS	1024
+
+/*
+ * The same few replies come back again and again (a smarthost that times
+ * out, a full mailbox): remember the last classifications. A slot keeps
+ * its own copies of the input, so a hit is an exact match.
+ */
+#define CC_SLOTS	256
+
+struct ccache {
+	strbuf		 key;	/* reply, stat, dsn, extra, relay, \0-joined */
+	int		 port, phase;
+	unsigned	 flags;
+	bool		 used;
+	const struct cause *c;
+};
 
 struct list {
 	struct msg	*head, *tail;
@@ -81,6 +99,8 @@ struct trace {
 	struct tr_sink	 sink;
 	struct tr_stats	 st;
 	struct msg	**tab;
+	struct msg	*freelist;	/* freed records, linked by hnext */
+	size_t		 nfree;
 	size_t		 tabsize;	/* power of two */
 	size_t		 count;
 	struct list	 lists[L_COUNT];
@@ -88,6 +108,8 @@ struct trace {
 	size_t		 nhosts, hostcap;	/* open addressing, power of 2 */
 	struct host	*lasthost;
 	struct evid	*evid;
+	struct ccache	*cc;
+	strbuf		 cckey;
 	int64_t		 clock;
 	int64_t		 lasttick;
 	/* time cache: the epoch of the start of the last (y, m, d, h) */
@@ -208,21 +230,49 @@ clean_eq(const char *s, const char *p, size_t n)
 	return *s == '\0';
 }
 
+/* Any control character (< 0x20 or 0x7f) in p[0..n)? Eight bytes at a
+ * time: a byte below 0x20 or equal to 0x7f sets its high bit in t. */
+static bool
+has_ctl(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t w, t;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		t = ((w - ones * 0x20) & ~w & high) |
+		    (((w ^ (ones * 0x7f)) - ones) & ~(w ^ (ones * 0x7f)) & high);
+		if (t != 0)
+			return true;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return true;
+	return false;
+}
+
 /* Set *field to a cleaned copy of p[0..n), reusing its space if it fits. */
 static int
 sset(struct trace *t, struct msg *m, const char **field, const char *p,
     size_t n)
 {
-	size_t k = clean_len(p, n);
+	bool ctl = has_ctl(p, n);
+	size_t k = ctl ? clean_len(p, n) : n;
 	char *d;
 
-	if (*field != NULL && strlen(*field) >= k)
+	if (*field != NULL && strnlen(*field, k) >= k)
 		d = (char *)*field;
 	else if ((d = a_alloc(m, k + 1)) == NULL) {
 		t->err = 1;
 		return -1;
 	}
-	clean_copy(d, p, n);
+	if (ctl)
+		clean_copy(d, p, n);
+	else {
+		memcpy(d, p, n);
+		d[n] = '\0';
+	}
 	*field = d;
 	return 0;
 }
@@ -320,7 +370,7 @@ host_get(struct trace *t, struct ml_span s)
 		s.p = t->scratch.s;
 		s.n = t->scratch.len;
 	}
-	if (t->lasthost && strlen(t->lasthost->name) == s.n &&
+	if (t->lasthost && t->lasthost->namelen == s.n &&
 	    memcmp(t->lasthost->name, s.p, s.n) == 0)
 		return t->lasthost;
 	hv = fnv(s.p, s.n, 2166136261u);
@@ -328,7 +378,7 @@ host_get(struct trace *t, struct ml_span s)
 		h = t->hosts[i];
 		if (h == NULL)
 			break;
-		if (h->hash == hv && strlen(h->name) == s.n &&
+		if (h->hash == hv && h->namelen == s.n &&
 		    memcmp(h->name, s.p, s.n) == 0)
 			return t->lasthost = h;
 	}
@@ -357,6 +407,7 @@ host_get(struct trace *t, struct ml_span s)
 		return NULL;
 	}
 	clean_copy(h->name, s.p, s.n);
+	h->namelen = s.n;
 	h->hash = hv;
 	sb_init(&h->milter_err);
 	t->hosts[i] = h;
@@ -379,7 +430,7 @@ msg_find(struct trace *t, struct host *h, const char *qid, size_t n)
 	struct msg *m;
 
 	for (m = t->tab[hv & (t->tabsize - 1)]; m; m = m->hnext)
-		if (m->hash == hv && m->h == h && strlen(m->qid) == n &&
+		if (m->hash == hv && m->h == h && m->qidlen == n &&
 		    memcmp(m->qid, qid, n) == 0)
 			return m;
 	return NULL;
@@ -420,14 +471,21 @@ msg_get(struct trace *t, struct host *h, struct ml_span qid, int64_t when)
 		t->err = 1;
 		return NULL;
 	}
-	if ((m = calloc(1, sizeof(*m) + sizeof(*c) + CHUNK0)) == NULL) {
+	if ((m = t->freelist) != NULL) {
+		t->freelist = m->hnext;
+		t->nfree--;
+	} else if ((m = malloc(sizeof(*m) + sizeof(*c) + CHUNK0)) == NULL) {
 		t->err = 1;
 		return NULL;
 	}
+	memset(m, 0, sizeof(*m));
 	c = (struct chunk *)(void *)(m + 1);
+	c->next = NULL;
+	c->used = 0;
 	c->cap = CHUNK0;
 	m->arena = c;
 	memcpy(m->qid, qid.p, qid.n);
+	m->qidlen = (unsigned char)qid.n;
 	m->h = h;
 	m->hash = msg_hash(h, qid.p, qid.n);
 	m->pub.host = h->name;
@@ -465,7 +523,13 @@ msg_free(struct trace *t, struct msg *m)
 		nx = c->next;
 		free(c);
 	}
-	free(m);
+	/* keep a few records for the next messages */
+	if (t->nfree < FREE_MAX) {
+		m->hnext = t->freelist;
+		t->freelist = m;
+		t->nfree++;
+	} else
+		free(m);
 	t->count--;
 	t->st.open = t->count;
 }
@@ -660,10 +724,14 @@ evid_get(struct trace *t, struct host *h, long pid, int64_t when)
 		e->h = h;
 		e->pid = pid;
 		e->tls_t = e->auth_t = e->sys_t = 0;
-		sb_reset(&e->relay);
-		sb_reset(&e->tls);
-		sb_reset(&e->auth);
-		sb_reset(&e->sys);
+		if (e->relay.len)
+			sb_reset(&e->relay);
+		if (e->tls.len)
+			sb_reset(&e->tls);
+		if (e->auth.len)
+			sb_reset(&e->auth);
+		if (e->sys.len)
+			sb_reset(&e->sys);
 		e->tls_fail = false;
 	}
 	(void)when;
@@ -726,7 +794,7 @@ on_tls(struct trace *t, struct host *h, const struct ml_line *l, int64_t when)
 		sb_set_clean(&e->relay, x->p, x->n);
 	else
 		sb_reset(&e->relay);
-	e->tls_fail = ml_span_find(l->msg, "error") >= 0;
+	e->tls_fail = ml_span_mem(l->msg, "error") >= 0;
 	if (e->tls_fail) {
 		sb_set_clean(&e->tls, l->msg.p, l->msg.n);
 		return;
@@ -779,9 +847,9 @@ on_syserr(struct trace *t, struct host *h, const struct ml_line *l,
 
 	/* only the ones about delivery: a collect: I/O error of an
 	 * inbound session says nothing about the next outbound attempt */
-	if (l->pid < 0 || (ml_span_find(l->msg, "config error") < 0 &&
-	    ml_span_find(l->msg, "loops back") < 0 &&
-	    ml_span_find(l->msg, "Too many hops") < 0))
+	if (l->pid < 0 || (ml_span_mem(l->msg, "config error") < 0 &&
+	    ml_span_mem(l->msg, "loops back") < 0 &&
+	    ml_span_mem(l->msg, "Too many hops") < 0))
 		return;
 	e = evid_get(t, h, l->pid, when);
 	e->sys_t = when;
@@ -849,7 +917,7 @@ handoff_qid(const struct ml_span *stat, struct ml_span *q)
 	const char *p, *e;
 
 	if (stat == NULL || !ml_span_starts(*stat, "Sent (") ||
-	    ml_span_find(*stat, "Message accepted for delivery") < 0)
+	    ml_span_mem(*stat, "Message accepted for delivery") < 0)
 		return false;
 	p = stat->p + 6;
 	e = stat->p + stat->n;
@@ -879,6 +947,44 @@ stat_has_code(const struct ml_span *stat)
 		return false;
 	return p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
 	    p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '-');
+}
+
+static void
+cc_put(strbuf *k, const char *s)
+{
+	if (s)
+		sb_puts(k, s);
+	sb_putc(k, s ? '\0' : '\1');
+}
+
+static const struct cause *
+classify_cached(struct trace *t, const struct cause_input *in)
+{
+	struct ccache *c;
+	strbuf *k = &t->cckey;
+
+	sb_reset(k);
+	cc_put(k, in->reply);
+	cc_put(k, in->stat);
+	cc_put(k, in->dsn);
+	cc_put(k, in->extra);
+	cc_put(k, in->relay_host);
+	if (k->err)
+		return cause_classify(in);
+	c = &t->cc[fnv(k->s, k->len, 2166136261u ^ (uint32_t)in->port ^
+	    ((uint32_t)in->phase << 20) ^ (in->flags << 28)) & (CC_SLOTS - 1)];
+	if (c->used && c->port == in->port && c->phase == (int)in->phase &&
+	    c->flags == in->flags && c->key.len == k->len &&
+	    memcmp(c->key.s, k->s, k->len) == 0)
+		return c->c;
+	c->c = cause_classify(in);
+	sb_reset(&c->key);
+	sb_append(&c->key, k->s, k->len);
+	c->used = !c->key.err;
+	c->port = in->port;
+	c->phase = (int)in->phase;
+	c->flags = in->flags;
+	return c->c;
 }
 
 static void
@@ -912,7 +1018,7 @@ classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
 	else if (m->pub.reject && strncmp(m->pub.reject, "Milter", 6) == 0)
 		ev = m->pub.reject;	/* a milter refused it on the way in */
 	in.extra = ev;
-	r->cause = cause_classify(&in);
+	r->cause = classify_cached(t, &in);
 	r->last_cause = r->cause;
 	if (ev && r->cause && (r->cause->phase == CAUSE_PHASE_AUTH ||
 	    r->cause->phase == CAUSE_PHASE_TLS ||
@@ -1031,18 +1137,21 @@ on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
 			sset_span(t, m, &r->mailer, *mailer);
 		if (relay)
 			sset_span(t, m, &r->relay, *relay);
-		if (dsn)
-			sset_span(t, m, &r->dsn, *dsn);
-		if (stat)
-			sset_span(t, m, &r->stat, *stat);
+		/* the texts of a success only matter to the detailed views */
+		if (t->o.details || sk != SK_SENT) {
+			if (dsn)
+				sset_span(t, m, &r->dsn, *dsn);
+			if (stat)
+				sset_span(t, m, &r->stat, *stat);
+		}
 		if (reply)
 			sset_span(t, m, &r->reply, *reply);
 		else
 			r->reply = NULL;
-		if (e && e->tls.len > 0 &&
+		if (t->o.details && e && e->tls.len > 0 &&
 		    when - e->tls_t <= t->o.evidence_window)
 			sset(t, m, &r->tls, e->tls.s, e->tls.len);
-		if (e && e->auth.len > 0 &&
+		if (t->o.details && e && e->auth.len > 0 &&
 		    when - e->auth_t <= t->o.evidence_window)
 			sset(t, m, &r->auth, e->auth.s, e->auth.len);
 		switch (sk) {
@@ -1090,36 +1199,64 @@ on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
 	}
 }
 
+/* size= and nrcpts= values; -1 when absent or not a number */
+static long
+span_num(const struct ml_span *v, unsigned long max)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	if (v == NULL || v->n == 0 || v->n > 12)
+		return -1;
+	for (i = 0; i < v->n; i++) {
+		if (v->p[i] < '0' || v->p[i] > '9')
+			return -1;
+		n = n * 10 + (unsigned long)(v->p[i] - '0');
+	}
+	return n <= max ? (long)n : -1;
+}
+
 static void
 on_from(struct trace *t, struct msg *m, const struct ml_line *l)
 {
-	const struct ml_span *v;
-	unsigned long n;
-	char num[24];
+	const struct ml_span *size = NULL, *nrcpts = NULL;
+	const struct ml_field *f;
+	size_t i;
+	long n;
 
 	m->from_seen = true;
-	if ((v = ml_get(l, "from")) != NULL)
-		sset_span(t, m, &m->pub.from, *v);
-	if ((v = ml_get(l, "size")) != NULL && v->n < sizeof(num)) {
-		memcpy(num, v->p, v->n);
-		num[v->n] = '\0';
-		if (parse_uint(num, 1UL << 40, &n) == 0)
-			m->pub.size = (long)n;
+	for (i = 0; i < l->nfields; i++) {
+		f = &l->f[i];
+		switch (f->key.n) {
+		case 4:
+			if (memcmp(f->key.p, "from", 4) == 0)
+				sset_span(t, m, &m->pub.from, f->val);
+			else if (memcmp(f->key.p, "size", 4) == 0)
+				size = &f->val;
+			break;
+		case 5:
+			if (!t->o.details)
+				break;
+			if (memcmp(f->key.p, "msgid", 5) == 0)
+				sset_span(t, m, &m->pub.msgid, f->val);
+			else if (memcmp(f->key.p, "relay", 5) == 0)
+				sset_span(t, m, &m->pub.relay_in, f->val);
+			else if (memcmp(f->key.p, "proto", 5) == 0)
+				sset_span(t, m, &m->pub.proto, f->val);
+			break;
+		case 6:
+			if (memcmp(f->key.p, "nrcpts", 6) == 0)
+				nrcpts = &f->val;
+			else if (t->o.details &&
+			    memcmp(f->key.p, "daemon", 6) == 0)
+				sset_span(t, m, &m->pub.daemon, f->val);
+			break;
+		}
 	}
-	if ((v = ml_get(l, "nrcpts")) != NULL && v->n < sizeof(num)) {
-		memcpy(num, v->p, v->n);
-		num[v->n] = '\0';
-		if (parse_uint(num, 1UL << 30, &n) == 0)
-			m->pub.nrcpts = (long)n;
-	}
-	if ((v = ml_get(l, "msgid")) != NULL)
-		sset_span(t, m, &m->pub.msgid, *v);
-	if ((v = ml_get(l, "relay")) != NULL)
-		sset_span(t, m, &m->pub.relay_in, *v);
-	if ((v = ml_get(l, "proto")) != NULL)
-		sset_span(t, m, &m->pub.proto, *v);
-	if ((v = ml_get(l, "daemon")) != NULL)
-		sset_span(t, m, &m->pub.daemon, *v);
+	if ((n = span_num(size, 1UL << 40)) >= 0)
+		m->pub.size = n;
+	if ((n = span_num(nrcpts, 1UL << 30)) >= 0)
+		m->pub.nrcpts = n;
 }
 
 static void
@@ -1128,6 +1265,10 @@ on_milter_change(struct trace *t, struct msg *m, const struct ml_line *l)
 	struct ml_span d = l->detail, v;
 	long i;
 
+	if (!t->o.details) {
+		m->pub.header_changes++;
+		return;
+	}
 	if (l->milter.n > 0)
 		sset_span(t, m, &m->pub.milter, l->milter);
 	if (ml_span_starts(d, "chgfrom: ")) {
@@ -1138,11 +1279,11 @@ on_milter_change(struct trace *t, struct msg *m, const struct ml_line *l)
 	}
 	m->pub.header_changes++;
 	/* the trace header: "...header: NAME: id=...; qid=..." */
-	if ((i = ml_span_find(d, "header: ")) >= 0) {
+	if ((i = ml_span_mem(d, "header: ")) >= 0) {
 		v.p = d.p + i + 8;
 		v.n = d.n - (size_t)i - 8;
-		if ((i = ml_span_find(v, ": id=")) >= 0 &&
-		    ml_span_find(v, "qid=") > i) {
+		if ((i = ml_span_mem(v, ": id=")) >= 0 &&
+		    ml_span_mem(v, "qid=") > i) {
 			v.p += i + 2;
 			v.n -= (size_t)i + 2;
 			sset_span(t, m, &m->pub.trace_header, v);
@@ -1164,7 +1305,9 @@ add_policy(struct msg *m, const char *key, const struct ml_span *v)
 	const struct cause *c;
 	size_t i, kn = strlen(key), j;
 
-	if (v == NULL)
+	/* the usual verdicts name no cause */
+	if (v == NULL || ml_span_eq(*v, "pass") || ml_span_eq(*v, "ok") ||
+	    ml_span_eq(*v, "none"))
 		return;
 	for (i = 0; policy_verdicts[i]; i++) {
 		const char *pv = policy_verdicts[i];
@@ -1190,38 +1333,47 @@ static void
 on_decision(struct trace *t, struct msg *m, const struct ml_line *l)
 {
 	struct tr_decision *d = &m->pub.d;
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
-		{ "action", offsetof(struct tr_decision, action) },
-		{ "reason", offsetof(struct tr_decision, reason) },
-		{ "from", offsetof(struct tr_decision, from) },
-		{ "to", offsetof(struct tr_decision, to) },
-		{ "account", offsetof(struct tr_decision, account) },
-		{ "relay", offsetof(struct tr_decision, relay) },
-		{ "spf", offsetof(struct tr_decision, spf) },
-		{ "spf_ip", offsetof(struct tr_decision, spf_ip) },
-		{ "align", offsetof(struct tr_decision, align) },
-		{ "hint", offsetof(struct tr_decision, hint) },
-		{ "header_from", offsetof(struct tr_decision, header_from) },
-		{ "trace", offsetof(struct tr_decision, trace) },
-		{ "result", offsetof(struct tr_decision, result) },
-		{ "error", offsetof(struct tr_decision, error) },
-	};
-	size_t i, k;
+	const struct ml_field *f;
+	const char **dst;
+	size_t i;
 
 	m->pub.has_decision = true;
-	for (i = 0; i < l->nfields; i++)
-		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (ml_span_eq(l->f[i].key, keys[k].key)) {
-				sset_unquote(t, m, (const char **)(void *)
-				    ((char *)d + keys[k].off), l->f[i].val);
-				break;
-			}
-	add_policy(m, "spf", ml_get(l, "spf"));
-	add_policy(m, "align", ml_get(l, "align"));
-	add_policy(m, "result", ml_get(l, "result"));
+	for (i = 0; i < l->nfields; i++) {
+		f = &l->f[i];
+		dst = NULL;
+#define K(lit, field) \
+	else if (f->key.n == sizeof(lit) - 1 && \
+	    memcmp(f->key.p, lit, sizeof(lit) - 1) == 0) dst = &d->field
+		if (f->key.n == 0)
+			continue;
+		K("action", action);
+		K("reason", reason);
+		K("from", from);
+		K("to", to);
+		K("account", account);
+		K("relay", relay);
+		K("spf", spf);
+		K("spf_ip", spf_ip);
+		K("align", align);
+		K("hint", hint);
+		K("header_from", header_from);
+		K("trace", trace);
+		K("result", result);
+		K("error", error);
+#undef K
+		if (dst == NULL)
+			continue;
+		/* alerts name from/to/action; the rest is for the views */
+		if (t->o.details || dst == &d->from || dst == &d->to ||
+		    dst == &d->action)
+			sset_unquote(t, m, dst, f->val);
+		if (dst == &d->spf)
+			add_policy(m, "spf", &f->val);
+		else if (dst == &d->align)
+			add_policy(m, "align", &f->val);
+		else if (dst == &d->result)
+			add_policy(m, "result", &f->val);
+	}
 }
 
 static void
@@ -1437,8 +1589,8 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 		break;
 	case ML_MILTER_REJECT:
 		sset_span(t, m, &m->pub.reject, l->msg);
-		if (ml_span_find(l->detail, "discard") >= 0 &&
-		    ml_span_find(l->detail, "reject=") < 0)
+		if (ml_span_mem(l->detail, "discard") >= 0 &&
+		    ml_span_mem(l->detail, "reject=") < 0)
 			m->discarded = true;
 		break;
 	case ML_MILTER_ERROR:
@@ -1492,6 +1644,7 @@ tr_opts_default(struct tr_opts *o)
 	o->queue_lifetime = 5 * 86400;
 	o->idle_limit = 86400;
 	o->evidence_window = 600;
+	o->details = true;
 	o->now = (int64_t)time(NULL);
 }
 
@@ -1511,10 +1664,15 @@ trace_new(const struct tr_opts *o, const struct tr_sink *sink)
 	t->tab = calloc(t->tabsize, sizeof(*t->tab));
 	t->hosts = calloc(t->hostcap, sizeof(*t->hosts));
 	t->evid = calloc(EVID_SLOTS, sizeof(*t->evid));
-	if (t->tab == NULL || t->hosts == NULL || t->evid == NULL) {
+	t->cc = calloc(CC_SLOTS, sizeof(*t->cc));
+	sb_init(&t->cckey);
+	if (t->tab == NULL || t->hosts == NULL || t->evid == NULL ||
+	    t->cc == NULL) {
 		trace_free(t);
 		return NULL;
 	}
+	for (i = 0; i < CC_SLOTS; i++)
+		sb_init(&t->cc[i].key);
 	for (i = 0; i < EVID_SLOTS; i++) {
 		sb_init(&t->evid[i].relay);
 		sb_init(&t->evid[i].tls);
@@ -1530,6 +1688,7 @@ trace_new(const struct tr_opts *o, const struct tr_sink *sink)
 void
 trace_free(struct trace *t)
 {
+	struct msg *m;
 	size_t i;
 	int l;
 
@@ -1538,6 +1697,10 @@ trace_free(struct trace *t)
 	for (l = L_ACTIVE; l < L_COUNT; l++)
 		while (t->lists[l].head)
 			msg_free(t, t->lists[l].head);
+	while ((m = t->freelist) != NULL) {
+		t->freelist = m->hnext;
+		free(m);
+	}
 	if (t->evid)
 		for (i = 0; i < EVID_SLOTS; i++) {
 			sb_free(&t->evid[i].relay);
@@ -1552,6 +1715,11 @@ trace_free(struct trace *t)
 				free(t->hosts[i]->name);
 				free(t->hosts[i]);
 			}
+	if (t->cc)
+		for (i = 0; i < CC_SLOTS; i++)
+			sb_free(&t->cc[i].key);
+	free(t->cc);
+	sb_free(&t->cckey);
 	free(t->hosts);
 	free(t->evid);
 	sb_free(&t->scratch);

@@ -1046,6 +1046,8 @@ main(int argc, char **argv)
 	}
 	a->to.mailer_port = mailer_port;
 	a->to.port_ctx = a;
+	/* without a per-message view, keep only what counts and alerts use */
+	a->to.details = a->text || a->json;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
