@@ -70,7 +70,8 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/spfrec.c milter/dnsq.c milter/spfcheck.c \
 		   milter/predict.c milter/causes.c milter/maillog.c
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
-TRACE_SRCS	:= milter/trace.c milter/trace_out.c milter/trace_stats.c \
+TRACE_SRCS	:= milter/trace.c milter/trace_store.c milter/trace_evid.c \
+		   milter/trace_join.c milter/trace_out.c milter/trace_stats.c \
 		   milter/trace_alert.c milter/trace_main.c
 DOCTOR_SRCS	:=
 

@@ -481,6 +481,17 @@ prog_kind(struct ml_span s)
 {
 	size_t i, n;
 
+	switch (s.p[0]) {
+	case 's':
+		if (ml_span_eq(s, "sm-mta") || ml_span_eq(s, "sendmail"))
+			return MLP_SENDMAIL;
+		break;
+	case 'r':
+		if (ml_span_eq(s, "relaymilter"))
+			return MLP_RELAYMILTER;
+		break;
+	}
+
 	if (ml_span_starts(s, "sm-"))
 		return MLP_SENDMAIL;
 	for (i = 0; sendmail_progs[i]; i++)
@@ -709,63 +720,65 @@ milter_line(struct ml_line *o, const char *p, const char *e)
 
 struct pat {
 	const char	*s;
+	size_t		 n;
 	enum ml_kind	 k;
 };
+#define PAT(lit, kind)	{ lit, sizeof(lit) - 1, kind }
 
 /* Messages recognised by their beginning. */
 static const struct pat prefixes[] = {
-	{ "lost input channel", ML_SESSION },
-	{ "timeout waiting for input", ML_SESSION },
-	{ "rejecting commands from", ML_SESSION },
-	{ "collect: ", ML_SESSION },
-	{ "Syntax error in mailbox address", ML_SESSION },
-	{ "Possible SMTP RCPT flood", ML_SESSION },
-	{ "too many recipients", ML_SESSION },
-	{ "Too many recipients", ML_SESSION },
-	{ "ETRN ", ML_SESSION },
-	{ "--- ", ML_SESSION },
-	{ "SYSERR(", ML_SYSERR },
-	{ "starting daemon", ML_DAEMON },
-	{ "started as:", ML_DAEMON },
-	{ "stopping daemon", ML_DAEMON },
-	{ "restarting ", ML_DAEMON },
-	{ "alias database", ML_DAEMON },
-	{ "My unqualified host name", ML_DAEMON },
-	{ "unable to qualify my own domain name", ML_DAEMON },
-	{ "rejecting connections on daemon", ML_DAEMON },
-	{ "accepting connections again", ML_DAEMON },
-	{ "runqueue:", ML_DAEMON },
-	{ "grew WorkList", ML_DAEMON },
-	{ "/", ML_DAEMON },		/* /etc/mail/aliases: N aliases, ... */
-	{ "daemon ", ML_DAEMON },
-	{ "queue group", ML_DAEMON },
-	{ "Authentication-Warning:", ML_NOTE },
-	{ "SMTP outgoing connect on", ML_NOTE },
-	{ "connect from ", ML_NOTE },
-	{ "discarded", ML_NOTE },
-	{ "quarantine", ML_NOTE },
-	{ "unquarantine", ML_NOTE },
-	{ "sender=", ML_NOTE },
-	{ "setsender:", ML_NOTE },
-	{ "return to sender:", ML_NOTE },
-	{ "savemail panic", ML_SYSERR },
-	{ NULL, ML_UNPARSED }
+	PAT("lost input channel", ML_SESSION),
+	PAT("timeout waiting for input", ML_SESSION),
+	PAT("rejecting commands from", ML_SESSION),
+	PAT("collect: ", ML_SESSION),
+	PAT("Syntax error in mailbox address", ML_SESSION),
+	PAT("Possible SMTP RCPT flood", ML_SESSION),
+	PAT("too many recipients", ML_SESSION),
+	PAT("Too many recipients", ML_SESSION),
+	PAT("ETRN ", ML_SESSION),
+	PAT("--- ", ML_SESSION),
+	PAT("SYSERR(", ML_SYSERR),
+	PAT("starting daemon", ML_DAEMON),
+	PAT("started as:", ML_DAEMON),
+	PAT("stopping daemon", ML_DAEMON),
+	PAT("restarting ", ML_DAEMON),
+	PAT("alias database", ML_DAEMON),
+	PAT("My unqualified host name", ML_DAEMON),
+	PAT("unable to qualify my own domain name", ML_DAEMON),
+	PAT("rejecting connections on daemon", ML_DAEMON),
+	PAT("accepting connections again", ML_DAEMON),
+	PAT("runqueue:", ML_DAEMON),
+	PAT("grew WorkList", ML_DAEMON),
+	PAT("/", ML_DAEMON),		/* /etc/mail/aliases: N aliases, ... */
+	PAT("daemon ", ML_DAEMON),
+	PAT("queue group", ML_DAEMON),
+	PAT("Authentication-Warning:", ML_NOTE),
+	PAT("SMTP outgoing connect on", ML_NOTE),
+	PAT("connect from ", ML_NOTE),
+	PAT("discarded", ML_NOTE),
+	PAT("quarantine", ML_NOTE),
+	PAT("unquarantine", ML_NOTE),
+	PAT("sender=", ML_NOTE),
+	PAT("setsender:", ML_NOTE),
+	PAT("return to sender:", ML_NOTE),
+	PAT("savemail panic", ML_SYSERR),
+	{ NULL, 0, ML_UNPARSED }
 };
 
 /* Messages recognised by a fragment anywhere (inbound session noise). */
 static const struct pat fragments[] = {
-	{ " did not issue MAIL/EXPN/VRFY/ETRN", ML_SESSION },
-	{ "possible SMTP attack", ML_SESSION },
-	{ "pre-greeting traffic", ML_SESSION },
-	{ "VRFY ", ML_SESSION },
-	{ "EXPN ", ML_SESSION },
-	{ ": expn ", ML_SESSION },
-	{ ": vrfy ", ML_SESSION },
-	{ "Connection rate limit exceeded", ML_SESSION },
-	{ "Too many open connections", ML_SESSION },
-	{ " map ", ML_DAEMON },
-	{ " load average", ML_DAEMON },
-	{ NULL, ML_UNPARSED }
+	PAT(" did not issue MAIL/EXPN/VRFY/ETRN", ML_SESSION),
+	PAT("possible SMTP attack", ML_SESSION),
+	PAT("pre-greeting traffic", ML_SESSION),
+	PAT("VRFY ", ML_SESSION),
+	PAT("EXPN ", ML_SESSION),
+	PAT(": expn ", ML_SESSION),
+	PAT(": vrfy ", ML_SESSION),
+	PAT("Connection rate limit exceeded", ML_SESSION),
+	PAT("Too many open connections", ML_SESSION),
+	PAT(" map ", ML_DAEMON),
+	PAT(" load average", ML_DAEMON),
+	{ NULL, 0, ML_UNPARSED }
 };
 
 /* A damaged or unusual delivery line: a field list with delay= and stat=. */
@@ -936,12 +949,12 @@ sendmail_msg(struct ml_line *o, const char *p, const char *e)
 		return set_kind(o, ML_DSN);
 	}
 	for (pt = prefixes; pt->s; pt++)
-		if (starts(p, e, pt->s, strlen(pt->s))) {
+		if (pt->s[0] == *p && starts(p, e, pt->s, pt->n)) {
 			set_detail(o, p, e);
 			return set_kind(o, pt->k);
 		}
 	for (pt = fragments; pt->s; pt++)
-		if (find(p, e, pt->s, strlen(pt->s))) {
+		if (find(p, e, pt->s, pt->n)) {
 			set_detail(o, p, e);
 			return set_kind(o, pt->k);
 		}
@@ -996,7 +1009,19 @@ ml_parse(const char *line, size_t len, struct ml_line *o)
 	long pid;
 	enum ml_kind k;
 
-	memset(o, 0, offsetof(struct ml_line, f));
+	/* field by field: cheaper than clearing the whole header */
+	o->kind = ML_UNPARSED;
+	o->prog_kind = MLP_OTHER;
+	o->has_ts = false;
+	o->ts.year = o->ts.usec = o->ts.tzoff = 0;
+	o->ts.has_tz = false;
+	o->prio.p = o->host.p = o->prog.p = o->qid.p = o->msg.p = NULL;
+	o->prio.n = o->host.n = o->prog.n = o->qid.n = o->msg.n = 0;
+	o->qid2.p = o->milter.p = o->detail.p = NULL;
+	o->qid2.n = o->milter.n = o->detail.n = 0;
+	o->noqueue = o->more = o->fields_truncated = false;
+	o->dsn = MLD_NONE;
+	o->nfields = 0;
 	o->pid = -1;
 	if (line == NULL)
 		return ML_UNPARSED;

@@ -20,297 +20,8 @@
 #include <time.h>
 
 #include "trace.h"
+#include "trace_int.h"
 #include "util.h"
-
-/* ------------------------------------------------------------ arena */
-
-struct chunk {
-	struct chunk	*next;
-	size_t		 used, cap;
-	char		 data[];
-};
-
-enum { L_NONE = 0, L_ACTIVE, L_DONE, L_DEFERRED, L_WAITING, L_COUNT };
-
-#define RCPT_INLINE	2
-#define CHUNK0		384
-#define FREE_MAX	256
-
-struct msg {
-	struct tr_msg	 pub;
-	struct msg	*hnext;
-	struct msg	*prev, *next;
-	int		 list;
-	uint32_t	 hash;
-	struct host	*h;
-	struct chunk	*arena;		/* newest first; the last is embedded */
-	size_t		 rcap;
-	bool		 from_seen;
-	bool		 discarded;
-	unsigned char	 qidlen;
-	char		 qid[24];
-	struct tr_rcpt	 rin[RCPT_INLINE];
-};
-
-struct host {
-	char		*name;
-	size_t		 namelen;
-	uint32_t	 hash;
-	bool		 seen_reply;	/* its log has reply= fields */
-	strbuf		 milter_err;	/* last milter error line */
-	int64_t		 milter_err_t;
-};
-
-/* A line without queue id, remembered for the delivery that follows. */
-struct evid {
-	struct host	*h;
-	long		 pid;
-	int64_t		 tls_t, auth_t, sys_t;
-	strbuf		 relay;		/* relay named by the TLS line */
-	strbuf		 tls;		/* compact STARTTLS=client summary */
-	bool		 tls_fail;
-	strbuf		 auth;		/* AUTH=client text */
-	strbuf		 sys;		/* SYSERR text */
-};
-
-#define EVID_SLOTS	1024
-
-/*
- * The same few replies come back again and again (a smarthost that times
- * out, a full mailbox): remember the last classifications. A slot keeps
- * its own copies of the input, so a hit is an exact match.
- */
-#define CC_SLOTS	256
-
-struct ccache {
-	strbuf		 key;	/* reply, stat, dsn, extra, relay, \0-joined */
-	int		 port, phase;
-	unsigned	 flags;
-	bool		 used;
-	const struct cause *c;
-};
-
-struct list {
-	struct msg	*head, *tail;
-};
-
-struct trace {
-	struct tr_opts	 o;
-	struct tr_sink	 sink;
-	struct tr_stats	 st;
-	struct msg	**tab;
-	struct msg	*freelist;	/* freed records, linked by hnext */
-	size_t		 nfree;
-	size_t		 tabsize;	/* power of two */
-	size_t		 count;
-	struct list	 lists[L_COUNT];
-	struct host	**hosts;
-	size_t		 nhosts, hostcap;	/* open addressing, power of 2 */
-	struct host	*lasthost;
-	struct evid	*evid;
-	struct ccache	*cc;
-	strbuf		 cckey;
-	int64_t		 clock;
-	int64_t		 lasttick;
-	/* time cache: the epoch of the start of the last (y, m, d, h) */
-	int		 tc_y, tc_m, tc_d, tc_h, tc_tz;
-	bool		 tc_has_tz;
-	int64_t		 tc_base;
-	int		 tc_year_for_mon[13];	/* guessed year per month */
-	int64_t		 next_cross;	/* earliest max_defer crossing due */
-	strbuf		 scratch;
-	struct ml_line	 line;
-	int		 err;
-};
-
-static uint32_t
-fnv(const char *p, size_t n, uint32_t h)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static bool
-is_ctl(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
-/* Append p[0..n) without control characters (TAB becomes a space). */
-static void
-sb_append_clean(strbuf *sb, const char *p, size_t n)
-{
-	size_t i, run = 0;
-
-	for (i = 0; i < n; i++) {
-		if (!is_ctl((unsigned char)p[i]))
-			continue;
-		if (i > run)
-			sb_append(sb, p + run, i - run);
-		if (p[i] == '\t')
-			sb_putc(sb, ' ');
-		run = i + 1;
-	}
-	if (n > run)
-		sb_append(sb, p + run, n - run);
-}
-
-static void *
-a_alloc(struct msg *m, size_t n)
-{
-	struct chunk *c = m->arena;
-	size_t cap;
-	void *p;
-
-	n = (n + 7) & ~(size_t)7;
-	if (c->cap - c->used < n) {
-		cap = c->cap * 2;
-		if (cap > 65536)
-			cap = 65536;
-		if (cap < n)
-			cap = n;
-		if ((c = malloc(sizeof(*c) + cap)) == NULL)
-			return NULL;
-		c->next = m->arena;
-		c->used = 0;
-		c->cap = cap;
-		m->arena = c;
-	}
-	p = c->data + c->used;
-	c->used += n;
-	return p;
-}
-
-/* Length of p[0..n) once control characters are dropped. */
-static size_t
-clean_len(const char *p, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		if (!is_ctl((unsigned char)p[i]) || p[i] == '\t')
-			k++;
-	return k;
-}
-
-static void
-clean_copy(char *d, const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\t')
-			*d++ = ' ';
-		else if (!is_ctl((unsigned char)p[i]))
-			*d++ = p[i];
-	}
-	*d = '\0';
-}
-
-/* Is the stored (cleaned) string s equal to p[0..n) once cleaned? */
-static bool
-clean_eq(const char *s, const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\t') {
-			if (*s++ != ' ')
-				return false;
-		} else if (!is_ctl((unsigned char)p[i])) {
-			if (*s++ != p[i])
-				return false;
-		}
-	}
-	return *s == '\0';
-}
-
-/* Any control character (< 0x20 or 0x7f) in p[0..n)? Eight bytes at a
- * time: a byte below 0x20 or equal to 0x7f sets its high bit in t. */
-static bool
-has_ctl(const char *p, size_t n)
-{
-	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
-	uint64_t w, t;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		t = ((w - ones * 0x20) & ~w & high) |
-		    (((w ^ (ones * 0x7f)) - ones) & ~(w ^ (ones * 0x7f)) & high);
-		if (t != 0)
-			return true;
-	}
-	for (; i < n; i++)
-		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
-			return true;
-	return false;
-}
-
-/* Set *field to a cleaned copy of p[0..n), reusing its space if it fits. */
-static int
-sset(struct trace *t, struct msg *m, const char **field, const char *p,
-    size_t n)
-{
-	bool ctl = has_ctl(p, n);
-	size_t k = ctl ? clean_len(p, n) : n;
-	char *d;
-
-	if (*field != NULL && strnlen(*field, k) >= k)
-		d = (char *)*field;
-	else if ((d = a_alloc(m, k + 1)) == NULL) {
-		t->err = 1;
-		return -1;
-	}
-	if (ctl)
-		clean_copy(d, p, n);
-	else {
-		memcpy(d, p, n);
-		d[n] = '\0';
-	}
-	*field = d;
-	return 0;
-}
-
-static int
-sset_span(struct trace *t, struct msg *m, const char **field,
-    struct ml_span s)
-{
-	return sset(t, m, field, s.p, s.n);
-}
-
-/* A quoted value ("a \"b\"") is stored without its quoting. */
-static int
-sset_unquote(struct trace *t, struct msg *m, const char **field,
-    struct ml_span s)
-{
-	char *d, *w;
-	size_t i;
-
-	if (s.n < 2 || s.p[0] != '"' || s.p[s.n - 1] != '"')
-		return sset_span(t, m, field, s);
-	if ((d = a_alloc(m, s.n)) == NULL) {
-		t->err = 1;
-		return -1;
-	}
-	w = d;
-	for (i = 1; i + 1 < s.n; i++) {
-		if (s.p[i] == '\\' && i + 2 < s.n)
-			i++;
-		if (s.p[i] == '\t')
-			*w++ = ' ';
-		else if (!is_ctl((unsigned char)s.p[i]))
-			*w++ = s.p[i];
-	}
-	*w = '\0';
-	*field = d;
-	return 0;
-}
 
 /* ------------------------------------------------------------ lists */
 
@@ -334,8 +45,8 @@ l_unlink(struct trace *t, struct msg *m)
 	m->list = L_NONE;
 }
 
-static void
-l_append(struct trace *t, struct msg *m, int which)
+void
+tr_l_append(struct trace *t, struct msg *m, int which)
 {
 	struct list *l = &t->lists[which];
 
@@ -359,10 +70,13 @@ host_get(struct trace *t, struct ml_span s)
 	uint32_t hv;
 	size_t i, j, ncap;
 
-	if (clean_len(s.p, s.n) != s.n) {
+	if (t->lasthost && t->lasthost->namelen == s.n &&
+	    memcmp(t->lasthost->name, s.p, s.n) == 0)
+		return t->lasthost;
+	if (tr_clean_len(s.p, s.n) != s.n) {
 		/* key by the cleaned name: the one that will be printed */
 		sb_reset(&t->scratch);
-		sb_append_clean(&t->scratch, s.p, s.n);
+		tr_sb_append_clean(&t->scratch, s.p, s.n);
 		if (t->scratch.err) {
 			t->err = 1;
 			return NULL;
@@ -370,10 +84,7 @@ host_get(struct trace *t, struct ml_span s)
 		s.p = t->scratch.s;
 		s.n = t->scratch.len;
 	}
-	if (t->lasthost && t->lasthost->namelen == s.n &&
-	    memcmp(t->lasthost->name, s.p, s.n) == 0)
-		return t->lasthost;
-	hv = fnv(s.p, s.n, 2166136261u);
+	hv = tr_fnv(s.p, s.n, 2166136261u);
 	for (i = hv & (t->hostcap - 1);; i = (i + 1) & (t->hostcap - 1)) {
 		h = t->hosts[i];
 		if (h == NULL)
@@ -402,11 +113,11 @@ host_get(struct trace *t, struct ml_span s)
 	}
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
-	if ((h->name = malloc(clean_len(s.p, s.n) + 1)) == NULL) {
+	if ((h->name = malloc(tr_clean_len(s.p, s.n) + 1)) == NULL) {
 		free(h);
 		return NULL;
 	}
-	clean_copy(h->name, s.p, s.n);
+	tr_clean_copy(h->name, s.p, s.n);
 	h->namelen = s.n;
 	h->hash = hv;
 	sb_init(&h->milter_err);
@@ -420,11 +131,11 @@ host_get(struct trace *t, struct ml_span s)
 static uint32_t
 msg_hash(const struct host *h, const char *qid, size_t n)
 {
-	return fnv(qid, n, h->hash);
+	return tr_fnv(qid, n, h->hash);
 }
 
-static struct msg *
-msg_find(struct trace *t, struct host *h, const char *qid, size_t n)
+struct msg *
+tr_msg_find(struct trace *t, struct host *h, const char *qid, size_t n)
 {
 	uint32_t hv = msg_hash(h, qid, n);
 	struct msg *m;
@@ -456,14 +167,14 @@ tab_grow(struct trace *t)
 	return 0;
 }
 
-static struct msg *
-msg_get(struct trace *t, struct host *h, struct ml_span qid, int64_t when)
+struct msg *
+tr_msg_get(struct trace *t, struct host *h, struct ml_span qid, int64_t when)
 {
 	struct msg *m;
 	struct chunk *c;
 	size_t b;
 
-	if ((m = msg_find(t, h, qid.p, qid.n)) != NULL)
+	if ((m = tr_msg_find(t, h, qid.p, qid.n)) != NULL)
 		return m;
 	if (qid.n >= sizeof(m->qid))
 		return NULL;		/* ml_is_qid() caps it at 20 */
@@ -503,7 +214,7 @@ msg_get(struct trace *t, struct host *h, struct ml_span qid, int64_t when)
 	t->st.open = t->count;
 	if (t->count > t->st.open_max)
 		t->st.open_max = t->count;
-	l_append(t, m, L_ACTIVE);
+	tr_l_append(t, m, L_ACTIVE);
 	return m;
 }
 
@@ -638,7 +349,7 @@ emit_free(struct trace *t, struct msg *m, enum tr_emit why, int64_t now)
 static void
 msg_place(struct trace *t, struct msg *m)
 {
-	l_append(t, m, msg_final(m, false) ? L_DONE : L_ACTIVE);
+	tr_l_append(t, m, msg_final(m, false) ? L_DONE : L_ACTIVE);
 }
 
 /* ------------------------------------------------------------ time */
@@ -705,712 +416,6 @@ line_time(struct trace *t, const struct ml_time *ts)
 	return t->tc_base + ts->min * 60 + ts->sec;
 }
 
-/* ------------------------------------------------------------ evidence */
-
-static struct evid *
-evid_slot(struct trace *t, struct host *h, long pid)
-{
-	uint32_t x = (uint32_t)pid * 2654435761u ^ h->hash;
-
-	return &t->evid[x & (EVID_SLOTS - 1)];
-}
-
-static struct evid *
-evid_get(struct trace *t, struct host *h, long pid, int64_t when)
-{
-	struct evid *e = evid_slot(t, h, pid);
-
-	if (e->h != h || e->pid != pid) {
-		e->h = h;
-		e->pid = pid;
-		e->tls_t = e->auth_t = e->sys_t = 0;
-		if (e->relay.len)
-			sb_reset(&e->relay);
-		if (e->tls.len)
-			sb_reset(&e->tls);
-		if (e->auth.len)
-			sb_reset(&e->auth);
-		if (e->sys.len)
-			sb_reset(&e->sys);
-		e->tls_fail = false;
-	}
-	(void)when;
-	return e;
-}
-
-static struct evid *
-evid_find(struct trace *t, struct host *h, long pid)
-{
-	struct evid *e = evid_slot(t, h, pid);
-
-	return e->h == h && e->pid == pid ? e : NULL;
-}
-
-static void
-sb_set_clean(strbuf *sb, const char *p, size_t n)
-{
-	sb_reset(sb);
-	sb_append_clean(sb, p, n);
-}
-
-/* relay names compare up to the first blank, without a trailing dot */
-static bool
-same_relay(const char *a, struct ml_span b)
-{
-	size_t na = strcspn(a, " "), nb = 0, i;
-
-	while (nb < b.n && b.p[nb] != ' ')
-		nb++;
-	if (na > 0 && a[na - 1] == '.')
-		na--;
-	if (nb > 0 && b.p[nb - 1] == '.')
-		nb--;
-	if (na != nb)
-		return false;
-	for (i = 0; i < na; i++) {
-		int x = a[i], y = b.p[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x += 'a' - 'A';
-		if (y >= 'A' && y <= 'Z')
-			y += 'a' - 'A';
-		if (x != y)
-			return false;
-	}
-	return true;
-}
-
-static void
-on_tls(struct trace *t, struct host *h, const struct ml_line *l, int64_t when)
-{
-	const struct ml_span *v = ml_get(l, "STARTTLS"), *x;
-	struct evid *e;
-
-	if (v == NULL || l->pid < 0 || !ml_span_starts(*v, "client"))
-		return;
-	e = evid_get(t, h, l->pid, when);
-	e->tls_t = when;
-	if ((x = ml_get(l, "relay")) != NULL)
-		sb_set_clean(&e->relay, x->p, x->n);
-	else
-		sb_reset(&e->relay);
-	e->tls_fail = ml_span_mem(l->msg, "error") >= 0;
-	if (e->tls_fail) {
-		sb_set_clean(&e->tls, l->msg.p, l->msg.n);
-		return;
-	}
-	sb_reset(&e->tls);
-	if ((x = ml_get(l, "version")) != NULL) {
-		sb_append_clean(&e->tls, x->p, x->n);
-		sb_puts(&e->tls, ", ");
-	}
-	if ((x = ml_get(l, "verify")) != NULL) {
-		sb_puts(&e->tls, "verify=");
-		sb_append_clean(&e->tls, x->p, x->n);
-		/* FAIL, PROTOCOL, SOFTWARE, TEMP: the certificate is not
-		 * trusted; OK, NONE, NO, NOT: verified or not asked for */
-		e->tls_fail = !ml_span_eq(*x, "OK") && !ml_span_eq(*x, "NONE") &&
-		    !ml_span_eq(*x, "NO") && !ml_span_eq(*x, "NOT");
-	}
-	if ((x = ml_get(l, "cipher")) != NULL) {
-		sb_puts(&e->tls, ", cipher=");
-		sb_append_clean(&e->tls, x->p, x->n);
-	}
-}
-
-static void
-on_auth(struct trace *t, struct host *h, const struct ml_line *l, int64_t when)
-{
-	const struct ml_span *v = ml_get(l, "AUTH");
-	struct evid *e;
-
-	/* client side only: AUTH=client, ... and SASL "No worthy mechs" */
-	if (l->pid < 0)
-		return;
-	if (v != NULL && !ml_span_starts(*v, "client"))
-		return;
-	if (v == NULL && !ml_span_starts(l->msg, "No worthy mechs"))
-		return;
-	e = evid_get(t, h, l->pid, when);
-	/* "No worthy mechs" comes first; keep the more telling AUTH= line */
-	if (v == NULL && e->auth.len > 0 && e->auth_t == when)
-		return;
-	e->auth_t = when;
-	sb_set_clean(&e->auth, l->msg.p, l->msg.n);
-}
-
-static void
-on_syserr(struct trace *t, struct host *h, const struct ml_line *l,
-    int64_t when)
-{
-	struct evid *e;
-
-	/* only the ones about delivery: a collect: I/O error of an
-	 * inbound session says nothing about the next outbound attempt */
-	if (l->pid < 0 || (ml_span_mem(l->msg, "config error") < 0 &&
-	    ml_span_mem(l->msg, "loops back") < 0 &&
-	    ml_span_mem(l->msg, "Too many hops") < 0))
-		return;
-	e = evid_get(t, h, l->pid, when);
-	e->sys_t = when;
-	sb_set_clean(&e->sys, l->msg.p, l->msg.n);
-}
-
-/* ------------------------------------------------------------ rcpts */
-
-static struct tr_rcpt *
-rcpt_get(struct trace *t, struct msg *m, const char *p, size_t n)
-{
-	struct tr_msg *pm = &m->pub;
-	struct tr_rcpt *r, *nr;
-	size_t i, ncap;
-
-	for (i = 0; i < pm->nrcpt; i++) {
-		r = &pm->rcpt[i];
-		if (clean_eq(r->addr, p, n))
-			return r;
-	}
-	if (pm->nrcpt == m->rcap) {
-		ncap = m->rcap * 2;
-		if ((nr = a_alloc(m, ncap * sizeof(*nr))) == NULL) {
-			t->err = 1;
-			return NULL;
-		}
-		memcpy(nr, pm->rcpt, pm->nrcpt * sizeof(*nr));
-		pm->rcpt = nr;
-		m->rcap = ncap;
-	}
-	r = &pm->rcpt[pm->nrcpt];
-	memset(r, 0, sizeof(*r));
-	r->delay = r->xdelay = -1;
-	if (sset(t, m, &r->addr, p, n) < 0)
-		return NULL;
-	pm->nrcpt++;
-	return r;
-}
-
-enum stat_kind { SK_SENT, SK_DEFERRED, SK_QUEUED, SK_FAILED };
-
-static enum stat_kind
-stat_kind(const struct ml_span *stat, const struct ml_span *dsn)
-{
-	if (stat == NULL)
-		return dsn && dsn->n > 0 && dsn->p[0] == '2' ? SK_SENT :
-		    dsn && dsn->n > 0 && dsn->p[0] == '4' ? SK_DEFERRED :
-		    SK_FAILED;
-	if (ml_span_starts(*stat, "Sent"))
-		return SK_SENT;
-	if (ml_span_starts(*stat, "Deferred"))
-		return SK_DEFERRED;
-	if (ml_span_eq(*stat, "queued") || ml_span_starts(*stat, "queued") ||
-	    ml_span_starts(*stat, "quarantined"))
-		return SK_QUEUED;
-	if (dsn && dsn->n > 0 && dsn->p[0] == '4')
-		return SK_DEFERRED;
-	return SK_FAILED;
-}
-
-/* "Sent (QID Message accepted for delivery)": the next hop's queue id */
-static bool
-handoff_qid(const struct ml_span *stat, struct ml_span *q)
-{
-	const char *p, *e;
-
-	if (stat == NULL || !ml_span_starts(*stat, "Sent (") ||
-	    ml_span_mem(*stat, "Message accepted for delivery") < 0)
-		return false;
-	p = stat->p + 6;
-	e = stat->p + stat->n;
-	q->p = p;
-	while (p < e && *p != ' ')
-		p++;
-	q->n = (size_t)(p - q->p);
-	return ml_is_qid(q->p, q->n);
-}
-
-/* "Deferred: 451 4.3.0 ..." carries an SMTP reply code */
-static bool
-stat_has_code(const struct ml_span *stat)
-{
-	const char *p;
-	size_t off = 0;
-
-	if (stat == NULL)
-		return false;
-	if (ml_span_starts(*stat, "Deferred: "))
-		off = 10;
-	if (stat->n < off + 4)
-		return false;
-	p = stat->p + off;
-	/* 403 comes from sendmail's own tls_* rulesets, not from a server */
-	if (p[0] == '4' && p[1] == '0' && p[2] == '3')
-		return false;
-	return p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
-	    p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '-');
-}
-
-static void
-cc_put(strbuf *k, const char *s)
-{
-	if (s)
-		sb_puts(k, s);
-	sb_putc(k, s ? '\0' : '\1');
-}
-
-static const struct cause *
-classify_cached(struct trace *t, const struct cause_input *in)
-{
-	struct ccache *c;
-	strbuf *k = &t->cckey;
-
-	sb_reset(k);
-	cc_put(k, in->reply);
-	cc_put(k, in->stat);
-	cc_put(k, in->dsn);
-	cc_put(k, in->extra);
-	cc_put(k, in->relay_host);
-	if (k->err)
-		return cause_classify(in);
-	c = &t->cc[fnv(k->s, k->len, 2166136261u ^ (uint32_t)in->port ^
-	    ((uint32_t)in->phase << 20) ^ (in->flags << 28)) & (CC_SLOTS - 1)];
-	if (c->used && c->port == in->port && c->phase == (int)in->phase &&
-	    c->flags == in->flags && c->key.len == k->len &&
-	    memcmp(c->key.s, k->s, k->len) == 0)
-		return c->c;
-	c->c = cause_classify(in);
-	sb_reset(&c->key);
-	sb_append(&c->key, k->s, k->len);
-	c->used = !c->key.err;
-	c->port = in->port;
-	c->phase = (int)in->phase;
-	c->flags = in->flags;
-	return c->c;
-}
-
-static void
-classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
-    const struct evid *e, int64_t when, bool cached)
-{
-	struct cause_input in;
-	const char *ev = NULL;
-
-	memset(&in, 0, sizeof(in));
-	in.reply = r->reply;
-	in.stat = r->stat;
-	in.dsn = r->dsn;
-	in.relay_host = r->relay;
-	in.flags = cached ? CAUSE_F_CACHED : 0;
-	if (t->o.mailer_port && r->mailer)
-		in.port = t->o.mailer_port(t->o.port_ctx, r->mailer);
-	if (e && e->auth.len > 0 &&
-	    when - e->auth_t <= t->o.evidence_window) {
-		ev = e->auth.s;
-		in.phase = CAUSE_PHASE_AUTH;
-	} else if (e && e->tls_fail &&
-	    when - e->tls_t <= t->o.evidence_window) {
-		ev = e->tls.s;
-		in.phase = CAUSE_PHASE_TLS;
-	} else if (e && e->sys.len > 0 &&
-	    when - e->sys_t <= t->o.evidence_window)
-		ev = e->sys.s;
-	else if (m->pub.milter_error)
-		ev = m->pub.milter_error;
-	else if (m->pub.reject && strncmp(m->pub.reject, "Milter", 6) == 0)
-		ev = m->pub.reject;	/* a milter refused it on the way in */
-	in.extra = ev;
-	r->cause = classify_cached(t, &in);
-	r->last_cause = r->cause;
-	if (ev && r->cause && (r->cause->phase == CAUSE_PHASE_AUTH ||
-	    r->cause->phase == CAUSE_PHASE_TLS ||
-	    r->cause->phase == CAUSE_PHASE_LOCAL))
-		sset(t, m, &r->evidence, ev, strlen(ev));
-}
-
-/* Split "<a>,<b>" / "a,b" / "\"|prog, x\"" into addresses. */
-static const char *
-next_addr(const char *p, const char *e, struct ml_span *a)
-{
-	int depth = 0;
-	bool q = false;
-
-	while (p < e && (*p == ',' || *p == ' '))
-		p++;
-	a->p = p;
-	for (; p < e; p++) {
-		if (*p == '"' && (p == a->p || p[-1] != '\\'))
-			q = !q;
-		else if (!q && *p == '<')
-			depth++;
-		else if (!q && *p == '>' && depth > 0)
-			depth--;
-		else if (!q && depth == 0 && *p == ',')
-			break;
-	}
-	a->n = (size_t)(p - a->p);
-	return p;
-}
-
-static void
-on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
-{
-	const struct ml_span *to = NULL, *delay = NULL, *xdelay = NULL,
-	    *mailer = NULL, *relay = NULL, *dsn = NULL, *reply = NULL,
-	    *stat = NULL;
-	struct tr_rcpt *r;
-	struct ml_span a, hq;
-	struct evid *e;
-	enum stat_kind sk;
-	const char *p, *end;
-	long d = -1, xd = -1;
-	bool cached, first = true;
-	size_t i;
-
-	for (i = 0; i < l->nfields; i++) {
-		const struct ml_field *f = &l->f[i];
-
-		switch (f->key.n) {
-		case 2:
-			if (memcmp(f->key.p, "to", 2) == 0)
-				to = &f->val;
-			break;
-		case 3:
-			if (memcmp(f->key.p, "dsn", 3) == 0)
-				dsn = &f->val;
-			break;
-		case 4:
-			if (memcmp(f->key.p, "stat", 4) == 0)
-				stat = &f->val;
-			break;
-		case 5:
-			if (memcmp(f->key.p, "delay", 5) == 0)
-				delay = &f->val;
-			else if (memcmp(f->key.p, "relay", 5) == 0)
-				relay = &f->val;
-			else if (memcmp(f->key.p, "reply", 5) == 0)
-				reply = &f->val;
-			break;
-		case 6:
-			if (memcmp(f->key.p, "xdelay", 6) == 0)
-				xdelay = &f->val;
-			else if (memcmp(f->key.p, "mailer", 6) == 0)
-				mailer = &f->val;
-			break;
-		}
-	}
-	if (to == NULL && l->nfields > 0)
-		to = &l->f[0].val;	/* a damaged "to=" key */
-	if (to == NULL)
-		return;
-	if (delay)
-		d = ml_delay(*delay);
-	if (xdelay)
-		xd = ml_delay(*xdelay);
-	if (d >= 0 && (m->pub.ctime == 0 || when - d < m->pub.ctime))
-		m->pub.ctime = when - d;
-	if (reply)
-		m->h->seen_reply = true;
-	sk = stat_kind(stat, dsn);
-	cached = sk == SK_DEFERRED && reply == NULL && m->h->seen_reply &&
-	    stat_has_code(stat);
-	/* evidence of this process's connection, for a delivery to the same
-	 * host (a local delivery by the same process has none) */
-	e = l->pid >= 0 && relay ? evid_find(t, m->h, l->pid) : NULL;
-	if (e && e->relay.len > 0 && !same_relay(e->relay.s, *relay))
-		e = NULL;
-
-	p = to->p;
-	end = to->p + to->n;
-	while (p < end) {
-		p = next_addr(p, end, &a);
-		if (a.n == 0)
-			continue;
-		if ((r = rcpt_get(t, m, a.p, a.n)) == NULL)
-			return;
-		r->attempts++;
-		if (r->first_try == 0)
-			r->first_try = when;
-		r->last_try = when;
-		r->delay = d;
-		r->xdelay = xd;
-		r->cached = cached;
-		if (mailer)
-			sset_span(t, m, &r->mailer, *mailer);
-		if (relay)
-			sset_span(t, m, &r->relay, *relay);
-		/* the texts of a success only matter to the detailed views */
-		if (t->o.details || sk != SK_SENT) {
-			if (dsn)
-				sset_span(t, m, &r->dsn, *dsn);
-			if (stat)
-				sset_span(t, m, &r->stat, *stat);
-		}
-		if (reply)
-			sset_span(t, m, &r->reply, *reply);
-		else
-			r->reply = NULL;
-		if (t->o.details && e && e->tls.len > 0 &&
-		    when - e->tls_t <= t->o.evidence_window)
-			sset(t, m, &r->tls, e->tls.s, e->tls.len);
-		if (t->o.details && e && e->auth.len > 0 &&
-		    when - e->auth_t <= t->o.evidence_window)
-			sset(t, m, &r->auth, e->auth.s, e->auth.len);
-		switch (sk) {
-		case SK_SENT:
-			r->outcome = TR_SENT;
-			r->cause = NULL;
-			if (handoff_qid(stat, &hq)) {
-				struct msg *n;
-
-				sset_span(t, m, &r->handoff, hq);
-				if (first && (n = msg_find(t, m->h, hq.p,
-				    hq.n)) != NULL && n != m) {
-					sset(t, n, &n->pub.msp_qid, m->qid,
-					    strlen(m->qid));
-					if (m->pub.from)
-						sset(t, n, &n->pub.msp_from,
-						    m->pub.from,
-						    strlen(m->pub.from));
-					sset(t, m, &m->pub.mta_qid, n->qid,
-					    strlen(n->qid));
-				}
-			}
-			break;
-		case SK_QUEUED:
-			r->outcome = TR_PENDING;
-			break;
-		case SK_DEFERRED:
-			r->outcome = TR_DEFERRED;
-			r->deferrals++;
-			classify(t, m, r, e, when, cached);
-			break;
-		case SK_FAILED:
-			r->outcome = TR_BOUNCED;
-			classify(t, m, r, e, when, cached);
-			break;
-		}
-		first = false;
-		if (t->sink.attempt)
-			t->sink.attempt(t->sink.ctx, &m->pub, r, when);
-	}
-	/* the AUTH failure belonged to this attempt */
-	if (e && sk != SK_SENT) {
-		sb_reset(&e->auth);
-		sb_reset(&e->sys);
-	}
-}
-
-/* size= and nrcpts= values; -1 when absent or not a number */
-static long
-span_num(const struct ml_span *v, unsigned long max)
-{
-	unsigned long n = 0;
-	size_t i;
-
-	if (v == NULL || v->n == 0 || v->n > 12)
-		return -1;
-	for (i = 0; i < v->n; i++) {
-		if (v->p[i] < '0' || v->p[i] > '9')
-			return -1;
-		n = n * 10 + (unsigned long)(v->p[i] - '0');
-	}
-	return n <= max ? (long)n : -1;
-}
-
-static void
-on_from(struct trace *t, struct msg *m, const struct ml_line *l)
-{
-	const struct ml_span *size = NULL, *nrcpts = NULL;
-	const struct ml_field *f;
-	size_t i;
-	long n;
-
-	m->from_seen = true;
-	for (i = 0; i < l->nfields; i++) {
-		f = &l->f[i];
-		switch (f->key.n) {
-		case 4:
-			if (memcmp(f->key.p, "from", 4) == 0)
-				sset_span(t, m, &m->pub.from, f->val);
-			else if (memcmp(f->key.p, "size", 4) == 0)
-				size = &f->val;
-			break;
-		case 5:
-			if (!t->o.details)
-				break;
-			if (memcmp(f->key.p, "msgid", 5) == 0)
-				sset_span(t, m, &m->pub.msgid, f->val);
-			else if (memcmp(f->key.p, "relay", 5) == 0)
-				sset_span(t, m, &m->pub.relay_in, f->val);
-			else if (memcmp(f->key.p, "proto", 5) == 0)
-				sset_span(t, m, &m->pub.proto, f->val);
-			break;
-		case 6:
-			if (memcmp(f->key.p, "nrcpts", 6) == 0)
-				nrcpts = &f->val;
-			else if (t->o.details &&
-			    memcmp(f->key.p, "daemon", 6) == 0)
-				sset_span(t, m, &m->pub.daemon, f->val);
-			break;
-		}
-	}
-	if ((n = span_num(size, 1UL << 40)) >= 0)
-		m->pub.size = n;
-	if ((n = span_num(nrcpts, 1UL << 30)) >= 0)
-		m->pub.nrcpts = n;
-}
-
-static void
-on_milter_change(struct trace *t, struct msg *m, const struct ml_line *l)
-{
-	struct ml_span d = l->detail, v;
-	long i;
-
-	if (!t->o.details) {
-		m->pub.header_changes++;
-		return;
-	}
-	if (l->milter.n > 0)
-		sset_span(t, m, &m->pub.milter, l->milter);
-	if (ml_span_starts(d, "chgfrom: ")) {
-		v.p = d.p + 9;
-		v.n = d.n - 9;
-		sset_span(t, m, &m->pub.chgfrom, v);
-		return;
-	}
-	m->pub.header_changes++;
-	/* the trace header: "...header: NAME: id=...; qid=..." */
-	if ((i = ml_span_mem(d, "header: ")) >= 0) {
-		v.p = d.p + i + 8;
-		v.n = d.n - (size_t)i - 8;
-		if ((i = ml_span_mem(v, ": id=")) >= 0 &&
-		    ml_span_mem(v, "qid=") > i) {
-			v.p += i + 2;
-			v.n -= (size_t)i + 2;
-			sset_span(t, m, &m->pub.trace_header, v);
-		}
-	}
-}
-
-/* relaymilter verdicts that name a cause, as classify() extra text */
-static const char *const policy_verdicts[] = {
-	"spf=fail", "spf=softfail", "spf=permerror", "spf=temperror",
-	"align=fail", "result=tempfail", "result=failopen", "result=reject",
-	NULL
-};
-
-static void
-add_policy(struct msg *m, const char *key, const struct ml_span *v)
-{
-	struct cause_input in;
-	const struct cause *c;
-	size_t i, kn = strlen(key), j;
-
-	/* the usual verdicts name no cause */
-	if (v == NULL || ml_span_eq(*v, "pass") || ml_span_eq(*v, "ok") ||
-	    ml_span_eq(*v, "none"))
-		return;
-	for (i = 0; policy_verdicts[i]; i++) {
-		const char *pv = policy_verdicts[i];
-
-		if (strncmp(pv, key, kn) != 0 || pv[kn] != '=' ||
-		    !ml_span_eq(*v, pv + kn + 1))
-			continue;
-		memset(&in, 0, sizeof(in));
-		in.phase = CAUSE_PHASE_POLICY;
-		in.extra = pv;
-		if ((c = cause_classify(&in)) == NULL)
-			return;
-		for (j = 0; j < m->pub.npolicy; j++)
-			if (m->pub.policy[j] == c)
-				return;
-		if (m->pub.npolicy < TR_MAX_POLICY)
-			m->pub.policy[m->pub.npolicy++] = c;
-		return;
-	}
-}
-
-static void
-on_decision(struct trace *t, struct msg *m, const struct ml_line *l)
-{
-	struct tr_decision *d = &m->pub.d;
-	const struct ml_field *f;
-	const char **dst;
-	size_t i;
-
-	m->pub.has_decision = true;
-	for (i = 0; i < l->nfields; i++) {
-		f = &l->f[i];
-		dst = NULL;
-#define K(lit, field) \
-	else if (f->key.n == sizeof(lit) - 1 && \
-	    memcmp(f->key.p, lit, sizeof(lit) - 1) == 0) dst = &d->field
-		if (f->key.n == 0)
-			continue;
-		K("action", action);
-		K("reason", reason);
-		K("from", from);
-		K("to", to);
-		K("account", account);
-		K("relay", relay);
-		K("spf", spf);
-		K("spf_ip", spf_ip);
-		K("align", align);
-		K("hint", hint);
-		K("header_from", header_from);
-		K("trace", trace);
-		K("result", result);
-		K("error", error);
-#undef K
-		if (dst == NULL)
-			continue;
-		/* alerts name from/to/action; the rest is for the views */
-		if (t->o.details || dst == &d->from || dst == &d->to ||
-		    dst == &d->action)
-			sset_unquote(t, m, dst, f->val);
-		if (dst == &d->spf)
-			add_policy(m, "spf", &f->val);
-		else if (dst == &d->align)
-			add_policy(m, "align", &f->val);
-		else if (dst == &d->result)
-			add_policy(m, "result", &f->val);
-	}
-}
-
-static void
-on_dsn(struct trace *t, struct msg *m, const struct ml_line *l,
-    int64_t when)
-{
-	struct cause_input in;
-	const struct cause *c;
-	struct msg *n;
-	size_t i;
-
-	if (l->qid2.n > 0)
-		sset_span(t, m, &m->pub.dsn_qid, l->qid2);
-	sset_span(t, m, &m->pub.dsn_reason, l->detail);
-	if (l->dsn == MLD_SENDER_NOTIFY ||
-	    ml_span_starts(l->detail, "Warning: could not send")) {
-		m->pub.delay_warned = true;
-	} else if (ml_span_find(l->detail, "Cannot send message for") >= 0 ||
-	    ml_span_find(l->detail, "could not be delivered for") >= 0) {
-		/* queue lifetime over: the deferred recipients bounced */
-		memset(&in, 0, sizeof(in));
-		in.extra = m->pub.dsn_reason;
-		c = cause_classify(&in);
-		for (i = 0; i < m->pub.nrcpt; i++)
-			if (m->pub.rcpt[i].outcome == TR_DEFERRED ||
-			    m->pub.rcpt[i].outcome == TR_PENDING) {
-				m->pub.rcpt[i].outcome = TR_BOUNCED;
-				m->pub.rcpt[i].cause = c;
-			}
-	}
-	if (l->qid2.n > 0 &&
-	    (n = msg_get(t, m->h, l->qid2, when)) != NULL && n != m) {
-		sset(t, n, &n->pub.orig_qid, m->qid, strlen(m->qid));
-		l_append(t, n, L_ACTIVE);
-	}
-}
-
 /* ------------------------------------------------------------ ticking */
 
 /* When a deferred message becomes older than max_defer. */
@@ -1443,12 +448,12 @@ trace_tick(struct trace *t, int64_t now)
 			t->st.messages--;
 		}
 		else if (msg_has_deferred(m)) {
-			l_append(t, m, L_DEFERRED);
+			tr_l_append(t, m, L_DEFERRED);
 			due = cross_time(t, m);
 			if (due < t->next_cross)
 				t->next_cross = due;
 		} else
-			l_append(t, m, L_WAITING);
+			tr_l_append(t, m, L_WAITING);
 	}
 	while ((m = t->lists[L_DEFERRED].head) != NULL &&
 	    m->pub.last <= now - t->o.queue_lifetime)
@@ -1457,9 +462,11 @@ trace_tick(struct trace *t, int64_t now)
 	    m->pub.last <= now - t->o.idle_limit)
 		emit_free(t, m, TR_EMIT_EXPIRED, now);
 	/* deferred messages crossing the max_defer age: scan only when
-	 * the earliest crossing is due, and note the next one */
-	if (now < t->next_cross)
+	 * the earliest crossing is due (and at most every CROSS_SCAN
+	 * seconds of log time), and note the next one */
+	if (now < t->next_cross || now < t->last_scan + CROSS_SCAN)
 		return;
+	t->last_scan = now;
 	t->next_cross = INT64_MAX;
 	for (m = t->lists[L_DEFERRED].head; m; m = nx) {
 		nx = m->next;
@@ -1563,8 +570,8 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 		return -1;
 	}
 	if (l->qid.n > 0) {
-		m = creates_message(k) ? msg_get(t, h, l->qid, when) :
-		    msg_find(t, h, l->qid.p, l->qid.n);
+		m = creates_message(k) ? tr_msg_get(t, h, l->qid, when) :
+		    tr_msg_find(t, h, l->qid.p, l->qid.n);
 		if (m == NULL && t->err)
 			return -1;
 	}
@@ -1579,45 +586,45 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 		k = ML_UNPARSED;	/* NOQUEUE or no id: nothing to join */
 	switch (k) {
 	case ML_FROM:
-		on_from(t, m, l);
+		tr_on_from(t, m, l);
 		break;
 	case ML_TO:
-		on_to(t, m, l, when);
+		tr_on_to(t, m, l, when);
 		break;
 	case ML_MILTER_CHANGE:
-		on_milter_change(t, m, l);
+		tr_on_milter_change(t, m, l);
 		break;
 	case ML_MILTER_REJECT:
-		sset_span(t, m, &m->pub.reject, l->msg);
+		tr_sset_span(t, m, &m->pub.reject, l->msg);
 		if (ml_span_mem(l->detail, "discard") >= 0 &&
 		    ml_span_mem(l->detail, "reject=") < 0)
 			m->discarded = true;
 		break;
 	case ML_MILTER_ERROR:
-		sb_set_clean(&h->milter_err, l->msg.p, l->msg.n);
+		tr_sb_set_clean(&h->milter_err, l->msg.p, l->msg.n);
 		h->milter_err_t = when;
 		if (m)
-			sset_span(t, m, &m->pub.milter_error, l->msg);
+			tr_sset_span(t, m, &m->pub.milter_error, l->msg);
 		break;
 	case ML_DSN:
-		on_dsn(t, m, l, when);
+		tr_on_dsn(t, m, l, when);
 		break;
 	case ML_DECISION:
-		on_decision(t, m, l);
+		tr_on_decision(t, m, l);
 		break;
 	case ML_TLS:
-		on_tls(t, h, l, when);
+		tr_on_tls(t, h, l, when);
 		break;
 	case ML_AUTH:
-		on_auth(t, h, l, when);
+		tr_on_auth(t, h, l, when);
 		break;
 	case ML_SYSERR:
-		on_syserr(t, h, l, when);
+		tr_on_syserr(t, h, l, when);
 		break;
 	case ML_REJECT:
 	case ML_RCPT_ERROR:
 		if (m && m->pub.reject == NULL)
-			sset_span(t, m, &m->pub.reject, l->msg);
+			tr_sset_span(t, m, &m->pub.reject, l->msg);
 		break;
 	case ML_NOTE:
 		if (m && ml_span_eq(l->msg, "discarded"))
