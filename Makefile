@@ -21,7 +21,13 @@ DESTDIR		?=
 
 VERSION		:= 0.9.0
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# libFuzzer build (make fuzz): everything with clang and the sanitizers
+BUILD		?= build-fuzz
+CC		:= clang
+SAN_FLAGS	:= -fsanitize=fuzzer-no-link,address,undefined \
+		   -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),1)
 BUILD		?= build-san
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		   -fno-omit-frame-pointer
@@ -83,7 +89,7 @@ DOCTOR_OBJS	= $(DOCTOR_SRCS:%.c=$(BUILD)/%.o)
 CORE_LIB	= $(BUILD)/librelaymilter.a
 PROGS		= $(BUILD)/relaymilter $(BUILD)/relaymilter-trace
 
-.PHONY: all deps check test demo bench fuzz install uninstall clean
+.PHONY: all deps check test demo bench fuzz fuzz-build install uninstall clean
 all: $(PROGS)
 
 $(CORE_LIB): $(CORE_OBJS)
@@ -159,11 +165,24 @@ $(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
 	    $< $(UNIT_HELPERS) $(TRACE_TEST_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(call pkglib,$(TRACE_PKGS))
 
-TEST_SUITES	?= unit cli miltertest spf trace
+TEST_SUITES	?= unit cli miltertest spf docs ops trace
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
-BENCHES		?= tests/bench/spf tests/bench/trace
-BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench $(BUILD)/tests/bench/tracegen
+BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \
+		   tests/bench/trace
+BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench $(BUILD)/tests/bench/noopmilter \
+		   $(BUILD)/tests/bench/mapbench $(BUILD)/tests/tools/milterclient \
+		   $(BUILD)/tests/bench/tracegen
+
+$(BUILD)/tests/bench/noopmilter: tests/bench/noopmilter.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) \
+	    $(call pkglib,milter) -lpthread
+
+$(BUILD)/tests/bench/mapbench: tests/bench/mapbench.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
+	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
 
 $(BUILD)/tests/bench/tracegen: tests/bench/tracegen.c
 	@mkdir -p $(@D)
@@ -185,7 +204,69 @@ check:
 test: all $(UNIT_PROGS) $(TEST_TOOLS)
 	@tests/run -b $(BUILD) $(TEST_SUITES)
 
+# ---------------------------------------------------------------- install
+# Binaries, man pages, samples and systemd units. An existing configuration
+# is never overwritten; `make uninstall` keeps /etc/relaymilter (like a
+# Debian "remove", not a "purge").
+DOCDIR		?= $(PREFIX)/share/doc/relaymilter
+MANS		:= $(wildcard milter/*.1 milter/*.5 milter/*.8)
+UNITS		:= $(wildcard contrib/systemd/*.service contrib/systemd/*.timer)
+INSTALL		?= install
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(UNITDIR)
+	for p in $(PROGS); do \
+		case $$p in *-trace) d=$(BINDIR);; *) d=$(SBINDIR);; esac; \
+		$(INSTALL) -m 755 $$p $(DESTDIR)$$d/; done
+	for m in $(MANS); do \
+		sec=$${m##*.}; $(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$sec; \
+		$(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$$sec/; done
+	test -e $(DESTDIR)$(SYSCONFDIR)/relaymilter/relaymilter.conf || \
+	    $(INSTALL) -m 640 conf/relaymilter.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/relaymilter.conf
+	$(INSTALL) -m 644 conf/sendermap.sample conf/allowed-senders.sample \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/
+	$(INSTALL) -m 644 conf/sendmail.mc.snippet README.md LICENSE \
+	    $(DESTDIR)$(DOCDIR)/
+	for u in $(UNITS); do \
+		sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
+		    -e 's|/usr/bin/relaymilter|$(BINDIR)/relaymilter|g' \
+		    -e 's|/etc/relaymilter/|$(SYSCONFDIR)/relaymilter/|g' $$u \
+		    >$(DESTDIR)$(UNITDIR)/$${u##*/}; \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(SBINDIR)/$${p##*/} \
+	    $(DESTDIR)$(BINDIR)/$${p##*/}; done
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+	    done
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	rm -f $(DESTDIR)$(SYSCONFDIR)/relaymilter/sendermap.sample \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/allowed-senders.sample
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# ---------------------------------------------------------------- fuzzing
+# tests/fuzz/fuzz_NAME.c: one libFuzzer target per parser; `make fuzz` runs
+# each for FUZZ_SECONDS (default 60) from its seed corpus.
+FUZZ_SECONDS	?= 60
+FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_PROGS	= $(FUZZ_SRCS:%.c=$(BUILD)/%)
+
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(CORE_LIB) \
+	    $(LDFLAGS) $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
+
+fuzz-build: $(FUZZ_PROGS)
+
+fuzz:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+	@FUZZ_BUILD=build-fuzz tests/fuzz/run $(FUZZ_SECONDS)
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(wildcard $(BUILD)/milter/*.d $(BUILD)/tests/*/*.d)
