@@ -775,9 +775,28 @@ usage(FILE *fp)
 "      --port N            the relay port, instead of sendmail.cf\n"
 "      --grace DUR         keep finished messages for late lines (2m)\n"
 "      --queue-lifetime DUR  sendmail's Timeout.queuereturn (5d)\n"
+"      --list-causes       print the cause catalogue (id, severity, phase,\n"
+"                          summary, fix; tab-separated) and exit\n"
 "  -V, --version\n"
 "  -h, --help\n"
 "exit: 0 fine, 1 warning alerts, 2 critical alerts, 3 error\n", fp);
+}
+
+static void
+list_causes(void)
+{
+	static const char *const phases[] = { "any", "connect", "tls", "auth",
+	    "mail", "rcpt", "data", "local", "policy" };
+	const struct cause *c;
+	size_t i;
+
+	for (i = 0; i < cause_count(); i++) {
+		c = cause_at(i);
+		printf("%s\t%s\t%s\t%s\t%s\n", c->id,
+		    cause_severity_name(c->severity),
+		    (unsigned)c->phase < sizeof(phases) / sizeof(phases[0]) ?
+		    phases[c->phase] : "?", c->summary, c->fix);
+	}
 }
 
 static int
@@ -835,7 +854,7 @@ opt_now(const char *v, int64_t *out)
 enum {
 	O_MAXDEFER = 256, O_MAXFAIL, O_WINDOW, O_FROMEND, O_POLL, O_JOURNAL,
 	O_JDIR, O_NOW, O_YEAR, O_CF, O_PORT, O_GRACE, O_LIFETIME, O_TOP,
-	O_NOFIX, O_PROMINT
+	O_NOFIX, O_PROMINT, O_CAUSES
 };
 
 static const struct option longopts[] = {
@@ -865,6 +884,7 @@ static const struct option longopts[] = {
 	{ "queue-lifetime", required_argument, NULL, O_LIFETIME },
 	{ "top", required_argument, NULL, O_TOP },
 	{ "no-fix", no_argument, NULL, O_NOFIX },
+	{ "list-causes", no_argument, NULL, O_CAUSES },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -988,6 +1008,9 @@ parse_args(struct app *a, int argc, char **argv, const char **cf)
 		case O_NOFIX:
 			a->txo.fixes = false;
 			break;
+		case O_CAUSES:
+			list_causes();
+			exit(0);
 		default:
 			usage(stderr);
 			return -1;
