@@ -78,7 +78,7 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
 TRACE_SRCS	:= milter/trace.c milter/trace_store.c milter/trace_evid.c \
 		   milter/trace_join.c milter/trace_out.c milter/trace_stats.c \
-		   milter/trace_alert.c milter/trace_main.c
+		   milter/trace_alert.c milter/trace_input.c milter/trace_main.c
 DOCTOR_SRCS	:=
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
@@ -156,7 +156,8 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
 	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
 # test_trace*: the trace modules without the program's main()
-TRACE_TEST_OBJS	= $(filter-out $(BUILD)/milter/trace_main.o,$(TRACE_OBJS))
+TRACE_TEST_OBJS	= $(filter-out $(BUILD)/milter/trace_main.o \
+		   $(BUILD)/milter/trace_input.o,$(TRACE_OBJS))
 TRACE_UNITS	= $(filter $(BUILD)/tests/unit/test_trace%,$(UNIT_PROGS))
 $(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
     $(TRACE_TEST_OBJS) $(CORE_LIB)
