@@ -74,7 +74,8 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/authinfo.c milter/tag.c milter/align.c \
 		   milter/snapshot.c milter/policy.c \
 		   milter/spfrec.c milter/dnsq.c milter/spfcheck.c \
-		   milter/predict.c milter/causes.c milter/maillog.c
+		   milter/predict.c milter/causes.c milter/maillog.c \
+		   milter/maillog_msg.c
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
 TRACE_SRCS	:= milter/trace.c milter/trace_store.c milter/trace_evid.c \
 		   milter/trace_join.c milter/trace_out.c milter/trace_stats.c \
