@@ -155,7 +155,8 @@ milter_error_text(const char *p, const char *e)
 	return FIND(p, e, "error state") || FIND(p, e, "timeout") ||
 	    FIND(p, e, "error connecting") || FIND(p, e, "returned") ||
 	    FIND(p, e, "failed") || FIND(p, e, "error") ||
-	    FIND(p, e, "select(") || FIND(p, e, "cannot");
+	    FIND(p, e, "select(") || FIND(p, e, "cannot") ||
+	    FIND(p, e, "unsafe");
 }
 
 /* p at "Milter" */

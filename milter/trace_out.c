@@ -176,6 +176,12 @@ text_rcpt(strbuf *sb, const struct tr_msg *m, const struct tr_rcpt *r,
 		put(sb, r->evidence);
 		sb_putc(sb, '\n');
 	}
+	if (r->outcome == TR_SENT && r->last_cause) {
+		/* it went out in the end: say what held it up, briefly */
+		sb_printf(sb, "     held up by: %s (%s): %s\n", r->last_cause->id,
+		    cause_severity_name(r->last_cause->severity),
+		    r->last_cause->summary);
+	}
 	if (r->outcome != TR_SENT && r->outcome != TR_PENDING) {
 		if (r->cause)
 			put_cause(sb, "cause:", r->cause, o);
