@@ -63,6 +63,7 @@ struct app {
 	size_t		 nports;
 	unsigned long	 shown, shown_fail;
 	int64_t		 last_prom;
+	bool		 out_dead;	/* a write failed: stop writing */
 	int		 err;
 };
 
@@ -101,13 +102,20 @@ wall(void)
 static void
 flush_out(struct app *a, FILE *fp)
 {
-	if (a->out.err) {
+	if (a->out_dead) {
+		/* the reader went away: nothing more is written */
+	} else if (a->out.err) {
 		warnx_("out of memory while formatting");
 		a->err = 1;
 	} else if (a->out.len > 0 &&
 	    fwrite(a->out.s, 1, a->out.len, fp) != a->out.len) {
-		warnx_("write error: %s", strerror(errno));
+		/* a closed pipe (| head) ends the run quietly; anything
+		 * else is reported once */
+		if (errno != EPIPE)
+			warnx_("write error: %s", strerror(errno));
+		a->out_dead = true;
 		a->err = 1;
+		stop = 1;
 	}
 	sb_reset(&a->out);
 }

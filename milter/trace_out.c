@@ -171,7 +171,10 @@ text_rcpt(strbuf *sb, const struct tr_msg *m, const struct tr_rcpt *r,
 	}
 	if (r->evidence && (r->auth == NULL ||
 	    strcmp(r->evidence, r->auth) != 0) &&
-	    (r->tls == NULL || strstr(r->evidence, r->tls) == NULL)) {
+	    (r->tls == NULL || strstr(r->evidence, r->tls) == NULL) &&
+	    (m->reject == NULL || strcmp(r->evidence, m->reject) != 0) &&
+	    (m->milter_error == NULL ||
+	    strcmp(r->evidence, m->milter_error) != 0)) {
 		sb_puts(sb, "     seen:  ");
 		put(sb, r->evidence);
 		sb_putc(sb, '\n');
