@@ -386,11 +386,19 @@ jstr(const char *s)
 	return o;
 }
 
+/* Keys are string literals added once: no lookup, no copy of the key. */
+static void
+jset(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW |
+	    JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
 static void
 jadd(struct json_object *o, const char *key, const char *s)
 {
 	if (s != NULL)
-		json_object_object_add(o, key, jstr(s));
+		jset(o, key, jstr(s));
 }
 
 static void
@@ -401,7 +409,7 @@ jadd_time(struct json_object *o, const char *key, int64_t t)
 	sb_init(&sb);
 	tro_time_utc(&sb, t);
 	if (!sb.err)
-		json_object_object_add(o, key, json_object_new_string(sb.s));
+		jset(o, key, json_object_new_string(sb.s));
 	sb_free(&sb);
 }
 
@@ -410,11 +418,11 @@ jcause(const struct cause *c)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "id", json_object_new_string(c->id));
-	json_object_object_add(o, "severity",
+	jset(o, "id", json_object_new_string(c->id));
+	jset(o, "severity",
 	    json_object_new_string(cause_severity_name(c->severity)));
-	json_object_object_add(o, "summary", json_object_new_string(c->summary));
-	json_object_object_add(o, "fix", json_object_new_string(c->fix));
+	jset(o, "summary", json_object_new_string(c->summary));
+	jset(o, "fix", json_object_new_string(c->fix));
 	return o;
 }
 
@@ -439,21 +447,21 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		return -1;
 	jadd(o, "host", m->host);
 	jadd(o, "qid", m->qid);
-	json_object_object_add(o, "outcome",
+	jset(o, "outcome",
 	    json_object_new_string(tr_outcome_name(m->outcome)));
-	json_object_object_add(o, "reported",
+	jset(o, "reported",
 	    json_object_new_string(emit_names[why]));
 	jadd_time(o, "first", m->first);
 	jadd_time(o, "last", m->last);
-	json_object_object_add(o, "age",
+	jset(o, "age",
 	    json_object_new_int64(tr_msg_age(m, now)));
-	json_object_object_add(o, "lines", json_object_new_int64(m->lines));
+	jset(o, "lines", json_object_new_int64(m->lines));
 	jadd(o, "from", m->from);
 	if (m->size >= 0)
-		json_object_object_add(o, "size",
+		jset(o, "size",
 		    json_object_new_int64(m->size));
 	if (m->nrcpts >= 0)
-		json_object_object_add(o, "nrcpts",
+		jset(o, "nrcpts",
 		    json_object_new_int64(m->nrcpts));
 	jadd(o, "msgid", m->msgid);
 	jadd(o, "relay_in", m->relay_in);
@@ -471,7 +479,7 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 	jadd(o, "reject", m->reject);
 	jadd(o, "milter_error", m->milter_error);
 	if (m->delay_warned)
-		json_object_object_add(o, "delay_warned",
+		jset(o, "delay_warned",
 		    json_object_new_boolean(1));
 	if (m->has_decision) {
 		d = json_object_new_object();
@@ -489,15 +497,15 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		jadd(d, "trace", dd->trace);
 		jadd(d, "result", dd->result);
 		jadd(d, "error", dd->error);
-		json_object_object_add(o, "relaymilter", d);
+		jset(o, "relaymilter", d);
 	}
 	if (m->cause)
-		json_object_object_add(o, "cause", jcause(m->cause));
+		jset(o, "cause", jcause(m->cause));
 	if (m->npolicy > 0) {
 		p = json_object_new_array();
 		for (i = 0; i < m->npolicy; i++)
 			json_object_array_add(p, jcause(m->policy[i]));
-		json_object_object_add(o, "policy", p);
+		jset(o, "policy", p);
 	}
 	a = json_object_new_array();
 	for (i = 0; i < m->nrcpt; i++) {
@@ -505,15 +513,15 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 
 		r = json_object_new_object();
 		jadd(r, "to", x->addr);
-		json_object_object_add(r, "outcome",
+		jset(r, "outcome",
 		    json_object_new_string(tr_outcome_name(x->outcome)));
-		json_object_object_add(r, "attempts",
+		jset(r, "attempts",
 		    json_object_new_int64(x->attempts));
 		if (x->delay >= 0)
-			json_object_object_add(r, "delay",
+			jset(r, "delay",
 			    json_object_new_int64(x->delay));
 		if (x->xdelay >= 0)
-			json_object_object_add(r, "xdelay",
+			jset(r, "xdelay",
 			    json_object_new_int64(x->xdelay));
 		jadd(r, "mailer", x->mailer);
 		jadd(r, "relay", x->relay);
@@ -525,16 +533,16 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		jadd(r, "evidence", x->evidence);
 		jadd(r, "handoff", x->handoff);
 		if (x->cached)
-			json_object_object_add(r, "cached_status",
+			jset(r, "cached_status",
 			    json_object_new_boolean(1));
 		if (x->cause)
-			json_object_object_add(r, "cause", jcause(x->cause));
+			jset(r, "cause", jcause(x->cause));
 		if (x->last_cause && x->last_cause != x->cause)
-			json_object_object_add(r, "last_cause",
+			jset(r, "last_cause",
 			    jcause(x->last_cause));
 		json_object_array_add(a, r);
 	}
-	json_object_object_add(o, "recipients", a);
+	jset(o, "recipients", a);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (s == NULL || sb_puts(sb, s) < 0 || sb_putc(sb, '\n') < 0)
