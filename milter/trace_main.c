@@ -216,75 +216,94 @@ mailer_port(void *ctx, const char *mailer)
 	return 0;
 }
 
+/* Record the port of one mailer definition "Mname, P=[IPC], ..., A=TCP $h
+ * 587" (its continuation lines joined with blanks); "A=TCP $h" is 25. */
+static int
+add_port(struct app *a, const char *def)
+{
+	struct portmap *np;
+	const char *q, *av = NULL;
+	unsigned long port = 25;
+	size_t nl, i;
+	strbuf args;
+	char *cur, *tok;
+	int k = 0;
+
+	nl = strcspn(def + 1, ", \t");
+	if (nl == 0 || strstr(def, "P=[IPC]") == NULL)
+		return 0;
+	/* the A= field: "A=" after a comma or a blank */
+	for (q = def; (q = strstr(q, "A=")) != NULL; q++)
+		if (q > def && (q[-1] == ',' || q[-1] == ' ' || q[-1] == '\t')) {
+			av = q + 2;
+			break;
+		}
+	if (av == NULL)
+		return 0;
+	sb_init(&args);
+	sb_append(&args, av, strcspn(av, ","));
+	if (args.err)
+		return -1;
+	/* TCP $h [port] */
+	for (cur = args.s; (tok = str_token(&cur)) != NULL && k < 3; k++)
+		if (k == 2 && parse_uint(tok, 65535, &port) < 0)
+			port = 0;
+	sb_free(&args);
+	for (i = 0; i < a->nports; i++)
+		if (strlen(a->ports[i].name) == nl &&
+		    strncmp(a->ports[i].name, def + 1, nl) == 0)
+			break;
+	if (i == a->nports) {
+		if ((np = realloc(a->ports, (i + 1) * sizeof(*np))) == NULL)
+			return -1;
+		a->ports = np;
+		if ((a->ports[i].name = strndup(def + 1, nl)) == NULL)
+			return -1;
+		a->nports++;
+	}
+	a->ports[i].port = (int)port;
+	return 0;
+}
+
 /*
- * The port of each [IPC] mailer in sendmail.cf: "Mrelay, P=[IPC], ...,
- * A=TCP $h 587" (definitions continue on lines starting with white
- * space); "A=TCP $h" means 25.
+ * The port of each [IPC] mailer in sendmail.cf; a definition continues on
+ * the lines that start with white space.
  */
 static int
 load_ports(struct app *a, const char *path)
 {
-	char *buf, *p, *line, *next, *def = NULL, *s;
-	size_t len, cap = 0, dl = 0, i;
-	struct portmap *np;
-	unsigned long port;
-	char name[64], arg[16];
-	int n;
+	char *buf, *line, *next;
+	size_t len;
+	strbuf def;
+	bool in_def = false;
+	int rc = 0;
 
 	if (read_file(path, &buf, &len) < 0)
 		return -1;
-	for (line = buf; line && *line; line = next) {
+	sb_init(&def);
+	for (line = buf; line != NULL && rc == 0; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		if (*line == 'M' || (*line != ' ' && *line != '\t'))
-			dl = 0;
-		if (*line == 'M')
-			dl = 1;
-		if (dl == 0)
+		if (in_def && (*line == ' ' || *line == '\t')) {
+			sb_putc(&def, ' ');
+			sb_puts(&def, line);
 			continue;
-		/* gather the definition */
-		if (dl == 1) {
-			free(def);
-			def = strdup(line);
-			dl = 2;
-		} else if (def) {
-			s = malloc(strlen(def) + strlen(line) + 2);
-			if (s == NULL)
-				break;
-			sprintf(s, "%s %s", def, line);
-			free(def);
-			def = s;
 		}
-		if (def == NULL || strstr(def, "P=[IPC]") == NULL ||
-		    (p = strstr(def, "A=")) == NULL)
-			continue;
-		n = sscanf(def + 1, "%63[^, \t]", name);
-		if (n != 1)
-			continue;
-		port = 25;
-		if (sscanf(p + 2, "%*s %*s %15[0-9]", arg) == 1)
-			(void)parse_uint(arg, 65535, &port);
-		for (i = 0; i < a->nports; i++)
-			if (strcmp(a->ports[i].name, name) == 0)
-				break;
-		if (i == a->nports) {
-			if (a->nports == cap) {
-				cap = cap ? cap * 2 : 8;
-				np = realloc(a->ports, cap * sizeof(*np));
-				if (np == NULL)
-					break;
-				a->ports = np;
-			}
-			if ((a->ports[i].name = strdup(name)) == NULL)
-				break;
-			a->nports++;
-		}
-		a->ports[i].port = (int)port;
+		if (in_def)
+			rc = def.err ? -1 : add_port(a, def.s);
+		in_def = *line == 'M';
+		sb_reset(&def);
+		if (in_def)
+			sb_puts(&def, line);
 	}
-	free(def);
+	if (rc == 0 && in_def)
+		rc = def.err ? -1 : add_port(a, def.s);
+	sb_free(&def);
 	free(buf);
-	return 0;
+	if (rc < 0)
+		errno = ENOMEM;
+	return rc;
 }
 
 /* ------------------------------------------------------------ output */
