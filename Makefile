@@ -73,7 +73,9 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/netlist.c milter/config.c milter/map.c \
 		   milter/authinfo.c milter/tag.c milter/align.c \
 		   milter/snapshot.c milter/policy.c \
-		   milter/spfrec.c milter/dnsq.c milter/spfcheck.c \
+		   milter/spfrec.c milter/dnsq.c milter/spfcache.c \
+		   milter/spfguard.c milter/spfzone.c milter/spfdns.c \
+		   milter/spfcheck.c \
 		   milter/predict.c milter/causes.c milter/maillog.c \
 		   milter/maillog_msg.c
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
