@@ -235,6 +235,45 @@ tin_read(const struct tin_opts *a, const char *path)
  * from its start. A size below our position means copytruncate: start
  * again from 0.
  */
+/* Open the followed file, waiting (as tail -F does) while it does not
+ * exist; -1 on any other error or when stopped. */
+static int
+follow_open(const struct tin_opts *a, struct reader *r, const char *path,
+    struct stat *cur)
+{
+	bool said = false;
+
+	for (;;) {
+		if (access(path, F_OK) == 0) {
+			if (reader_open(r, path) < 0)
+				return -1;
+			if (r->gz) {
+				warnx_("%s: cannot follow a compressed file",
+				    path);
+				reader_close(r);
+				return -1;
+			}
+			if (fstat(r->fd, cur) < 0) {
+				warnx_("%s: %s", path, strerror(errno));
+				reader_close(r);
+				return -1;
+			}
+			return 0;
+		}
+		if (errno != ENOENT) {
+			warnx_("%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (!said) {
+			warnx_("%s: not there (yet), waiting for it", path);
+			said = true;
+		}
+		if (*a->stop)
+			return -1;
+		wait_poll(a);
+	}
+}
+
 int
 tin_follow(const struct tin_opts *a, const char *path)
 {
@@ -242,20 +281,10 @@ tin_follow(const struct tin_opts *a, const char *path)
 	struct stat cur, st;
 	ssize_t n;
 
-	if (reader_open(&r, path) < 0)
-		return -1;
-	if (r.gz) {
-		warnx_("%s: cannot follow a compressed file", path);
-		reader_close(&r);
-		return -1;
-	}
-	if (fstat(r.fd, &cur) < 0) {
-		reader_close(&r);
-		return -1;
-	}
-	if (a->from_end) {
+	if (follow_open(a, &r, path, &cur) < 0)
+		return *a->stop ? 0 : -1;
+	if (a->from_end)
 		r.pos = (uint64_t)lseek(r.fd, 0, SEEK_END);
-	}
 	while (!*a->stop) {
 		n = rd(&r);
 		if (n > 0) {
@@ -273,12 +302,8 @@ tin_follow(const struct tin_opts *a, const char *path)
 				feed_lines(a, &r);
 			feed_rest(a, &r);
 			reader_close(&r);
-			if (reader_open(&r, path) < 0)
-				return -1;
-			if (fstat(r.fd, &cur) < 0) {
-				reader_close(&r);
-				return -1;
-			}
+			if (follow_open(a, &r, path, &cur) < 0)
+				return *a->stop ? 0 : -1;
 			continue;
 		}
 		if (stat(path, &st) == 0 && (uint64_t)st.st_size < r.pos) {
