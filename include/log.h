@@ -43,7 +43,9 @@ void	kv_free(struct kvline *kv);
 void	kv_add(struct kvline *kv, const char *key, const char *value);
 void	kv_addf(struct kvline *kv, const char *key, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-/* Append "key=<addr>" (an envelope address, sanitised, never quoted). */
+/* Append "key=<addr>" (an envelope address, sanitised; brackets already
+ * there are kept, not doubled). Quoted like kv_add when the address holds a
+ * space, comma, '"', '\\' or '=' (a quoted local part): key="<...>". */
 void	kv_add_angle(struct kvline *kv, const char *key, const char *addr);
 /* The line so far ("" after an allocation failure). */
 const char *kv_str(const struct kvline *kv);

@@ -230,12 +230,41 @@ kv_addf(struct kvline *kv, const char *key, const char *fmt, ...)
 void
 kv_add_angle(struct kvline *kv, const char *key, const char *addr)
 {
+	strbuf v;
+	size_t n;
+	bool bracketed;
+
 	if (addr == NULL)
 		return;
-	key_start(kv, key);
-	sb_putc(&kv->sb, '<');
-	sb_puts_sanitized(&kv->sb, addr);
-	sb_putc(&kv->sb, '>');
+	/* a sender that could not be parsed comes as sendmail gave it */
+	n = strlen(addr);
+	bracketed = n >= 2 && addr[0] == '<' && addr[n - 1] == '>';
+	if (!needs_quotes(addr)) {	/* the usual case: no copy */
+		key_start(kv, key);
+		if (!bracketed)
+			sb_putc(&kv->sb, '<');
+		sb_puts_sanitized(&kv->sb, addr);
+		if (!bracketed)
+			sb_putc(&kv->sb, '>');
+		return;
+	}
+	/*
+	 * A quoted local part may hold ", key=value": quote the whole
+	 * "<addr>" like any other value, so that no text of the sender can
+	 * pose as a field of the line.
+	 */
+	sb_init(&v);
+	if (bracketed)
+		sb_puts(&v, addr);
+	else
+		sb_printf(&v, "<%s>", addr);
+	if (v.err) {
+		kv->sb.err = 1;
+		sb_free(&v);
+		return;
+	}
+	kv_add(kv, key, v.s);
+	sb_free(&v);
 }
 
 const char *

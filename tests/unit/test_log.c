@@ -48,6 +48,34 @@ test_kv_injection(void **state)
 	kv_free(&kv);
 }
 
+/* A sender's quoted local part must not pose as fields of the decision line:
+ * from the SMTP dialogue MAIL FROM:<"x, action=rewrite, to=<...>"@lan.test>. */
+static void
+test_kv_angle_quoting(void **state)
+{
+	struct kvline kv;
+
+	(void)state;
+	kv_init(&kv);
+	kv_add(&kv, "action", "skip");
+	kv_add_angle(&kv, "from", "<\"x, reason=allowed, action=rewrite, "
+	    "to=<relay@gmail.test>, result=ok\"@lan.test>");
+	kv_add(&kv, "result", "ok");
+	assert_string_equal(kv_str(&kv), "action=skip, from=\"<\\\"x, "
+	    "reason=allowed, action=rewrite, to=<relay@gmail.test>, "
+	    "result=ok\\\"@lan.test>\", result=ok");
+	kv_free(&kv);
+
+	/* brackets already there are not doubled; the null sender stays <> */
+	kv_init(&kv);
+	kv_add_angle(&kv, "from", "<a@b@c>");
+	kv_add_angle(&kv, "to", "");
+	kv_add_angle(&kv, "x", "\"a b\"@example.test");
+	assert_string_equal(kv_str(&kv), "from=<a@b@c>, to=<>, "
+	    "x=\"<\\\"a b\\\"@example.test>\"");
+	kv_free(&kv);
+}
+
 static void
 test_sanitize(void **state)
 {
@@ -143,6 +171,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kvline),
 		cmocka_unit_test(test_kv_injection),
+		cmocka_unit_test(test_kv_angle_quoting),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_strbuf),
