@@ -20,7 +20,9 @@
  *	load the snapshot (maps, authinfo, trace key) as that user, so that
  *	what works at start also works at reload; tell systemd READY=1;
  *	smfi_main(). SIGUSR1 reloads (a dedicated thread waits for it);
- *	libmilter itself stops on SIGTERM, SIGINT and SIGHUP.
+ *	libmilter itself stops on SIGTERM, SIGINT and SIGHUP. A start that
+ *	fails after the socket or the PidFile was made removes them again
+ *	(nothing half-started; the error says so when it cannot).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +64,10 @@
 static const char *config_path = DEFAULT_CONFIG;
 static const char *socket_override;
 static int status_fd = -1;		/* to the waiting parent, or -1 */
+/* what this process created at start-up (copies: the configuration that
+ * named them may be gone), removed again when the start fails */
+static char *made_socket;
+static char *made_pidfile;
 
 static void
 usage(FILE *fp)
@@ -86,6 +92,14 @@ die(const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vprintf(&sb, fmt, ap);
 	va_end(ap);
+	/* nothing half-started: no stale socket, no PidFile of a dead pid */
+	if (made_socket != NULL && unlink(made_socket) < 0 && errno != ENOENT)
+		sb_printf(&sb, " (could not remove the socket %s: %s)",
+		    made_socket, strerror(errno));
+	if (made_pidfile != NULL && unlink(made_pidfile) < 0 &&
+	    errno != ENOENT)
+		sb_printf(&sb, " (could not remove PidFile %s: %s)",
+		    made_pidfile, strerror(errno));
 	fprintf(stderr, "relaymilter: %s\n", sb.s);
 	if (log_to_syslog())
 		log_msg(LOG_ERR, NULL, "%s", sb.s);
@@ -241,6 +255,7 @@ write_pidfile(const char *path)
 		return;
 	if ((fp = fopen(path, "w")) == NULL)
 		die("cannot write PidFile %s: %s", path, strerror(errno));
+	made_pidfile = strdup(path);	/* NULL: not removed on failure */
 	fprintf(fp, "%ld\n", (long)getpid());
 	if (fclose(fp) != 0)
 		die("cannot write PidFile %s: %s", path, strerror(errno));
@@ -550,6 +565,7 @@ main(int argc, char **argv)
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		die("cannot open the socket %s (does its directory exist, is "
 		    "another relaymilter running?)", cfg->socket);
+	made_socket = sockpath != NULL ? strdup(sockpath) : NULL;
 	write_pidfile(cfg->pidfile);
 	drop_privileges(cfg, sockpath);
 
@@ -581,6 +597,9 @@ main(int argc, char **argv)
 
 	log_msg(LOG_INFO, NULL, "relaymilter %s starting on %s (uid %u)",
 	    RM_VERSION, snap->cfg->socket, (unsigned)geteuid());
+	free(made_socket);		/* started: they stay */
+	free(made_pidfile);
+	made_socket = made_pidfile = NULL;
 	report_started();
 	rc = smfi_main();
 	log_msg(LOG_INFO, NULL, "relaymilter stopping");
