@@ -54,7 +54,8 @@ struct hdr_from {
 
 int	 hdr_from_parse(const char *value, struct hdr_from *out);
 void	 hdr_from_free(struct hdr_from *f);
-/* A From: value: "display <addr>" or "<addr>"; NULL on ENOMEM. */
+/* A From: value: "display <addr>" or "<addr>", control characters (CR, LF,
+ * NUL, ESC...) stripped, TAB as a space; NULL on ENOMEM. */
 char	*hdr_from_build(const char *display, const char *addr);
 
 #endif

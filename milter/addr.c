@@ -468,10 +468,18 @@ hdr_from_build(const char *display, const char *addr)
 {
 	strbuf sb;
 
+	/*
+	 * The display name comes from the client's From: header: a CR or LF
+	 * in it would end the header and start another one, other control
+	 * characters have no place in a header either. Unfold and strip.
+	 */
 	sb_init(&sb);
-	if (display != NULL && *display != '\0')
-		sb_printf(&sb, "%s <%s>", display, addr);
-	else
-		sb_printf(&sb, "<%s>", addr);
+	if (display != NULL && *display != '\0') {
+		sb_puts_sanitized(&sb, display);
+		sb_putc(&sb, ' ');
+	}
+	sb_putc(&sb, '<');
+	sb_puts_sanitized(&sb, addr);
+	sb_putc(&sb, '>');
 	return sb_steal(&sb);
 }

@@ -231,6 +231,13 @@ test_header_from_build(void **state)
 	s = hdr_from_build(NULL, "acct@gmail.com");
 	assert_string_equal(s, "<acct@gmail.com>");
 	free(s);
+	/* a display name from a hostile From: never starts another header */
+	s = hdr_from_build("\"Evil\r\nX-Injected: 1\"", "acct@gmail.com");
+	assert_string_equal(s, "\"EvilX-Injected: 1\" <acct@gmail.com>");
+	free(s);
+	s = hdr_from_build("\"Long\n\tName \x1b[2J\x7f\"", "acct@gmail.com");
+	assert_string_equal(s, "\"Long Name [2J\" <acct@gmail.com>");
+	free(s);
 }
 
 static void

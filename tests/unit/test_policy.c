@@ -344,6 +344,13 @@ test_header_from(void **state)
 	assert_string_equal(d.from_new, "\"Web Server\" <acct@gmail.com>");
 	assert_string_equal(d.reply_to, "\"Web Server\" <www@web.example.lan>");
 	decision_free(&d);
+	/* the bytes of a hostile display name never reach the new From: */
+	x.f.header_from = "\"Web\r\nX-Injected: 1\x1b\" <www@web.example.lan>";
+	decide(yes, &x, &d);
+	assert_true(d.from_rewrite);
+	assert_string_equal(d.from_new, "\"WebX-Injected: 1\" <acct@gmail.com>");
+	assert_string_equal(d.reply_to, "\"WebX-Injected: 1\" <www@web.example.lan>");
+	decision_free(&d);
 	/* an existing Reply-To is left alone */
 	x.f.has_reply_to = true;
 	decide(yes, &x, &d);
