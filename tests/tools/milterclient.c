@@ -34,9 +34,14 @@
  *	-H 'Name: value'  a header (repeatable; default From: = sender)
  *	-m COUNT      messages on one connection (tests state reset)
  *	-x            abort after the headers instead of sending end of message
+ *	-e            the values of -f, -H, -q, -j, -A and the address of -r
+ *	              carry C escapes: \r \n \t \\ \0 \xHH (for bytes an MTA
+ *	              would refuse; a \0 in -f or -H is sent as a NUL byte
+ *	              inside the packet, as a hostile peer could)
  *	-n N -c C     benchmark mode
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -78,7 +83,10 @@ struct opts {
 	const char	*rcpt[MAXRCPT][3];
 	int		 nrcpt;
 	const char	*hdr[MAXHDR];
+	size_t		 hdr_len[MAXHDR];	/* bytes of hdr[i] (-e: NULs) */
 	int		 nhdr;
+	size_t		 sender_len;
+	int		 escapes;
 	int		 per_conn;
 	int		 abort_msg;
 	long		 bench_n;
@@ -275,7 +283,11 @@ one_message(struct conn *c, const char *qid)
 		if (send_cmd(c, 'D', buf, n) < 0)
 			return -1;
 	}
-	n = (size_t)snprintf(buf, sizeof(buf), "%s", sender) + 1;
+	if (O.sender_len + 1 > sizeof(buf))
+		return -1;
+	memcpy(buf, sender, O.sender_len);
+	buf[O.sender_len] = '\0';
+	n = O.sender_len + 1;
 	if (!(c->proto & NO_MAIL) && (rc = step(c, 'M', buf, n, NR_MAIL)))
 		return rc;
 	for (i = 0; i < O.nrcpt; i++) {
@@ -294,18 +306,22 @@ one_message(struct conn *c, const char *qid)
 	if (!(c->proto & NO_DATA) && (rc = step(c, 'T', "", 0, NR_DATA)))
 		return rc;
 	for (i = 0; i < O.nhdr && !(c->proto & NO_HDRS); i++) {
-		const char *colon = strchr(O.hdr[i], ':');
+		const char *end = O.hdr[i] + O.hdr_len[i];
+		const char *colon = memchr(O.hdr[i], ':', O.hdr_len[i]);
 		size_t nl = colon ? (size_t)(colon - O.hdr[i]) : 0;
-		const char *v = colon ? colon + 1 : "";
+		const char *v = colon ? colon + 1 : end;
+		size_t vl;
 
-		while (*v == ' ')
+		while (v < end && *v == ' ')
 			v++;
-		if (nl + strlen(v) + 2 > sizeof(buf))
+		vl = (size_t)(end - v);
+		if (nl + vl + 2 > sizeof(buf))
 			return -1;
 		memcpy(buf, O.hdr[i], nl);
 		buf[nl] = '\0';
-		memcpy(buf + nl + 1, v, strlen(v) + 1);
-		if ((rc = step(c, 'L', buf, nl + strlen(v) + 2, NR_HDR)))
+		memcpy(buf + nl + 1, v, vl);
+		buf[nl + 1 + vl] = '\0';
+		if ((rc = step(c, 'L', buf, nl + vl + 2, NR_HDR)))
 			return rc;
 	}
 	if (!(c->proto & NO_EOH) && (rc = step(c, 'N', "", 0, NR_EOH)))
@@ -387,6 +403,42 @@ open_conn(struct conn *c)
 	    NR_CONN)) != 0)
 		return rc < 0 ? -1 : 1;
 	return 0;
+}
+
+/* -e: decode C escapes in place; returns the decoded length. */
+static size_t
+unescape(char *s)
+{
+	char *r = s, *w = s;
+	int k, v;
+
+	if (strchr(s, '\\') == NULL)	/* also leaves the defaults alone */
+		return strlen(s);
+	while (*r) {
+		if (*r != '\\' || r[1] == '\0') {
+			*w++ = *r++;
+			continue;
+		}
+		r++;
+		switch (*r) {
+		case 'r': *w++ = '\r'; r++; break;
+		case 'n': *w++ = '\n'; r++; break;
+		case 't': *w++ = '\t'; r++; break;
+		case '0': *w++ = '\0'; r++; break;
+		case 'x':
+			r++;
+			for (k = 0, v = 0; k < 2 && isxdigit((unsigned char)*r);
+			    k++, r++)
+				v = v * 16 + (isdigit((unsigned char)*r) ?
+				    *r - '0' : (tolower((unsigned char)*r) -
+				    'a' + 10));
+			*w++ = (char)v;
+			break;
+		default: *w++ = *r++; break;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
 }
 
 static double
@@ -488,7 +540,7 @@ main(int argc, char **argv)
 	O.qid = "TESTQID1";
 	O.sender = "<root@host.example.lan>";
 	O.per_conn = 1;
-	while ((ch = getopt(argc, argv, "s:a:j:q:f:r:A:H:m:xn:c:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:a:j:q:f:r:A:H:m:xen:c:")) != -1) {
 		switch (ch) {
 		case 's': O.sock = optarg; break;
 		case 'a': O.addr = optarg; break;
@@ -498,6 +550,7 @@ main(int argc, char **argv)
 		case 'A': O.auth = optarg; break;
 		case 'm': O.per_conn = atoi(optarg); break;
 		case 'x': O.abort_msg = 1; break;
+		case 'e': O.escapes = 1; break;
 		case 'n': O.bench_n = atol(optarg); break;
 		case 'c': O.bench_c = atoi(optarg); break;
 		case 'H':
@@ -526,6 +579,21 @@ main(int argc, char **argv)
 	}
 	if (O.sock == NULL)
 		return 2;
+	O.sender_len = strlen(O.sender);
+	for (m = 0; m < O.nhdr; m++)
+		O.hdr_len[m] = strlen(O.hdr[m]);
+	if (O.escapes) {
+		/* getopt's argv strings are ours to change */
+		O.sender_len = unescape((char *)O.sender);
+		for (m = 0; m < O.nhdr; m++)
+			O.hdr_len[m] = unescape((char *)O.hdr[m]);
+		(void)unescape((char *)O.qid);
+		(void)unescape((char *)O.j);
+		if (O.auth != NULL)
+			(void)unescape((char *)O.auth);
+		for (m = 0; m < O.nrcpt; m++)
+			(void)unescape((char *)O.rcpt[m][0]);
+	}
 	if (O.nrcpt == 0) {
 		O.rcpt[0][0] = "<friend@remote.test>";
 		O.rcpt[0][1] = "relay";
@@ -536,6 +604,7 @@ main(int argc, char **argv)
 		static char from[512];
 
 		snprintf(from, sizeof(from), "From: %s", O.sender);
+		O.hdr_len[O.nhdr] = strlen(from);
 		O.hdr[O.nhdr++] = from;
 	}
 	if (O.bench_n > 0)
