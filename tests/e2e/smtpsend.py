@@ -13,7 +13,9 @@ CONTRACT: reads one JSON job on stdin and prints one JSON object:
         ehlo, starttls, auth, mail, rcpt, data, done), "code": int,
         "reply": "last reply text", "qid": sendmail's queue id from
         "250 2.0.0 QID Message accepted for delivery" or null,
-        "rcpt": {addr: "code text"}, "seconds": float}
+        "rcpt": {addr: "code text"}, "seconds": float, "data_seconds": float
+        (from sending DATA to the reply after the message's final dot, the
+        time the server and its milters took; only when DATA was sent)}
 Messages are spread over `concurrency` threads, each with its own
 connection (RSET between messages, a new connection after per_connection
 messages or an error); the load tests use this with 20 clients. Exit status
@@ -106,7 +108,11 @@ class Client:
                 return self.done(res, t)
             res["stage"] = "data"
             data = m["data"].encode("utf-8", "surrogateescape")
-            code, msg = c.data(data)
+            t_data = time.monotonic()
+            try:
+                code, msg = c.data(data)
+            finally:
+                res["data_seconds"] = round(time.monotonic() - t_data, 4)
             text = msg.decode(errors="replace")
             res.update(code=code, reply=text)
             mq = QID.match(text)
