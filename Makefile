@@ -169,11 +169,11 @@ $(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
 	    $< $(UNIT_HELPERS) $(TRACE_TEST_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(call pkglib,$(TRACE_PKGS))
 
-TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e
+TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e faults
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \
-		   tests/bench/trace
+		   tests/bench/trace tests/bench/load
 BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench $(BUILD)/tests/bench/noopmilter \
 		   $(BUILD)/tests/bench/mapbench $(BUILD)/tests/tools/milterclient \
 		   $(BUILD)/tests/bench/tracegen
