@@ -101,9 +101,11 @@ show_checks(const struct rm_snapshot *s, const struct decision *d,
 		    s->cfg->alignment_mode]);
 	if (p.hint != NULL)
 		printf("hint           %s\n", p.hint);
-	printf("action         %s%s%s%s%s\n", action_words[p.action],
-	    p.code ? " (" : "", p.code ? p.code : "", p.code ? " " : "",
-	    p.code ? p.dsn : "");
+	if (p.code)
+		printf("action         %s (%s %s)\n", action_words[p.action],
+		    p.code, p.dsn);
+	else
+		printf("action         %s\n", action_words[p.action]);
 	if (p.code)
 		printf("               %s\n", p.reply);
 	printf("decision line  action=%s%s%s, spf=%s, align=%s\n",
