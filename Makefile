@@ -173,7 +173,7 @@ TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e spfworld
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \
-		   tests/bench/trace
+		   tests/bench/trace tests/bench/sendmail
 BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench $(BUILD)/tests/bench/noopmilter \
 		   $(BUILD)/tests/bench/mapbench $(BUILD)/tests/tools/milterclient \
 		   $(BUILD)/tests/bench/tracegen
