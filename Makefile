@@ -59,7 +59,7 @@ CPPFLAGS	+= $(call pkgcf,milter $(CORE_PKGS))
 
 # ---------------------------------------------------------------- sources
 # Shared library of pure modules (no libmilter types).
-CORE_SRCS	:= milter/util.c
+CORE_SRCS	:= milter/util.c milter/smtpreply.c
 DAEMON_SRCS	:=
 TRACE_SRCS	:=
 DOCTOR_SRCS	:=
