@@ -56,11 +56,16 @@ endif
 CORE_PKGS	:= libcrypto libpsl
 DAEMON_PKGS	:= milter $(CORE_PKGS) $(SYSTEMD_PKG)
 CPPFLAGS	+= $(call pkgcf,milter $(CORE_PKGS))
+CPPFLAGS	+= -DRM_MILTER_PKGVERSION='"$(shell pkg-config --modversion milter 2>/dev/null)"'
 
 # ---------------------------------------------------------------- sources
 # Shared library of pure modules (no libmilter types).
-CORE_SRCS	:= milter/util.c milter/smtpreply.c
-DAEMON_SRCS	:=
+CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
+		   milter/netlist.c milter/config.c milter/map.c \
+		   milter/authinfo.c milter/tag.c milter/align.c \
+		   milter/snapshot.c milter/policy.c
+DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
+CORE_SRCS	+= milter/smtpreply.c
 TRACE_SRCS	:=
 DOCTOR_SRCS	:=
 
@@ -70,7 +75,7 @@ TRACE_OBJS	= $(TRACE_SRCS:%.c=$(BUILD)/%.o)
 DOCTOR_OBJS	= $(DOCTOR_SRCS:%.c=$(BUILD)/%.o)
 
 CORE_LIB	= $(BUILD)/librelaymilter.a
-PROGS		=
+PROGS		= $(BUILD)/relaymilter
 
 .PHONY: all deps check test demo bench fuzz install uninstall clean
 all: $(PROGS)
@@ -83,6 +88,11 @@ $(CORE_LIB): $(CORE_OBJS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+DAEMON_LIBS	= $(call pkglib,$(DAEMON_PKGS)) -lspf2 -lpthread
+
+$(BUILD)/relaymilter: $(DAEMON_OBJS) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(CORE_LIB) $(DAEMON_LIBS)
 
 # ---------------------------------------------------------------- deps
 # Debian packages the build and the tests need. `make deps` installs the

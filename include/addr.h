@@ -1,0 +1,60 @@
+/*
+ * addr.h - envelope and header addresses: parse, unquote, normalise, quote
+ *
+ * CONTRACT
+ *	addr_parse_envelope() takes a reverse-path as sendmail hands it to a
+ *	milter ("<user@example.com>", "<>", "<\"a b\"@example.com>",
+ *	"<user@[IPv6:2001:db8::1]>", "<@route,@hops:user@example.com>", or an
+ *	unqualified "<root>"), with or without the angle brackets. On success
+ *	the local part is unquoted, the domain lower-cased without a trailing
+ *	dot (NULL when unqualified), and null is set for "<>". It returns -1
+ *	for anything that is not an address (control characters, unbalanced
+ *	quotes or brackets, empty local part, bad domain) and then leaves
+ *	*out empty.
+ *
+ *	hdr_from_parse() reads an RFC 5322 From: value: display name, comments,
+ *	quoted strings, angle addresses, groups, several mailboxes. It reports
+ *	how many mailboxes it found and the first one's display name (as
+ *	written, trimmed) and address.
+ *
+ *	Everything returned is malloc'ed and owned by the caller; nothing here
+ *	aborts or truncates.
+ */
+#ifndef RM_ADDR_H
+#define RM_ADDR_H
+
+#include <stdbool.h>
+
+#include "util.h"
+
+struct rm_addr {
+	char	*local;		/* unquoted local part; NULL for <> */
+	char	*domain;	/* lower case, no trailing dot; NULL if unqualified */
+	bool	 null;		/* the null reverse-path <> */
+};
+
+int	 addr_parse_envelope(const char *in, struct rm_addr *out);
+void	 addr_free(struct rm_addr *a);
+/* "local@domain" with the local part quoted when it must be; NULL on ENOMEM. */
+char	*addr_format(const char *local, const char *domain);
+/* Same for a parsed address ("<>" → ""). */
+char	*addr_text(const struct rm_addr *a);
+/* Split "user+detail" at the first delim; detail NULL when there is none. */
+int	 addr_split_detail(const char *local, char delim, char **user,
+	    char **detail);
+/* Lower-case and strip one trailing dot; in place. */
+char	*domain_normalise(char *domain);
+bool	 domain_is_valid(const char *domain);
+
+struct hdr_from {
+	int		 count;		/* mailboxes found */
+	char		*display;	/* first mailbox's display name, or NULL */
+	struct rm_addr	 addr;		/* first mailbox's address */
+};
+
+int	 hdr_from_parse(const char *value, struct hdr_from *out);
+void	 hdr_from_free(struct hdr_from *f);
+/* A From: value: "display <addr>" or "<addr>"; NULL on ENOMEM. */
+char	*hdr_from_build(const char *display, const char *addr);
+
+#endif

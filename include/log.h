@@ -1,0 +1,50 @@
+/*
+ * log.h - syslog set-up and the one formatter for sendmail-style lines
+ *
+ * CONTRACT
+ *	Every line relaymilter logs goes through log_msg(): "QID: text" when
+ *	the queue id is known, "text" otherwise. The formatted text is
+ *	sanitised (no CR, LF or other control characters) before it reaches
+ *	syslog, so no input can forge a second log line.
+ *
+ *	kvline builds the decision line: "key=value, key=value, ...". Keys are
+ *	fixed words from the code; values are sanitised and double-quoted
+ *	(with \" and \\ escapes) when they contain a space, comma, quote,
+ *	backslash or '='. Angle-bracket addresses such as <a@b> are left as
+ *	they are.
+ */
+#ifndef RM_LOG_H
+#define RM_LOG_H
+
+#include <stdbool.h>
+#include <syslog.h>
+
+#include "util.h"
+
+/* Open the log: ident "relaymilter", facility by name ("mail"...). With
+ * use_syslog false, lines go to standard error with a time stamp. */
+int	log_open(const char *ident, const char *facility, bool use_syslog);
+void	log_close(void);
+bool	log_to_syslog(void);
+void	log_msg(int prio, const char *qid, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Facility number by name, -1 when unknown. */
+int	log_facility(const char *name);
+
+struct kvline {
+	strbuf	sb;
+	int	n;
+};
+
+void	kv_init(struct kvline *kv);
+void	kv_free(struct kvline *kv);
+void	kv_add(struct kvline *kv, const char *key, const char *value);
+void	kv_addf(struct kvline *kv, const char *key, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Append "key=value" for a value that must be shown verbatim-sanitised
+ * but never quoted (angle addresses); use kv_add for everything else. */
+void	kv_add_raw(struct kvline *kv, const char *key, const char *value);
+/* The line so far ("" after an allocation failure). */
+const char *kv_str(const struct kvline *kv);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * snapshot.h - everything the milter decides with, loaded as one object
+ *
+ * CONTRACT
+ *	A snapshot is the configuration plus every file it names (SenderMap,
+ *	authinfo, list files, trace key), parsed and checked. It is built
+ *	completely or not at all: any error returns -1 with "FILE:LINE: ..."
+ *	in err and leaves nothing behind. Warnings that do not stop loading
+ *	(authinfo readable by others, an authinfo file without AuthInfo:
+ *	entries) are appended to warn, one per line.
+ *
+ *	Snapshots are reference counted and immutable once built. The milter
+ *	takes a reference for each message at MAIL FROM and drops it at the
+ *	end of the message, so a reload (snapshot_install) never changes the
+ *	rules under a message in flight. Loading happens outside any lock;
+ *	only the pointer swap is locked.
+ */
+#ifndef RM_SNAPSHOT_H
+#define RM_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "authinfo.h"
+#include "config.h"
+#include "map.h"
+#include "netlist.h"
+#include "strtab.h"
+#include "tag.h"
+#include "util.h"
+
+struct rm_snapshot {
+	unsigned		 refs;
+	unsigned		 generation;
+	time_t			 loaded;
+	struct rm_config	*cfg;
+	struct sendermap	*map;		/* NULL without SenderMap */
+	struct authinfo		*authinfo;	/* NULL without AuthInfoFile */
+	struct strtab		*allowed;	/* "user@domain", "@domain" */
+	struct strtab		*local_domains;
+	struct strtab		*relay_mailers;
+	struct netlist		*trusted;
+	bool			 have_key;	/* TraceHeader set */
+	struct tag_key		 key;
+	struct strlist		 spf_addrs;	/* canonical IP text */
+	struct strtab		*spf_domains;	/* domains SPF may be run on */
+};
+
+struct snapshot_opts {
+	bool		 check_only;	/* -n: never create the trace key */
+	const char	*socket;	/* -p override, or NULL */
+};
+
+/* Build from a loaded configuration (ownership of cfg passes on success
+ * and on failure). */
+int	snapshot_build(struct rm_config *cfg, const struct snapshot_opts *opt,
+	    struct rm_snapshot **out, strbuf *err, strbuf *warn);
+/* config_load + snapshot_build. */
+int	snapshot_load(const char *path, const struct snapshot_opts *opt,
+	    struct rm_snapshot **out, strbuf *err, strbuf *warn);
+struct rm_snapshot *snapshot_ref(struct rm_snapshot *s);
+void	snapshot_unref(struct rm_snapshot *s);
+
+/* The process-wide current snapshot. */
+void	snapshot_install(struct rm_snapshot *s);	/* takes the reference */
+struct rm_snapshot *snapshot_current(void);		/* a new reference */
+void	snapshot_shutdown(void);			/* drops the current one */
+
+/* Is this domain one the SPF check may evaluate? */
+bool	snapshot_spf_domain_ok(const struct rm_snapshot *s, const char *domain);
+
+#endif

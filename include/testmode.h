@@ -1,0 +1,19 @@
+/*
+ * testmode.h - `relaymilter -T SENDER`: what the milter would decide
+ *
+ * CONTRACT
+ *	Loads the configuration and its files exactly as the daemon does
+ *	(without creating the trace key), pretends a trusted local submitter
+ *	sends from SENDER to a recipient that leaves via the relay (--relay
+ *	HOST, else the first authinfo host, else "smarthost"), with a From:
+ *	in the --from domain (or address) when given, and prints the decision
+ *	and the checks. It needs no sendmail. Exit 0 when the decision could
+ *	be made, 1 on a configuration error.
+ */
+#ifndef RM_TESTMODE_H
+#define RM_TESTMODE_H
+
+int	testmode_run(const char *config_path, const char *sender,
+	    const char *from, const char *relay);
+
+#endif

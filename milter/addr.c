@@ -1,0 +1,477 @@
+/*
+ * addr.c - envelope and header address parsing and quoting
+ *
+ * CONTRACT
+ *	See include/addr.h. The parsers are byte-oriented and locale-free;
+ *	bytes >= 0x80 are accepted as UTF-8 (SMTPUTF8), control characters
+ *	never are. No input makes them read outside the string or abort.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "util.h"
+
+/* RFC 5322 atext, plus 8-bit bytes for SMTPUTF8 local parts. */
+static bool
+is_atext(unsigned char c)
+{
+	if (c >= 0x80)
+		return true;
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+}
+
+static bool
+is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+char *
+domain_normalise(char *domain)
+{
+	size_t n;
+
+	str_lower_inplace(domain);
+	n = strlen(domain);
+	if (n > 1 && domain[n - 1] == '.')
+		domain[n - 1] = '\0';
+	return domain;
+}
+
+/* A host name (labels of letters, digits, '-', '_', 8-bit) or a literal. */
+bool
+domain_is_valid(const char *d)
+{
+	size_t n = strlen(d), label = 0;
+	const unsigned char *p;
+
+	if (n == 0 || n > 255)
+		return false;
+	if (d[0] == '[') {
+		if (d[n - 1] != ']' || n < 3)
+			return false;
+		for (p = (const unsigned char *)d + 1; *p != ']'; p++)
+			if (is_ctl(*p) || *p == '[' || *p == '\\' || *p == ' ')
+				return false;
+		return p[1] == '\0';
+	}
+	for (p = (const unsigned char *)d; *p; p++) {
+		if (*p == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p >= 0x80))
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0 || (n > 1 && d[n - 1] == '.');
+}
+
+void
+addr_free(struct rm_addr *a)
+{
+	free(a->local);
+	free(a->domain);
+	a->local = a->domain = NULL;
+	a->null = false;
+}
+
+/*
+ * Parse an addr-spec "local@domain" (no brackets, no comments) into out.
+ * The local part may be a quoted string.
+ */
+static int
+parse_addr_spec(const char *s, size_t n, struct rm_addr *out)
+{
+	strbuf local;
+	size_t i = 0, at;
+	char *domain = NULL;
+	bool quoted = false;
+
+	sb_init(&local);
+	if (n > 0 && s[0] == '"') {
+		quoted = true;
+		for (i = 1; i < n && s[i] != '"'; i++) {
+			if (s[i] == '\\' && i + 1 < n)
+				i++;
+			if (is_ctl((unsigned char)s[i]))
+				goto bad;
+			sb_putc(&local, s[i]);
+		}
+		if (i >= n)
+			goto bad;	/* unbalanced quote */
+		i++;
+		if (i < n && s[i] != '@')
+			goto bad;
+		at = i;
+	} else {
+		/* unquoted: up to the last '@' */
+		for (at = n; at > 0 && s[at - 1] != '@'; at--)
+			;
+		at = at > 0 ? at - 1 : n;
+		for (i = 0; i < at; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (is_ctl(c) || c == ' ' || c == '<' || c == '>' ||
+			    c == '"' || c == '(' || c == ')' || c == ',' ||
+			    c == ';' || c == '\\' || c == '[' || c == ']')
+				goto bad;
+			if (c == '@' || c == ':')
+				goto bad;
+		}
+		sb_append(&local, s, at);
+	}
+	if (local.len == 0 && !quoted)
+		goto bad;
+	if (at < n) {
+		const char *d = s + at + 1;
+		size_t dn = n - at - 1;
+
+		if ((domain = malloc(dn + 1)) == NULL)
+			goto bad;
+		memcpy(domain, d, dn);
+		domain[dn] = '\0';
+		if (!domain_is_valid(domain))
+			goto bad;
+		if (domain[0] != '[')
+			domain_normalise(domain);
+	}
+	if (local.err)
+		goto bad;
+	out->local = sb_steal(&local);
+	if (out->local == NULL)
+		goto bad;
+	out->domain = domain;
+	out->null = false;
+	return 0;
+bad:
+	free(domain);
+	sb_free(&local);
+	return -1;
+}
+
+int
+addr_parse_envelope(const char *in, struct rm_addr *out)
+{
+	const char *s = in, *e;
+	size_t n;
+
+	out->local = out->domain = NULL;
+	out->null = false;
+	if (in == NULL || has_control_chars(in))
+		return -1;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e > s && *s == '<') {
+		if (e[-1] != '>')
+			return -1;
+		s++;
+		e--;
+	} else if (e > s && e[-1] == '>') {
+		return -1;
+	}
+	n = (size_t)(e - s);
+	if (n == 0) {
+		out->null = true;
+		return 0;
+	}
+	/* RFC 5321 source route "@a,@b:user@domain": ignore the route. */
+	if (*s == '@') {
+		const char *colon = memchr(s, ':', n);
+
+		if (colon == NULL)
+			return -1;
+		n -= (size_t)(colon + 1 - s);
+		s = colon + 1;
+		if (n == 0)
+			return -1;
+	}
+	if (memchr(s, '<', n) != NULL || memchr(s, '>', n) != NULL)
+		return -1;
+	return parse_addr_spec(s, n, out);
+}
+
+static bool
+local_is_dot_atom(const char *l)
+{
+	const unsigned char *p = (const unsigned char *)l;
+
+	if (*p == '\0' || *p == '.')
+		return false;
+	for (; *p; p++) {
+		if (*p == '.') {
+			if (p[1] == '.' || p[1] == '\0')
+				return false;
+		} else if (!is_atext(*p)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+char *
+addr_format(const char *local, const char *domain)
+{
+	strbuf sb;
+	const char *p;
+
+	sb_init(&sb);
+	if (local_is_dot_atom(local)) {
+		sb_puts(&sb, local);
+	} else {
+		sb_putc(&sb, '"');
+		for (p = local; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				sb_putc(&sb, '\\');
+			sb_putc(&sb, *p);
+		}
+		sb_putc(&sb, '"');
+	}
+	if (domain != NULL)
+		sb_printf(&sb, "@%s", domain);
+	return sb_steal(&sb);
+}
+
+char *
+addr_text(const struct rm_addr *a)
+{
+	if (a->null)
+		return strdup("");
+	return addr_format(a->local, a->domain);
+}
+
+int
+addr_split_detail(const char *local, char delim, char **user, char **detail)
+{
+	const char *p = strchr(local, delim);
+
+	*user = *detail = NULL;
+	if (p == NULL || p == local) {
+		if ((*user = strdup(local)) == NULL)
+			return -1;
+		return 0;
+	}
+	*user = strndup(local, (size_t)(p - local));
+	*detail = strdup(p + 1);
+	if (*user == NULL || *detail == NULL) {
+		free(*user);
+		free(*detail);
+		*user = *detail = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- RFC 5322 From: header ------------------------------------------ */
+
+/* Skip a comment starting at s[i] == '('; returns the index after it. */
+static size_t
+skip_comment(const char *s, size_t i)
+{
+	int depth = 0;
+
+	for (; s[i]; i++) {
+		if (s[i] == '\\' && s[i + 1]) {
+			i++;
+		} else if (s[i] == '(') {
+			depth++;
+		} else if (s[i] == ')') {
+			if (--depth == 0)
+				return i + 1;
+		}
+	}
+	return i;
+}
+
+/* Skip a quoted string starting at s[i] == '"'. */
+static size_t
+skip_quoted(const char *s, size_t i)
+{
+	for (i++; s[i]; i++) {
+		if (s[i] == '\\' && s[i + 1])
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return i;
+}
+
+/* Copy s[b..e) without comments and folding white space into sb. */
+static void
+copy_without_comments(strbuf *sb, const char *s, size_t b, size_t e)
+{
+	size_t i = b, j;
+
+	while (i < e) {
+		if (s[i] == '(') {
+			i = skip_comment(s, i);
+		} else if (s[i] == '"') {
+			j = skip_quoted(s, i);
+			if (j > e)
+				j = e;
+			sb_append(sb, s + i, j - i);
+			i = j;
+		} else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+		    s[i] == '\n') {
+			i++;
+		} else {
+			sb_putc(sb, s[i++]);
+		}
+	}
+}
+
+/*
+ * One mailbox s[b..e): "display <spec>" or "spec". Fills f when it is the
+ * first valid mailbox. Returns 0 if it was a valid mailbox, -1 if not.
+ */
+static int
+parse_mailbox(const char *s, size_t b, size_t e, struct hdr_from *f)
+{
+	size_t i, lt = (size_t)-1, gt = (size_t)-1;
+	strbuf spec, disp;
+	struct rm_addr a;
+	int rc = -1;
+
+	for (i = b; i < e;) {
+		if (s[i] == '(')
+			i = skip_comment(s, i);
+		else if (s[i] == '"')
+			i = skip_quoted(s, i);
+		else if (s[i] == '<' && lt == (size_t)-1)
+			lt = i++;
+		else if (s[i] == '>' && lt != (size_t)-1 && gt == (size_t)-1)
+			gt = i++;
+		else
+			i++;
+	}
+	sb_init(&spec);
+	sb_init(&disp);
+	if (lt != (size_t)-1) {
+		if (gt == (size_t)-1)
+			goto done;
+		copy_without_comments(&spec, s, lt + 1, gt);
+		sb_append(&disp, s + b, lt - b);
+	} else {
+		copy_without_comments(&spec, s, b, e);
+	}
+	if (spec.err || disp.err || spec.len == 0)
+		goto done;
+	if (spec.s[0] == '@') {		/* obsolete route in angle-addr */
+		char *colon = strchr(spec.s, ':');
+
+		if (colon == NULL)
+			goto done;
+		memmove(spec.s, colon + 1, strlen(colon + 1) + 1);
+		spec.len = strlen(spec.s);
+	}
+	if (parse_addr_spec(spec.s, spec.len, &a) < 0)
+		goto done;
+	if (a.domain == NULL) {		/* a header address needs a domain */
+		addr_free(&a);
+		goto done;
+	}
+	rc = 0;
+	if (f->count++ == 0) {
+		f->addr = a;
+		if (disp.len > 0) {
+			char *d = str_trim(disp.s);
+
+			if (*d != '\0')
+				f->display = strdup(d);
+		}
+	} else {
+		addr_free(&a);
+	}
+done:
+	sb_free(&spec);
+	sb_free(&disp);
+	return rc;
+}
+
+int
+hdr_from_parse(const char *value, struct hdr_from *f)
+{
+	size_t i = 0, start = 0;
+	bool in_angle = false, in_group = false;
+	int bad = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (value == NULL)
+		return -1;
+	for (;;) {
+		char c = value[i];
+
+		if (c == '(') {
+			i = skip_comment(value, i);
+			continue;
+		}
+		if (c == '"') {
+			i = skip_quoted(value, i);
+			continue;
+		}
+		if (c == '<')
+			in_angle = true;
+		else if (c == '>')
+			in_angle = false;
+		else if (c == ':' && !in_angle && !in_group) {
+			/* "group name:" starts a group */
+			in_group = true;
+			start = i + 1;
+		} else if (c == '\0' || (!in_angle && (c == ',' ||
+		    (c == ';' && in_group)))) {
+			size_t b = start, e = i;
+
+			while (b < e && strchr(" \t\r\n", value[b]))
+				b++;
+			if (b < e && parse_mailbox(value, b, e, f) < 0)
+				bad++;
+			if (c == ';')
+				in_group = false;
+			if (c == '\0')
+				break;
+			start = i + 1;
+		}
+		i++;
+	}
+	if (f->count == 0) {
+		hdr_from_free(f);
+		return -1;
+	}
+	(void)bad;
+	return 0;
+}
+
+void
+hdr_from_free(struct hdr_from *f)
+{
+	free(f->display);
+	f->display = NULL;
+	addr_free(&f->addr);
+	f->count = 0;
+}
+
+char *
+hdr_from_build(const char *display, const char *addr)
+{
+	strbuf sb;
+
+	sb_init(&sb);
+	if (display != NULL && *display != '\0')
+		sb_printf(&sb, "%s <%s>", display, addr);
+	else
+		sb_printf(&sb, "<%s>", addr);
+	return sb_steal(&sb);
+}

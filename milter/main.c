@@ -1,0 +1,556 @@
+/*
+ * main.c - relaymilter(8): options, start-up, privileges, socket, reload
+ *
+ * CONTRACT
+ *	relaymilter [-c FILE] [-p SOCKET] [-f]   run the milter
+ *	relaymilter -n [-c FILE]                 check the configuration and
+ *	                                         every file it names; exit 1
+ *	                                         with FILE:LINE on an error
+ *	relaymilter -V                           versions of relaymilter,
+ *	                                         libmilter, libspf2, OpenSSL
+ *	relaymilter -P                           the option table
+ *	relaymilter -k VALUE [-c FILE]           verify a trace header value
+ *	relaymilter -T SENDER [--from DOMAIN] [--relay HOST] [-c FILE]
+ *	                                         what the milter would decide
+ *
+ *	Start-up order: read the configuration (as the invoking user); detach
+ *	unless -f (the parent waits for the child to report that start-up
+ *	worked, so every start-up error reaches the terminal with a non-zero
+ *	exit); open the socket with UMask; write PidFile; drop to UserID;
+ *	load the snapshot (maps, authinfo, trace key) as that user, so that
+ *	what works at start also works at reload; tell systemd READY=1;
+ *	smfi_main(). SIGUSR1 reloads (a dedicated thread waits for it);
+ *	libmilter itself stops on SIGTERM, SIGINT and SIGHUP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+#include <libpsl.h>
+#include <openssl/crypto.h>
+#include <spf2/spf.h>
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "align.h"
+#include "config.h"
+#include "log.h"
+#include "milter.h"
+#include "snapshot.h"
+#include "tag.h"
+#include "testmode.h"
+#include "util.h"
+
+#define DEFAULT_CONFIG	"/etc/relaymilter/relaymilter.conf"
+
+static const char *config_path = DEFAULT_CONFIG;
+static const char *socket_override;
+static int status_fd = -1;		/* to the waiting parent, or -1 */
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: relaymilter [-f] [-c FILE] [-p SOCKET]\n"
+	    "       relaymilter -n [-c FILE]        check the configuration\n"
+	    "       relaymilter -T SENDER [--from DOMAIN] [--relay HOST] "
+	    "[-c FILE]\n"
+	    "       relaymilter -k 'id=...; qid=...' [-c FILE]\n"
+	    "       relaymilter -V | -P | -h\n");
+}
+
+/* A start-up failure: to stderr, the log, and the waiting parent. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	strbuf sb;
+	va_list ap;
+
+	sb_init(&sb);
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "relaymilter: %s\n", sb.s);
+	if (log_to_syslog())
+		log_msg(LOG_ERR, NULL, "%s", sb.s);
+	if (status_fd >= 0) {
+		(void)write(status_fd, sb.s, sb.len);
+		close(status_fd);
+	}
+	exit(1);
+}
+
+static void
+print_warnings(const strbuf *warn, bool to_log)
+{
+	char *copy, *line, *next;
+
+	if (warn->len == 0 || (copy = strdup(warn->s)) == NULL)
+		return;
+	for (line = copy; line != NULL && *line; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (to_log)
+			log_msg(LOG_WARNING, NULL, "%s", line);
+		else
+			fprintf(stderr, "relaymilter: %s\n", line);
+	}
+	free(copy);
+}
+
+static void
+print_versions(void)
+{
+	unsigned int ma, mi, pl;
+	int sma, smi, spl;
+
+	printf("relaymilter %s\n", RM_VERSION);
+	if (smfi_version(&ma, &mi, &pl) == MI_SUCCESS)
+		printf("libmilter %u.%u.%u (sendmail %s, SMFI_VERSION "
+		    "0x%x)\n", ma, mi, pl, RM_MILTER_PKGVERSION,
+		    SMFI_VERSION);
+	SPF_get_lib_version(&sma, &smi, &spl);
+	printf("libspf2 %d.%d.%d\n", sma, smi, spl);
+	printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
+	printf("libpsl %s, public suffix list: %s\n", psl_get_version(),
+	    align_psl_source());
+#ifdef HAVE_LIBSYSTEMD
+	printf("systemd notification: yes\n");
+#else
+	printf("systemd notification: no\n");
+#endif
+}
+
+static void
+print_options(void)
+{
+	const struct opt_desc *o;
+	size_t n, i;
+
+	o = config_options(&n);
+	for (i = 0; i < n; i++)
+		printf("%s\t%s\t%s\t%s\n", o[i].name,
+		    config_type_name(o[i].type), o[i].def, o[i].doc);
+}
+
+/* Resolve "user[:group]". */
+static int
+lookup_user(const char *spec, uid_t *uid, gid_t *gid, char **name,
+    strbuf *err)
+{
+	char *copy = strdup(spec), *colon;
+	struct passwd *pw;
+	struct group *gr;
+
+	if (copy == NULL)
+		return -1;
+	if ((colon = strchr(copy, ':')) != NULL)
+		*colon++ = '\0';
+	if ((pw = getpwnam(copy)) == NULL) {
+		sb_printf(err, "UserID: no such user '%s'", copy);
+		free(copy);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (colon != NULL && *colon != '\0') {
+		if ((gr = getgrnam(colon)) == NULL) {
+			sb_printf(err, "UserID: no such group '%s'", colon);
+			free(copy);
+			return -1;
+		}
+		*gid = gr->gr_gid;
+	}
+	*name = copy;
+	return 0;
+}
+
+/* Drop to UserID when running as root; refuse root without it. */
+static void
+drop_privileges(const struct rm_config *cfg, const char *sockpath)
+{
+	uid_t uid;
+	gid_t gid;
+	char *name;
+	strbuf err;
+
+	if (cfg->userid == NULL || *cfg->userid == '\0') {
+		if (geteuid() == 0 && !cfg->allow_root)
+			die("refusing to run as root: set UserID (for example "
+			    "\"UserID relaymilter:smmsp\") or \"AllowRoot yes\"");
+		return;
+	}
+	sb_init(&err);
+	if (lookup_user(cfg->userid, &uid, &gid, &name, &err) < 0)
+		die("%s", err.s[0] ? err.s : "out of memory");
+	if (geteuid() != 0) {
+		free(name);
+		if (geteuid() != uid)
+			die("UserID is %s but relaymilter runs as uid %u and "
+			    "cannot switch", cfg->userid, (unsigned)geteuid());
+		return;
+	}
+	if (sockpath != NULL && chown(sockpath, uid, gid) < 0)
+		die("cannot chown %s to %s: %s", sockpath, cfg->userid,
+		    strerror(errno));
+	/* initgroups keeps the user's supplementary groups (smmsp reads
+	 * authinfo on Debian) and drops root's */
+	if (initgroups(name, gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0)
+		die("cannot drop privileges to %s: %s", cfg->userid,
+		    strerror(errno));
+	free(name);
+	if (setuid(0) == 0)
+		die("privileges were not dropped (setuid(0) succeeded)");
+}
+
+static char *
+unix_socket_path(const char *spec)
+{
+	if (strncmp(spec, "local:", 6) == 0)
+		return (char *)spec + 6;
+	if (strncmp(spec, "unix:", 5) == 0)
+		return (char *)spec + 5;
+	if (spec[0] == '/')
+		return (char *)spec;
+	return NULL;
+}
+
+static void
+write_pidfile(const char *path)
+{
+	FILE *fp;
+
+	if (path == NULL || *path == '\0')
+		return;
+	if ((fp = fopen(path, "w")) == NULL)
+		die("cannot write PidFile %s: %s", path, strerror(errno));
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) != 0)
+		die("cannot write PidFile %s: %s", path, strerror(errno));
+}
+
+/* Detach: the parent waits until the child reports success or failure. */
+static void
+daemonize(void)
+{
+	int fds[2], devnull;
+	pid_t pid;
+	char buf[1024];
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	if ((pid = fork()) < 0)
+		die("fork: %s", strerror(errno));
+	if (pid > 0) {
+		close(fds[1]);
+		n = read(fds[0], buf, sizeof(buf) - 1);
+		if (n == 1 && buf[0] == '\0')
+			_exit(0);
+		_exit(1);	/* the child printed the reason itself */
+	}
+	close(fds[0]);
+	status_fd = fds[1];
+	if (setsid() < 0)
+		die("setsid: %s", strerror(errno));
+	if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		if (devnull > STDERR_FILENO)
+			close(devnull);
+	}
+	if (chdir("/") < 0)
+		die("chdir /: %s", strerror(errno));
+}
+
+/* Start-up worked: release the parent and detach stdout/stderr. */
+static void
+report_started(void)
+{
+	int devnull;
+
+	if (status_fd >= 0) {
+		(void)write(status_fd, "", 1);
+		close(status_fd);
+		status_fd = -1;
+		if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(devnull, STDOUT_FILENO);
+			dup2(devnull, STDERR_FILENO);
+			if (devnull > STDERR_FILENO)
+				close(devnull);
+		}
+	}
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, "READY=1");
+#endif
+}
+
+static void
+reload(void)
+{
+	struct snapshot_opts opt = { false, socket_override };
+	struct rm_snapshot *s, *old;
+	strbuf err, warn;
+
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, "RELOADING=1");
+#endif
+	sb_init(&err);
+	sb_init(&warn);
+	if (snapshot_load(config_path, &opt, &s, &err, &warn) < 0) {
+		log_msg(LOG_ERR, NULL, "reload failed, keeping the previous "
+		    "configuration: %s", err.s);
+	} else {
+		print_warnings(&warn, true);
+		old = snapshot_current();
+		if (old != NULL && (strcmp(old->cfg->socket, s->cfg->socket) ||
+		    strcmp(old->cfg->userid, s->cfg->userid) ||
+		    old->cfg->dns_timeout != s->cfg->dns_timeout ||
+		    old->cfg->spf_cache_ttl != s->cfg->spf_cache_ttl ||
+		    old->cfg->spf_cache_size != s->cfg->spf_cache_size ||
+		    strcmp(old->cfg->spf_test_zone, s->cfg->spf_test_zone) ||
+		    old->cfg->syslog != s->cfg->syslog ||
+		    old->cfg->syslog_facility != s->cfg->syslog_facility))
+			log_msg(LOG_WARNING, NULL, "reload: changes to Socket, "
+			    "UserID, Syslog, SyslogFacility, DNSTimeout, "
+			    "SPFCacheTTL, SPFCacheSize and SPFTestZone take "
+			    "effect at the next restart");
+		snapshot_unref(old);
+		snapshot_install(s);
+		log_msg(LOG_INFO, NULL, "reloaded %s (generation %u)",
+		    config_path, s->generation);
+	}
+	sb_free(&err);
+	sb_free(&warn);
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, "READY=1");
+#endif
+}
+
+static void *
+reload_thread(void *arg)
+{
+	sigset_t set;
+	int sig;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	for (;;) {
+		if (sigwait(&set, &sig) == 0 && sig == SIGUSR1)
+			reload();
+	}
+	return NULL;
+}
+
+static int
+check_config(const struct rm_config *loaded)
+{
+	struct snapshot_opts opt = { true, socket_override };
+	struct rm_snapshot *s;
+	strbuf err, warn;
+	const char *path;
+	struct stat st;
+	char *dir, *slash;
+
+	(void)loaded;
+	sb_init(&err);
+	sb_init(&warn);
+	if (snapshot_load(config_path, &opt, &s, &err, &warn) < 0) {
+		print_warnings(&warn, false);
+		fprintf(stderr, "relaymilter: %s\n", err.s);
+		sb_free(&err);
+		sb_free(&warn);
+		return 1;
+	}
+	path = unix_socket_path(s->cfg->socket);
+	if (path != NULL && (dir = strdup(path)) != NULL) {
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+				sb_printf(&warn, "%s: Socket: directory %s "
+				    "does not exist (systemd creates it with "
+				    "RuntimeDirectory=)\n", s->cfg->path, dir);
+		}
+		free(dir);
+	}
+	print_warnings(&warn, false);
+	printf("relaymilter: %s: configuration OK\n", config_path);
+	snapshot_unref(s);
+	sb_free(&err);
+	sb_free(&warn);
+	return 0;
+}
+
+static int
+verify_trace(const char *value)
+{
+	struct rm_config *cfg;
+	struct tag_key key;
+	strbuf err;
+	time_t when;
+	char ts[64];
+	int rc;
+
+	sb_init(&err);
+	if (config_load(config_path, &cfg, &err) < 0 ||
+	    tag_key_load(cfg->trace_key_file, false, &key, &err) < 0) {
+		fprintf(stderr, "relaymilter: %s\n", err.s);
+		sb_free(&err);
+		return 2;
+	}
+	rc = tag_verify(&key, value, &when);
+	tag_key_wipe(&key);
+	config_free(cfg);
+	sb_free(&err);
+	if (rc < 0) {
+		fprintf(stderr, "relaymilter: not a trace header value "
+		    "(expected \"id=ID; qid=QUEUEID\")\n");
+		return 2;
+	}
+	if (rc == 0) {
+		printf("NOT GENUINE: this id was not made with this key\n");
+		return 1;
+	}
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S %z", localtime(&when));
+	printf("genuine: made by this relaymilter at %s\n", ts);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "from", required_argument, NULL, 'F' },
+		{ "relay", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct rm_config *cfg;
+	struct rm_snapshot *snap;
+	struct snapshot_opts sopt = { false, NULL };
+	bool foreground = false, check = false;
+	const char *test_sender = NULL, *test_from = NULL, *test_relay = NULL;
+	const char *verify = NULL;
+	char *sockpath;
+	strbuf err, warn;
+	sigset_t set;
+	pthread_t rt;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:p:fnVPT:k:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c': config_path = optarg; break;
+		case 'p': socket_override = optarg; break;
+		case 'f': foreground = true; break;
+		case 'n': check = true; break;
+		case 'V': print_versions(); return 0;
+		case 'P': print_options(); return 0;
+		case 'T': test_sender = optarg; break;
+		case 'F': test_from = optarg; break;
+		case 'R': test_relay = optarg; break;
+		case 'k': verify = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (verify != NULL)
+		return verify_trace(verify);
+	if (test_sender != NULL)
+		return testmode_run(config_path, test_sender, test_from,
+		    test_relay);
+
+	sb_init(&err);
+	sb_init(&warn);
+	if (config_load(config_path, &cfg, &err) < 0) {
+		fprintf(stderr, "relaymilter: %s\n", err.s);
+		return 1;
+	}
+	if (check) {
+		/* check with the rights the daemon will have */
+		if (geteuid() == 0 && cfg->userid != NULL && *cfg->userid)
+			drop_privileges(cfg, NULL);
+		rc = check_config(cfg);
+		config_free(cfg);
+		sb_free(&err);
+		return rc;
+	}
+	if (log_open("relaymilter", rm_facility_names[cfg->syslog_facility],
+	    cfg->syslog) < 0) {
+		fprintf(stderr, "relaymilter: cannot open the log\n");
+		return 1;
+	}
+	if (socket_override != NULL) {
+		char *s = strdup(socket_override);
+
+		if (s == NULL)
+			die("out of memory");
+		free(cfg->socket);
+		cfg->socket = s;
+	}
+	if (!foreground)
+		daemonize();
+	signal(SIGPIPE, SIG_IGN);
+
+	if (milter_register() < 0)
+		die("smfi_register failed");
+	if (smfi_setconn(cfg->socket) != MI_SUCCESS)
+		die("bad Socket '%s'", cfg->socket);
+	umask((mode_t)cfg->umask);
+	sockpath = unix_socket_path(cfg->socket);
+	if (smfi_opensocket(true) != MI_SUCCESS)
+		die("cannot open the socket %s (does its directory exist, is "
+		    "another relaymilter running?)", cfg->socket);
+	write_pidfile(cfg->pidfile);
+	drop_privileges(cfg, sockpath);
+
+	sopt.socket = socket_override;
+	if (snapshot_build(cfg, &sopt, &snap, &err, &warn) < 0)
+		die("%s", err.s);
+	print_warnings(&warn, true);
+	if (foreground)
+		print_warnings(&warn, false);
+	snapshot_install(snap);
+
+	/* SIGUSR1 is taken by the reload thread only */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(&rt, NULL, reload_thread, NULL) != 0)
+		die("cannot start the reload thread");
+
+	log_msg(LOG_INFO, NULL, "relaymilter %s starting on %s (uid %u)",
+	    RM_VERSION, snap->cfg->socket, (unsigned)geteuid());
+	report_started();
+	rc = smfi_main();
+	log_msg(LOG_INFO, NULL, "relaymilter stopping");
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, "STOPPING=1");
+#endif
+	pthread_cancel(rt);
+	pthread_join(rt, NULL);
+	snapshot_shutdown();
+	sb_free(&err);
+	sb_free(&warn);
+	log_close();
+	return rc == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,393 @@
+/*
+ * map.c - SenderMap loading and genericstable-order lookups
+ *
+ * CONTRACT
+ *	See include/map.h. The table is a strtab of lower-cased keys; values
+ *	are checked at load time by expanding %1 with a sample local part, so
+ *	a lookup can only fail on allocation failure.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "map.h"
+#include "strtab.h"
+#include "util.h"
+
+struct map_entry {
+	char		*value;
+	unsigned	 line;
+};
+
+struct sendermap {
+	struct strtab	*tab;
+	struct strtab	*domains;	/* literal value domains */
+};
+
+static void
+entry_free(void *p)
+{
+	struct map_entry *e = p;
+
+	if (e != NULL) {
+		free(e->value);
+		free(e);
+	}
+}
+
+void
+sendermap_free(struct sendermap *m)
+{
+	if (m == NULL)
+		return;
+	strtab_free(m->tab, entry_free);
+	strtab_free(m->domains, NULL);
+	free(m);
+}
+
+size_t
+sendermap_count(const struct sendermap *m)
+{
+	return m ? strtab_count(m->tab) : 0;
+}
+
+/* Expand the value template; local is the full local part of the sender. */
+static char *
+expand(const char *tmpl, const char *pct1, const char *local)
+{
+	strbuf sb;
+	const char *p;
+	struct rm_addr a;
+	char *text;
+
+	sb_init(&sb);
+	if (tmpl[0] == '@') {
+		/* "@domain": keep the local part */
+		char *q = addr_format(local, tmpl + 1);
+
+		if (q == NULL)
+			return NULL;
+		sb_puts(&sb, q);
+		free(q);
+	} else {
+		for (p = tmpl; *p; p++) {
+			if (*p == '%' && p[1] == '1') {
+				sb_puts(&sb, pct1);
+				p++;
+			} else if (*p == '%' && p[1] == '%') {
+				sb_putc(&sb, '%');
+				p++;
+			} else {
+				sb_putc(&sb, *p);
+			}
+		}
+	}
+	if (sb.err) {
+		sb_free(&sb);
+		return NULL;
+	}
+	/* normalise (and validate) through the envelope parser */
+	if (addr_parse_envelope(sb.s, &a) < 0 || a.null || a.domain == NULL) {
+		sb_free(&sb);
+		errno = EINVAL;
+		return NULL;
+	}
+	sb_free(&sb);
+	text = addr_text(&a);
+	addr_free(&a);
+	return text;
+}
+
+static bool
+key_is_valid(const char *key)
+{
+	const char *at = strrchr(key, '@');
+	const char *star = strchr(key, '*');
+	bool ok;
+
+	if (*key == '\0')
+		return false;
+	/* '*' only as "+*" right before the '@' or at the end */
+	if (star != NULL) {
+		if (star == key || star[-1] != '+' ||
+		    !(star[1] == '\0' || star[1] == '@') ||
+		    strchr(star + 1, '*') != NULL)
+			return false;
+	}
+	if (at == key)				/* "@domain" */
+		return domain_is_valid(key + 1) && key[1] != '[';
+	if (at == NULL) {			/* bare local part */
+		struct rm_addr a;
+
+		if (addr_parse_envelope(key, &a) < 0)
+			return false;
+		ok = !a.null && a.domain == NULL;
+		addr_free(&a);
+		return ok;
+	}
+	if (at[1] == '\0')
+		return false;
+	{
+		struct rm_addr a;
+
+		ok = addr_parse_envelope(key, &a) == 0 && !a.null &&
+		    a.domain != NULL;
+		if (ok)
+			addr_free(&a);
+	}
+	return ok;
+}
+
+static bool
+value_is_valid(const char *v, strbuf *why)
+{
+	const char *p;
+	char *x;
+
+	for (p = v; *p; p++) {
+		if (*p == '%' && p[1] != '1' && p[1] != '%') {
+			sb_printf(why, "only %%1 and %%%% may follow '%%' in "
+			    "'%s'", v);
+			return false;
+		}
+		if (*p == '%')
+			p++;
+	}
+	if ((x = expand(v, "detail", "local.part")) == NULL) {
+		sb_printf(why, "'%s' is not a full address (user@domain) or "
+		    "@domain", v);
+		return false;
+	}
+	free(x);
+	return true;
+}
+
+static void
+note_domain(struct sendermap *m, const char *value)
+{
+	const char *at = strrchr(value, '@');
+	char *d;
+
+	if (at == NULL || strchr(at, '%') != NULL)
+		return;
+	if ((d = strdup_lower(at + 1)) == NULL)
+		return;
+	domain_normalise(d);
+	(void)strtab_put(m->domains, d, NULL, NULL);
+	free(d);
+}
+
+int
+sendermap_parse(const char *name, char *text, struct sendermap **out,
+    strbuf *err)
+{
+	struct sendermap *m;
+	char *line, *next, *key, *value, *rest;
+	unsigned lineno = 0;
+	struct map_entry *e, *old;
+	size_t lines = 1;
+	int rc;
+
+	for (line = text; (line = strchr(line, '\n')) != NULL; line++)
+		lines++;
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->tab = strtab_new(lines)) == NULL ||
+	    (m->domains = strtab_new(16)) == NULL) {
+		sendermap_free(m);
+		sb_printf(err, "%s: out of memory", name);
+		return -1;
+	}
+	for (line = text; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line = str_trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (has_control_chars(line)) {
+			sb_printf(err, "%s:%u: control characters in line",
+			    name, lineno);
+			goto fail;
+		}
+		key = line;
+		value = key + strcspn(key, " \t");
+		if (*value != '\0')
+			*value++ = '\0';
+		value = str_trim(value);
+		if (*value == '\0' || *value == '#') {
+			sb_printf(err, "%s:%u: key '%s' has no value", name,
+			    lineno, key);
+			goto fail;
+		}
+		rest = value + strcspn(value, " \t");
+		if (*rest != '\0') {
+			*rest++ = '\0';
+			rest = str_trim(rest);
+			if (*rest != '\0' && *rest != '#') {
+				sb_printf(err, "%s:%u: unexpected text after "
+				    "the value: '%s'", name, lineno, rest);
+				goto fail;
+			}
+		}
+		str_lower_inplace(key);
+		if (!key_is_valid(key)) {
+			sb_printf(err, "%s:%u: '%s' is not a valid key "
+			    "(user@domain, user+*@domain, @domain, user or "
+			    "user+*)", name, lineno, key);
+			goto fail;
+		}
+		sb_printf(err, "%s:%u: ", name, lineno);
+		if (!value_is_valid(value, err))
+			goto fail;
+		sb_reset(err);
+		if ((e = calloc(1, sizeof(*e))) == NULL ||
+		    (e->value = strdup(value)) == NULL) {
+			entry_free(e);
+			sb_printf(err, "%s: out of memory", name);
+			goto fail;
+		}
+		e->line = lineno;
+		old = NULL;
+		rc = strtab_put(m->tab, key, e, (void **)&old);
+		if (rc <= 0) {
+			entry_free(e);
+			if (rc < 0)
+				sb_printf(err, "%s: out of memory", name);
+			else
+				sb_printf(err, "%s:%u: duplicate key '%s' "
+				    "(first at line %u)", name, lineno, key,
+				    old->line);
+			goto fail;
+		}
+		note_domain(m, value);
+	}
+	*out = m;
+	return 0;
+fail:
+	sendermap_free(m);
+	return -1;
+}
+
+int
+sendermap_load(const char *path, struct sendermap **out, strbuf *err)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (read_file(path, &buf, &len) < 0) {
+		sb_printf(err, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = sendermap_parse(path, buf, out, err);
+	free(buf);
+	return rc;
+}
+
+void
+map_hit_free(struct map_hit *hit)
+{
+	free(hit->address);
+	free(hit->key);
+	hit->address = hit->key = NULL;
+	hit->line = 0;
+}
+
+/* Try one key; MAP_FOUND fills hit. */
+static enum map_result
+try_key(const struct sendermap *m, const char *key, const char *pct1,
+    const char *local, struct map_hit *hit)
+{
+	struct map_entry *e;
+
+	if (!strtab_get(m->tab, key, (void **)&e))
+		return MAP_NOTFOUND;
+	if ((hit->address = expand(e->value, pct1, local)) == NULL ||
+	    (hit->key = strdup(key)) == NULL) {
+		map_hit_free(hit);
+		return MAP_ERROR;
+	}
+	hit->line = e->line;
+	return MAP_FOUND;
+}
+
+enum map_result
+sendermap_lookup(const struct sendermap *m, const struct rm_addr *sender,
+    bool local_ok, struct map_hit *hit)
+{
+	enum map_result r = MAP_NOTFOUND;
+	char *local = NULL, *user = NULL, *detail = NULL;
+	strbuf key;
+
+	memset(hit, 0, sizeof(*hit));
+	if (m == NULL || sender->null || sender->local == NULL)
+		return MAP_NOTFOUND;
+	sb_init(&key);
+	if ((local = strdup_lower(sender->local)) == NULL ||
+	    addr_split_detail(local, '+', &user, &detail) < 0) {
+		r = MAP_ERROR;
+		goto done;
+	}
+#define TRY(pct1) do {							\
+		if (key.err) { r = MAP_ERROR; goto done; }		\
+		if ((r = try_key(m, key.s, (pct1), sender->local, hit))	\
+		    != MAP_NOTFOUND)					\
+			goto done;					\
+		sb_reset(&key);						\
+	} while (0)
+
+	if (sender->domain != NULL) {
+		sb_printf(&key, "%s@%s", local, sender->domain);
+		TRY("");
+		if (detail != NULL) {
+			sb_printf(&key, "%s+*@%s", user, sender->domain);
+			TRY(detail);
+			sb_printf(&key, "%s@%s", user, sender->domain);
+			TRY(detail);
+		}
+		sb_printf(&key, "@%s", sender->domain);
+		TRY(sender->local);
+	}
+	if (local_ok) {
+		sb_puts(&key, local);
+		TRY("");
+		if (detail != NULL) {
+			sb_printf(&key, "%s+*", user);
+			TRY(detail);
+			sb_puts(&key, user);
+			TRY(detail);
+		}
+	}
+#undef TRY
+done:
+	sb_free(&key);
+	free(local);
+	free(user);
+	free(detail);
+	return r;
+}
+
+struct dom_iter {
+	void	(*fn)(const char *, void *);
+	void	*arg;
+};
+
+static void
+dom_visit(const char *key, void *value, void *arg)
+{
+	struct dom_iter *it = arg;
+
+	(void)value;
+	it->fn(key, it->arg);
+}
+
+void
+sendermap_value_domains(const struct sendermap *m,
+    void (*fn)(const char *domain, void *arg), void *arg)
+{
+	struct dom_iter it = { fn, arg };
+
+	if (m != NULL)
+		strtab_each(m->domains, dom_visit, &it);
+}

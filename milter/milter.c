@@ -1,0 +1,497 @@
+/*
+ * milter.c - libmilter callbacks: gather facts, decide at end of message, act
+ *
+ * CONTRACT
+ *	See include/milter.h. Each connection has one conn_ctx (set in
+ *	negotiate or connect, freed in close); each message one msg_ctx inside
+ *	it, reset at MAIL FROM, at end of message, on abort and on close. The
+ *	macros relaymilter needs are requested with smfi_setsymlist() so that
+ *	a stock sendmail.mc works: {j} at connect; i and {auth_authen} at MAIL;
+ *	{rcpt_mailer}, {rcpt_host} and {rcpt_addr} at RCPT (copied at once:
+ *	they are only valid inside that callback); i again at end of message.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <libmilter/mfapi.h>
+
+#include "addr.h"
+#include "config.h"
+#include "log.h"
+#include "milter.h"
+#include "netlist.h"
+#include "policy.h"
+#include "snapshot.h"
+#include "tag.h"
+#include "util.h"
+
+#define NAME	"relaymilter"
+
+struct msg_ctx {
+	bool			 active;
+	const char		*error;		/* first internal error, static */
+	struct rm_snapshot	*snap;
+	char			*qid;
+	char			*sender;
+	char			*auth_authen;
+	struct rcpt_info	*rcpts;
+	size_t			 nrcpts;
+	size_t			 cap;
+	char			*header_from;
+	unsigned		 from_count;
+	bool			 has_reply_to;
+};
+
+struct conn_ctx {
+	unsigned long		 noreply;	/* SMFIP_NR_* negotiated */
+	bool			 connected;
+	char			*client_addr;	/* NULL: local (no address) */
+	char			*jdomain;
+	struct msg_ctx		 msg;
+};
+
+static void
+msg_reset(struct msg_ctx *m)
+{
+	size_t i;
+
+	snapshot_unref(m->snap);
+	free(m->qid);
+	free(m->sender);
+	free(m->auth_authen);
+	for (i = 0; i < m->nrcpts; i++) {
+		free(m->rcpts[i].addr);
+		free(m->rcpts[i].mailer);
+		free(m->rcpts[i].host);
+	}
+	free(m->rcpts);
+	free(m->header_from);
+	memset(m, 0, sizeof(*m));
+}
+
+static void
+conn_free(struct conn_ctx *c)
+{
+	if (c == NULL)
+		return;
+	msg_reset(&c->msg);
+	free(c->client_addr);
+	free(c->jdomain);
+	free(c);
+}
+
+/* The connection context, created on first use. */
+static struct conn_ctx *
+conn_get(SMFICTX *ctx)
+{
+	struct conn_ctx *c = smfi_getpriv(ctx);
+
+	if (c == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return NULL;
+		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+			free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+/* Copy a macro value; records an error when the copy fails. */
+static char *
+macro_dup(SMFICTX *ctx, const char *name, struct msg_ctx *m)
+{
+	char *v = smfi_getsymval(ctx, (char *)name), *d;
+
+	if (v == NULL)
+		return NULL;
+	if ((d = strdup(v)) == NULL && m != NULL && m->error == NULL)
+		m->error = "out of memory";
+	return d;
+}
+
+static sfsistat
+reply(const struct conn_ctx *c, unsigned long nr_flag)
+{
+	return c != NULL && (c->noreply & nr_flag) ? SMFIS_NOREPLY :
+	    SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	const unsigned long need = SMFIF_CHGFROM | SMFIF_ADDHDRS |
+	    SMFIF_CHGHDRS;
+	const unsigned long nr = SMFIP_NR_CONN | SMFIP_NR_MAIL |
+	    SMFIP_NR_RCPT | SMFIP_NR_HDR;
+	struct conn_ctx *c;
+
+	if ((f0 & need) != need) {
+		log_msg(LOG_ERR, NULL, "the MTA does not offer the actions "
+		    "relaymilter needs (change sender, add and change "
+		    "headers; offered 0x%lx): this connection is not "
+		    "filtered", f0);
+		return SMFIS_REJECT;
+	}
+	if ((c = conn_get(ctx)) == NULL)
+		return SMFIS_ALL_OPTS;	/* connect() will retry and fail */
+	*pf0 = need | (f0 & SMFIF_SETSYMLIST);
+	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
+	    SMFIP_NODATA | SMFIP_NOEOH | nr);
+	c->noreply = *pf1 & nr;
+	*pf2 = 0;
+	*pf3 = 0;
+	if (f0 & SMFIF_SETSYMLIST) {
+		if (smfi_setsymlist(ctx, SMFIM_CONNECT, "j") != MI_SUCCESS ||
+		    smfi_setsymlist(ctx, SMFIM_ENVFROM,
+		    "i {auth_authen} {auth_type}") != MI_SUCCESS ||
+		    smfi_setsymlist(ctx, SMFIM_ENVRCPT,
+		    "{rcpt_mailer} {rcpt_host} {rcpt_addr}") != MI_SUCCESS ||
+		    smfi_setsymlist(ctx, SMFIM_EOM, "i") != MI_SUCCESS)
+			log_msg(LOG_WARNING, NULL, "could not request the "
+			    "macros relaymilter uses; sendmail's defaults "
+			    "apply");
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct conn_ctx *c = conn_get(ctx);
+	strbuf sb;
+
+	if (c == NULL) {
+		log_msg(LOG_ERR, NULL, "out of memory at connect");
+		return SMFIS_TEMPFAIL;
+	}
+	free(c->client_addr);
+	free(c->jdomain);
+	c->client_addr = NULL;
+	c->connected = true;
+	if (hostaddr != NULL) {
+		sb_init(&sb);
+		if (sockaddr_text(hostaddr, &sb) == 0)
+			c->client_addr = sb_steal(&sb);
+		else
+			sb_free(&sb);
+		/* a family we cannot read stays untrusted, never "local" */
+		if (c->client_addr == NULL &&
+		    (c->client_addr = strdup("unknown")) == NULL)
+			return SMFIS_TEMPFAIL;
+	}
+	c->jdomain = macro_dup(ctx, "j", NULL);
+	return reply(c, SMFIP_NR_CONN);
+}
+
+static sfsistat
+mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn_ctx *c = conn_get(ctx);
+	struct msg_ctx *m;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	m = &c->msg;
+	msg_reset(m);
+	m->active = true;
+	if ((m->snap = snapshot_current()) == NULL)
+		m->error = "no configuration loaded";
+	m->qid = macro_dup(ctx, "i", m);
+	m->auth_authen = macro_dup(ctx, "{auth_authen}", m);
+	if (argv != NULL && argv[0] != NULL &&
+	    (m->sender = strdup(argv[0])) == NULL)
+		m->error = "out of memory";
+	return reply(c, SMFIP_NR_MAIL);
+}
+
+static sfsistat
+mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn_ctx *c = conn_get(ctx);
+	struct msg_ctx *m;
+	struct rcpt_info *r, *nv;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	m = &c->msg;
+	if (!m->active || m->error != NULL)
+		return reply(c, SMFIP_NR_RCPT);
+	if (m->nrcpts == m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 4;
+
+		if ((nv = realloc(m->rcpts, ncap * sizeof(*nv))) == NULL) {
+			m->error = "out of memory";
+			return reply(c, SMFIP_NR_RCPT);
+		}
+		m->rcpts = nv;
+		m->cap = ncap;
+	}
+	r = &m->rcpts[m->nrcpts++];
+	memset(r, 0, sizeof(*r));
+	r->mailer = macro_dup(ctx, "{rcpt_mailer}", m);
+	r->host = macro_dup(ctx, "{rcpt_host}", m);
+	if (argv != NULL && argv[0] != NULL &&
+	    (r->addr = strdup(argv[0])) == NULL)
+		m->error = "out of memory";
+	return reply(c, SMFIP_NR_RCPT);
+}
+
+static sfsistat
+mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn_ctx *c = smfi_getpriv(ctx);
+	struct msg_ctx *m;
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	m = &c->msg;
+	if (!m->active || name == NULL)
+		return reply(c, SMFIP_NR_HDR);
+	if (strcasecmp(name, "From") == 0) {
+		if (m->from_count++ == 0 && value != NULL &&
+		    (m->header_from = strdup(value)) == NULL)
+			m->error = "out of memory";
+	} else if (strcasecmp(name, "Reply-To") == 0) {
+		m->has_reply_to = true;
+	}
+	return reply(c, SMFIP_NR_HDR);
+}
+
+/* Write the decision line. */
+static void
+log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
+    const struct decision *d, const char *trace_id, const char *result,
+    const char *error)
+{
+	struct kvline kv;
+	strbuf v;
+
+	kv_init(&kv);
+	sb_init(&v);
+	kv_add(&kv, "action", decision_action_name(d->action));
+	if (d->reason != NULL)
+		kv_add(&kv, "reason", d->reason);
+	if (d->orig != NULL) {
+		sb_printf(&v, "<%s>", d->orig);
+		kv_add_raw(&kv, "from", v.s);
+		sb_reset(&v);
+	}
+	if (d->action == DECIDE_REWRITE && d->final != NULL) {
+		sb_printf(&v, "<%s>", d->final);
+		kv_add_raw(&kv, "to", v.s);
+		sb_reset(&v);
+	}
+	if (d->action == DECIDE_SKIP && d->reason != NULL &&
+	    strcmp(d->reason, "untrusted") == 0)
+		kv_add(&kv, "client", c->client_addr ? c->client_addr :
+		    "local");
+	if (d->account != NULL)
+		kv_add(&kv, "account", d->account);
+	if (d->relay != NULL)
+		kv_add(&kv, "relay", d->relay);
+	if (d->map_key != NULL) {
+		sb_printf(&v, "%s:%u", d->map_key, d->map_line);
+		kv_add(&kv, "map", v.s);
+		sb_reset(&v);
+	}
+	if (d->from_rewrite) {
+		sb_printf(&v, "<%s>", d->final);
+		kv_add_raw(&kv, "header_from", v.s);
+		sb_reset(&v);
+	} else if (d->from_note != NULL) {
+		kv_add(&kv, "header_from", d->from_note);
+	}
+	if (trace_id != NULL)
+		kv_add(&kv, "trace", trace_id);
+	kv_add(&kv, "result", result);
+	if (error != NULL)
+		kv_add(&kv, "error", error);
+	log_msg(LOG_INFO, m->qid ? m->qid : "NOQUEUE", "%s", kv_str(&kv));
+	sb_free(&v);
+	kv_free(&kv);
+}
+
+/* Internal trouble: follow On-InternalError. */
+static sfsistat
+internal_error(SMFICTX *ctx, struct conn_ctx *c, const struct decision *d,
+    const char *what)
+{
+	struct rm_snapshot *s = c && c->msg.snap ? snapshot_ref(c->msg.snap) :
+	    snapshot_current();
+	struct decision empty;
+	bool accept = s != NULL && s->cfg->on_internal_error == ON_ACCEPT;
+	sfsistat rc;
+
+	memset(&empty, 0, sizeof(empty));
+	empty.action = DECIDE_SKIP;
+	empty.reason = "internal-error";
+	if (c != NULL)
+		log_decision(&c->msg, c, d ? d : &empty, NULL,
+		    accept ? "failopen" : "tempfail", what);
+	else
+		log_msg(LOG_ERR, NULL, "action=skip, reason=internal-error, "
+		    "result=%s, error=\"%s\"", accept ? "failopen" :
+		    "tempfail", what);
+	snapshot_unref(s);
+	if (accept)
+		rc = SMFIS_CONTINUE;
+	else {
+		(void)smfi_setreply(ctx, "451", "4.3.0",
+		    "relaymilter: internal error, please try again later");
+		rc = SMFIS_TEMPFAIL;
+	}
+	if (c != NULL)
+		msg_reset(&c->msg);
+	return rc;
+}
+
+/* Apply the decision; NULL on success or what failed. */
+static const char *
+apply(SMFICTX *ctx, const struct rm_snapshot *s, const struct decision *d,
+    const char *trace_value)
+{
+	strbuf v;
+	int rc;
+
+	if (trace_value != NULL && smfi_insheader(ctx, 0,
+	    s->cfg->trace_header, (char *)trace_value) != MI_SUCCESS)
+		return "adding the trace header failed";
+	if (d->action == DECIDE_REWRITE) {
+		sb_init(&v);
+		sb_printf(&v, "<%s>", d->final);
+		if (v.err)
+			return "out of memory";
+		sanitize_inplace(v.s);
+		rc = smfi_chgfrom(ctx, v.s, NULL);
+		sb_free(&v);
+		if (rc != MI_SUCCESS)
+			return "changing the envelope sender failed";
+	}
+	if (d->from_rewrite) {
+		if (smfi_chgheader(ctx, "From", 1, d->from_new) != MI_SUCCESS)
+			return "changing From: failed";
+		if (d->reply_to != NULL && smfi_addheader(ctx, "Reply-To",
+		    d->reply_to) != MI_SUCCESS)
+			return "adding Reply-To: failed";
+	}
+	return NULL;
+}
+
+static sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	struct conn_ctx *c = smfi_getpriv(ctx);
+	struct msg_ctx *m;
+	struct rm_snapshot *s;
+	struct msg_facts f;
+	struct decision d;
+	char id[TAG_ID_LEN + 1];
+	const char *trace = NULL, *failed;
+	strbuf err, tv;
+
+	if (c == NULL || !c->msg.active)
+		return internal_error(ctx, c, NULL, "no message state at end "
+		    "of message");
+	m = &c->msg;
+	if (m->qid == NULL)
+		m->qid = macro_dup(ctx, "i", m);
+	if (m->error != NULL)
+		return internal_error(ctx, c, NULL, m->error);
+	s = m->snap;
+	memset(&f, 0, sizeof(f));
+	f.sender = m->sender;
+	f.client_addr = c->client_addr;
+	f.auth_authen = m->auth_authen;
+	f.jdomain = c->jdomain;
+	f.rcpts = m->rcpts;
+	f.nrcpts = m->nrcpts;
+	f.header_from = m->header_from;
+	f.from_count = m->from_count;
+	f.has_reply_to = m->has_reply_to;
+	sb_init(&err);
+	if (policy_decide(s, &f, &d, &err) < 0) {
+		sfsistat rc = internal_error(ctx, c, NULL, err.s);
+
+		sb_free(&err);
+		return rc;
+	}
+	sb_free(&err);
+	sb_init(&tv);
+	if (d.relayed && s->have_key && s->cfg->trace_header[0] != '\0') {
+		if (tag_make_id(&s->key, m->qid ? m->qid : "", time(NULL),
+		    id) < 0) {
+			sfsistat rc = internal_error(ctx, c, &d,
+			    "computing the trace id failed");
+
+			decision_free(&d);
+			return rc;
+		}
+		trace = id;
+		sb_printf(&tv, "id=%s; qid=%s", id, m->qid ? m->qid : "");
+		sanitize_inplace(tv.s);
+	}
+	if (!s->cfg->dry_run) {
+		failed = tv.err ? "out of memory" :
+		    apply(ctx, s, &d, trace ? tv.s : NULL);
+		if (failed != NULL) {
+			sfsistat rc = internal_error(ctx, c, &d, failed);
+
+			sb_free(&tv);
+			decision_free(&d);
+			return rc;
+		}
+	}
+	log_decision(m, c, &d, trace, s->cfg->dry_run ? "dryrun" : "ok",
+	    NULL);
+	sb_free(&tv);
+	decision_free(&d);
+	msg_reset(m);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_abort(SMFICTX *ctx)
+{
+	struct conn_ctx *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		msg_reset(&c->msg);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_close(SMFICTX *ctx)
+{
+	struct conn_ctx *c = smfi_getpriv(ctx);
+
+	conn_free(c);
+	(void)smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc desc = {
+	.xxfi_name = NAME,
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_CHGFROM | SMFIF_ADDHDRS | SMFIF_CHGHDRS |
+	    SMFIF_SETSYMLIST,
+	.xxfi_connect = mlfi_connect,
+	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_envrcpt = mlfi_envrcpt,
+	.xxfi_header = mlfi_header,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+	.xxfi_negotiate = mlfi_negotiate,
+};
+
+int
+milter_register(void)
+{
+	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
+}

@@ -1,0 +1,532 @@
+/*
+ * snapshot.c - load the configuration and its files into one immutable object
+ *
+ * CONTRACT
+ *	See include/snapshot.h. Every list entry is checked where it is
+ *	written: an inline value is reported at the config file's line, a
+ *	value read from a list file at that file's line.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "authinfo.h"
+#include "config.h"
+#include "map.h"
+#include "netlist.h"
+#include "snapshot.h"
+#include "strtab.h"
+#include "tag.h"
+#include "util.h"
+
+/* Representative Google egress addresses (mail-sor-f41.google.com). */
+static const char *const google_egress[] = {
+	"209.85.220.41", "2607:f8b0:4864:20::841", NULL
+};
+
+static pthread_mutex_t cur_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rm_snapshot *current;
+static unsigned generation;
+
+static void
+snapshot_free(struct rm_snapshot *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	config_free(s->cfg);
+	sendermap_free(s->map);
+	authinfo_free(s->authinfo);
+	strtab_free(s->allowed, NULL);
+	strtab_free(s->local_domains, NULL);
+	strtab_free(s->relay_mailers, NULL);
+	strtab_free(s->spf_domains, NULL);
+	netlist_free(s->trusted);
+	for (i = 0; i < s->spf_addrs.n; i++)
+		free(s->spf_addrs.v[i]);
+	free(s->spf_addrs.v);
+	tag_key_wipe(&s->key);
+	free(s);
+}
+
+struct rm_snapshot *
+snapshot_ref(struct rm_snapshot *s)
+{
+	if (s != NULL)
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
+void
+snapshot_unref(struct rm_snapshot *s)
+{
+	if (s != NULL && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		snapshot_free(s);
+}
+
+void
+snapshot_install(struct rm_snapshot *s)
+{
+	struct rm_snapshot *old;
+
+	pthread_mutex_lock(&cur_lock);
+	old = current;
+	current = s;
+	pthread_mutex_unlock(&cur_lock);
+	snapshot_unref(old);
+}
+
+struct rm_snapshot *
+snapshot_current(void)
+{
+	struct rm_snapshot *s;
+
+	pthread_mutex_lock(&cur_lock);
+	s = snapshot_ref(current);
+	pthread_mutex_unlock(&cur_lock);
+	return s;
+}
+
+void
+snapshot_shutdown(void)
+{
+	snapshot_install(NULL);
+}
+
+bool
+snapshot_spf_domain_ok(const struct rm_snapshot *s, const char *domain)
+{
+	char *d;
+	bool ok;
+
+	if (domain == NULL || (d = strdup_lower(domain)) == NULL)
+		return false;
+	domain_normalise(d);
+	ok = strtab_get(s->spf_domains, d, NULL) == 1;
+	free(d);
+	return ok;
+}
+
+/*
+ * One list entry with its location. The checker returns 0 or -1 with the
+ * reason in err (without location: the caller prefixes it).
+ */
+typedef int (*entry_fn)(struct rm_snapshot *, const char *, strbuf *);
+
+/* Feed every entry of a LIST option to fn, from the value or a file. */
+static int
+each_entry(struct rm_snapshot *s, enum opt_id id, entry_fn fn, strbuf *err)
+{
+	const struct strlist *l;
+	const struct opt_desc *opts;
+	size_t n, i;
+	strbuf where, why;
+	char *buf, *line, *next, *cur, *tok;
+	size_t len;
+	unsigned lineno;
+	int rc = 0;
+
+	opts = config_options(&n);
+	l = (const struct strlist *)(const void *)((const char *)s->cfg +
+	    opts[id].offset);
+	sb_init(&where);
+	sb_init(&why);
+	config_where(s->cfg, id, &where);
+	if (l->n == 1 && l->v[0][0] == '/') {
+		if (read_file(l->v[0], &buf, &len) < 0) {
+			sb_printf(err, "%s: %s: cannot read %s: %s", where.s,
+			    opts[id].name, l->v[0], strerror(errno));
+			rc = -1;
+			goto out;
+		}
+		lineno = 0;
+		for (line = buf; line != NULL && rc == 0; line = next) {
+			lineno++;
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			line = str_trim(line);
+			if (*line == '#')
+				continue;
+			cur = line;
+			while ((tok = str_token(&cur)) != NULL) {
+				if (*tok == '#')
+					break;
+				if (fn(s, tok, &why) < 0) {
+					sb_printf(err, "%s:%u: %s", l->v[0],
+					    lineno, why.s);
+					rc = -1;
+					break;
+				}
+			}
+		}
+		free(buf);
+		goto out;
+	}
+	for (i = 0; i < l->n; i++) {
+		if (fn(s, l->v[i], &why) < 0) {
+			sb_printf(err, "%s: %s: %s", where.s, opts[id].name,
+			    why.s);
+			rc = -1;
+			break;
+		}
+	}
+out:
+	sb_free(&where);
+	sb_free(&why);
+	return rc;
+}
+
+static int
+put_lower(struct strtab *t, const char *s, strbuf *err)
+{
+	char *k = strdup_lower(s);
+	int rc;
+
+	if (k == NULL) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	rc = strtab_put(t, k, NULL, NULL);
+	free(k);
+	if (rc < 0) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+add_spf_domain(struct rm_snapshot *s, const char *domain, strbuf *err)
+{
+	char *d = strdup_lower(domain);
+	int rc;
+
+	if (d == NULL) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	domain_normalise(d);
+	rc = strtab_put(s->spf_domains, d, NULL, NULL) < 0 ? -1 : 0;
+	free(d);
+	if (rc < 0)
+		sb_puts(err, "out of memory");
+	return rc;
+}
+
+static int
+add_allowed(struct rm_snapshot *s, const char *v, strbuf *err)
+{
+	struct rm_addr a;
+
+	if (v[0] == '@') {
+		if (!domain_is_valid(v + 1)) {
+			sb_printf(err, "'%s' is not a valid @domain", v);
+			return -1;
+		}
+		if (put_lower(s->allowed, v, err) < 0)
+			return -1;
+		return add_spf_domain(s, v + 1, err);
+	}
+	if (addr_parse_envelope(v, &a) < 0 || a.null || a.domain == NULL) {
+		sb_printf(err, "'%s' is not an address (user@domain) or "
+		    "@domain", v);
+		return -1;
+	}
+	addr_free(&a);
+	if (put_lower(s->allowed, v, err) < 0)
+		return -1;
+	return add_spf_domain(s, strrchr(v, '@') + 1, err);
+}
+
+static int
+add_local_domain(struct rm_snapshot *s, const char *v, strbuf *err)
+{
+	char *d;
+	int rc;
+
+	if (!domain_is_valid(v) || v[0] == '[') {
+		sb_printf(err, "'%s' is not a domain", v);
+		return -1;
+	}
+	if ((d = strdup_lower(v)) == NULL) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	domain_normalise(d);
+	rc = put_lower(s->local_domains, d, err);
+	if (rc == 0)
+		rc = add_spf_domain(s, d, err);
+	free(d);
+	return rc;
+}
+
+static int
+add_mailer(struct rm_snapshot *s, const char *v, strbuf *err)
+{
+	const char *p;
+
+	for (p = v; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')) {
+			sb_printf(err, "'%s' is not a sendmail mailer name", v);
+			return -1;
+		}
+	}
+	return put_lower(s->relay_mailers, v, err);
+}
+
+static int
+add_network(struct rm_snapshot *s, const char *v, strbuf *err)
+{
+	return netlist_add(s->trusted, v, err);
+}
+
+static int
+push_addr(struct strlist *l, const char *ip, strbuf *err)
+{
+	char **nv, *d;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], ip) == 0)
+			return 0;
+	if ((d = strdup(ip)) == NULL ||
+	    (nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL) {
+		free(d);
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	nv[l->n++] = d;
+	l->v = nv;
+	return 0;
+}
+
+static int
+add_spf_addr(struct rm_snapshot *s, const char *v, strbuf *err)
+{
+	strbuf canon;
+	bool v6;
+	size_t i;
+	int rc;
+
+	if (str_ieq(v, "google")) {
+		for (i = 0; google_egress[i] != NULL; i++)
+			if (push_addr(&s->spf_addrs, google_egress[i], err) < 0)
+				return -1;
+		return 0;
+	}
+	sb_init(&canon);
+	if (!ip_parse_text(v, &v6, &canon)) {
+		sb_printf(err, "'%s' is not an IPv4 or IPv6 address (or "
+		    "\"google\")", v);
+		sb_free(&canon);
+		return -1;
+	}
+	if (ip_is_loopback_text(canon.s)) {
+		sb_printf(err, "'%s' is a loopback address: the recipient's MX "
+		    "never sees it (and libspf2 always passes loopback)", v);
+		sb_free(&canon);
+		return -1;
+	}
+	rc = push_addr(&s->spf_addrs, canon.s, err);
+	sb_free(&canon);
+	return rc;
+}
+
+static int
+add_spf_domain_opt(struct rm_snapshot *s, const char *v, strbuf *err)
+{
+	if (!domain_is_valid(v) || v[0] == '[') {
+		sb_printf(err, "'%s' is not a domain", v);
+		return -1;
+	}
+	return add_spf_domain(s, v, err);
+}
+
+static void
+note_map_domain(const char *domain, void *arg)
+{
+	strbuf dummy;
+
+	sb_init(&dummy);
+	(void)add_spf_domain(arg, domain, &dummy);
+	sb_free(&dummy);
+}
+
+static bool
+trace_header_name_ok(const char *h)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)h; *p; p++)
+		if (*p <= 32 || *p >= 127 || *p == ':')
+			return false;
+	return true;
+}
+
+static int
+load_authinfo(struct rm_snapshot *s, strbuf *err, strbuf *warn)
+{
+	const char *path = s->cfg->authinfo_file;
+	struct stat st;
+	size_t i;
+	const char *at;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	if (authinfo_load(path, 0, &s->authinfo, err) < 0)
+		return -1;
+	if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
+		sb_printf(warn, "%s: WARNING: the authinfo file is readable by "
+		    "everyone (mode %04o): it holds the relay password; run "
+		    "chmod o-rwx %s\n", path, (unsigned)(st.st_mode & 07777),
+		    path);
+	if (s->authinfo->n == 0)
+		sb_printf(warn, "%s: no AuthInfo: entries: the relay account "
+		    "can only come from RelayAccount\n", path);
+	for (i = 0; i < s->authinfo->n; i++) {
+		if ((at = strrchr(s->authinfo->v[i].authid, '@')) != NULL &&
+		    add_spf_domain(s, at + 1, err) < 0)
+			return -1;
+		if (s->authinfo->v[i].authid_missing)
+			sb_printf(warn, "%s:%u: no \"I:\" in this entry: "
+			    "sendmail uses the \"U:\" value as the account\n",
+			    path, s->authinfo->v[i].line);
+	}
+	return 0;
+}
+
+/*
+ * The trace key: created at start when missing. A check (-n) never
+ * creates it; it says whether the daemon will be able to.
+ */
+static int
+load_key(struct rm_snapshot *s, bool check_only, strbuf *err, strbuf *warn)
+{
+	const char *path = s->cfg->trace_key_file;
+	struct stat st;
+	char *dir, *slash;
+	int ok;
+
+	if (path == NULL || path[0] != '/') {
+		sb_printf(err, "TraceKeyFile: '%s' is not an absolute path",
+		    path ? path : "");
+		return -1;
+	}
+	if (check_only && lstat(path, &st) < 0 && errno == ENOENT) {
+		if ((dir = strdup(path)) == NULL) {
+			sb_puts(err, "out of memory");
+			return -1;
+		}
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		ok = access(dir, W_OK) == 0;
+		if (ok)
+			sb_printf(warn, "%s: the trace key does not exist yet; "
+			    "relaymilter creates it (mode 0600) at start\n",
+			    path);
+		else
+			sb_printf(err, "%s: the trace key does not exist and "
+			    "%s is not writable (%s)", path, dir,
+			    strerror(errno));
+		free(dir);
+		return ok ? 0 : -1;
+	}
+	if (tag_key_load(path, !check_only, &s->key, err) < 0)
+		return -1;
+	s->have_key = true;
+	return 0;
+}
+
+int
+snapshot_build(struct rm_config *cfg, const struct snapshot_opts *opt,
+    struct rm_snapshot **out, strbuf *err, strbuf *warn)
+{
+	struct rm_snapshot *s;
+	strbuf where;
+	const char *at;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		config_free(cfg);
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	s->cfg = cfg;
+	s->refs = 1;
+	s->loaded = time(NULL);
+	if (opt != NULL && opt->socket != NULL) {
+		char *sock = strdup(opt->socket);
+
+		if (sock == NULL)
+			goto nomem;
+		free(cfg->socket);
+		cfg->socket = sock;
+	}
+	if ((s->allowed = strtab_new(16)) == NULL ||
+	    (s->local_domains = strtab_new(16)) == NULL ||
+	    (s->relay_mailers = strtab_new(16)) == NULL ||
+	    (s->spf_domains = strtab_new(64)) == NULL ||
+	    (s->trusted = netlist_new()) == NULL)
+		goto nomem;
+	sb_init(&where);
+	if (cfg->trace_header != NULL && *cfg->trace_header != '\0' &&
+	    !trace_header_name_ok(cfg->trace_header)) {
+		config_where(cfg, OPT_TRACEHEADER, &where);
+		sb_printf(err, "%s: TraceHeader: '%s' is not a header field "
+		    "name", where.s, cfg->trace_header);
+		sb_free(&where);
+		goto fail;
+	}
+	sb_free(&where);
+	if (each_entry(s, OPT_ALLOWEDSENDERS, add_allowed, err) < 0 ||
+	    each_entry(s, OPT_LOCALDOMAINS, add_local_domain, err) < 0 ||
+	    each_entry(s, OPT_RELAYMAILERS, add_mailer, err) < 0 ||
+	    each_entry(s, OPT_TRUSTEDNETWORKS, add_network, err) < 0 ||
+	    each_entry(s, OPT_SPFRELAYADDRESS, add_spf_addr, err) < 0 ||
+	    each_entry(s, OPT_SPFDOMAINS, add_spf_domain_opt, err) < 0)
+		goto fail;
+	if (cfg->relay_account != NULL && *cfg->relay_account != '\0' &&
+	    (at = strrchr(cfg->relay_account, '@')) != NULL &&
+	    add_spf_domain(s, at + 1, err) < 0)
+		goto fail;
+	if (cfg->sender_map != NULL && *cfg->sender_map != '\0') {
+		if (sendermap_load(cfg->sender_map, &s->map, err) < 0)
+			goto fail;
+		sendermap_value_domains(s->map, note_map_domain, s);
+	}
+	if (load_authinfo(s, err, warn) < 0)
+		goto fail;
+	if (cfg->trace_header != NULL && *cfg->trace_header != '\0') {
+		if (load_key(s, opt != NULL && opt->check_only, err, warn) < 0)
+			goto fail;
+	}
+	pthread_mutex_lock(&cur_lock);
+	s->generation = ++generation;
+	pthread_mutex_unlock(&cur_lock);
+	*out = s;
+	return 0;
+nomem:
+	sb_puts(err, "out of memory");
+fail:
+	snapshot_free(s);
+	return -1;
+}
+
+int
+snapshot_load(const char *path, const struct snapshot_opts *opt,
+    struct rm_snapshot **out, strbuf *err, strbuf *warn)
+{
+	struct rm_config *cfg;
+
+	if (config_load(path, &cfg, err) < 0)
+		return -1;
+	return snapshot_build(cfg, opt, out, err, warn);
+}

@@ -1,0 +1,287 @@
+/*
+ * tag.c - trace ids (HMAC-SHA256 via OpenSSL) and the trace key file
+ *
+ * CONTRACT
+ *	See include/tag.h. Verification compares in constant time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "tag.h"
+#include "util.h"
+
+static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+static void
+base32_encode(const unsigned char *in, size_t n, char *out)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		acc = (acc << 8) | in[i];
+		bits += 8;
+		while (bits >= 5) {
+			out[o++] = b32[(acc >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	if (bits > 0)
+		out[o++] = b32[(acc << (5 - bits)) & 31];
+	out[o] = '\0';
+}
+
+/* Decode exactly n bytes from text; -1 on a bad character or length. */
+static int
+base32_decode(const char *s, size_t slen, unsigned char *out, size_t n)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t i, o = 0;
+	const char *p;
+	int c;
+
+	if (slen != (n * 8 + 4) / 5)
+		return -1;
+	for (i = 0; i < slen; i++) {
+		c = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i];
+		if (c == '\0' || (p = strchr(b32, c)) == NULL)
+			return -1;
+		acc = (acc << 5) | (uint32_t)(p - b32);
+		bits += 5;
+		if (bits >= 8) {
+			if (o < n)
+				out[o++] = (unsigned char)(acc >> (bits - 8));
+			bits -= 8;
+		}
+	}
+	return o == n ? 0 : -1;
+}
+
+static int
+mac(const struct tag_key *key, const char *qid, uint32_t t,
+    unsigned char raw[12])
+{
+	unsigned char msg[512], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t ql = strlen(qid);
+
+	if (ql > sizeof(msg) - 5)
+		return -1;		/* sendmail's queue ids are < 30 bytes */
+	memcpy(msg, qid, ql);
+	msg[ql] = 0;
+	msg[ql + 1] = (unsigned char)(t >> 24);
+	msg[ql + 2] = (unsigned char)(t >> 16);
+	msg[ql + 3] = (unsigned char)(t >> 8);
+	msg[ql + 4] = (unsigned char)t;
+	if (HMAC(EVP_sha256(), key->bytes, TAG_KEY_LEN, msg, ql + 5, md,
+	    &mdlen) == NULL || mdlen < 8)
+		return -1;
+	memcpy(raw, msg + ql + 1, 4);
+	memcpy(raw + 4, md, 8);
+	OPENSSL_cleanse(md, sizeof(md));
+	return 0;
+}
+
+int
+tag_make_id(const struct tag_key *key, const char *qid, time_t when,
+    char out[TAG_ID_LEN + 1])
+{
+	unsigned char raw[12];
+
+	if (mac(key, qid, (uint32_t)when, raw) < 0)
+		return -1;
+	base32_encode(raw, sizeof(raw), out);
+	return 0;
+}
+
+/* Find "name=" at a field start in value; copy its token into buf. */
+static int
+field(const char *value, const char *name, char *buf, size_t bufsz)
+{
+	size_t nl = strlen(name), n;
+	const char *p = value;
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		if (strncasecmp(p, name, nl) == 0 && p[nl] == '=') {
+			p += nl + 1;
+			n = strcspn(p, "; \t");
+			if (n == 0 || n >= bufsz)
+				return -1;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			return 0;
+		}
+		p += strcspn(p, ";");
+	}
+	return -1;
+}
+
+int
+tag_verify(const struct tag_key *key, const char *value, time_t *when)
+{
+	char id[64], qid[128];
+	unsigned char raw[12], want[12];
+	uint32_t t;
+
+	char canon[TAG_ID_LEN + 1];
+
+	if (field(value, "id", id, sizeof(id)) < 0 ||
+	    field(value, "qid", qid, sizeof(qid)) < 0 ||
+	    base32_decode(id, strlen(id), raw, sizeof(raw)) < 0)
+		return -1;
+	/* only the canonical spelling (zero padding bits) is ours */
+	base32_encode(raw, sizeof(raw), canon);
+	if (strcasecmp(canon, id) != 0)
+		return 0;
+	t = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 |
+	    (uint32_t)raw[2] << 8 | raw[3];
+	if (mac(key, qid, t, want) < 0)
+		return -1;
+	if (CRYPTO_memcmp(raw, want, sizeof(raw)) != 0)
+		return 0;
+	if (when != NULL)
+		*when = (time_t)t;
+	return 1;
+}
+
+void
+tag_key_wipe(struct tag_key *key)
+{
+	OPENSSL_cleanse(key->bytes, sizeof(key->bytes));
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+key_create(const char *path, struct tag_key *key, strbuf *err)
+{
+	char hex[TAG_KEY_LEN * 2 + 2];
+	size_t i, off = 0;
+	ssize_t n;
+	int fd;
+
+	if (getrandom(key->bytes, TAG_KEY_LEN, 0) != TAG_KEY_LEN) {
+		sb_printf(err, "%s: cannot get random bytes: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < TAG_KEY_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key->bytes[i]);
+	hex[TAG_KEY_LEN * 2] = '\n';
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd < 0) {
+		sb_printf(err, "%s: cannot create the trace key: %s", path,
+		    strerror(errno));
+		OPENSSL_cleanse(hex, sizeof(hex));
+		return -1;
+	}
+	/* the umask may not clear group/other bits we never asked for; be sure */
+	(void)fchmod(fd, 0600);
+	while (off < TAG_KEY_LEN * 2 + 1) {
+		n = write(fd, hex + off, TAG_KEY_LEN * 2 + 1 - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			sb_printf(err, "%s: cannot write the trace key: %s",
+			    path, strerror(errno));
+			close(fd);
+			unlink(path);
+			OPENSSL_cleanse(hex, sizeof(hex));
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	OPENSSL_cleanse(hex, sizeof(hex));
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		sb_printf(err, "%s: cannot write the trace key: %s", path,
+		    strerror(errno));
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+tag_key_load(const char *path, bool create, struct tag_key *key,
+    strbuf *err)
+{
+	struct stat st;
+	char *buf, *p;
+	size_t len, i;
+	int fd, hi, lo;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT && create)
+		return key_create(path, key, err);
+	if (fd < 0) {
+		sb_printf(err, "%s: cannot open the trace key: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		sb_printf(err, "%s: the trace key is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		sb_printf(err, "%s: the trace key is readable by group or "
+		    "others (mode %04o): run chmod 600 %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (read_file(path, &buf, &len) < 0) {
+		sb_printf(err, "%s: cannot read the trace key: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	p = str_trim(buf);
+	if (strlen(p) != TAG_KEY_LEN * 2) {
+		sb_printf(err, "%s: the trace key must be %d hex digits on "
+		    "one line", path, TAG_KEY_LEN * 2);
+		free_secret(buf, len + 1);
+		return -1;
+	}
+	for (i = 0; i < TAG_KEY_LEN; i++) {
+		hi = hexval(p[2 * i]);
+		lo = hexval(p[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			sb_printf(err, "%s: the trace key must be %d hex "
+			    "digits on one line", path, TAG_KEY_LEN * 2);
+			free_secret(buf, len + 1);
+			tag_key_wipe(key);
+			return -1;
+		}
+		key->bytes[i] = (unsigned char)(hi << 4 | lo);
+	}
+	free_secret(buf, len + 1);
+	return 0;
+}
