@@ -53,7 +53,9 @@ CPPFLAGS	+= -DHAVE_LIBSYSTEMD
 SYSTEMD_PKG	:= libsystemd
 endif
 
-CORE_PKGS	:= libcrypto libpsl
+CORE_PKGS	:= libcrypto libpsl libidn2
+# libraries of the core modules that have no .pc file (spfcheck, dnsq)
+CORE_LIBS	:= -lspf2 -lresolv -lpthread
 DAEMON_PKGS	:= milter $(CORE_PKGS) $(SYSTEMD_PKG)
 CPPFLAGS	+= $(call pkgcf,milter $(CORE_PKGS))
 CPPFLAGS	+= -DRM_MILTER_PKGVERSION='"$(shell pkg-config --modversion milter 2>/dev/null)"'
@@ -63,7 +65,8 @@ CPPFLAGS	+= -DRM_MILTER_PKGVERSION='"$(shell pkg-config --modversion milter 2>/d
 CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/netlist.c milter/config.c milter/map.c \
 		   milter/authinfo.c milter/tag.c milter/align.c \
-		   milter/snapshot.c milter/policy.c
+		   milter/snapshot.c milter/policy.c \
+		   milter/spfrec.c milter/dnsq.c milter/spfcheck.c
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
 CORE_SRCS	+= milter/smtpreply.c
 TRACE_SRCS	:=
@@ -89,7 +92,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-DAEMON_LIBS	= $(call pkglib,$(DAEMON_PKGS)) -lspf2 -lpthread
+DAEMON_LIBS	= $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
 
 $(BUILD)/relaymilter: $(DAEMON_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(CORE_LIB) $(DAEMON_LIBS)
@@ -99,10 +102,10 @@ $(BUILD)/relaymilter: $(DAEMON_OBJS) $(CORE_LIB)
 # missing ones (apt-get update once, then install); it does nothing when
 # everything is present.
 DEPS_BUILD	:= gcc make pkg-config libmilter-dev libspf2-dev libssl-dev \
-		   libpsl-dev publicsuffix libjson-c-dev zlib1g-dev \
+		   libpsl-dev libidn2-dev publicsuffix libjson-c-dev zlib1g-dev \
 		   libsystemd-dev
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
-		   python3 python3-aiosmtpd dnsmasq-base libsasl2-modules \
+		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
 		   swaks openssl iproute2 util-linux procps mandoc valgrind \
 		   clang libclang-rt-14-dev systemd
 DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
@@ -115,15 +118,43 @@ deps:
 # the core library (and the objects of the tools they test).
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_PROGS	= $(UNIT_SRCS:%.c=$(BUILD)/%)
-TEST_LIBS	= $(call pkglib,cmocka $(DAEMON_PKGS)) -lspf2 -lpthread
-TEST_TOOLS	=
+TEST_LIBS	= $(call pkglib,cmocka $(DAEMON_PKGS)) $(CORE_LIBS)
+TEST_TOOLS	= $(BUILD)/tests/tools/milterclient $(BUILD)/tests/spf/spfsuite
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
+# SPF conformance driver (tests/spf/run)
+$(BUILD)/tests/spf/spfsuite: tests/spf/spfsuite.c $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -o $@ $< \
-	    $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
+	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
 
-TEST_SUITES	?= unit
+$(BUILD)/tests/tools/milterclient: tests/tools/milterclient.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+UNIT_HELPERS	= $(BUILD)/tests/unit/testutil.o
+
+$(BUILD)/tests/unit/testutil.o: tests/unit/testutil.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
+	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
+
+TEST_SUITES	?= unit cli miltertest spf
+
+# Benchmarks: tests/bench/NAME scripts, with their helper programs.
+BENCHES		?= tests/bench/spf
+BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench
+
+$(BUILD)/tests/bench/spfbench: tests/bench/spfbench.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
+	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
+
+bench: all $(BENCH_TOOLS)
+	@for b in $(BENCHES); do BUILD=$(BUILD) $$b || exit 1; done
 export TEST_SUITES
 
 check:

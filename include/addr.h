@@ -10,7 +10,7 @@
  *	dot (NULL when unqualified), and null is set for "<>". It returns -1
  *	for anything that is not an address (control characters, unbalanced
  *	quotes or brackets, empty local part, bad domain) and then leaves
- *	*out empty.
+ *	*out empty; addr_free() is safe on *out either way.
  *
  *	hdr_from_parse() reads an RFC 5322 From: value: display name, comments,
  *	quoted strings, angle addresses, groups, several mailboxes. It reports

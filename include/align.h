@@ -1,15 +1,26 @@
 /*
- * align.h - DMARC-style identifier alignment of From: with the envelope
+ * align.h - DMARC identifier alignment of the header From domain with the
+ *	     envelope (SPF) domain, RFC 7489 section 3.1 with the PSL
  *
  * CONTRACT
- *	Follows RFC 7489 §3.1 with the Public Suffix List (libpsl), not the
- *	DMARCbis DNS tree walk: strict alignment means the two domains are
- *	equal; relaxed alignment means their organisational domains (the
- *	registrable domain: one label below the longest public suffix) are
- *	equal. Comparison is case-insensitive and ignores a trailing dot.
- *	A domain that is itself a public suffix, or that libpsl cannot read,
- *	is its own organisational domain. The PSL is loaded once (the
- *	system's newest copy or libpsl's built-in one) and shared read-only.
+ *	Follows RFC 7489 3.1 with the Public Suffix List (libpsl), not the
+ *	DMARCbis DNS tree walk of _dmarc records (the two differ for domains
+ *	that publish psd= tags or records below a public suffix). Strict
+ *	alignment: the two domains are equal. Relaxed alignment: their
+ *	organisational domains are equal; the organisational domain is the
+ *	registrable domain of the PSL (one label below the longest public
+ *	suffix), or the domain itself when it is a public suffix or under no
+ *	listed suffix. The PSL is psl_latest() (the newest of Debian's
+ *	publicsuffix data and libpsl's built-in list), loaded once and shared
+ *	read-only by all threads.
+ *
+ *	Domains are compared in a canonical form: ASCII lower case, leading
+ *	and trailing dots removed, U-labels converted to A-labels (IDNA2008,
+ *	libidn2), so "Example.COM.", "münchen.de" and "xn--mnchen-3ya.de"
+ *	compare as one expects. A domain that is empty, has an empty label
+ *	inside, a label over 63 octets, more than 253 octets, a character
+ *	other than letters, digits, '-' and '_' once in A-label form, or
+ *	that IDNA refuses, is not a domain: it is aligned with nothing.
  */
 #ifndef RM_ALIGN_H
 #define RM_ALIGN_H
@@ -18,13 +29,32 @@
 
 #include "config.h"
 
-/* Organisational domain of d (malloc'ed, lower case), NULL on ENOMEM. */
-char	*align_org_domain(const char *d);
-/* 1 aligned, 0 not aligned, -1 allocation failure. mode: ALIGN_RELAXED
- * or ALIGN_STRICT from config.h. */
-int	 align_check(const char *from_domain, const char *env_domain,
-	    int mode);
+struct align_result {
+	bool	 aligned;
+	char	*from_dom;	/* canonical forms (malloc), NULL when not */
+	char	*env_dom;	/* a domain */
+	char	*from_org;	/* organisational domains (malloc), NULL */
+	char	*env_org;	/* when not a domain */
+};
+
+/* 1 aligned, 0 not aligned (also when either is not a domain), -1 on
+ * allocation failure. mode: ALIGN_RELAXED or ALIGN_STRICT (config.h). */
+int		 align_check(const char *from_domain, const char *env_domain,
+		    int mode);
+/* The same, filling out (align_result_clear() it) with both canonical
+ * and organisational domains, for the decision line and hints. */
+int		 align_eval(const char *from_domain, const char *env_domain,
+		    int mode, struct align_result *out);
+void		 align_result_clear(struct align_result *r);
+/* Canonical form (see CONTRACT), malloc'ed; NULL when d is not a domain
+ * or on allocation failure. */
+char		*align_canonical(const char *d);
+/* Organisational domain of d, malloc'ed, in canonical form; a d that is
+ * not a domain is its own (lower-cased). NULL only on ENOMEM. */
+char		*align_org_domain(const char *d);
 /* Which PSL is in use, for `relaymilter -V`. */
-const char *align_psl_source(void);
+const char	*align_psl_source(void);
+/* Drop the loaded PSL (tests, valgrind); the next call loads it again. */
+void		 align_cleanup(void);
 
 #endif

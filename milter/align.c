@@ -1,107 +1,215 @@
 /*
- * align.c - organisational domains via libpsl, strict and relaxed alignment
+ * align.c - DMARC alignment (RFC 7489 3.1) with the Public Suffix List
  *
  * CONTRACT
- *	See include/align.h. psl_latest() is called once under pthread_once;
- *	the resulting context is read-only and shared by all threads.
+ *	See include/align.h. The PSL context is created on first use under a
+ *	mutex and is read-only afterwards (libpsl lookups are thread-safe).
+ *	Nothing here logs, exits or aborts.
  */
+#include <errno.h>
+#include <idn2.h>
+#include <libpsl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpsl.h>
-
 #include "align.h"
 #include "util.h"
 
-static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
-static const psl_ctx_t *psl_ctx;
+static pthread_mutex_t psl_lock = PTHREAD_MUTEX_INITIALIZER;
+static psl_ctx_t *psl_loaded;	/* from psl_latest(), ours to free */
 static const char *psl_source = "none";
 
-static void
-psl_init(void)
+static const psl_ctx_t *
+psl_get(void)
 {
-	psl_ctx_t *p = psl_latest(NULL);
+	const psl_ctx_t *p;
 
-	if (p != NULL) {
-		psl_ctx = p;
-		psl_source = "system (newest of libpsl's data files)";
-	} else if ((psl_ctx = psl_builtin()) != NULL) {
-		psl_source = "libpsl built-in";
+	pthread_mutex_lock(&psl_lock);
+	if (psl_loaded == NULL) {
+		psl_loaded = psl_latest(NULL);
+		psl_source = psl_loaded != NULL ?
+		    "system (newest of libpsl's data files)" :
+		    "libpsl built-in";
 	}
+	p = psl_loaded != NULL ? psl_loaded : psl_builtin();
+	pthread_mutex_unlock(&psl_lock);
+	return p;
 }
 
 const char *
 align_psl_source(void)
 {
-	pthread_once(&psl_once, psl_init);
+	(void)psl_get();
 	return psl_source;
 }
 
-/* Lower-case copy without a trailing dot; UTF-8 lower-cased by libpsl. */
-static char *
-canon(const char *d)
+void
+align_cleanup(void)
 {
-	char *lower = NULL, *c;
-	size_t n;
-	const unsigned char *p;
-	bool eight = false;
+	pthread_mutex_lock(&psl_lock);
+	psl_free(psl_loaded);
+	psl_loaded = NULL;
+	pthread_mutex_unlock(&psl_lock);
+}
 
-	for (p = (const unsigned char *)d; *p; p++)
-		if (*p >= 0x80)
-			eight = true;
-	if (eight && psl_str_to_utf8lower(d, "utf-8", NULL, &lower) ==
-	    PSL_SUCCESS && lower != NULL) {
-		c = strdup(lower);
-		psl_free_string(lower);
-	} else {
-		c = strdup_lower(d);
+static bool
+labels_ok(const char *d)
+{
+	size_t n = strlen(d), lab = 0, i;
+
+	if (n == 0 || n > 253)
+		return false;
+	for (i = 0; i <= n; i++) {
+		if (i == n || d[i] == '.') {
+			if (lab == 0 || lab > 63)
+				return false;
+			lab = 0;
+		} else if ((d[i] >= 'a' && d[i] <= 'z') ||
+		    (d[i] >= '0' && d[i] <= '9') || d[i] == '-' ||
+		    d[i] == '_') {
+			lab++;
+		} else {
+			return false;	/* after IDNA only LDH (and _) */
+		}
 	}
-	if (c == NULL)
-		return NULL;
-	n = strlen(c);
-	if (n > 1 && c[n - 1] == '.')
-		c[n - 1] = '\0';
-	return c;
+	return true;
+}
+
+/* Canonical form in *out: 0, or -1 with errno EINVAL (not a domain) or
+ * ENOMEM. */
+static int
+canonical(const char *domain, char **out)
+{
+	const char *s, *e, *p;
+	char *trim, *ascii = NULL, *c;
+	bool plain = true;
+	int r;
+
+	*out = NULL;
+	errno = EINVAL;
+	if (domain == NULL || has_control_chars(domain))
+		return -1;
+	s = domain;
+	while (*s == '.')
+		s++;
+	e = s + strlen(s);
+	while (e > s && e[-1] == '.')
+		e--;
+	if (e == s)
+		return -1;
+	if ((trim = strndup(s, (size_t)(e - s))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (p = trim; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80 || *p == ' ')
+			plain = false;
+	if (plain) {
+		c = str_lower_inplace(trim);
+	} else {
+		/* U-labels: IDNA2008 (UTS#46 non-transitional) to A-labels;
+		 * this also folds the case of non-ASCII letters */
+		r = idn2_to_ascii_8z(trim, &ascii, IDN2_NONTRANSITIONAL |
+		    IDN2_NFC_INPUT);
+		free(trim);
+		if (r == IDN2_MALLOC) {
+			errno = ENOMEM;
+			return -1;
+		}
+		if (r != IDN2_OK)
+			return -1;
+		c = strdup(ascii);
+		idn2_free(ascii);
+		if (c == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		str_lower_inplace(c);
+	}
+	if (!labels_ok(c)) {
+		free(c);
+		errno = EINVAL;
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+char *
+align_canonical(const char *d)
+{
+	char *c;
+
+	return canonical(d, &c) == 0 ? c : NULL;
+}
+
+static char *
+org_of_canonical(const char *canon)
+{
+	const char *reg = psl_registrable_domain(psl_get(), canon);
+
+	/* a public suffix itself, or no listed suffix: its own org domain */
+	return strdup(reg != NULL ? reg : canon);
 }
 
 char *
 align_org_domain(const char *d)
 {
-	const char *reg;
-	char *c, *r;
+	char *c, *org;
 
-	pthread_once(&psl_once, psl_init);
-	if ((c = canon(d)) == NULL)
-		return NULL;
-	if (psl_ctx == NULL ||
-	    (reg = psl_registrable_domain(psl_ctx, c)) == NULL)
-		return c;
-	r = strdup(reg);
+	if (canonical(d, &c) < 0)
+		return errno == ENOMEM ? NULL : strdup_lower(d ? d : "");
+	org = org_of_canonical(c);
 	free(c);
-	return r;
+	return org;
+}
+
+void
+align_result_clear(struct align_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->from_org);
+	free(r->env_org);
+	free(r->from_dom);
+	free(r->env_dom);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+align_eval(const char *from_domain, const char *env_domain, int mode,
+    struct align_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (canonical(from_domain, &out->from_dom) < 0 && errno == ENOMEM)
+		goto nomem;
+	if (canonical(env_domain, &out->env_dom) < 0 && errno == ENOMEM)
+		goto nomem;
+	if (out->from_dom != NULL &&
+	    (out->from_org = org_of_canonical(out->from_dom)) == NULL)
+		goto nomem;
+	if (out->env_dom != NULL &&
+	    (out->env_org = org_of_canonical(out->env_dom)) == NULL)
+		goto nomem;
+	if (out->from_org == NULL || out->env_org == NULL)
+		return 0;	/* not a domain: aligned with nothing */
+	if (mode == ALIGN_STRICT)
+		out->aligned = strcmp(out->from_dom, out->env_dom) == 0;
+	else
+		out->aligned = strcmp(out->from_org, out->env_org) == 0;
+	return out->aligned ? 1 : 0;
+nomem:
+	align_result_clear(out);
+	return -1;
 }
 
 int
 align_check(const char *from_domain, const char *env_domain, int mode)
 {
-	char *a, *b;
-	int rc;
+	struct align_result r;
+	int rc = align_eval(from_domain, env_domain, mode, &r);
 
-	if (from_domain == NULL || env_domain == NULL)
-		return 0;
-	if (mode == ALIGN_STRICT) {
-		a = canon(from_domain);
-		b = canon(env_domain);
-	} else {
-		a = align_org_domain(from_domain);
-		b = align_org_domain(env_domain);
-	}
-	if (a == NULL || b == NULL)
-		rc = -1;
-	else
-		rc = strcmp(a, b) == 0;
-	free(a);
-	free(b);
+	align_result_clear(&r);
 	return rc;
 }

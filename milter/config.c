@@ -218,8 +218,7 @@ opt_parse(struct rm_config *cfg, const struct opt_desc *d, const char *value,
 		if (*value != '\0') {
 			if (addr_parse_envelope(value, &a) < 0 || a.null ||
 			    a.domain == NULL) {
-				if (a.local != NULL || a.domain != NULL)
-					addr_free(&a);
+				addr_free(&a);
 				sb_printf(err, "%s: '%s' is not a full e-mail "
 				    "address (user@domain)", d->name, value);
 				return -1;

@@ -531,9 +531,17 @@ main(int argc, char **argv)
 		print_warnings(&warn, false);
 	snapshot_install(snap);
 
-	/* SIGUSR1 is taken by the reload thread only */
+	/*
+	 * Block the signals before any thread exists, so that every thread
+	 * inherits the mask: SIGUSR1 is then taken by the reload thread only,
+	 * and SIGTERM/SIGINT/SIGHUP by libmilter's own signal thread (which
+	 * stops smfi_main), never by a thread that would die of them.
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (pthread_create(&rt, NULL, reload_thread, NULL) != 0)
 		die("cannot start the reload thread");

@@ -89,6 +89,7 @@ expand(const char *tmpl, const char *pct1, const char *local)
 	}
 	/* normalise (and validate) through the envelope parser */
 	if (addr_parse_envelope(sb.s, &a) < 0 || a.null || a.domain == NULL) {
+		addr_free(&a);		/* safe on a failed parse too */
 		sb_free(&sb);
 		errno = EINVAL;
 		return NULL;

@@ -17,6 +17,7 @@
 struct net {
 	unsigned char	addr[16];
 	unsigned	prefix;		/* 0..128 over the 16-byte form */
+	bool		v4;		/* an IPv4 entry (stored mapped) */
 };
 
 struct netlist {
@@ -112,6 +113,7 @@ netlist_add(struct netlist *nl, const char *spec, strbuf *err)
 		return -1;
 	}
 	net.prefix = (unsigned)plen + (is4 ? 96 : 0);
+	net.v4 = is4;
 	for (i = net.prefix; i < 128; i++) {
 		if (net.addr[i / 8] & (0x80 >> (i % 8))) {
 			sb_printf(err, "'%s' has host bits set beyond /%lu",
@@ -132,12 +134,16 @@ netlist_add(struct netlist *nl, const char *spec, strbuf *err)
 static bool
 match16(const struct netlist *nl, const unsigned char a[16])
 {
+	bool a4 = memcmp(a, mapped_prefix, 12) == 0;
 	size_t k;
 	unsigned full, rest;
 
 	for (k = 0; k < nl->n; k++) {
 		const struct net *net = &nl->v[k];
 
+		/* families never match across: ::/0 is not "all of IPv4" */
+		if (net->v4 != a4)
+			continue;
 		full = net->prefix / 8;
 		rest = net->prefix % 8;
 		if (memcmp(a, net->addr, full) != 0)

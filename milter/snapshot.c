@@ -233,6 +233,7 @@ add_allowed(struct rm_snapshot *s, const char *v, strbuf *err)
 		return add_spf_domain(s, v + 1, err);
 	}
 	if (addr_parse_envelope(v, &a) < 0 || a.null || a.domain == NULL) {
+		addr_free(&a);
 		sb_printf(err, "'%s' is not an address (user@domain) or "
 		    "@domain", v);
 		return -1;

@@ -1,0 +1,163 @@
+/*
+ * test_tag.c - trace ids: stability, verification, tampering, key files
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "tag.h"
+#include "util.h"
+
+static struct tag_key
+fixed_key(unsigned char fill)
+{
+	struct tag_key k;
+
+	memset(k.bytes, fill, sizeof(k.bytes));
+	return k;
+}
+
+static void
+test_stable_and_distinct(void **state)
+{
+	struct tag_key k = fixed_key(0x42), k2 = fixed_key(0x43);
+	char a[TAG_ID_LEN + 1], b[TAG_ID_LEN + 1], c[TAG_ID_LEN + 1];
+	char d[TAG_ID_LEN + 1], e[TAG_ID_LEN + 1];
+
+	(void)state;
+	assert_int_equal(tag_make_id(&k, "6AL7guhV030824", 1763700000, a), 0);
+	assert_int_equal(tag_make_id(&k, "6AL7guhV030824", 1763700000, b), 0);
+	assert_int_equal(strlen(a), TAG_ID_LEN);
+	assert_string_equal(a, b);			/* stable */
+	assert_int_equal(tag_make_id(&k, "6AL7guhV030825", 1763700000, c), 0);
+	assert_string_not_equal(a, c);			/* qid matters */
+	assert_int_equal(tag_make_id(&k, "6AL7guhV030824", 1763700001, d), 0);
+	assert_string_not_equal(a, d);			/* time matters */
+	assert_int_equal(tag_make_id(&k2, "6AL7guhV030824", 1763700000, e), 0);
+	assert_string_not_equal(a, e);			/* key matters */
+	/* base32 alphabet only */
+	assert_int_equal(strspn(a, "abcdefghijklmnopqrstuvwxyz234567"),
+	    TAG_ID_LEN);
+}
+
+static void
+test_known_vector(void **state)
+{
+	/* pinned: any change to the id format breaks old bounces */
+	struct tag_key k = fixed_key(0x00);
+	char id[TAG_ID_LEN + 1];
+
+	(void)state;
+	assert_int_equal(tag_make_id(&k, "ABC123", 0x69200000, id), 0);
+	/* independently computed: python3 hmac/base64 over the same bytes */
+	assert_string_equal(id, "neqaaadfctgb2ytwqj2q");
+}
+
+static void
+test_verify(void **state)
+{
+	struct tag_key k = fixed_key(7), other = fixed_key(8);
+	char id[TAG_ID_LEN + 1], hv[128];
+	time_t when = 0;
+
+	(void)state;
+	assert_int_equal(tag_make_id(&k, "QID42", 1763700123, id), 0);
+	snprintf(hv, sizeof(hv), "id=%s; qid=QID42", id);
+	assert_int_equal(tag_verify(&k, hv, &when), 1);
+	assert_int_equal(when, 1763700123);
+	/* extra fields and upper case are fine */
+	snprintf(hv, sizeof(hv), "qid=QID42; spf=pass; id=%s", id);
+	for (char *p = hv; *p; p++)
+		if (p > strstr(hv, "id=") + 2 && *p >= 'a' && *p <= 'z')
+			*p -= 32;
+	assert_int_equal(tag_verify(&k, hv, NULL), 1);
+	/* another key, another qid, a changed character: not ours */
+	snprintf(hv, sizeof(hv), "id=%s; qid=QID42", id);
+	assert_int_equal(tag_verify(&other, hv, NULL), 0);
+	snprintf(hv, sizeof(hv), "id=%s; qid=QID43", id);
+	assert_int_equal(tag_verify(&k, hv, NULL), 0);
+	id[5] = id[5] == 'a' ? 'b' : 'a';
+	snprintf(hv, sizeof(hv), "id=%s; qid=QID42", id);
+	assert_int_equal(tag_verify(&k, hv, NULL), 0);
+	/* malformed */
+	assert_int_equal(tag_verify(&k, "qid=QID42", NULL), -1);
+	assert_int_equal(tag_verify(&k, "id=abc; qid=Q", NULL), -1);
+	assert_int_equal(tag_verify(&k, "id=!!!!!!!!!!!!!!!!!!!!; qid=Q",
+	    NULL), -1);
+	assert_int_equal(tag_verify(&k, "", NULL), -1);
+}
+
+static void
+test_non_canonical_padding(void **state)
+{
+	struct tag_key k = fixed_key(9);
+	char id[TAG_ID_LEN + 1], hv[128];
+	const char *b32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+	(void)state;
+	assert_int_equal(tag_make_id(&k, "Q", 1000, id), 0);
+	/* the last character carries 4 padding bits that must be zero */
+	id[TAG_ID_LEN - 1] = b32[(strchr(b32, id[TAG_ID_LEN - 1]) - b32) | 1];
+	snprintf(hv, sizeof(hv), "id=%s; qid=Q", id);
+	assert_int_equal(tag_verify(&k, hv, NULL), 0);
+}
+
+static void
+test_key_file(void **state)
+{
+	struct tag_key k1, k2;
+	strbuf err;
+	char path[512];
+	struct stat st;
+
+	(void)state;
+	sb_init(&err);
+	snprintf(path, sizeof(path), "%s/trace.key", tu_dir());
+	unlink(path);
+	/* not created without create */
+	assert_int_equal(tag_key_load(path, false, &k1, &err), -1);
+	sb_reset(&err);
+	/* created 0600 */
+	assert_int_equal(tag_key_load(path, true, &k1, &err), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* read back identically */
+	assert_int_equal(tag_key_load(path, true, &k2, &err), 0);
+	assert_memory_equal(k1.bytes, k2.bytes, TAG_KEY_LEN);
+	/* refused when others can read it */
+	chmod(path, 0644);
+	assert_int_equal(tag_key_load(path, true, &k2, &err), -1);
+	assert_non_null(strstr(err.s, "readable by group or others"));
+	sb_reset(&err);
+	/* bad contents */
+	tu_write("bad.key", "not hex\n", 0600);
+	snprintf(path, sizeof(path), "%s/bad.key", tu_dir());
+	assert_int_equal(tag_key_load(path, false, &k2, &err), -1);
+	assert_non_null(strstr(err.s, "64 hex digits"));
+	sb_free(&err);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	tu_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stable_and_distinct),
+		cmocka_unit_test(test_known_vector),
+		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_non_canonical_padding),
+		cmocka_unit_test(test_key_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}
