@@ -70,7 +70,8 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
 CORE_SRCS	+= milter/smtpreply.c
 TRACE_SRCS	:=
-DOCTOR_SRCS	:=
+DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
+		   milter/cfgather.c milter/sendmailcf.c
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -79,6 +80,7 @@ DOCTOR_OBJS	= $(DOCTOR_SRCS:%.c=$(BUILD)/%.o)
 
 CORE_LIB	= $(BUILD)/librelaymilter.a
 PROGS		= $(BUILD)/relaymilter
+PROGS		+= $(BUILD)/relaymilter-doctor
 
 .PHONY: all deps check test demo bench fuzz install uninstall clean
 all: $(PROGS)
@@ -96,6 +98,14 @@ DAEMON_LIBS	= $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
 
 $(BUILD)/relaymilter: $(DAEMON_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(CORE_LIB) $(DAEMON_LIBS)
+
+DOCTOR_PKGS	:= libssl libcrypto json-c
+DOCTOR_LIBS	= $(call pkglib,$(DOCTOR_PKGS) $(CORE_PKGS)) $(CORE_LIBS)
+# the doctor's modules without its main(), for unit tests
+DOCTOR_LIB_OBJS	= $(filter-out $(BUILD)/milter/doctor_main.o,$(DOCTOR_OBJS))
+
+$(BUILD)/relaymilter-doctor: $(DOCTOR_OBJS) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(DOCTOR_OBJS) $(CORE_LIB) $(DOCTOR_LIBS)
 
 # ---------------------------------------------------------------- deps
 # Debian packages the build and the tests need. `make deps` installs the
@@ -142,7 +152,15 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
 	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
 	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
+$(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
+    $(DOCTOR_LIB_OBJS) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
+	    $< $(UNIT_HELPERS) $(DOCTOR_LIB_OBJS) $(CORE_LIB) $(LDFLAGS) \
+	    $(TEST_LIBS) $(DOCTOR_LIBS)
+
 TEST_SUITES	?= unit cli miltertest spf
+TEST_SUITES	+= doctor
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/spf

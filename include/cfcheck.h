@@ -66,13 +66,14 @@ struct cf_filestat {
 	mode_t		 mode;
 };
 
-/* One authinfo entry, without its password. */
+/* One authinfo entry, without its password (authinfo.h's parser refuses
+ * entries without P:, and without both U: and I:). */
 struct cf_auth_entry {
-	char		*key;		/* as written: "AuthInfo:smtp.gmail.com" */
-	char		*user;		/* U: or NULL */
-	char		*authid;	/* I: or NULL */
+	char		*host;		/* key without "AuthInfo:", folded; ""
+					 * for the default entry */
+	char		*user;		/* U: or NULL when absent */
+	char		*authid;	/* I: or NULL when absent */
 	char		*mechs;		/* M: or NULL */
-	bool		 has_password;	/* P: or P= present */
 	unsigned	 line;
 };
 
@@ -87,8 +88,7 @@ struct cf_authinfo {
 	char		*read_error;	/* why it could not be read, or NULL */
 	struct cf_auth_entry *entries;
 	size_t		 nentries;
-	char		**errors;	/* "FILE:LINE: ..." from the parser */
-	size_t		 nerrors;
+	char		*syntax_error;	/* "FILE:LINE: ..." from the parser */
 };
 
 /* A word of class w and where it came from. */
@@ -109,6 +109,8 @@ struct cfcheck_env {
 	bool		 have_info;	/* sendmail -d0.1 ran */
 	struct sendmail_info info;
 	char		*info_error;
+	bool		 info_stalled;	/* printed its build options, then hung */
+	unsigned	 info_stall_secs;
 
 	int		 sasl_modules;	/* 1 installed, 0 absent, -1 unknown */
 	char		*sasl_how;	/* how it was found out */
@@ -132,12 +134,15 @@ struct cfcheck_env {
 	char		**local_addrs;	/* this host's interface addresses */
 	size_t		 nlocal_addrs;
 
-	bool		 have_rm;	/* relaymilter.conf read */
+	bool		 have_rm;	/* relaymilter.conf read (or absent:
+					 * rm_defaults, its defaults apply) */
+	bool		 rm_defaults;
 	char		*rm_path;
-	char		*rm_error;
+	char		*rm_error;	/* why it could not be read */
 	char		*rm_socket;
 	unsigned long	 rm_dns_timeout;	/* seconds */
 	char		*rm_relay_account;
+	char		*rm_authinfo_file;	/* AuthInfoFile, NULL when unset */
 
 	bool		 have_mailq;
 	struct mailq	 mailq;
@@ -184,7 +189,7 @@ struct cfcheck_paths {
 	const char	*hostname;	/* override gethostname() */
 	bool		 no_mailq;	/* do not run sendmail -bp */
 	bool		 no_exec;	/* run no program at all */
-	unsigned	 timeout_ms;	/* per program; 0: 20 s */
+	unsigned	 timeout_ms;	/* per program; 0: 10 s */
 };
 
 /* 0 when sendmail.cf was read (everything else is best effort), -1 with

@@ -386,11 +386,11 @@ domain_of(const char *addr)
 /* ------------------------------------------------------------ authinfo */
 
 static const char *
-key_rest(const char *key)
+entry_name(const struct cf_auth_entry *e, strbuf *sb)
 {
-	if (strncasecmp(key, "AuthInfo:", 9) != 0)
-		return NULL;
-	return key + 9;
+	sb_reset(sb);
+	sb_printf(sb, "AuthInfo:%s", e->host);
+	return sb->err ? "AuthInfo entry" : sb->s;
 }
 
 /*
@@ -403,35 +403,28 @@ auth_lookup(const struct cfcheck_env *env, const char *host, const char **how)
 	const struct cf_authinfo *a = &env->auth;
 	size_t i, j;
 
-	for (i = 0; i < a->nentries; i++) {
-		const char *r = key_rest(a->entries[i].key);
-
-		if (r != NULL && str_ieq(r, host)) {
-			*how = "host name";
+	for (i = 0; i < a->nentries; i++)
+		if (*a->entries[i].host && str_ieq(a->entries[i].host, host)) {
+			*how = "matched by host name";
 			return &a->entries[i];
 		}
-	}
 	for (j = 0; j < env->nsmarthost_addrs; j++)
-		for (i = 0; i < a->nentries; i++) {
-			const char *r = key_rest(a->entries[i].key);
-
-			if (r != NULL && *r && addr_eq(r, env->smarthost_addrs[j])) {
-				*how = "address";
+		for (i = 0; i < a->nentries; i++)
+			if (*a->entries[i].host &&
+			    addr_eq(a->entries[i].host, env->smarthost_addrs[j])) {
+				*how = "matched by address";
 				return &a->entries[i];
 			}
-		}
-	for (i = 0; i < a->nentries; i++) {
-		const char *r = key_rest(a->entries[i].key);
-
-		if (r != NULL && *r == '\0') {
-			*how = "default";
+	for (i = 0; i < a->nentries; i++)
+		if (*a->entries[i].host == '\0') {
+			*how = "the default entry";
 			return &a->entries[i];
 		}
-	}
 	return NULL;
 }
 
-/* An entry that was probably meant for host but never matches. */
+/* An entry that was probably meant for host but never matches: sendmail
+ * has no port in the key. */
 static const struct cf_auth_entry *
 auth_near_miss(const struct cfcheck_env *env, const char *host)
 {
@@ -439,14 +432,9 @@ auth_near_miss(const struct cfcheck_env *env, const char *host)
 	size_t i, n = strlen(host);
 
 	for (i = 0; i < a->nentries; i++) {
-		const char *r = key_rest(a->entries[i].key);
+		const char *h = a->entries[i].host;
 
-		if (r == NULL)
-			continue;
-		if (r[0] == '[' && strncasecmp(r + 1, host, n) == 0)
-			return &a->entries[i];
-		if (strncasecmp(r, host, n) == 0 &&
-		    (r[n] == '.' || r[n] == ':' || r[n] == ']'))
+		if (strncasecmp(h, host, n) == 0 && h[n] == ':')
 			return &a->entries[i];
 	}
 	return NULL;
@@ -705,21 +693,25 @@ check_auth_mechs(struct ctx *c)
 	const char *how, *mechs, *file;
 	unsigned line;
 	struct fnd f;
+	strbuf en;
 
 	if (!c->have_sh || (e = auth_lookup(env, c->sh.host, &how)) == NULL)
 		return;
+	sb_init(&en);
 	if (e->mechs != NULL && *e->mechs != '\0') {
 		if (word_in(e->mechs, "PLAIN") || word_in(e->mechs, "LOGIN"))
 			goto modules;
 		fnd_init(&f);
 		sb_printf(&f.what, "the authinfo entry %s lists only \"%s\" "
-		    "(M:), without PLAIN or LOGIN", e->key, e->mechs);
+		    "(M:), without PLAIN or LOGIN", entry_name(e, &en),
+		    e->mechs);
 		sb_puts(&f.why, "relays that take a password (app password "
 		    "for Gmail, API key for SendGrid) offer PLAIN and LOGIN; "
 		    "sendmail logs \"available mechanisms do not fulfill "
 		    "requirements\" and sends unauthenticated");
 		sb_printf(&f.fix, "put \"M:PLAIN LOGIN\" in the %s line of %s, "
-		    "then: makemap hash %s < %s", e->key, env->auth.source.path,
+		    "then: makemap hash %s < %s", entry_name(e, &en),
+		    env->auth.source.path,
 		    env->auth.source.path, env->auth.source.path);
 		fnd_add(c->r, &f, "auth-mechanisms-no-plain", CFS_WARN,
 		    env->auth.source.path, e->line);
@@ -733,7 +725,7 @@ check_auth_mechs(struct ctx *c)
 		    &file, &line);
 		sb_printf(&f.what, "AuthMechanisms is \"%s\"%s: no PLAIN or "
 		    "LOGIN, and the authinfo entry %s has no M: list",
-		    mechs, o ? "" : " (the default)", e->key);
+		    mechs, o ? "" : " (the default)", entry_name(e, &en));
 		sb_puts(&f.why, "relays that take a password (app password "
 		    "for Gmail, API key for SendGrid) offer only PLAIN and "
 		    "LOGIN among these; sendmail logs \"available mechanisms "
@@ -758,6 +750,7 @@ modules:
 		    "systemctl restart sendmail");
 		fnd_add(c->r, &f, "sasl-modules-missing", CFS_ERROR, NULL, 0);
 	}
+	sb_free(&en);
 }
 
 static void
@@ -868,14 +861,16 @@ check_authinfo_files(struct ctx *c)
 		fnd_add(c->r, &f, "authinfo-unreadable", CFS_INFO,
 		    a->source.path, 0);
 	}
-	for (i = 0; (size_t)i < a->nerrors; i++) {
+	if (a->syntax_error != NULL) {
 		fnd_init(&f);
-		sb_puts(&f.what, a->errors[i]);
-		sb_puts(&f.why, "sendmail skips or misreads this entry "
-		    "(\"AUTH=client, ... authinfo failed\")");
+		sb_puts(&f.what, a->syntax_error);
+		sb_puts(&f.why, "sendmail cannot use this entry (\"AUTH=client, "
+		    "... authinfo failed\") and relaymilter refuses the whole "
+		    "file; the other authinfo checks were skipped");
 		sb_puts(&f.fix, "write entries as AuthInfo:host \"U:user\" "
-		    "\"I:account\" \"P:password\" \"M:PLAIN LOGIN\", then run "
-		    "makemap");
+		    "\"I:account\" \"P:password\" \"M:PLAIN LOGIN\" (one per "
+		    "host), then: ");
+		makemap_fix(env, &f.fix);
 		fnd_add(c->r, &f, "authinfo-syntax", CFS_ERROR, a->source.path,
 		    0);
 	}
@@ -887,63 +882,77 @@ check_authinfo_entry(struct ctx *c)
 	const struct cfcheck_env *env = c->env;
 	const struct cf_authinfo *a = &env->auth;
 	const struct cf_auth_entry *e, *near;
-	const char *how;
+	const char *how, *src = a->source.path;
 	struct fnd f;
+	strbuf en;
 
 	if (!c->have_sh || !a->map_defined || !a->read)
 		return;
 	if ((e = auth_lookup(env, c->sh.host, &how)) == NULL) {
 		fnd_init(&f);
 		sb_printf(&f.what, "%s has no entry for %s: no AuthInfo:%s, "
-		    "none for its addresses, no default AuthInfo:",
-		    a->source.path, c->sh.host, c->sh.host);
+		    "none for its addresses, no default AuthInfo:", src,
+		    c->sh.host, c->sh.host);
 		near = auth_near_miss(env, c->sh.host);
 		if (near != NULL)
-			sb_printf(&f.what, " (line %u has %s, but sendmail "
-			    "looks up the bare name: no brackets, no port, no "
-			    "trailing dot)", near->line, near->key);
+			sb_printf(&f.what, " (line %u has AuthInfo:%s, but "
+			    "sendmail never puts a port in the key)",
+			    near->line, near->host);
 		sb_printf(&f.why, "sendmail connects to %s without "
 		    "authenticating and the relay refuses the mail (530 5.7.0 "
 		    "Authentication Required)", c->sh.host);
 		sb_printf(&f.fix, "AuthInfo:%s \"U:root\" \"I:<account>\" "
 		    "\"P:<password>\" \"M:PLAIN LOGIN\"   (a line in %s)\n"
-		    "then: makemap hash %s < %s", c->sh.host, a->source.path,
-		    a->source.path, a->source.path);
-		fnd_add(c->r, &f, "authinfo-no-entry", CFS_ERROR,
-		    a->source.path, near ? near->line : 0);
+		    "then: makemap hash %s < %s", c->sh.host, src, src, src);
+		fnd_add(c->r, &f, "authinfo-no-entry", CFS_ERROR, src,
+		    near ? near->line : 0);
 		return;
 	}
-	if (e->authid == NULL) {
-		fnd_init(&f);
-		sb_printf(&f.what, "the authinfo entry %s (%s) has no I: "
-		    "(authentication id)", e->key, how);
-		if (e->user != NULL)
-			sb_printf(&f.why, "sendmail then logs in as the U: "
-			    "value \"%s\", and relaymilter, which takes the "
-			    "relay account from I:, finds no account (unless "
-			    "RelayAccount is set)", e->user);
-		else
-			sb_puts(&f.why, "with neither U: nor I: sendmail "
-			    "cannot log in at all (\"authinfo failed\")");
-		sb_printf(&f.fix, "add \"I:<account address>\" to the %s line "
-		    "of %s, then: makemap hash %s < %s", e->key,
-		    a->source.path, a->source.path, a->source.path);
-		fnd_add(c->r, &f, "authinfo-no-authid",
-		    e->user != NULL ? CFS_WARN : CFS_ERROR, a->source.path,
-		    e->line);
-	}
-	if (!e->has_password) {
-		fnd_init(&f);
-		sb_printf(&f.what, "the authinfo entry %s has no P: "
-		    "(password)", e->key);
-		sb_puts(&f.why, "sendmail cannot log in to the relay "
-		    "(\"authinfo failed\") and sends unauthenticated");
-		sb_printf(&f.fix, "add \"P:<password>\" to the %s line of %s, "
-		    "then: makemap hash %s < %s", e->key, a->source.path,
-		    a->source.path, a->source.path);
-		fnd_add(c->r, &f, "authinfo-no-password", CFS_ERROR,
-		    a->source.path, e->line);
-	}
+	if (e->authid != NULL)
+		return;
+	/* the parser guarantees U: when I: is absent */
+	sb_init(&en);
+	fnd_init(&f);
+	sb_printf(&f.what, "the authinfo entry %s (%s) has no I: "
+	    "(authentication id)", entry_name(e, &en), how);
+	if (e->user != NULL && strchr(e->user, '@') == NULL)
+		sb_printf(&f.why, "sendmail then logs in as the U: value "
+		    "\"%s\", which is not an account address: Gmail and most "
+		    "relays refuse it (535 5.7.8), and relaymilter takes \"%s\" "
+		    "as the relay account", e->user, e->user);
+	else
+		sb_printf(&f.why, "sendmail then logs in as the U: value "
+		    "\"%s\" (the authorization id); write the account as I: "
+		    "so that the login and relaymilter's relay account are "
+		    "explicit", e->user ? e->user : "");
+	sb_printf(&f.fix, "add \"I:<account address>\" to the %s line of "
+	    "%s, then: makemap hash %s < %s", entry_name(e, &en), src, src,
+	    src);
+	fnd_add(c->r, &f, "authinfo-no-authid", e->user != NULL &&
+	    strchr(e->user, '@') == NULL ? CFS_ERROR : CFS_WARN, src, e->line);
+	sb_free(&en);
+}
+
+static void
+check_authinfo_relaymilter(struct ctx *c)
+{
+	const struct cfcheck_env *env = c->env;
+	const struct cf_authinfo *a = &env->auth;
+	struct fnd f;
+
+	if (!env->have_rm || env->rm_authinfo_file == NULL ||
+	    !a->map_defined || !a->file_based || a->source.path == NULL ||
+	    strcmp(env->rm_authinfo_file, a->source.path) == 0)
+		return;
+	fnd_init(&f);
+	sb_printf(&f.what, "relaymilter reads %s (AuthInfoFile in %s), but "
+	    "sendmail's authinfo map is built from %s",
+	    env->rm_authinfo_file, env->rm_path, a->source.path);
+	sb_puts(&f.why, "relaymilter would rewrite senders to an account "
+	    "that is not the one sendmail logs in with");
+	sb_printf(&f.fix, "AuthInfoFile %s   (in %s)", a->source.path,
+	    env->rm_path);
+	fnd_add(c->r, &f, "authinfo-file-mismatch", CFS_WARN, env->rm_path, 0);
 }
 
 static const struct cf_milter *
@@ -987,6 +996,18 @@ check_milter(struct ctx *c)
 	unsigned line;
 	struct fnd f;
 
+	if (!env->have_rm && env->rm_error != NULL) {
+		fnd_init(&f);
+		sb_printf(&f.what, "could not read relaymilter's configuration: "
+		    "%s", env->rm_error);
+		sb_puts(&f.why, "the checks of the milter socket, the timeouts "
+		    "and the relay account against it were skipped; relaymilter "
+		    "itself refuses to start with this file");
+		sb_printf(&f.fix, "relaymilter -n -c %s   (checks the file and "
+		    "names the line)", env->rm_path ? env->rm_path : "FILE");
+		fnd_add(c->r, &f, "relaymilter-conf-unreadable", CFS_WARN,
+		    env->rm_path, 0);
+	}
 	if (m == NULL) {
 		fnd_init(&f);
 		sb_printf(&f.what, "no milter definition for relaymilter in %s",
@@ -1268,6 +1289,10 @@ check_hostname(struct ctx *c)
 		else if (!found && env->hosts_text != NULL)
 			sb_printf(&f.what, " and %s has no line for it",
 			    env->hosts_path);
+		if (env->info_stalled)
+			sb_printf(&f.why, "sendmail -d0.1 hung here for %u s "
+			    "after printing its build options, trying to "
+			    "resolve its own name; ", env->info_stall_secs);
 		sb_puts(&f.why, "sendmail stalls at start (\"My unqualified "
 		    "host name unknown; sleeping for retry\"), greets the "
 		    "relay with a bare name and builds Message-IDs and "
@@ -1333,6 +1358,33 @@ daemon_listens(const char *opts, const char *addr, int port)
 	return match;
 }
 
+/* Is name one of this host's names (host name, $j, class w, localhost)? */
+static bool
+names_this_host(const struct cfcheck_env *env, const char *name)
+{
+	size_t i, n;
+
+	if (str_ieq(name, "localhost") || str_ieq(name, "localhost.localdomain"))
+		return true;
+	if (env->hostname != NULL) {
+		n = strcspn(env->hostname, ".");
+		if (str_ieq(name, env->hostname) ||
+		    (strlen(name) == n && strncasecmp(name, env->hostname,
+		    n) == 0))
+			return true;
+	}
+	if (env->have_info && env->info.canon_host != NULL &&
+	    str_ieq(name, env->info.canon_host))
+		return true;
+	for (i = 0; i < env->cf.nclass_w; i++)
+		if (str_ieq(env->cf.class_w[i].name, name))
+			return true;
+	for (i = 0; i < env->nwfile_words; i++)
+		if (str_ieq(env->wfile_words[i].word, name))
+			return true;
+	return false;
+}
+
 static void
 check_loops(struct ctx *c)
 {
@@ -1344,41 +1396,51 @@ check_loops(struct ctx *c)
 	bool listens = false;
 	struct fnd f;
 
-	if (!c->have_sh || !env->smarthost_resolved ||
-	    (m = cf_mailer(&env->cf, c->sh.mailer)) == NULL)
-		return;
-	for (i = 0; i < env->nsmarthost_addrs && local == NULL; i++)
-		if (cf_addr_is_local(env, env->smarthost_addrs[i]))
-			local = env->smarthost_addrs[i];
-	if (local == NULL)
+	if (!c->have_sh || (m = cf_mailer(&env->cf, c->sh.mailer)) == NULL)
 		return;
 	flags = cf_mailer_field(m, 'F');
 	if (flags != NULL && strchr(flags, 'k') != NULL)
+		return;		/* the loop check is off: F=k */
+	for (i = 0; env->smarthost_resolved && i < env->nsmarthost_addrs;
+	    i++) {
+		if (!cf_addr_is_local(env, env->smarthost_addrs[i]))
+			continue;
+		nd = cf_options_all(&env->cf, "DaemonPortOptions", d, 16);
+		if (nd == 0 && c->sh.port == 25)
+			listens = true;	/* the default daemon: *:25 */
+		for (j = 0; j < nd && j < 16 && !listens; j++)
+			listens = daemon_listens(d[j]->value,
+			    env->smarthost_addrs[i], c->sh.port);
+		if (listens) {
+			local = env->smarthost_addrs[i];
+			break;
+		}
+	}
+	if (local == NULL && !names_this_host(env, c->sh.host))
 		return;
-	nd = cf_options_all(&env->cf, "DaemonPortOptions", d, 16);
-	if (nd == 0)
-		listens = c->sh.port == 25;	/* default daemon: *:25 */
-	for (j = 0; j < nd && j < 16 && !listens; j++)
-		listens = daemon_listens(d[j]->value, local, c->sh.port);
 	fnd_init(&f);
-	sb_printf(&f.what, "the smarthost %s resolves to %s, an address of "
-	    "this host%s", c->sh.host, local, listens ?
-	    ", where this sendmail itself listens on the relay port" : "");
-	sb_printf(&f.why, "%s", listens ? "sendmail connects to itself, sees "
-	    "its own name in the greeting and stops with \"553 5.3.5 config "
-	    "error: mail loops back to me (MX problem?)\"" :
-	    "if the server there greets with this host's name, sendmail "
-	    "stops with \"config error: mail loops back to me\" (a local "
-	    "relay or tunnel must use its own name, or the relay mailer "
-	    "needs F=k)");
-	sb_printf(&f.fix, "point SMART_HOST at the real relay: "
-	    "define(`SMART_HOST', `[smtp.gmail.com]')dnl\nfor a local relay "
-	    "on another port: define(`RELAY_MAILER_ARGS', `TCP $h PORT')dnl "
-	    "and, if it greets with this host's name, "
+	if (local != NULL) {
+		sb_printf(&f.what, "the smarthost %s resolves to %s, where "
+		    "this sendmail itself listens on port %d", c->sh.host,
+		    local, c->sh.port);
+		sb_puts(&f.why, "sendmail connects to itself, finds its own "
+		    "name in the greeting and stops with \"553 5.3.5 config "
+		    "error: mail loops back to me (MX problem?)\"");
+	} else {
+		sb_printf(&f.what, "the smarthost %s is a name of this host",
+		    c->sh.host);
+		sb_puts(&f.why, "mail for other domains is handed back to "
+		    "this host instead of the relay: it loops (\"config "
+		    "error: mail loops back to me\") or stays here");
+	}
+	sb_puts(&f.fix, "point SMART_HOST at the real relay: "
+	    "define(`SMART_HOST', `[smtp.gmail.com]')dnl\nfor a relay on "
+	    "this host that greets with this host's name: "
 	    "define(`RELAY_MAILER_FLAGS', `k')dnl");
 	rebuild(env, &f.fix);
-	fnd_add(c->r, &f, listens ? "smarthost-loops" : "smarthost-local",
-	    listens ? CFS_ERROR : CFS_INFO, env->cf_path, c->sh.line);
+	fnd_add(c->r, &f, local != NULL ? "smarthost-loops" :
+	    "smarthost-is-self", local != NULL ? CFS_ERROR : CFS_WARN,
+	    env->cf_path, c->sh.line);
 }
 
 static void
@@ -1503,6 +1565,7 @@ cfcheck_run(const struct cfcheck_env *env, struct cf_report *r)
 	check_auth_mechs(&c);
 	check_authinfo_files(&c);
 	check_authinfo_entry(&c);
+	check_authinfo_relaymilter(&c);
 	check_milter(&c);
 	check_generics(&c);
 	check_local_domain(&c);

@@ -1,0 +1,1679 @@
+/*
+ * probe.c - talk to the smarthost like sendmail would, stop before MAIL
+ *
+ * CONTRACT
+ *	See include/probe.h. Sockets are non-blocking from the start; every
+ *	wait is a poll() bounded by the probe timeout. One SSL_CTX per probe.
+ *	The only commands ever sent are EHLO, STARTTLS, AUTH (with --auth)
+ *	and QUIT. Secrets live in buffers that are wiped (free_secret or
+ *	OPENSSL_cleanse) as soon as the AUTH exchange ends.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "authinfo.h"
+#include "causes.h"
+#include "probe.h"
+#include "smtpreply.h"
+#include "util.h"
+
+#define MAX_ADDRS	16
+#define MAX_VERIFY_ERRS	16
+#define CERT_WARN_DAYS	21
+
+/* ------------------------------------------------------------ results */
+
+const char *
+probe_verdict_name(enum probe_verdict v)
+{
+	switch (v) {
+	case PV_OK: return "ok";
+	case PV_INFO: return "info";
+	case PV_WARN: return "warning";
+	default: return "fail";
+	}
+}
+
+void
+probe_result_free(struct probe_result *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->nsteps; i++) {
+		struct probe_step *s = &r->steps[i];
+
+		free(s->message);
+		free(s->reply);
+		for (j = 0; j < s->nfacts; j++) {
+			free(s->facts[j].key);
+			free(s->facts[j].value);
+		}
+		free(s->facts);
+	}
+	free(r->steps);
+	free(r->host);
+	free(r->helo);
+	memset(r, 0, sizeof(*r));
+}
+
+enum probe_verdict
+probe_worst(const struct probe_result *r)
+{
+	enum probe_verdict w = PV_OK;
+	size_t i;
+
+	for (i = 0; i < r->nsteps; i++)
+		if (r->steps[i].verdict > w)
+			w = r->steps[i].verdict;
+	return w;
+}
+
+const struct probe_step *
+probe_step_find(const struct probe_result *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsteps; i++)
+		if (strcmp(r->steps[i].name, name) == 0)
+			return &r->steps[i];
+	return NULL;
+}
+
+const char *
+probe_fact(const struct probe_step *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->nfacts; i++)
+		if (strcmp(s->facts[i].key, key) == 0)
+			return s->facts[i].value;
+	return NULL;
+}
+
+static unsigned
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (unsigned)((unsigned long long)t.tv_sec * 1000 +
+	    (unsigned long long)t.tv_nsec / 1000000);
+}
+
+/* Start a step; its time runs from now until step_end(). */
+static struct probe_step *
+step_begin(struct probe_result *r, const char *name, unsigned *t0)
+{
+	struct probe_step *nv, *s;
+
+	if (r->err)
+		return NULL;
+	if ((nv = realloc(r->steps, (r->nsteps + 1) * sizeof(*nv))) == NULL) {
+		r->err = 1;
+		return NULL;
+	}
+	r->steps = nv;
+	s = &nv[r->nsteps++];
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	*t0 = now_ms();
+	return s;
+}
+
+static void
+step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
+    const char *cause, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
+    const char *cause, const char *fmt, ...)
+{
+	strbuf sb;
+	va_list ap;
+
+	if (s == NULL)
+		return;
+	s->ms = now_ms() - t0;
+	s->verdict = v;
+	s->cause_id = cause;
+	sb_init(&sb);
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	free(s->message);
+	s->message = sb.err ? NULL : sanitize_inplace(sb_steal(&sb));
+	sb_free(&sb);
+}
+
+static void
+step_fact(struct probe_result *r, struct probe_step *s, const char *key,
+    const char *value)
+{
+	struct probe_fact *nv;
+	char *k, *v;
+
+	if (s == NULL || value == NULL)
+		return;
+	k = strdup(key);
+	v = sanitize_dup(value);
+	nv = realloc(s->facts, (s->nfacts + 1) * sizeof(*nv));
+	if (k == NULL || v == NULL || nv == NULL) {
+		free(k);
+		free(v);
+		if (nv != NULL)
+			s->facts = nv;
+		r->err = 1;
+		return;
+	}
+	s->facts = nv;
+	nv[s->nfacts].key = k;
+	nv[s->nfacts].value = v;
+	s->nfacts++;
+}
+
+static void
+step_factf(struct probe_result *r, struct probe_step *s, const char *key,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+step_factf(struct probe_result *r, struct probe_step *s, const char *key,
+    const char *fmt, ...)
+{
+	strbuf sb;
+	va_list ap;
+
+	sb_init(&sb);
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	if (sb.err)
+		r->err = 1;
+	else
+		step_fact(r, s, key, sb.s);
+	sb_free(&sb);
+}
+
+static void
+step_reply(struct probe_step *s, const struct smtp_reply *rep)
+{
+	strbuf sb;
+
+	if (s == NULL)
+		return;
+	sb_init(&sb);
+	smtpreply_format(rep, &sb);
+	free(s->reply);
+	s->reply = sb_steal(&sb);
+}
+
+/* ------------------------------------------------------------ connection */
+
+struct conn {
+	int		 fd;
+	SSL		*ssl;
+	strbuf		 in;
+	unsigned	 timeout_ms;
+	FILE		*debug;
+};
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->ssl != NULL) {
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	sb_free(&c->in);
+}
+
+/* Wait for fd to become readable or writable; 1 ready, 0 timeout, -1. */
+static int
+wait_fd(int fd, short events, unsigned deadline)
+{
+	for (;;) {
+		struct pollfd p = { fd, events, 0 };
+		unsigned now = now_ms();
+		int rc;
+
+		if ((int)(deadline - now) <= 0)
+			return 0;
+		rc = poll(&p, 1, (int)(deadline - now));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -1;
+		return rc > 0 ? 1 : 0;
+	}
+}
+
+/*
+ * Non-blocking connect with a deadline. Returns the socket, or -1 with
+ * *err set (ETIMEDOUT when the deadline passed).
+ */
+static int
+nb_connect(const struct sockaddr *sa, socklen_t len, unsigned timeout_ms,
+    int *err)
+{
+	int fd, so = 0, rc;
+	socklen_t sl = sizeof(so);
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd < 0) {
+		*err = errno;
+		return -1;
+	}
+	if (connect(fd, sa, len) == 0)
+		return fd;
+	if (errno != EINPROGRESS) {
+		*err = errno;
+		close(fd);
+		return -1;
+	}
+	rc = wait_fd(fd, POLLOUT, now_ms() + timeout_ms);
+	if (rc <= 0) {
+		*err = rc == 0 ? ETIMEDOUT : errno;
+		close(fd);
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl) < 0 || so != 0) {
+		*err = so ? so : errno;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+debug_line(struct conn *c, const char *dir, const char *s, size_t n)
+{
+	strbuf sb;
+
+	if (c->debug == NULL)
+		return;
+	sb_init(&sb);
+	sb_append(&sb, s, n);
+	sanitize_inplace(sb.s);
+	if (!sb.err)
+		fprintf(c->debug, "%s %s\n", dir, sb.s);
+	sb_free(&sb);
+}
+
+/* Write all of buf. 0, or -1 with *why. `shown` is what the transcript
+ * says instead of buf (NULL: buf itself). */
+static int
+conn_write(struct conn *c, const char *buf, size_t n, const char *shown,
+    const char **why)
+{
+	unsigned deadline = now_ms() + c->timeout_ms;
+	size_t off = 0;
+
+	if (shown != NULL)
+		debug_line(c, "C:", shown, strlen(shown));
+	else
+		debug_line(c, "C:", buf, n >= 2 ? n - 2 : n);
+	while (off < n) {
+		if (c->ssl != NULL) {
+			int w = SSL_write(c->ssl, buf + off, (int)(n - off));
+			int e;
+
+			if (w > 0) {
+				off += (size_t)w;
+				continue;
+			}
+			e = SSL_get_error(c->ssl, w);
+			if (e == SSL_ERROR_WANT_READ &&
+			    wait_fd(c->fd, POLLIN, deadline) > 0)
+				continue;
+			if (e == SSL_ERROR_WANT_WRITE &&
+			    wait_fd(c->fd, POLLOUT, deadline) > 0)
+				continue;
+			*why = "TLS write failed";
+			return -1;
+		} else {
+			ssize_t w = send(c->fd, buf + off, n - off,
+			    MSG_NOSIGNAL);
+
+			if (w > 0) {
+				off += (size_t)w;
+				continue;
+			}
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+			    wait_fd(c->fd, POLLOUT, deadline) > 0)
+				continue;
+			*why = w < 0 && errno != EAGAIN ? strerror(errno) :
+			    "timed out while sending";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+enum rd { RD_OK = 0, RD_TIMEOUT, RD_CLOSED, RD_BAD, RD_ERROR };
+
+/* Read one complete reply. */
+static enum rd
+conn_reply(struct conn *c, struct smtp_reply *rep, const char **why)
+{
+	unsigned deadline = now_ms() + c->timeout_ms;
+
+	for (;;) {
+		size_t used = 0, i;
+		char buf[4096];
+		enum smtpr_status st;
+		ssize_t n;
+
+		st = smtpreply_parse(c->in.s, c->in.len, rep, &used, why);
+		if (st == SMTPR_OK) {
+			for (i = 0; i < rep->nlines; i++) {
+				strbuf l;
+
+				sb_init(&l);
+				sb_printf(&l, "%03d%c%s", rep->code,
+				    i + 1 < rep->nlines ? '-' : ' ',
+				    rep->lines[i]);
+				debug_line(c, "S:", l.s, l.len);
+				sb_free(&l);
+			}
+			memmove(c->in.s, c->in.s + used, c->in.len - used);
+			c->in.len -= used;
+			c->in.s[c->in.len] = '\0';
+			return RD_OK;
+		}
+		if (st == SMTPR_BAD)
+			return RD_BAD;
+		if (st == SMTPR_NOMEM) {
+			*why = "out of memory";
+			return RD_ERROR;
+		}
+		if (c->ssl != NULL) {
+			int r = SSL_read(c->ssl, buf, sizeof(buf)), e;
+
+			if (r > 0) {
+				n = r;
+			} else {
+				e = SSL_get_error(c->ssl, r);
+				if (e == SSL_ERROR_WANT_READ ||
+				    e == SSL_ERROR_WANT_WRITE) {
+					int w = wait_fd(c->fd, e ==
+					    SSL_ERROR_WANT_READ ? POLLIN :
+					    POLLOUT, deadline);
+
+					if (w > 0)
+						continue;
+					*why = "no reply before the timeout";
+					return w == 0 ? RD_TIMEOUT : RD_ERROR;
+				}
+				if (e == SSL_ERROR_ZERO_RETURN ||
+				    (e == SSL_ERROR_SYSCALL && r == 0)) {
+					*why = "the server closed the connection";
+					return RD_CLOSED;
+				}
+				*why = "TLS read failed";
+				return RD_ERROR;
+			}
+		} else {
+			n = recv(c->fd, buf, sizeof(buf), 0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				int w = wait_fd(c->fd, POLLIN, deadline);
+
+				if (w > 0)
+					continue;
+				*why = "no reply before the timeout";
+				return w == 0 ? RD_TIMEOUT : RD_ERROR;
+			}
+			if (n == 0) {
+				*why = "the server closed the connection";
+				return RD_CLOSED;
+			}
+			if (n < 0) {
+				*why = strerror(errno);
+				return RD_ERROR;
+			}
+		}
+		if (sb_append(&c->in, buf, (size_t)n) < 0) {
+			*why = "out of memory";
+			return RD_ERROR;
+		}
+	}
+}
+
+/* Send a command line (CRLF added) and read the reply. */
+static enum rd
+conn_cmd(struct conn *c, const char *cmd, struct smtp_reply *rep,
+    const char **why)
+{
+	strbuf sb;
+	int rc;
+
+	sb_init(&sb);
+	sb_printf(&sb, "%s\r\n", cmd);
+	if (sb.err) {
+		*why = "out of memory";
+		return RD_ERROR;
+	}
+	rc = conn_write(c, sb.s, sb.len, NULL, why);
+	sb_free(&sb);
+	if (rc < 0)
+		return RD_ERROR;
+	return conn_reply(c, rep, why);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static bool
+is_literal(const char *host)
+{
+	unsigned char b[16];
+
+	return inet_pton(AF_INET, host, b) == 1 ||
+	    inet_pton(AF_INET6, host, b) == 1;
+}
+
+static int
+addr_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const void *p;
+
+	if (sa->sa_family == AF_INET)
+		p = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		p = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	else
+		return -1;
+	return inet_ntop(sa->sa_family, p, buf, (socklen_t)len) ? 0 : -1;
+}
+
+static void
+set_port(struct sockaddr_storage *ss, int port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+}
+
+static bool
+addr_is_local(const struct sockaddr *sa)
+{
+	struct ifaddrs *ifa = NULL, *i;
+	bool local = false;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)sa;
+
+		if ((ntohl(s->sin_addr.s_addr) >> 24) == 127)
+			return true;
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)sa;
+
+		if (IN6_IS_ADDR_LOOPBACK(&s->sin6_addr))
+			return true;
+	}
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (i = ifa; i != NULL && !local; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family !=
+		    sa->sa_family)
+			continue;
+		if (sa->sa_family == AF_INET)
+			local = memcmp(&((struct sockaddr_in *)(void *)
+			    i->ifa_addr)->sin_addr,
+			    &((const struct sockaddr_in *)(const void *)sa)->
+			    sin_addr, 4) == 0;
+		else
+			local = memcmp(&((struct sockaddr_in6 *)(void *)
+			    i->ifa_addr)->sin6_addr,
+			    &((const struct sockaddr_in6 *)(const void *)sa)->
+			    sin6_addr, 16) == 0;
+	}
+	freeifaddrs(ifa);
+	return local;
+}
+
+/* This host's name as sendmail would say it in EHLO. */
+static char *
+own_name(void)
+{
+	struct addrinfo hints, *res = NULL;
+	char host[256];
+	char *name;
+
+	if (gethostname(host, sizeof(host)) < 0)
+		return strdup("localhost");
+	host[sizeof(host) - 1] = '\0';
+	if (strchr(host, '.') != NULL)
+		return strdup(host);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) == 0 && res != NULL &&
+	    res->ai_canonname != NULL && strchr(res->ai_canonname, '.')) {
+		name = strdup(res->ai_canonname);
+		freeaddrinfo(res);
+		return name;
+	}
+	if (res != NULL)
+		freeaddrinfo(res);
+	return strdup(host);
+}
+
+/* The catalogue entry for a server reply, or fallback. */
+static const char *
+classify(const char *host, int port, const char *reply,
+    enum cause_phase phase, const char *fallback)
+{
+	const struct cause *c;
+	struct cause_input in;
+
+	if (reply == NULL)
+		return fallback;
+	memset(&in, 0, sizeof(in));
+	in.reply = reply;
+	in.relay_host = host;
+	in.port = port;
+	in.phase = phase;
+	c = cause_classify(&in);
+	return c != NULL ? c->id : fallback;
+}
+
+static const char *
+errno_cause(int err, int port)
+{
+	switch (err) {
+	case ETIMEDOUT:
+		return port == 25 ? "connect-timeout-port25" : "connect-timeout";
+	case ECONNREFUSED:
+		return "connect-refused";
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		return "network-unreachable";
+	default:
+		return "connect-timeout";
+	}
+}
+
+static const char *
+errno_word(int err)
+{
+	switch (err) {
+	case ETIMEDOUT: return "timed out";
+	case ECONNREFUSED: return "refused";
+	case ENETUNREACH: return "network unreachable";
+	case EHOSTUNREACH: return "host unreachable";
+	default: return strerror(err);
+	}
+}
+
+/* ------------------------------------------------------------ steps */
+
+struct verr {
+	int	err;
+	int	depth;
+};
+
+struct vstate {
+	struct verr	v[MAX_VERIFY_ERRS];
+	size_t		n;
+};
+
+static int vstate_idx = -1;
+
+struct target {
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	char			text[INET6_ADDRSTRLEN];
+};
+
+struct probe {
+	const struct probe_options *o;
+	struct probe_result	*r;
+	struct target		 addrs[MAX_ADDRS];
+	size_t			 naddrs;
+	size_t			 used;		/* index of the address that answered */
+	struct conn		 c;
+	SSL_CTX			*ctx;
+	struct ehlo_info	 ehlo;
+	bool			 have_ehlo;
+	struct vstate		 vs;		/* certificate verification errors */
+	bool			 cert_ok;
+};
+
+static bool
+step_dns(struct probe *p)
+{
+	const struct probe_options *o = p->o;
+	struct addrinfo hints, *res = NULL, *ai;
+	struct probe_step *s;
+	strbuf list;
+	unsigned t0;
+	bool local = false;
+	int gai;
+
+	s = step_begin(p->r, "dns", &t0);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if (is_literal(o->host))
+		hints.ai_flags = AI_NUMERICHOST;
+	gai = getaddrinfo(o->host, NULL, &hints, &res);
+	if (gai != 0) {
+		step_end(s, t0, PV_FAIL, gai == EAI_AGAIN ? "dns-temporary" :
+		    "host-unknown", "%s does not resolve: %s", o->host,
+		    gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+		return false;
+	}
+	sb_init(&list);
+	for (ai = res; ai != NULL && p->naddrs < MAX_ADDRS; ai = ai->ai_next) {
+		struct target *t = &p->addrs[p->naddrs];
+		size_t k;
+		bool dup = false;
+
+		if (ai->ai_addrlen > sizeof(t->ss) ||
+		    addr_text(ai->ai_addr, t->text, sizeof(t->text)) < 0)
+			continue;
+		for (k = 0; k < p->naddrs; k++)
+			dup |= strcmp(p->addrs[k].text, t->text) == 0;
+		if (dup)
+			continue;
+		memcpy(&t->ss, ai->ai_addr, ai->ai_addrlen);
+		t->len = (socklen_t)ai->ai_addrlen;
+		set_port(&t->ss, o->port);
+		local |= addr_is_local(ai->ai_addr);
+		sb_printf(&list, "%s%s", list.len ? " " : "", t->text);
+		p->naddrs++;
+	}
+	freeaddrinfo(res);
+	step_fact(p->r, s, "addresses", list.s);
+	step_fact(p->r, s, "local", local ? "yes" : "no");
+	if (p->naddrs == 0)
+		step_end(s, t0, PV_FAIL, "host-unknown",
+		    "%s has no usable address", o->host);
+	else if (local)
+		step_end(s, t0, PV_INFO, NULL, "%s is %s, an address of this "
+		    "host: the relay runs here (if it greets with this host's "
+		    "own name, sendmail says \"mail loops back to me\")",
+		    o->host, list.s);
+	else
+		step_end(s, t0, PV_OK, NULL, "%s is %s", o->host, list.s);
+	sb_free(&list);
+	return p->naddrs > 0;
+}
+
+struct cmp {
+	int		port;
+	int		fd;
+	int		err;	/* 0 open, else errno (ETIMEDOUT) */
+	unsigned	ms;
+};
+
+/* Connect to several ports of one address at once; fills err and ms. */
+static void
+connect_many(const struct target *t, struct cmp *v, size_t n,
+    unsigned timeout_ms)
+{
+	unsigned t0 = now_ms(), deadline = t0 + timeout_ms;
+	size_t i, pending = 0;
+
+	for (i = 0; i < n; i++) {
+		struct sockaddr_storage ss = t->ss;
+
+		v[i].err = ETIMEDOUT;
+		v[i].ms = 0;
+		set_port(&ss, v[i].port);
+		v[i].fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (v[i].fd < 0) {
+			v[i].err = errno;
+			continue;
+		}
+		if (connect(v[i].fd, (struct sockaddr *)&ss, t->len) == 0) {
+			v[i].err = 0;
+		} else if (errno == EINPROGRESS) {
+			pending++;
+			continue;
+		} else
+			v[i].err = errno;
+		v[i].ms = now_ms() - t0;
+		close(v[i].fd);
+		v[i].fd = -1;
+	}
+	while (pending > 0) {
+		struct pollfd pf[8];
+		size_t map[8], np = 0;
+		unsigned now = now_ms();
+		int rc;
+
+		if ((int)(deadline - now) <= 0)
+			break;
+		for (i = 0; i < n && np < 8; i++)
+			if (v[i].fd >= 0) {
+				pf[np].fd = v[i].fd;
+				pf[np].events = POLLOUT;
+				pf[np].revents = 0;
+				map[np++] = i;
+			}
+		rc = poll(pf, np, (int)(deadline - now));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			break;
+		for (i = 0; i < np; i++) {
+			struct cmp *x = &v[map[i]];
+			int so = 0;
+			socklen_t sl = sizeof(so);
+
+			if (pf[i].revents == 0)
+				continue;
+			if (getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &so,
+			    &sl) < 0)
+				so = errno;
+			x->err = so;
+			x->ms = now_ms() - t0;
+			close(x->fd);
+			x->fd = -1;
+			pending--;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (v[i].fd >= 0) {
+			close(v[i].fd);
+			v[i].fd = -1;
+			v[i].err = ETIMEDOUT;
+			v[i].ms = timeout_ms;
+		}
+}
+
+/*
+ * Compare the target port with 25, 587 and 465 on the same address. Returns
+ * true when 587 answers (used to say "port 25 is blocked").
+ */
+static bool
+step_ports(struct probe *p, const struct target *t)
+{
+	static const int ports[] = { 25, 587, 465 };
+	struct cmp v[3];
+	struct probe_step *s;
+	strbuf msg;
+	size_t i, n = 0;
+	unsigned t0;
+	bool open587 = false;
+	char key[16];
+
+	s = step_begin(p->r, "ports", &t0);
+	for (i = 0; i < 3; i++)
+		if (ports[i] != p->o->port)
+			v[n++].port = ports[i];
+	connect_many(t, v, n, p->o->timeout_ms);
+	sb_init(&msg);
+	sb_printf(&msg, "on %s:", t->text);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "port-%d", v[i].port);
+		if (v[i].err == 0) {
+			step_factf(p->r, s, key, "open (%u ms)", v[i].ms);
+			sb_printf(&msg, " %d open,", v[i].port);
+		} else {
+			step_fact(p->r, s, key, errno_word(v[i].err));
+			sb_printf(&msg, " %d %s,", v[i].port,
+			    errno_word(v[i].err));
+		}
+		if (v[i].port == 587 && v[i].err == 0)
+			open587 = true;
+	}
+	if (msg.len > 0 && msg.s[msg.len - 1] == ',')
+		msg.s[--msg.len] = '\0';
+	step_end(s, t0, PV_INFO, NULL, "for comparison %s", msg.s);
+	sb_free(&msg);
+	return open587;
+}
+
+static bool
+step_connect(struct probe *p)
+{
+	const struct probe_options *o = p->o;
+	struct probe_step *s;
+	strbuf fails;
+	unsigned t0;
+	size_t i, ci;
+	int err = 0, fd = -1;
+
+	s = step_begin(p->r, "connect", &t0);
+	ci = p->r->nsteps - 1;
+	sb_init(&fails);
+	for (i = 0; i < p->naddrs; i++) {
+		fd = nb_connect((struct sockaddr *)&p->addrs[i].ss,
+		    p->addrs[i].len, o->timeout_ms, &err);
+		if (fd >= 0) {
+			p->used = i;
+			break;
+		}
+		sb_printf(&fails, "%s%s: %s", fails.len ? ", " : "",
+		    p->addrs[i].text, errno_word(err));
+	}
+	if (fd >= 0) {
+		p->c.fd = fd;
+		step_fact(p->r, s, "address", p->addrs[p->used].text);
+		step_end(s, t0, PV_OK, NULL, "connected to %s port %d",
+		    p->addrs[p->used].text, o->port);
+		if (fails.len)
+			step_fact(p->r, s, "failed", fails.s);
+		sb_free(&fails);
+		if (o->compare_ports)
+			step_ports(p, &p->addrs[p->used]);
+		return true;
+	}
+	step_fact(p->r, s, "failed", fails.s);
+	step_end(s, t0, PV_FAIL, errno_cause(err, o->port),
+	    "cannot connect to %s port %d (%s)", o->host, o->port, fails.s);
+	if (o->compare_ports) {
+		bool open587 = step_ports(p, &p->addrs[0]);
+
+		if (open587 && err == ETIMEDOUT && s != NULL && !p->r->err) {
+			/* the decisive comparison: say it in the failed step */
+			s = &p->r->steps[ci];
+			s->cause_id = o->port == 25 ? "connect-timeout-port25" :
+			    "connect-timeout";
+			free(s->message);
+			sb_reset(&fails);
+			sb_printf(&fails, "port %d of %s times out, but port "
+			    "587 answers: %s", o->port, o->host, o->port == 25 ?
+			    "your ISP or provider blocks outgoing port 25; "
+			    "relay on 587 with STARTTLS" :
+			    "something between here and the relay drops this "
+			    "port; relay on 587 with STARTTLS");
+			s->message = sb_steal(&fails);
+		}
+	}
+	sb_free(&fails);
+	return false;
+}
+
+static int	tls_handshake(struct probe *p, const char **why);
+
+static bool
+step_greeting(struct probe *p)
+{
+	struct probe_step *s;
+	struct smtp_reply rep;
+	const char *why = NULL;
+	unsigned t0;
+	enum rd rd;
+
+	s = step_begin(p->r, "greeting", &t0);
+	memset(&rep, 0, sizeof(rep));
+	rd = conn_reply(&p->c, &rep, &why);
+	if (rd == RD_TIMEOUT) {
+		/* a port that waits silently may speak TLS from the start */
+		unsigned saved = p->c.timeout_ms;
+		const char *twhy = NULL;
+		int tls;
+
+		tls = tls_handshake(p, &twhy);
+		p->c.timeout_ms = saved;
+		if (tls == 0) {
+			step_end(s, t0, PV_FAIL, "tls-handshake",
+			    "no SMTP greeting: port %d speaks TLS from the "
+			    "first byte (implicit TLS, SMTPS); sendmail's "
+			    "client only speaks STARTTLS: relay on port 587",
+			    p->o->port);
+			step_fact(p->r, s, "implicit-tls", "yes");
+		} else
+			step_end(s, t0, PV_FAIL, "connect-timeout",
+			    "connected, but no greeting within %u s",
+			    p->o->timeout_ms / 1000);
+		return false;
+	}
+	if (rd == RD_BAD) {
+		size_t n = p->c.in.len < 60 ? p->c.in.len : 60;
+		strbuf first;
+
+		sb_init(&first);
+		sb_append(&first, p->c.in.s, n);
+		sanitize_inplace(first.s);
+		step_end(s, t0, PV_FAIL, "smtp-protocol-violation",
+		    "this is not an SMTP server (%s): it sent \"%s\"",
+		    why ? why : "bad reply", first.s);
+		sb_free(&first);
+		return false;
+	}
+	if (rd != RD_OK) {
+		step_end(s, t0, PV_FAIL, "connection-lost", "no greeting: %s",
+		    why ? why : "error");
+		return false;
+	}
+	step_reply(s, &rep);
+	step_fact(p->r, s, "banner", rep.nlines ? rep.lines[0] : "");
+	if (rep.code != 220) {
+		step_end(s, t0, PV_FAIL, classify(p->o->host, p->o->port,
+		    s ? s->reply : NULL, CAUSE_PHASE_CONNECT, NULL),
+		    "the relay refuses the connection: %s", s ? s->reply : "");
+		smtpreply_free(&rep);
+		return false;
+	}
+	step_end(s, t0, PV_OK, NULL, "%s", s ? s->reply : "");
+	smtpreply_free(&rep);
+	return true;
+}
+
+/* EHLO and record the keywords; the step says what was found. */
+static bool
+do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
+{
+	struct smtp_reply rep;
+	const char *why = NULL;
+	strbuf cmd, kw;
+	enum rd rd;
+	size_t i;
+
+	if (p->have_ehlo)
+		ehlo_info_free(&p->ehlo);
+	p->have_ehlo = false;
+	sb_init(&cmd);
+	sb_printf(&cmd, "EHLO %s", p->r->helo);
+	memset(&rep, 0, sizeof(rep));
+	rd = cmd.err ? RD_ERROR : conn_cmd(&p->c, cmd.s, &rep, &why);
+	sb_free(&cmd);
+	if (rd != RD_OK) {
+		step_end(s, t0, PV_FAIL, rd == RD_TIMEOUT ? "connect-timeout" :
+		    "connection-lost", "EHLO%s: %s", after_tls ?
+		    " after STARTTLS" : "", why ? why : "error");
+		return false;
+	}
+	step_reply(s, &rep);
+	if (smtpreply_ehlo(&rep, &p->ehlo) != 0) {
+		step_end(s, t0, PV_FAIL, classify(p->o->host, p->o->port,
+		    s ? s->reply : NULL, CAUSE_PHASE_CONNECT, NULL),
+		    "the relay refuses EHLO: %s", s ? s->reply : "");
+		smtpreply_free(&rep);
+		return false;
+	}
+	smtpreply_free(&rep);
+	p->have_ehlo = true;
+	sb_init(&kw);
+	for (i = 0; i < p->ehlo.nkeywords; i++)
+		sb_printf(&kw, "%s%s", i ? " " : "", p->ehlo.keywords[i]);
+	step_fact(p->r, s, "name", p->ehlo.domain ? p->ehlo.domain : "");
+	step_fact(p->r, s, "keywords", kw.s);
+	sb_free(&kw);
+	if (p->ehlo.domain != NULL && str_ieq(p->ehlo.domain, p->r->helo)) {
+		step_end(s, t0, PV_FAIL, "mail-loops", "the server calls "
+		    "itself %s, this host's own name: sendmail stops with "
+		    "\"config error: mail loops back to me\" (the relay "
+		    "mailer needs F=k, or SMART_HOST names this host)",
+		    p->ehlo.domain);
+		return false;
+	}
+	return true;
+}
+
+static bool
+step_ehlo(struct probe *p)
+{
+	struct probe_step *s;
+	unsigned t0;
+
+	s = step_begin(p->r, "ehlo", &t0);
+	if (!do_ehlo(p, s, t0, false))
+		return false;
+	step_fact(p->r, s, "starttls", p->ehlo.starttls ? "offered" :
+	    "not offered");
+	if (!p->ehlo.starttls) {
+		step_end(s, t0, PV_FAIL, "starttls-not-offered", "%s does not "
+		    "offer STARTTLS: sendmail would send mail (and a password) "
+		    "in clear text, and relays such as Gmail refuse AUTH "
+		    "without it", p->ehlo.domain ? p->ehlo.domain : p->o->host);
+		return true;
+	}
+	step_end(s, t0, PV_OK, NULL, "%s offers STARTTLS", p->ehlo.domain ?
+	    p->ehlo.domain : p->o->host);
+	return true;
+}
+
+/* ------------------------------------------------------------ TLS */
+
+
+/* Collect every verification error and let the handshake go on: the
+ * probe reports them all and never sends anything that matters. */
+static int
+verify_cb(int ok, X509_STORE_CTX *x)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct vstate *vs = ssl ? SSL_get_ex_data(ssl, vstate_idx) : NULL;
+	int err = X509_STORE_CTX_get_error(x);
+	size_t i;
+
+	if (!ok && vs != NULL) {
+		for (i = 0; i < vs->n; i++)
+			if (vs->v[i].err == err)
+				return 1;
+		if (vs->n < MAX_VERIFY_ERRS) {
+			vs->v[vs->n].err = err;
+			vs->v[vs->n].depth = X509_STORE_CTX_get_error_depth(x);
+			vs->n++;
+		}
+	}
+	return 1;
+}
+
+static int
+tls_setup(struct probe *p, const char **why)
+{
+	const struct probe_options *o = p->o;
+
+	if (vstate_idx < 0)
+		vstate_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if ((p->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		*why = "cannot create a TLS context";
+		return -1;
+	}
+	if (o->cafile != NULL || o->capath != NULL) {
+		if (SSL_CTX_load_verify_locations(p->ctx, o->cafile,
+		    o->capath) != 1) {
+			*why = "cannot load the CA file or directory";
+			return -1;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(p->ctx) != 1) {
+		*why = "cannot load the system CA store";
+		return -1;
+	}
+	SSL_CTX_set_verify(p->ctx, SSL_VERIFY_PEER, verify_cb);
+	return 0;
+}
+
+/* 0 after a complete handshake, -1 with *why. */
+static int
+tls_handshake(struct probe *p, const char **why)
+{
+	const struct probe_options *o = p->o;
+	unsigned deadline = now_ms() + o->timeout_ms;
+	X509_VERIFY_PARAM *vp;
+
+	if (p->ctx == NULL && tls_setup(p, why) < 0)
+		return -1;
+	if ((p->c.ssl = SSL_new(p->ctx)) == NULL) {
+		*why = "cannot create a TLS session";
+		return -1;
+	}
+	memset(&p->vs, 0, sizeof(p->vs));
+	SSL_set_ex_data(p->c.ssl, vstate_idx, &p->vs);
+	vp = SSL_get0_param(p->c.ssl);
+	X509_VERIFY_PARAM_set_hostflags(vp,
+	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (is_literal(o->host))
+		X509_VERIFY_PARAM_set1_ip_asc(vp, o->host);
+	else {
+		X509_VERIFY_PARAM_set1_host(vp, o->host, 0);
+		SSL_set_tlsext_host_name(p->c.ssl, o->host);
+	}
+	SSL_set_fd(p->c.ssl, p->c.fd);
+	for (;;) {
+		int rc = SSL_connect(p->c.ssl), e, w;
+
+		if (rc == 1)
+			return 0;
+		e = SSL_get_error(p->c.ssl, rc);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			w = wait_fd(p->c.fd, e == SSL_ERROR_WANT_READ ? POLLIN :
+			    POLLOUT, deadline);
+			if (w > 0)
+				continue;
+			*why = "the TLS handshake timed out";
+		} else {
+			unsigned long ee = ERR_peek_last_error();
+
+			*why = ee ? ERR_reason_error_string(ee) : NULL;
+			if (*why == NULL)
+				*why = e == SSL_ERROR_SYSCALL ?
+				    "the connection was closed during the "
+				    "handshake" : "the TLS handshake failed";
+		}
+		ERR_clear_error();
+		SSL_free(p->c.ssl);
+		p->c.ssl = NULL;
+		return -1;
+	}
+}
+
+static bool
+step_starttls(struct probe *p)
+{
+	struct probe_step *s;
+	struct smtp_reply rep;
+	const char *why = NULL;
+	unsigned t0;
+	enum rd rd;
+
+	s = step_begin(p->r, "starttls", &t0);
+	memset(&rep, 0, sizeof(rep));
+	rd = conn_cmd(&p->c, "STARTTLS", &rep, &why);
+	if (rd != RD_OK) {
+		step_end(s, t0, PV_FAIL, "tls-handshake", "STARTTLS: %s",
+		    why ? why : "error");
+		return false;
+	}
+	step_reply(s, &rep);
+	if (rep.code != 220) {
+		step_end(s, t0, PV_FAIL, classify(p->o->host, p->o->port,
+		    s ? s->reply : NULL, CAUSE_PHASE_TLS, "tls-handshake"),
+		    "the relay refuses STARTTLS: %s", s ? s->reply : "");
+		smtpreply_free(&rep);
+		return false;
+	}
+	smtpreply_free(&rep);
+	/* nothing may be read ahead of the handshake (RFC 3207) */
+	sb_reset(&p->c.in);
+	if (tls_handshake(p, &why) < 0) {
+		step_end(s, t0, PV_FAIL, "tls-handshake", "the TLS handshake "
+		    "failed: %s", why);
+		return false;
+	}
+	step_fact(p->r, s, "protocol", SSL_get_version(p->c.ssl));
+	step_fact(p->r, s, "cipher", SSL_get_cipher_name(p->c.ssl));
+	step_factf(p->r, s, "bits", "%d", SSL_get_cipher_bits(p->c.ssl, NULL));
+	step_end(s, t0, PV_OK, NULL, "%s with %s",
+	    SSL_get_version(p->c.ssl), SSL_get_cipher_name(p->c.ssl));
+	return true;
+}
+
+static void
+name_text(X509_NAME *n, strbuf *out)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data;
+	long len;
+
+	if (b == NULL)
+		return;
+	X509_NAME_print_ex(b, n, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+	len = BIO_get_mem_data(b, &data);
+	if (len > 0)
+		sb_append(out, data, (size_t)len);
+	BIO_free(b);
+}
+
+static void
+time_text(const ASN1_TIME *t, strbuf *out)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) == 1)
+		sb_printf(out, "%04d-%02d-%02d %02d:%02d:%02d UTC",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+}
+
+static void
+san_text(X509 *cert, strbuf *out)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name,
+	    NULL, NULL);
+	int i;
+
+	if (gens == NULL)
+		return;
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+		if (g->type == GEN_DNS) {
+			const unsigned char *d =
+			    ASN1_STRING_get0_data(g->d.dNSName);
+			int n = ASN1_STRING_length(g->d.dNSName);
+
+			sb_printf(out, "%s%.*s", out->len ? " " : "", n, d);
+		} else if (g->type == GEN_IPADD) {
+			char buf[INET6_ADDRSTRLEN];
+			int n = ASN1_STRING_length(g->d.iPAddress);
+			const unsigned char *d =
+			    ASN1_STRING_get0_data(g->d.iPAddress);
+
+			if ((n == 4 && inet_ntop(AF_INET, d, buf, sizeof(buf))) ||
+			    (n == 16 && inet_ntop(AF_INET6, d, buf,
+			    sizeof(buf))))
+				sb_printf(out, "%s%s", out->len ? " " : "", buf);
+		}
+	}
+	GENERAL_NAMES_free(gens);
+}
+
+static bool
+has_err(const struct vstate *vs, int e)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		if (vs->v[i].err == e)
+			return true;
+	return false;
+}
+
+static void
+step_certificate(struct probe *p)
+{
+	const struct vstate *vs = &p->vs;
+	struct probe_step *s;
+	strbuf subj, iss, until, names, msg;
+	X509 *cert;
+	unsigned t0;
+	int days = 0, secs = 0;
+	size_t i;
+	bool self, expired, notyet, host_bad, unknown_ca;
+
+	s = step_begin(p->r, "certificate", &t0);
+	cert = SSL_get1_peer_certificate(p->c.ssl);
+	if (cert == NULL) {
+		step_end(s, t0, PV_FAIL, "tls-verify", "the relay sent no "
+		    "certificate");
+		return;
+	}
+	sb_init(&subj);
+	sb_init(&iss);
+	sb_init(&until);
+	sb_init(&names);
+	sb_init(&msg);
+	name_text(X509_get_subject_name(cert), &subj);
+	name_text(X509_get_issuer_name(cert), &iss);
+	time_text(X509_get0_notAfter(cert), &until);
+	san_text(cert, &names);
+	ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert));
+	step_fact(p->r, s, "subject", subj.s);
+	step_fact(p->r, s, "issuer", iss.s);
+	step_fact(p->r, s, "names", names.s);
+	step_fact(p->r, s, "not-after", until.s);
+	step_factf(p->r, s, "days-left", "%d", days);
+	step_fact(p->r, s, "ca", p->o->cafile ? p->o->cafile : p->o->capath ?
+	    p->o->capath : "system store");
+	self = has_err(vs, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) ||
+	    has_err(vs, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN);
+	unknown_ca = has_err(vs, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY) ||
+	    has_err(vs, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) ||
+	    has_err(vs, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE);
+	expired = has_err(vs, X509_V_ERR_CERT_HAS_EXPIRED);
+	notyet = has_err(vs, X509_V_ERR_CERT_NOT_YET_VALID);
+	host_bad = has_err(vs, X509_V_ERR_HOSTNAME_MISMATCH) ||
+	    has_err(vs, X509_V_ERR_IP_ADDRESS_MISMATCH);
+	if (self)
+		sb_printf(&msg, "self-signed certificate (%s)%s; ", subj.s,
+		    p->o->cafile ? " not in the CA file" : "");
+	if (unknown_ca)
+		sb_printf(&msg, "issued by %s, a CA not in the %s; ", iss.s,
+		    p->o->cafile ? "CA file" : "system store");
+	if (expired)
+		sb_printf(&msg, "expired on %s; ", until.s);
+	if (notyet) {
+		strbuf from;
+
+		sb_init(&from);
+		time_text(X509_get0_notBefore(cert), &from);
+		sb_printf(&msg, "not valid before %s (check this host's "
+		    "clock); ", from.s);
+		sb_free(&from);
+	}
+	if (host_bad)
+		sb_printf(&msg, "issued for %s, not for %s; ",
+		    names.len ? names.s : subj.s, p->o->host);
+	for (i = 0; i < vs->n; i++) {
+		int e = vs->v[i].err;
+
+		if (e == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+		    e == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+		    e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+		    e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+		    e == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE ||
+		    e == X509_V_ERR_CERT_HAS_EXPIRED ||
+		    e == X509_V_ERR_CERT_NOT_YET_VALID ||
+		    e == X509_V_ERR_HOSTNAME_MISMATCH ||
+		    e == X509_V_ERR_IP_ADDRESS_MISMATCH)
+			continue;
+		sb_printf(&msg, "%s (depth %d); ",
+		    X509_verify_cert_error_string(e), vs->v[i].depth);
+	}
+	if (msg.len >= 2)
+		msg.s[msg.len -= 2] = '\0';
+	step_fact(p->r, s, "verify", vs->n == 0 ? "OK" : "FAIL");
+	p->cert_ok = vs->n == 0;
+	if (vs->n > 0)
+		step_end(s, t0, PV_FAIL, "tls-verify", "%s: sendmail logs "
+		    "verify=FAIL (and refuses the relay where TLS_Srv asks "
+		    "for VERIFY); an impostor could be listening", msg.s);
+	else if (days < CERT_WARN_DAYS)
+		step_end(s, t0, PV_WARN, NULL, "verified for %s, but it "
+		    "expires in %d day%s (%s)", p->o->host, days,
+		    days == 1 ? "" : "s", until.s);
+	else
+		step_end(s, t0, PV_OK, NULL, "verified against the %s, name "
+		    "%s matches, valid until %s (%d days)", p->o->cafile ?
+		    "CA file" : "system store", p->o->host, until.s, days);
+	X509_free(cert);
+	sb_free(&subj);
+	sb_free(&iss);
+	sb_free(&until);
+	sb_free(&names);
+	sb_free(&msg);
+}
+
+static bool
+step_auth_mechs(struct probe *p)
+{
+	struct probe_step *s;
+	strbuf mechs;
+	unsigned t0;
+	size_t i;
+
+	s = step_begin(p->r, "auth-mechanisms", &t0);
+	if (!do_ehlo(p, s, t0, true))
+		return false;
+	sb_init(&mechs);
+	for (i = 0; i < p->ehlo.nauth; i++)
+		sb_printf(&mechs, "%s%s", i ? " " : "", p->ehlo.auth[i]);
+	step_fact(p->r, s, "mechanisms", mechs.s);
+	if (p->ehlo.nauth == 0)
+		step_end(s, t0, PV_WARN, "auth-required", "%s offers no AUTH "
+		    "after STARTTLS: it must accept this host by its address "
+		    "(like smtp-relay.gmail.com with a registered IP), or mail "
+		    "is refused", p->o->host);
+	else if (!ehlo_has_auth(&p->ehlo, "PLAIN") &&
+	    !ehlo_has_auth(&p->ehlo, "LOGIN"))
+		step_end(s, t0, PV_WARN, "auth-mechanism", "AUTH offers %s, "
+		    "but no PLAIN or LOGIN, which a password (app password) "
+		    "login from sendmail needs", mechs.s);
+	else
+		step_end(s, t0, PV_OK, NULL, "AUTH %s", mechs.s);
+	sb_free(&mechs);
+	return true;
+}
+
+/* ------------------------------------------------------------ AUTH */
+
+/* base64 of buf[0..n) into a new secret buffer; NULL on ENOMEM. */
+static char *
+b64_secret(const unsigned char *buf, size_t n, size_t *outlen)
+{
+	size_t cap = 4 * ((n + 2) / 3) + 1;
+	char *out = malloc(cap);
+
+	if (out == NULL)
+		return NULL;
+	*outlen = (size_t)EVP_EncodeBlock((unsigned char *)out, buf, (int)n);
+	return out;
+}
+
+/* Send secret + CRLF, masked in the transcript; wipe everything. */
+static int
+send_secret(struct conn *c, const char *prefix, const char *b64,
+    size_t b64len, const char **why)
+{
+	size_t plen = strlen(prefix), n = plen + b64len + 2;
+	char *line = malloc(n + 1);
+	strbuf shown;
+	int rc;
+
+	if (line == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	memcpy(line, prefix, plen);
+	memcpy(line + plen, b64, b64len);
+	memcpy(line + plen + b64len, "\r\n", 3);
+	sb_init(&shown);
+	sb_printf(&shown, "%s<credentials hidden>", prefix);
+	rc = conn_write(c, line, n, shown.err ? "<hidden>" : shown.s, why);
+	sb_free(&shown);
+	free_secret(line, n + 1);
+	return rc;
+}
+
+static bool
+mech_allowed(const char *mechs, const char *m)
+{
+	const char *p = mechs;
+	size_t n = strlen(m);
+
+	if (mechs == NULL || *mechs == '\0')
+		return true;
+	while (*p) {
+		size_t w;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		w = strcspn(p, " ,");
+		if (w == n && strncasecmp(p, m, n) == 0)
+			return true;
+		p += w;
+	}
+	return false;
+}
+
+static const struct authinfo_entry *
+auth_entry(struct probe *p, const struct authinfo *ai, const char **how)
+{
+	const struct authinfo_entry *e = authinfo_lookup(ai, p->o->host), *e2;
+	size_t i;
+
+	*how = "AuthInfo:";
+	if (e != NULL && e->host[0] != '\0') {
+		*how = "host name";
+		return e;
+	}
+	for (i = 0; i < p->naddrs; i++) {
+		e2 = authinfo_lookup(ai, p->addrs[i].text);
+		if (e2 != NULL && e2->host[0] != '\0') {
+			*how = "address";
+			return e2;
+		}
+	}
+	*how = "default entry";
+	return e;
+}
+
+static void
+step_auth(struct probe *p)
+{
+	const struct probe_options *o = p->o;
+	const struct authinfo_entry *e;
+	struct authinfo *ai = NULL;
+	struct probe_step *s;
+	struct smtp_reply rep;
+	const char *how, *why = NULL, *mech;
+	strbuf err;
+	unsigned t0;
+	enum rd rd;
+
+	s = step_begin(p->r, "auth", &t0);
+	memset(&rep, 0, sizeof(rep));
+	sb_init(&err);
+	if (authinfo_load(o->authinfo, AUTHINFO_KEEP_SECRET, &ai, &err) < 0) {
+		step_end(s, t0, PV_FAIL, "authinfo-broken", "%s", err.s);
+		sb_free(&err);
+		return;
+	}
+	sb_free(&err);
+	if ((e = auth_entry(p, ai, &how)) == NULL) {
+		step_end(s, t0, PV_FAIL, "auth-required", "%s has no "
+		    "AuthInfo:%s entry and no default AuthInfo: entry: "
+		    "sendmail would not log in", o->authinfo, o->host);
+		goto out;
+	}
+	step_fact(p->r, s, "entry", e->host[0] ? e->host : "(default)");
+	step_fact(p->r, s, "account", e->authid);
+	if (ehlo_has_auth(&p->ehlo, "PLAIN") && mech_allowed(e->mechs, "PLAIN"))
+		mech = "PLAIN";
+	else if (ehlo_has_auth(&p->ehlo, "LOGIN") &&
+	    mech_allowed(e->mechs, "LOGIN"))
+		mech = "LOGIN";
+	else {
+		step_end(s, t0, PV_FAIL, "auth-mechanism", "no common "
+		    "mechanism: the relay offers %zu mechanisms, none of them "
+		    "PLAIN or LOGIN%s", p->ehlo.nauth, e->mechs ?
+		    " allowed by the entry's M: list" : "");
+		goto out;
+	}
+	step_fact(p->r, s, "mechanism", mech);
+	if (strcmp(mech, "PLAIN") == 0) {
+		/* authzid (U:) only when it differs from the authcid (I:),
+		 * as Cyrus SASL's PLAIN client does */
+		const char *authz = e->user && strcmp(e->user, e->authid) ?
+		    e->user : "";
+		size_t az = strlen(authz), ac = strlen(e->authid);
+		size_t n = az + 1 + ac + 1 + e->password_len, b64len;
+		unsigned char *raw = malloc(n);
+		char *b64;
+
+		if (raw == NULL) {
+			p->r->err = 1;
+			goto out;
+		}
+		memcpy(raw, authz, az);
+		raw[az] = '\0';
+		memcpy(raw + az + 1, e->authid, ac);
+		raw[az + 1 + ac] = '\0';
+		memcpy(raw + az + ac + 2, e->password, e->password_len);
+		b64 = b64_secret(raw, n, &b64len);
+		free_secret((char *)raw, n);
+		if (b64 == NULL) {
+			p->r->err = 1;
+			goto out;
+		}
+		rd = send_secret(&p->c, "AUTH PLAIN ", b64, b64len, &why) < 0 ?
+		    RD_ERROR : conn_reply(&p->c, &rep, &why);
+		free_secret(b64, b64len + 1);
+	} else {
+		char *b64;
+		size_t b64len;
+
+		rd = conn_cmd(&p->c, "AUTH LOGIN", &rep, &why);
+		if (rd == RD_OK && rep.code == 334) {
+			smtpreply_free(&rep);
+			b64 = b64_secret((const unsigned char *)e->authid,
+			    strlen(e->authid), &b64len);
+			if (b64 == NULL) {
+				p->r->err = 1;
+				goto out;
+			}
+			rd = send_secret(&p->c, "", b64, b64len, &why) < 0 ?
+			    RD_ERROR : conn_reply(&p->c, &rep, &why);
+			free_secret(b64, b64len + 1);
+		}
+		if (rd == RD_OK && rep.code == 334) {
+			smtpreply_free(&rep);
+			b64 = b64_secret((const unsigned char *)e->password,
+			    e->password_len, &b64len);
+			if (b64 == NULL) {
+				p->r->err = 1;
+				goto out;
+			}
+			rd = send_secret(&p->c, "", b64, b64len, &why) < 0 ?
+			    RD_ERROR : conn_reply(&p->c, &rep, &why);
+			free_secret(b64, b64len + 1);
+		}
+	}
+	if (rd != RD_OK) {
+		step_end(s, t0, PV_FAIL, "connection-lost", "AUTH %s: %s", mech,
+		    why ? why : "error");
+		goto out;
+	}
+	step_reply(s, &rep);
+	if (rep.code == 235)
+		step_end(s, t0, PV_OK, NULL, "logged in as %s with %s (%s)",
+		    e->authid, mech, how);
+	else {
+		step_end(s, t0, PV_FAIL, classify(o->host, o->port,
+		    s ? s->reply : NULL, CAUSE_PHASE_AUTH, NULL), "%s refused "
+		    "the login of %s with %s: %s", o->host, e->authid, mech,
+		    s ? s->reply : "");
+	}
+out:
+	smtpreply_free(&rep);
+	authinfo_free(ai);
+}
+
+/* ------------------------------------------------------------ run */
+
+int
+probe_run(const struct probe_options *o, struct probe_result *r)
+{
+	struct probe p;
+	struct smtp_reply rep;
+	const char *why;
+
+	memset(r, 0, sizeof(*r));
+	memset(&p, 0, sizeof(p));
+	p.o = o;
+	p.r = r;
+	p.c.fd = -1;
+	p.c.timeout_ms = o->timeout_ms ? o->timeout_ms : 10000;
+	p.c.debug = o->debug;
+	sb_init(&p.c.in);
+	r->port = o->port;
+	if ((r->host = strdup(o->host)) == NULL ||
+	    (r->helo = o->helo ? strdup(o->helo) : own_name()) == NULL) {
+		r->err = 1;
+		goto out;
+	}
+	if (!step_dns(&p) || !step_connect(&p) || !step_greeting(&p) ||
+	    !step_ehlo(&p))
+		goto quit;
+	if (p.have_ehlo && p.ehlo.starttls) {
+		if (!step_starttls(&p))
+			goto out;
+		step_certificate(&p);
+		if (!step_auth_mechs(&p))
+			goto quit;
+		if (o->auth && p.cert_ok)
+			step_auth(&p);
+		else if (o->auth) {
+			unsigned t0;
+			struct probe_step *s = step_begin(r, "auth", &t0);
+
+			step_end(s, t0, PV_FAIL, "tls-verify", "not sending the "
+			    "password to a server whose certificate failed "
+			    "verification (give its CA with --cafile if it is "
+			    "a private one)");
+		}
+	} else if (o->auth) {
+		unsigned t0;
+		struct probe_step *s = step_begin(r, "auth", &t0);
+
+		step_end(s, t0, PV_FAIL, "starttls-not-offered", "not sending "
+		    "the password: the connection is not encrypted");
+	}
+quit:
+	if (p.c.fd >= 0) {
+		memset(&rep, 0, sizeof(rep));
+		if (conn_cmd(&p.c, "QUIT", &rep, &why) == RD_OK)
+			smtpreply_free(&rep);
+	}
+out:
+	if (p.have_ehlo)
+		ehlo_info_free(&p.ehlo);
+	if (p.c.ssl != NULL)
+		SSL_shutdown(p.c.ssl);
+	conn_close(&p.c);
+	if (p.ctx != NULL)
+		SSL_CTX_free(p.ctx);
+	return r->err ? -1 : 0;
+}
