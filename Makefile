@@ -101,8 +101,9 @@ $(BUILD)/relaymilter: $(DAEMON_OBJS) $(CORE_LIB)
 
 DOCTOR_PKGS	:= libssl libcrypto json-c
 DOCTOR_LIBS	= $(call pkglib,$(DOCTOR_PKGS) $(CORE_PKGS)) $(CORE_LIBS)
-# the doctor's modules without its main(), for unit tests
-DOCTOR_LIB_OBJS	= $(filter-out $(BUILD)/milter/doctor_main.o,$(DOCTOR_OBJS))
+# the doctor's configuration checks, for their unit tests
+CFCHECK_OBJS	= $(BUILD)/milter/cfcheck.o $(BUILD)/milter/cfgather.o \
+		  $(BUILD)/milter/sendmailcf.o
 
 $(BUILD)/relaymilter-doctor: $(DOCTOR_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DOCTOR_OBJS) $(CORE_LIB) $(DOCTOR_LIBS)
@@ -153,10 +154,10 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
 	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
 $(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
-    $(DOCTOR_LIB_OBJS) $(CORE_LIB)
+    $(CFCHECK_OBJS) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
-	    $< $(UNIT_HELPERS) $(DOCTOR_LIB_OBJS) $(CORE_LIB) $(LDFLAGS) \
+	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(DOCTOR_LIBS)
 
 TEST_SUITES	?= unit cli miltertest spf

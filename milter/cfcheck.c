@@ -403,6 +403,8 @@ auth_lookup(const struct cfcheck_env *env, const char *host, const char **how)
 	const struct cf_authinfo *a = &env->auth;
 	size_t i, j;
 
+	if (!a->read)
+		return NULL;
 	for (i = 0; i < a->nentries; i++)
 		if (*a->entries[i].host && str_ieq(a->entries[i].host, host)) {
 			*how = "matched by host name";
@@ -851,10 +853,10 @@ check_authinfo_files(struct ctx *c)
 		fnd_add(c->r, &f, "authinfo-world-readable", CFS_ERROR,
 		    s->path, 0);
 	}
-	if (a->source.exists == 1 && !a->read) {
+	if (a->source.exists == 1 && !a->read && a->read_error != NULL) {
 		fnd_init(&f);
 		sb_printf(&f.what, "could not read %s: %s", a->source.path,
-		    a->read_error ? a->read_error : "unknown error");
+		    a->read_error);
 		sb_puts(&f.why, "the authinfo entry checks were skipped (run "
 		    "the doctor as root)");
 		sb_printf(&f.fix, "sudo relaymilter-doctor config");
@@ -1298,7 +1300,7 @@ check_hostname(struct ctx *c)
 		    "relay with a bare name and builds Message-IDs and "
 		    "addresses from it; fix it first when a relay "
 		    "misbehaves");
-		sb_printf(&f.fix, "%s\t%s.%s %s   (in %s, the full name first)",
+		sb_printf(&f.fix, "%s %s.%s %s   (in %s, the full name first)",
 		    found ? addr.s : "127.0.1.1", short_name, dom, short_name,
 		    env->hosts_path ? env->hosts_path : "/etc/hosts");
 		if (strcmp(dom, "example.org") == 0)

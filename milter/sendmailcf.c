@@ -421,6 +421,8 @@ cf_line(struct sendmail_cf *cf, const char *l, unsigned line, char *ruleset,
 		return kv_add(&cf->macros, &cf->nmacros, name, nlen, p,
 		    strlen(p), line);
 	case 'O':
+		if (l[1] == '\0')
+			return skip_line(cf, line);
 		if (!is_sp(l[1]))
 			return 0;	/* one-letter form: not used by checks */
 		p = l + 1;
