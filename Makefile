@@ -66,7 +66,8 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/netlist.c milter/config.c milter/map.c \
 		   milter/authinfo.c milter/tag.c milter/align.c \
 		   milter/snapshot.c milter/policy.c \
-		   milter/spfrec.c milter/dnsq.c milter/spfcheck.c
+		   milter/spfrec.c milter/dnsq.c milter/spfcheck.c \
+		   milter/predict.c milter/causes.c milter/maillog.c
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
 CORE_SRCS	+= milter/smtpreply.c
 TRACE_SRCS	:=
@@ -160,7 +161,7 @@ $(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
 	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(DOCTOR_LIBS)
 
-TEST_SUITES	?= unit cli miltertest spf
+TEST_SUITES	?= unit cli miltertest spf docs
 TEST_SUITES	+= doctor
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.

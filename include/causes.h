@@ -12,7 +12,16 @@
  *	state, and returns NULL when no entry matches (the caller then says
  *	"unknown" and shows the raw reply). Matching is anchored on SMTP reply
  *	codes and enhanced status codes first, then on short text patterns,
- *	case-insensitively.
+ *	case-insensitively. Every entry carries its own match rules; the entry
+ *	whose best rule is the most specific (reply code, enhanced code, text,
+ *	port, phase, flags all count) wins, ties going to the earlier entry.
+ *
+ *	relaymilter's own verdicts from its decision line are classified with
+ *	phase CAUSE_PHASE_POLICY and the verdict as text in `extra`, one at a
+ *	time: "spf=fail", "spf=softfail", "spf=permerror", "spf=temperror",
+ *	"align=fail", "result=tempfail", "result=failopen". Policy entries
+ *	match only in that phase, so a remote reply that happens to contain
+ *	"spf=fail" is not mistaken for a local prediction.
  */
 #ifndef RM_CAUSES_H
 #define RM_CAUSES_H
@@ -57,7 +66,14 @@ struct cause_input {
 	enum cause_phase phase;		/* CAUSE_PHASE_ANY when unknown */
 	const char	*extra;		/* other evidence text (AUTH=client or
 					 * STARTTLS=client line, milter line) */
+	unsigned	 flags;		/* CAUSE_F_* below; 0 when unknown */
 };
+
+/* cause_input.flags */
+#define CAUSE_F_CACHED	0x01	/* no connection was attempted: the status
+				 * is sendmail's cached host status (the log
+				 * otherwise has reply= fields, this line has
+				 * none although its stat= holds a reply) */
 
 const struct cause	*cause_classify(const struct cause_input *in);
 const struct cause	*cause_by_id(const char *id);

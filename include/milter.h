@@ -17,6 +17,10 @@
 #ifndef RM_MILTER_H
 #define RM_MILTER_H
 
+struct spfc;
+
 int	milter_register(void);
+/* The process-wide SPF checker (NULL: no SPF checks); before smfi_main. */
+void	milter_set_spf(struct spfc *sc);
 
 #endif

@@ -66,6 +66,9 @@ void	snapshot_install(struct rm_snapshot *s);	/* takes the reference */
 struct rm_snapshot *snapshot_current(void);		/* a new reference */
 void	snapshot_shutdown(void);			/* drops the current one */
 
+/* Is this one of the representative Google egress addresses that the
+ * SPFRelayAddress keyword "google" stands for? */
+bool	snapshot_addr_is_google(const char *ip);
 /* Is this domain one the SPF check may evaluate? */
 bool	snapshot_spf_domain_ok(const struct rm_snapshot *s, const char *domain);
 

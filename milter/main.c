@@ -50,7 +50,9 @@
 #include "config.h"
 #include "log.h"
 #include "milter.h"
+#include "predict.h"
 #include "snapshot.h"
+#include "spfcheck.h"
 #include "tag.h"
 #include "testmode.h"
 #include "util.h"
@@ -357,11 +359,30 @@ reload_thread(void *arg)
 	return NULL;
 }
 
+/* The process-wide SPF checker, with the start-up configuration. */
+static struct spfc *
+spf_checker_new(const struct rm_config *cfg, strbuf *err)
+{
+	struct spfc *sc;
+	strbuf msg;
+
+	if ((sc = predict_checker_new(cfg, err)) == NULL)
+		return NULL;
+	/* prove that libspf2's fatal errors unwind instead of aborting */
+	sb_init(&msg);
+	if (spfc_selftest_error_handler(&msg) < 0)
+		log_msg(LOG_WARNING, NULL, "libspf2 error handler self-test "
+		    "failed: %s", msg.s);
+	sb_free(&msg);
+	return sc;
+}
+
 static int
 check_config(const struct rm_config *loaded)
 {
 	struct snapshot_opts opt = { true, socket_override };
 	struct rm_snapshot *s;
+	struct spfc *sc;
 	strbuf err, warn;
 	const char *path;
 	struct stat st;
@@ -377,6 +398,14 @@ check_config(const struct rm_config *loaded)
 		sb_free(&warn);
 		return 1;
 	}
+	if ((sc = predict_checker_new(s->cfg, &err)) == NULL) {
+		fprintf(stderr, "relaymilter: %s\n", err.s);
+		snapshot_unref(s);
+		sb_free(&err);
+		sb_free(&warn);
+		return 1;
+	}
+	spfc_free(sc);
 	path = unix_socket_path(s->cfg->socket);
 	if (path != NULL && (dir = strdup(path)) != NULL) {
 		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
@@ -442,6 +471,7 @@ main(int argc, char **argv)
 	};
 	struct rm_config *cfg;
 	struct rm_snapshot *snap;
+	struct spfc *spf;
 	struct snapshot_opts sopt = { false, NULL };
 	bool foreground = false, check = false;
 	const char *test_sender = NULL, *test_from = NULL, *test_relay = NULL;
@@ -530,6 +560,9 @@ main(int argc, char **argv)
 	if (foreground)
 		print_warnings(&warn, false);
 	snapshot_install(snap);
+	if ((spf = spf_checker_new(snap->cfg, &err)) == NULL)
+		die("%s", err.s);
+	milter_set_spf(spf);
 
 	/*
 	 * Block the signals before any thread exists, so that every thread
@@ -556,6 +589,8 @@ main(int argc, char **argv)
 #endif
 	pthread_cancel(rt);
 	pthread_join(rt, NULL);
+	milter_set_spf(NULL);
+	spfc_free(spf);
 	snapshot_shutdown();
 	sb_free(&err);
 	sb_free(&warn);

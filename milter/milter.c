@@ -24,7 +24,9 @@
 #include "milter.h"
 #include "netlist.h"
 #include "policy.h"
+#include "predict.h"
 #include "snapshot.h"
+#include "spfcheck.h"
 #include "tag.h"
 #include "util.h"
 
@@ -44,6 +46,8 @@ struct msg_ctx {
 	unsigned		 from_count;
 	bool			 has_reply_to;
 };
+
+static struct spfc *spf_checker;	/* shared, set before smfi_main */
 
 struct conn_ctx {
 	unsigned long		 noreply;	/* SMFIP_NR_* negotiated */
@@ -266,8 +270,8 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 /* Write the decision line. */
 static void
 log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
-    const struct decision *d, const char *trace_id, const char *result,
-    const char *error)
+    const struct decision *d, const struct prediction *p,
+    const char *trace_id, const char *result, const char *error)
 {
 	struct kvline kv;
 	strbuf v;
@@ -307,6 +311,18 @@ log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
 	} else if (d->from_note != NULL) {
 		kv_add(&kv, "header_from", d->from_note);
 	}
+	if (p != NULL && prediction_spf_word(p) != NULL) {
+		kv_add(&kv, "spf", prediction_spf_word(p));
+		if (p->spf_state == PRED_DONE)
+			kv_add(&kv, "spf_ip", p->spf_ip);
+		else
+			kv_add(&kv, "spf_why", p->unchecked_why);
+	}
+	if (p != NULL && d->action != DECIDE_SKIP)
+		kv_add(&kv, "align", p->align < 0 ? "none" : p->align ? "pass" :
+		    "fail");
+	if (p != NULL && p->hint != NULL)
+		kv_add(&kv, "hint", p->hint);
 	if (trace_id != NULL)
 		kv_add(&kv, "trace", trace_id);
 	kv_add(&kv, "result", result);
@@ -332,7 +348,7 @@ internal_error(SMFICTX *ctx, struct conn_ctx *c, const struct decision *d,
 	empty.action = DECIDE_SKIP;
 	empty.reason = "internal-error";
 	if (c != NULL)
-		log_decision(&c->msg, c, d ? d : &empty, NULL,
+		log_decision(&c->msg, c, d ? d : &empty, NULL, NULL,
 		    accept ? "failopen" : "tempfail", what);
 	else
 		log_msg(LOG_ERR, NULL, "action=skip, reason=internal-error, "
@@ -383,6 +399,27 @@ apply(SMFICTX *ctx, const struct rm_snapshot *s, const struct decision *d,
 	return NULL;
 }
 
+/* Refuse the message with the prediction's RFC 7372 reply. */
+static sfsistat
+refuse(SMFICTX *ctx, const struct prediction *p)
+{
+	strbuf text;
+	const char *q;
+
+	sb_init(&text);
+	/* sendmail reads the text as a format: double every '%' */
+	for (q = p->reply ? p->reply : "relaymilter: refused"; *q; q++) {
+		if (*q == '%')
+			sb_putc(&text, '%');
+		sb_putc(&text, *q);
+	}
+	if (!text.err)
+		(void)smfi_setreply(ctx, (char *)p->code, (char *)p->dsn,
+		    text.s);
+	sb_free(&text);
+	return p->action == PACT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+}
+
 static sfsistat
 mlfi_eom(SMFICTX *ctx)
 {
@@ -391,6 +428,7 @@ mlfi_eom(SMFICTX *ctx)
 	struct rm_snapshot *s;
 	struct msg_facts f;
 	struct decision d;
+	struct prediction p;
 	char id[TAG_ID_LEN + 1];
 	const char *trace = NULL, *failed;
 	strbuf err, tv;
@@ -421,6 +459,14 @@ mlfi_eom(SMFICTX *ctx)
 		sb_free(&err);
 		return rc;
 	}
+	if (predict(s, spf_checker, &d, m->header_from, m->from_count, &p,
+	    &err) < 0) {
+		sfsistat rc = internal_error(ctx, c, &d, err.s);
+
+		sb_free(&err);
+		decision_free(&d);
+		return rc;
+	}
 	sb_free(&err);
 	sb_init(&tv);
 	if (d.relayed && s->have_key && s->cfg->trace_header[0] != '\0') {
@@ -429,12 +475,29 @@ mlfi_eom(SMFICTX *ctx)
 			sfsistat rc = internal_error(ctx, c, &d,
 			    "computing the trace id failed");
 
+			prediction_free(&p);
 			decision_free(&d);
 			return rc;
 		}
 		trace = id;
 		sb_printf(&tv, "id=%s; qid=%s", id, m->qid ? m->qid : "");
+		if (p.tag_spf)
+			sb_printf(&tv, "; spf=%s", prediction_spf_word(&p));
+		if (p.tag_align)
+			sb_printf(&tv, "; align=%s", prediction_align_word(&p,
+			    s->cfg->alignment_mode));
 		sanitize_inplace(tv.s);
+	}
+	if (!s->cfg->dry_run && p.action >= PACT_TEMPFAIL) {
+		sfsistat rc = refuse(ctx, &p);
+
+		log_decision(m, c, &d, &p, trace, rc == SMFIS_REJECT ?
+		    "reject" : "tempfail", NULL);
+		sb_free(&tv);
+		prediction_free(&p);
+		decision_free(&d);
+		msg_reset(m);
+		return rc;
 	}
 	if (!s->cfg->dry_run) {
 		failed = tv.err ? "out of memory" :
@@ -443,13 +506,15 @@ mlfi_eom(SMFICTX *ctx)
 			sfsistat rc = internal_error(ctx, c, &d, failed);
 
 			sb_free(&tv);
+			prediction_free(&p);
 			decision_free(&d);
 			return rc;
 		}
 	}
-	log_decision(m, c, &d, trace, s->cfg->dry_run ? "dryrun" : "ok",
+	log_decision(m, c, &d, &p, trace, s->cfg->dry_run ? "dryrun" : "ok",
 	    NULL);
 	sb_free(&tv);
+	prediction_free(&p);
 	decision_free(&d);
 	msg_reset(m);
 	return SMFIS_CONTINUE;
@@ -489,6 +554,12 @@ static struct smfiDesc desc = {
 	.xxfi_close = mlfi_close,
 	.xxfi_negotiate = mlfi_negotiate,
 };
+
+void
+milter_set_spf(struct spfc *sc)
+{
+	spf_checker = sc;
+}
 
 int
 milter_register(void)

@@ -99,6 +99,17 @@ snapshot_shutdown(void)
 }
 
 bool
+snapshot_addr_is_google(const char *ip)
+{
+	size_t i;
+
+	for (i = 0; google_egress[i] != NULL; i++)
+		if (strcmp(ip, google_egress[i]) == 0)
+			return true;
+	return false;
+}
+
+bool
 snapshot_spf_domain_ok(const struct rm_snapshot *s, const char *domain)
 {
 	char *d;

@@ -14,7 +14,9 @@
 #include "align.h"
 #include "config.h"
 #include "policy.h"
+#include "predict.h"
 #include "snapshot.h"
+#include "spfcheck.h"
 #include "testmode.h"
 #include "util.h"
 
@@ -35,6 +37,86 @@ default_relay(const struct rm_snapshot *s)
 	}
 	sb_puts(&sb, "[smarthost]");
 	return sb_steal(&sb);
+}
+
+static const char *const action_words[] = {
+	"none", "tag", "tempfail", "reject"
+};
+
+/* SPF at each relay address, then the prediction as the milter makes it. */
+static int
+show_checks(const struct rm_snapshot *s, const struct decision *d,
+    const char *header_from, bool have_from)
+{
+	struct spfc *sc;
+	struct spf_outcome o;
+	struct prediction p;
+	const char *dom = decision_final_domain(d);
+	strbuf err;
+	size_t i;
+	int rc = -1;
+
+	if (d->action == DECIDE_SKIP)
+		return 0;
+	sb_init(&err);
+	if ((sc = predict_checker_new(s->cfg, &err)) == NULL) {
+		fprintf(stderr, "relaymilter: %s\n", err.s);
+		sb_free(&err);
+		return -1;
+	}
+	if (s->spf_addrs.n == 0)
+		printf("SPF            not checked (no SPFRelayAddress)\n");
+	else if (dom == NULL || !snapshot_spf_domain_ok(s, dom))
+		printf("SPF            not checked: %s is not a domain the "
+		    "rewrite or the configuration produces (SPFDomains)\n",
+		    dom ? dom : "(none)");
+	else
+		for (i = 0; i < s->spf_addrs.n; i++) {
+			memset(&o, 0, sizeof(o));
+			if (spfc_check(sc, d->final, s->spf_addrs.v[i], &o) <
+			    0) {
+				printf("SPF at %-24s error: %s\n",
+				    s->spf_addrs.v[i], o.detail ? o.detail :
+				    "internal error");
+			} else {
+				printf("SPF at %-24s %s%s%s%s (%u ms)\n",
+				    s->spf_addrs.v[i],
+				    spf_verdict_name(o.verdict),
+				    o.detail ? " (" : "",
+				    o.detail ? o.detail : "",
+				    o.detail ? ")" : "", o.elapsed_ms);
+				if (o.record != NULL)
+					printf("  record of %s: %s\n", dom,
+					    o.record);
+			}
+			spf_outcome_clear(&o);
+		}
+	if (predict(s, sc, d, header_from, have_from ? 1 : 0, &p, &err) < 0) {
+		fprintf(stderr, "relaymilter: %s\n", err.s);
+		goto out;
+	}
+	if (have_from)
+		printf("alignment      %s (%s)\n", p.align < 0 ? "none" :
+		    p.align ? "pass" : "FAIL", rm_align_names[
+		    s->cfg->alignment_mode]);
+	if (p.hint != NULL)
+		printf("hint           %s\n", p.hint);
+	printf("action         %s%s%s%s%s\n", action_words[p.action],
+	    p.code ? " (" : "", p.code ? p.code : "", p.code ? " " : "",
+	    p.code ? p.dsn : "");
+	if (p.code)
+		printf("               %s\n", p.reply);
+	printf("decision line  action=%s%s%s, spf=%s, align=%s\n",
+	    decision_action_name(d->action), d->reason ? ", reason=" : "",
+	    d->reason ? d->reason : "", prediction_spf_word(&p) ?
+	    prediction_spf_word(&p) : "off", p.align < 0 ? "none" :
+	    p.align ? "pass" : "fail");
+	prediction_free(&p);
+	rc = 0;
+out:
+	spfc_free(sc);
+	sb_free(&err);
+	return rc;
 }
 
 int
@@ -122,7 +204,10 @@ testmode_run(const char *config_path, const char *sender, const char *from,
 			printf("From: left     %s\n", d.from_note);
 		free(fdom);
 	}
+	if (show_checks(s, &d, f.header_from, from != NULL) < 0)
+		goto out3;
 	rc = 0;
+out3:
 	decision_free(&d);
 out2:
 	free(relay_host);

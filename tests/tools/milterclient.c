@@ -198,7 +198,7 @@ await(struct conn *c, char *final)
 		case 'y':
 			if (!c->quiet)
 				printf("REPLYCODE %s\n", b);
-			*final = 't';
+			*final = b[0] == '5' ? 'r' : 't';
 			free(b);
 			return 0;
 		case 'p':

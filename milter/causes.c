@@ -1,0 +1,927 @@
+/*
+ * causes.c - the one table of relay failure causes, their fixes and matchers
+ *
+ * CONTRACT
+ *	See include/causes.h. causes[] below is the only place where a cause
+ *	is named, described and given a fix; each entry also carries the
+ *	rules that recognise it. Ids are stable tokens: once published they
+ *	are never renamed (tools, alerts and dashboards key on them).
+ *
+ *	A rule is a conjunction of optional constraints: SMTP reply code
+ *	(exact "534" or class "4xx"), enhanced status code (exact), text
+ *	alternatives ("a|b", case-insensitive substrings of the reply, the
+ *	stat= text or the extra evidence), relay port, phase and flags. Each
+ *	satisfied constraint adds to the rule's score (codes weigh most); the
+ *	entry with the best scoring rule wins, ties go to the earlier entry.
+ *	Nothing here allocates, logs or keeps state.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "causes.h"
+
+#define RULES_MAX	8
+
+/* rule flags */
+#define R_LOCAL		0x01	/* relay_host is this machine (loopback) */
+#define R_CACHED	0x02	/* input flag CAUSE_F_CACHED is set */
+#define R_NOCODE	0x04	/* no SMTP reply code is known */
+
+/* scores of satisfied constraints */
+#define S_CODE		8
+#define S_CODECLASS	2
+#define S_ESC		8
+#define S_TEXT		6
+#define S_PORT		3
+#define S_PHASE		2
+#define S_LOCAL		3
+#define S_CACHED	15
+
+struct cause_rule {
+	const char	*code;	/* "534" or "4xx", NULL: any */
+	const char	*esc;	/* "5.7.9", NULL: any */
+	const char	*text;	/* "a|b" alternatives, NULL: any */
+	unsigned	 port;	/* relay port, 0: any */
+	enum cause_phase phase;	/* required phase, ANY: any */
+	unsigned	 flags;	/* R_* */
+};
+
+struct cause_entry {
+	struct cause		c;
+	struct cause_rule	r[RULES_MAX];
+};
+
+#define C(id, sev, ph, sum, fix)	{ id, CAUSE_##sev, CAUSE_PHASE_##ph, sum, fix }
+#define CODE(c, e)			{ c, e, NULL, 0, CAUSE_PHASE_ANY, 0 }
+#define CTXT(c, e, t)			{ c, e, t, 0, CAUSE_PHASE_ANY, 0 }
+#define TXT(t)				{ NULL, NULL, t, 0, CAUSE_PHASE_ANY, 0 }
+#define POLICY(t)			{ NULL, NULL, t, 0, CAUSE_PHASE_POLICY, 0 }
+
+#define GMAIL_AUTHINFO \
+	"/etc/mail/authinfo (AuthInfo:<relay> \"U:root\" \"I:<account>\" " \
+	"\"P:<app password>\" \"M:PLAIN LOGIN\"), rebuild it with " \
+	"`makemap hash /etc/mail/authinfo < /etc/mail/authinfo`"
+
+static const struct cause_entry causes[] = {
+/* ---- the message's fate: sendmail gave up or warned ---- */
+{ C("queue-lifetime", ERROR, LOCAL,
+    "sendmail gave up after the queue lifetime (Timeout.queuereturn, 5 days "
+    "by default) and returned the mail",
+    "Fix the cause of the earlier deferrals (see the attempts); the sender "
+    "got a bounce and must send again"),
+  { CODE(NULL, "4.4.7"),
+    CODE(NULL, "5.4.7"),
+    TXT("Cannot send message for|could not be delivered for|"
+        "delivery time expired") } },
+
+{ C("delay-warning", INFO, LOCAL,
+    "sendmail warned the sender that the mail is still queued "
+    "(Timeout.queuewarn, 4 hours by default)",
+    "Nothing yet: fix the cause of the deferrals before the queue lifetime "
+    "runs out"),
+  { TXT("Warning: could not send message for past") } },
+
+/* ---- the smarthost login: STARTTLS and AUTH ---- */
+{ C("starttls-required", ERROR, TLS,
+    "The relay wants STARTTLS before MAIL or AUTH, and sendmail spoke to it "
+    "in clear text",
+    "Make sendmail use STARTTLS to the relay: a STARTTLS build with "
+    "confCACERT_PATH set, relay on port 587 (RELAY_MAILER_ARGS `TCP $h 587'); "
+    "check the STARTTLS=client line for a handshake error"),
+  { CTXT("530", "5.7.0", "STARTTLS"),
+    TXT("Must issue a STARTTLS command first") } },
+
+{ C("auth-required", ERROR, AUTH,
+    "The relay refused MAIL because sendmail did not authenticate (after a "
+    "rejected AUTH sendmail goes on without it, so the mail bounces)",
+    "Check " GMAIL_AUTHINFO ", allow PLAIN LOGIN in confAUTH_MECHANISMS and "
+    "install libsasl2-modules; the bounce's transcript shows the AUTH reply"),
+  { CTXT("530", "5.7.0", "Authentication Required|WantAuthError"),
+    CODE("530", "5.7.57"),
+    CTXT("530", NULL, "authentication required|not authenticated"),
+    TXT("p=WantAuthError|Client not authenticated") } },
+
+{ C("auth-app-password", ERROR, AUTH,
+    "The Google account has 2-step verification: the relay wants an app "
+    "password, not the account password",
+    "Create an app password (Google Account > Security > App passwords), "
+    "put it in the P: field of /etc/mail/authinfo, rebuild with makemap, "
+    "then run sendmail -q"),
+  { CTXT("534", "5.7.9", "Application-specific password|InvalidSecondFactor"),
+    CODE("534", "5.7.9"),
+    TXT("Application-specific password required|p=InvalidSecondFactor") } },
+
+{ C("auth-web-login", ERROR, AUTH,
+    "Google blocked the sign-in as suspicious and wants an interactive "
+    "login first",
+    "Sign in to the account in a browser from this server's public IP (or "
+    "confirm the attempt under Security > Recent activity), use an app "
+    "password, then run sendmail -q"),
+  { CODE("534", "5.7.14"),
+    CTXT("534", "5.7.9", "web browser|WebLoginRequired"),
+    TXT("log in via your web browser|log in with your web browser|"
+        "log in through your web browser|p=WebLoginRequired") } },
+
+{ C("auth-bad-credentials", ERROR, AUTH,
+    "The relay rejected the user name or the password",
+    "Put the full account address in I: and a current app password in P: "
+    "of /etc/mail/authinfo, rebuild with makemap, run sendmail -q (a revoked "
+    "app password gives the same reply)"),
+  { CODE("535", "5.7.8"),
+    CODE("535", "5.7.3"),
+    CTXT("535", NULL, NULL),
+    TXT("Username and Password not accepted|p=BadCredentials|"
+        "Authentication unsuccessful|authentication failed") } },
+
+{ C("auth-mechanism", ERROR, AUTH,
+    "sendmail and the relay share no AUTH mechanism (sendmail's default list "
+    "lacks PLAIN and LOGIN, or the SASL modules are missing)",
+    "Add PLAIN LOGIN to confAUTH_MECHANISMS (or \"M:PLAIN LOGIN\" in "
+    "authinfo) and install libsasl2-modules; Gmail no longer accepts XOAUTH"),
+  { CODE("504", "5.7.4"),
+    TXT("Unrecognized authentication type|XOAUTH is no longer supported|"
+        "do not fulfill requirements|No worthy mechs") } },
+
+{ C("auth-rate-limit", WARN, AUTH,
+    "Too many login attempts: the relay throttles logins (often a retry loop "
+    "with a wrong password)",
+    "Fix the credentials first, then let the queue retry slowly (no "
+    "sendmail -q loops); sendmail defers with \"Temporary AUTH failure\" "
+    "meanwhile"),
+  { CTXT("454", "4.7.0", "Too many login attempts"),
+    TXT("Too many login attempts") } },
+
+{ C("authinfo-broken", ERROR, LOCAL,
+    "sendmail could not use the authinfo entry for the relay (bad syntax or "
+    "base64)",
+    "Write the entry as AuthInfo:<relay> \"U:root\" \"I:<account>\" "
+    "\"P:<password>\" (P= means base64), rebuild with makemap hash"),
+  { TXT("authinfo failed") } },
+
+{ C("auth-temporary", WARN, AUTH,
+    "AUTH failed temporarily (a 4xx reply to AUTH or an aborted AUTH "
+    "dialogue), so sendmail deferred the mail",
+    "Usually transient; if it repeats, set LogLevel 10 to see the "
+    "AUTH=client lines and check the account and mechanisms in authinfo"),
+  { CODE("454", "4.7.0"),
+    TXT("Temporary AUTH failure|temporary failure, connection abort|"
+        "Cannot authenticate due to a temporary system problem") } },
+
+
+{ C("auth-identity-change", ERROR, AUTH,
+    "The relay refused a second AUTH in the same session",
+    "A client or proxy bug: make sure one AUTH is sent per session; update "
+    "sendmail and remove wrappers in front of the relay"),
+  { CTXT("503", "5.7.0", "identity changes"),
+    TXT("No identity changes permitted") } },
+
+{ C("basic-auth-disabled", ERROR, AUTH,
+    "The provider has disabled password (basic) SMTP AUTH for this tenant "
+    "or mailbox (Microsoft 365)",
+    "Enable Authenticated SMTP for the mailbox in the Microsoft 365 admin "
+    "center while it is offered, or move to OAuth2 or an IP-authenticated "
+    "connector"),
+  { CODE("535", "5.7.139"),
+    CTXT("550", "5.7.30", "Basic authentication"),
+    TXT("SmtpClientAuthentication is disabled|"
+        "Basic authentication is not supported|security defaults policy") } },
+
+{ C("sendas-denied", ERROR, DATA,
+    "Microsoft 365 refused the sender: the authenticated mailbox may not "
+    "send as that address",
+    "Send as the authenticated mailbox (relaymilter rewrites the envelope "
+    "to the account) or grant Send As permission for that address in "
+    "Exchange"),
+  { CODE("554", "5.2.252"),
+    CTXT("554", "5.2.0", "STOREDRV.Submission"),
+    TXT("SendAsDenied") } },
+
+{ C("sender-identity-unverified", ERROR, MAIL,
+    "The relay only accepts verified sender identities and this sender is "
+    "not one (SendGrid, Amazon SES)",
+    "Verify the sender address or domain at the provider, or map senders to "
+    "a verified address with relaymilter's SenderMap"),
+  { TXT("does not match a verified Sender Identity|"
+        "Email address is not verified") } },
+
+/* ---- relay permission and quotas ---- */
+{ C("relay-denied", ERROR, RCPT,
+    "The relay refused to relay for this server (IP not registered, or no "
+    "AUTH)",
+    "Workspace: add this server's public IP under Gmail > Routing > SMTP "
+    "relay service or require SMTP AUTH there; other relays: authenticate "
+    "(authinfo) or have the IP allowed"),
+  { CTXT("550", "5.7.0", "relay denied"),
+    CTXT("554", "5.7.1", "Relay"),
+    TXT("Relaying denied|Relay access denied|relay not permitted|"
+        "Email relay denied|not permitted to relay") } },
+
+{ C("relay-sender-domain", ERROR, MAIL,
+    "smtp-relay.gmail.com refused the envelope sender: its domain is not a "
+    "domain of the registered IP's Workspace account (or it is empty)",
+    "Send with an envelope sender in your Workspace domain (relaymilter "
+    "SenderMap/RelayAccount), present your domain in HELO, or enable SMTP "
+    "AUTH in the relay settings"),
+  { CTXT("550", "5.7.1", "Invalid credentials for relay"),
+    TXT("Invalid credentials for relay") } },
+
+{ C("quota-user-daily", ERROR, MAIL,
+    "The account hit its daily sending limit (Gmail about 500 recipients a "
+    "day, Workspace 2,000 messages, relay service 10,000)",
+    "Wait up to 24 hours (the queue retries), spread mail over several "
+    "accounts, or send bulk mail through a service made for it"),
+  { CODE("550", "5.4.5"),
+    CODE(NULL, "5.4.5"),
+    TXT("Daily user sending limit exceeded|"
+        "Daily SMTP relay limit exceeded for user|sending limit exceeded") } },
+
+{ C("quota-customer", ERROR, MAIL,
+    "The Workspace organisation hit its SMTP relay limit (daily total or "
+    "peak rate)",
+    "Throttle the senders (fewer queue runners, confMAX_DAEMON_CHILDREN) "
+    "and wait; the Workspace admin can see the relay limits"),
+  { CTXT("550", "5.7.1", "relay sending limit exceeded for this customer"),
+    CTXT("450", "4.2.1", "Peak SMTP relay limit"),
+    TXT("SMTP relay sending limit exceeded|Peak SMTP relay limit exceeded") } },
+
+{ C("rate-limit", WARN, CONNECT,
+    "The relay is rate-limiting this server and closed the connection",
+    "Occasional ones need nothing (the queue retries); if it persists, slow "
+    "down (fewer queue runners, confMAX_QUEUE_RUN_SIZE) and look for a mail "
+    "loop or a flood"),
+  { CTXT("421", "4.7.0", "Try again later"),
+    CODE("421", "4.7.0"),
+    TXT("rate limit|too many connections|too many concurrent") } },
+
+{ C("rate-limit-reputation", WARN, DATA,
+    "Gmail sees an unusual rate of (unsolicited) mail from this IP, domain "
+    "or DKIM/SPF domain and throttles or blocks it",
+    "Reduce the volume, stop unwanted mail (complaints) and authenticate "
+    "with SPF and DKIM; 4.7.28 deferrals are retried automatically"),
+  { CODE(NULL, "4.7.28"),
+    CODE(NULL, "5.7.28"),
+    TXT("unusual rate of") } },
+
+{ C("recipient-rate-limit", WARN, RCPT,
+    "The recipient's mailbox is receiving mail too fast and refused more "
+    "for now",
+    "Nothing to fix here: the queue retries; avoid bursts of many messages "
+    "to one mailbox"),
+  { CTXT("450", "4.2.1", "receiving mail at a rate|too quickly"),
+    TXT("receiving mail at a rate that prevents") } },
+
+/* ---- authentication of the mail at the receiving end ---- */
+{ C("ptr-missing", ERROR, CONNECT,
+    "The receiving server wants a PTR (reverse DNS) record that matches the "
+    "sending IP",
+    "Ask the owner of the IP (ISP or hoster) for a PTR whose name resolves "
+    "back to the IP, or send through the smarthost instead of directly"),
+  { CTXT("421", "4.7.0", "PTR record"),
+    CODE(NULL, "4.7.23"),
+    CODE(NULL, "5.7.25"),
+    TXT("does not have a PTR record|reverse DNS") } },
+
+{ C("dmarc-reject", ERROR, DATA,
+    "The receiver enforced the From: domain's DMARC policy: no aligned SPF "
+    "or DKIM pass",
+    "Align the From: domain with the envelope domain (relaymilter "
+    "RewriteHeaderFrom/SenderMap) or sign with DKIM d=<From domain>; "
+    "relaymilter's align= verdict predicts this"),
+  { CTXT("550", "5.7.26", "DMARC"),
+    CTXT("451", "4.7.26", "DMARC"),
+    CODE(NULL, "5.7.32"),
+    CODE(NULL, "4.7.32"),
+    CODE(NULL, "5.7.509"),
+    TXT("DMARC policy|DMARC verification|does not pass DMARC") } },
+
+{ C("unauthenticated", ERROR, DATA,
+    "The receiving server refused the mail as unauthenticated: neither SPF "
+    "nor DKIM passed for the sender's domain",
+    "Publish SPF for the envelope domain including the relay (Google: "
+    "include:_spf.google.com) and enable DKIM; relaymilter's spf= verdict "
+    "predicts this"),
+  { CTXT("550", "5.7.26", "unauthenticated"),
+    CTXT("421", "4.7.26", "unauthenticated|rate limited"),
+    CODE(NULL, "5.7.26"),
+    CODE(NULL, "4.7.26") } },
+
+{ C("spf-reject", ERROR, DATA,
+    "The receiving server refused the mail because SPF failed for the "
+    "envelope domain at the relay's IP",
+    "Add the relay's sending IPs to that domain's SPF record (Google: "
+    "include:_spf.google.com) or rewrite the envelope to a domain whose SPF "
+    "covers the relay"),
+  { CTXT("550", "5.7.26", "hard fail policy|fails to pass SPF"),
+    CODE(NULL, "5.7.27"),
+    CODE(NULL, "4.7.27"),
+    CODE(NULL, "5.7.23"),
+    TXT("SPF validation failed|SPF check failed|fails to pass SPF") } },
+
+{ C("spf-suspicious", WARN, DATA,
+    "Gmail distrusts the sender domain's SPF record (overly broad or "
+    "suspicious entries)",
+    "Tighten the SPF record: no +all or ?all, no huge ranges or stray "
+    "includes, list only the real senders"),
+  { CODE(NULL, "5.7.24"),
+    CODE(NULL, "4.7.24"),
+    TXT("suspicious entries") } },
+
+
+{ C("bulk-sender-requirements", WARN, DATA,
+    "Gmail's bulk-sender rules refused or throttled the mail (no TLS, no "
+    "DKIM, or no DMARC record)",
+    "Meet Gmail's sender requirements: TLS, SPF and DKIM for the domain, a "
+    "DMARC record (p=none is enough), one-click unsubscribe for marketing"),
+  { CODE(NULL, "5.7.29"),
+    CODE(NULL, "4.7.29"),
+    CODE(NULL, "5.7.30"),
+    CODE(NULL, "4.7.30"),
+    CODE(NULL, "5.7.40"),
+    CODE(NULL, "4.7.40") } },
+
+/* ---- the message and its addresses ---- */
+{ C("message-too-large", ERROR, DATA,
+    "The message is bigger than the relay or the recipient accepts (Gmail: "
+    "25 MB after encoding)",
+    "Send a link instead of the attachment or compress it; base64 makes "
+    "attachments a third bigger"),
+  { CODE("552", "5.3.4"),
+    CODE("552", "5.2.3"),
+    CODE(NULL, "5.3.4"),
+    TXT("message size exceeds|exceeded Google's message size|"
+        "Message too large|size limit") } },
+
+{ C("recipient-domain-unknown", ERROR, RCPT,
+    "The recipient's domain does not exist",
+    "Correct the recipient address (a typo in the domain?)"),
+  { CODE("553", "5.1.2"),
+    TXT("find the recipient domain") } },
+
+{ C("recipient-unknown", ERROR, RCPT,
+    "The recipient's mailbox does not exist",
+    "Correct the recipient address, or remove it from the list or alias"),
+  { CODE("550", "5.1.1"),
+    CODE(NULL, "5.1.1"),
+    TXT("User unknown|No such user|mailbox unavailable|"
+        "Recipient address rejected") } },
+
+{ C("mailbox-full", WARN, RCPT,
+    "The recipient's mailbox is full",
+    "Nothing to fix here; tell the recipient another way (4xx replies are "
+    "retried)"),
+  { CODE("452", "4.2.2"),
+    CODE("552", "5.2.2"),
+    CODE(NULL, "4.2.2"),
+    CODE(NULL, "5.2.2"),
+    TXT("over quota|mailbox full|mailbox is full|quota exceeded") } },
+
+{ C("greylisted", INFO, RCPT,
+    "The recipient's server greylisted the first attempt",
+    "Nothing to do: sendmail retries and the next attempt normally passes"),
+  { TXT("greylist|grey-list|graylist") } },
+
+{ C("sender-invalid", ERROR, MAIL,
+    "The relay refused the envelope sender as malformed (often an "
+    "unqualified name such as root)",
+    "Qualify local senders (FEATURE(always_add_domain), MASQUERADE_AS, or "
+    "relaymilter's rewrite to the account)"),
+  { CODE("553", "5.1.7"),
+    TXT("not a valid RFC 5321 address|not a valid RFC-5321 address|"
+        "Sender address rejected") } },
+
+{ C("sender-domain-unknown", ERROR, MAIL,
+    "The envelope sender's domain does not resolve (no A or MX), so the "
+    "server refused it (sendmail checks this on the MSP to MTA hop too)",
+    "Use a sender domain that exists in DNS: fix $j/MASQUERADE_AS or "
+    "genericstable, or let relaymilter rewrite to the account"),
+  { CODE("553", "5.1.8"),
+    CODE("451", "4.1.8"),
+    TXT("Domain of sender address") } },
+
+{ C("header-invalid", ERROR, DATA,
+    "The headers break RFC 5322 (no valid From:, several From: addresses, "
+    "no Message-ID, duplicated headers)",
+    "Fix the program that writes the mail (one valid From:, a Message-ID); "
+    "check that no milter adds a second From:"),
+  { CTXT("550", "5.7.1", "From: header|Message-ID|duplicate header|"
+        "multiple addresses"),
+    TXT("missing a valid address in the From: header|"
+        "multiple addresses in the From: header|missing a valid Message-ID|"
+        "duplicate headers") } },
+
+
+/* ---- reaching the relay ---- */
+{ C("connect-timeout-port25", ERROR, CONNECT,
+    "sendmail cannot reach the relay on port 25: ISPs and cloud hosts "
+    "usually block outgoing port 25",
+    "Your ISP probably blocks port 25: relay on 587 with STARTTLS, "
+    "define(`RELAY_MAILER_ARGS', `TCP $h 587') (and ESMTP_MAILER_ARGS), "
+    "rebuild sendmail.cf, restart sendmail"),
+  { { NULL, NULL, "Connection timed out|connect timed out|"
+        "timed out while connecting", 25, CAUSE_PHASE_ANY, 0 } } },
+
+{ C("connect-timeout", ERROR, CONNECT,
+    "sendmail could not connect to the relay before the timeout (no answer "
+    "at all)",
+    "Check the relay name and port (smtp.gmail.com:587 needs "
+    "RELAY_MAILER_ARGS `TCP $h 587'), that the firewall lets the port out "
+    "(nc -vz HOST PORT), and that the relay is up; port 25 is often "
+    "blocked by ISPs"),
+  { TXT("Connection timed out|connect timed out|timed out while connecting") } },
+
+{ C("local-mta-down", ERROR, CONNECT,
+    "The local sendmail daemon refused the hand-off: it is not running or "
+    "not listening on the loopback address",
+    "Start it (systemctl start sendmail) and check DAEMON_OPTIONS in "
+    "sendmail.mc; the mail waits in the MSP queue (mailq -Ac) until then"),
+  { { NULL, NULL, "Connection refused", 0, CAUSE_PHASE_ANY, R_LOCAL } } },
+
+{ C("connect-refused", ERROR, CONNECT,
+    "The relay host refused the connection: nothing listens on that port",
+    "Check the relay host and port in sendmail.mc (SMART_HOST, "
+    "RELAY_MAILER_ARGS); a firewall REJECT rule gives the same error"),
+  { TXT("Connection refused") } },
+
+{ C("host-unknown", ERROR, CONNECT,
+    "The relay or recipient host name does not resolve in DNS",
+    "Check the SMART_HOST spelling in sendmail.mc and that DNS works here "
+    "(host smtp.gmail.com); [brackets] in SMART_HOST skip the MX lookup"),
+  { TXT("Host unknown|host not found|Unknown host|No such host") } },
+
+{ C("dns-temporary", WARN, CONNECT,
+    "DNS did not answer while sendmail looked up the relay (temporary "
+    "resolver failure)",
+    "Check /etc/resolv.conf and that the resolver answers (host "
+    "smtp.gmail.com); sendmail retries by itself"),
+  { CODE(NULL, "4.4.3"),
+    TXT("host name lookup failure|Name server timeout|"
+        "Temporary failure in name resolution") } },
+
+{ C("network-unreachable", ERROR, CONNECT,
+    "There is no network route to the relay (link down, no default route, "
+    "or IPv6 without connectivity)",
+    "Check the network and routes (ip route; ping the relay); if IPv6 is "
+    "broken, make sendmail use IPv4 (CLIENT_OPTIONS(`Family=inet'))"),
+  { TXT("Network is unreachable|No route to host|Host is down") } },
+
+{ C("connection-lost", WARN, DATA,
+    "The connection to the relay broke in the middle of the SMTP dialogue",
+    "Usually transient (the queue retries); if it repeats, check MTU and "
+    "firewall middleboxes and the relay's size or time limits"),
+  { CODE(NULL, "4.4.2"),
+    TXT("Connection reset by|Broken pipe|lost connection|"
+        "Connection closed|connection dropped") } },
+
+{ C("tls-handshake", ERROR, TLS,
+    "The STARTTLS handshake with the relay failed (protocol, cipher or "
+    "certificate trouble)",
+    "Read the STARTTLS=client error line; check confCACERT_PATH, "
+    "confCLIENT_CERT, the clock, and test with openssl s_client "
+    "-starttls smtp -connect HOST:587"),
+  { CTXT("403", "4.7.0", "TLS handshake"),
+    TXT("TLS handshake failed|STARTTLS=client, error|SSL_connect") } },
+
+{ C("tls-verify", ERROR, TLS,
+    "The relay's TLS certificate could not be verified (unknown CA, wrong "
+    "name or expired) and the configuration requires verification",
+    "Point confCACERT_PATH at /etc/ssl/certs (package ca-certificates) or "
+    "confCACERT at the relay's CA; check the relay's name and this "
+    "machine's clock"),
+  { CODE("403", "4.7.0"),
+    { NULL, NULL, "not authenticated|certificate verify failed|verify=FAIL",
+      0, CAUSE_PHASE_ANY, R_NOCODE } } },
+
+{ C("smtp-protocol-violation", ERROR, TLS,
+    "The relay saw commands pipelined right after STARTTLS (a client bug)",
+    "Update sendmail; report the transcript of the failing session to the "
+    "relay's operator if it persists"),
+  { CODE("523", "5.7.10"),
+    TXT("no commands allowed to pipeline after STARTTLS") } },
+
+/* ---- inside sendmail ---- */
+{ C("mail-loops", ERROR, LOCAL,
+    "The mail would come back to this host: the relay or MX points at this "
+    "machine (or there were too many hops)",
+    "SMART_HOST must name another host: not [127.0.0.1], not this host's "
+    "name, and its name must not resolve to this server"),
+  { CODE("553", "5.3.5"),
+    CODE(NULL, "5.3.5"),
+    CODE("554", "5.4.6"),
+    TXT("mail loops back to me|loops back to me|Too many hops") } },
+
+{ C("host-status-cached", WARN, CONNECT,
+    "sendmail did not try the relay: its host status cache still holds an "
+    "earlier failure for that host",
+    "Find the first failure for this relay (that is the real cause); after "
+    "fixing it, clear the cache with purgestat (or sendmail -qf) to retry "
+    "at once"),
+  { { NULL, NULL, NULL, 0, CAUSE_PHASE_ANY, R_CACHED } } },
+
+{ C("milter-error", WARN, LOCAL,
+    "A milter did not answer (down, crashed or too slow), so sendmail "
+    "tempfailed the mail (F=T) or passed it unfiltered",
+    "Check that the milter runs (systemctl status relaymilter) and that its "
+    "socket matches INPUT_MAIL_FILTER S=; raise T= if it is only slow"),
+  { CTXT("451", "4.3.2", "Please try again later"),
+    TXT("to error state|error connecting to filter|initialization failed|"
+        "timeout before data|timeout during data|returned -1") } },
+
+{ C("milter-reject", ERROR, LOCAL,
+    "A milter on this host rejected the message",
+    "Read the milter's reason in the reject text; relaymilter rejects only "
+    "with SPFFailAction/MisalignedAction reject (see its decision line)"),
+  { TXT("Milter: data, reject|Milter: from=|Milter: to=|"
+        "Milter: cmd=data, reject|rejected by milter") } },
+
+
+
+{ C("disk-space", WARN, LOCAL,
+    "Not enough free disk space for the queue (here or at the receiver)",
+    "Free space in the queue file system (df /var/spool/mqueue); "
+    "confMIN_FREE_BLOCKS sets the reserve"),
+  { CODE("452", "4.4.5"),
+    TXT("Insufficient disk space|No space left on device") } },
+
+{ C("local-delivery-error", WARN, LOCAL,
+    "A local mailer program failed (procmail, a pipe alias or a file "
+    "delivery)",
+    "Run the mailer by hand with the same input and read its error; check "
+    "the alias or .forward that calls it"),
+  { CODE(NULL, "5.3.0"),
+    TXT("unknown mailer error|died with signal|local mailer") } },
+
+/* ---- broad fallbacks, after everything more specific ---- */
+{ C("content-rejected", ERROR, DATA,
+    "The receiving server refused the content or the sending IP as spam or "
+    "virus, or the IP is on a blocklist",
+    "Read the reply for the list or rule named; check the IP against that "
+    "blocklist, the content, and SPF/DKIM/DMARC"),
+  { CTXT("554", NULL, "spam|virus|blocked|listed"),
+    CTXT("550", "5.7.1", "spam|unsolicited|blocked|listed|virus"),
+    TXT("unsolicited mail|spam|virus") } },
+
+{ C("remote-temporary", WARN, ANY,
+    "The remote server refused the mail for now (4xx); sendmail retries",
+    "Read the reply; if it repeats for hours, contact the relay's or "
+    "recipient's admin with it"),
+  { CODE("4xx", NULL) } },
+
+{ C("remote-permanent", ERROR, ANY,
+    "The remote server refused the mail for good (5xx)",
+    "Read the reply and fix what it names; the sender got a bounce"),
+  { CODE("5xx", NULL) } },
+
+/* ---- relaymilter's own verdicts (decision line) ---- */
+{ C("spf-fail-predicted", ERROR, POLICY,
+    "relaymilter predicts SPF fail: the relay's egress IPs are not allowed "
+    "by the SPF record of the final envelope domain",
+    "Add the relay to that domain's SPF (Google: include:_spf.google.com), "
+    "or rewrite the envelope to a domain whose SPF covers the relay "
+    "(SenderMap/RelayAccount)"),
+  { POLICY("spf=fail") } },
+
+{ C("spf-softfail-predicted", WARN, POLICY,
+    "relaymilter predicts SPF softfail (~all) for the envelope domain at "
+    "the relay's IPs: receivers may junk it, or reject it under DMARC",
+    "Add the relay to that domain's SPF (Google: include:_spf.google.com), "
+    "or rewrite the envelope to a domain whose SPF covers the relay"),
+  { POLICY("spf=softfail") } },
+
+{ C("spf-permerror-predicted", ERROR, POLICY,
+    "The envelope domain's SPF record is broken (syntax error or more than "
+    "10 DNS lookups): receivers treat it as a failure",
+    "Fix the SPF record (check it with spfquery); flatten includes to stay "
+    "within 10 lookups"),
+  { POLICY("spf=permerror") } },
+
+{ C("spf-temperror", WARN, POLICY,
+    "relaymilter could not evaluate SPF because DNS failed or timed out",
+    "Check this server's resolver and the domain's DNS servers; "
+    "On-DNSError decides whether such mail is tempfailed or accepted"),
+  { POLICY("spf=temperror") } },
+
+{ C("align-fail-predicted", WARN, POLICY,
+    "relaymilter predicts DMARC misalignment: the From: domain does not "
+    "match the (rewritten) envelope domain",
+    "Make the From: domain match the envelope domain (RewriteHeaderFrom, "
+    "SenderMap) or sign with DKIM for the From: domain; under p=reject "
+    "receivers bounce it"),
+  { POLICY("align=fail") } },
+
+{ C("relaymilter-tempfail", WARN, POLICY,
+    "relaymilter asked sendmail to retry later (internal error, DNS trouble "
+    "with On-DNSError tempfail, or a tempfail action)",
+    "Read error= and hint= on the decision line and `systemctl status "
+    "relaymilter`; the mail stays queued at the client meanwhile"),
+  { POLICY("result=tempfail") } },
+
+{ C("relaymilter-failopen", WARN, POLICY,
+    "relaymilter hit an internal error and let the mail through unchanged "
+    "(On-InternalError accept)",
+    "Read error= on the decision line; the mail left without rewrite or "
+    "checks"),
+  { POLICY("result=failopen") } },
+
+{ C("relaymilter-reject", ERROR, POLICY,
+    "relaymilter rejected the message (SPFFailAction or MisalignedAction "
+    "reject)",
+    "Fix SPF or alignment for the sender's domain, or relax SPFFailAction / "
+    "MisalignedAction"),
+  { POLICY("result=reject") } },
+};
+
+#define NCAUSES	(sizeof(causes) / sizeof(causes[0]))
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Case-insensitive search of needle[0..nlen) in the C string hay. */
+static bool
+ci_contains(const char *hay, const char *needle, size_t nlen)
+{
+	const char *h;
+	size_t i;
+
+	if (hay == NULL || nlen == 0)
+		return false;
+	for (h = hay; *h != '\0'; h++) {
+		for (i = 0; i < nlen; i++)
+			if (h[i] == '\0' ||
+			    lower((unsigned char)h[i]) !=
+			    lower((unsigned char)needle[i]))
+				break;
+		if (i == nlen)
+			return true;
+	}
+	return false;
+}
+
+/* Any of the '|'-separated alternatives in one of the haystacks. */
+static bool
+text_matches(const char *alts, const char *const hay[], size_t nhay)
+{
+	const char *a = alts, *bar;
+	size_t n, i;
+
+	while (*a != '\0') {
+		bar = strchr(a, '|');
+		n = bar ? (size_t)(bar - a) : strlen(a);
+		for (i = 0; i < nhay; i++)
+			if (ci_contains(hay[i], a, n))
+				return true;
+		if (bar == NULL)
+			break;
+		a = bar + 1;
+	}
+	return false;
+}
+
+static bool
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * A reply code at the start of s ("550 ...", "550-...", "550"): copy it
+ * to code[4] and return the text after the separator, or NULL.
+ */
+static const char *
+reply_code(const char *s, char code[4])
+{
+	if (s == NULL || !is_digit((unsigned char)s[0]) ||
+	    !is_digit((unsigned char)s[1]) || !is_digit((unsigned char)s[2]))
+		return NULL;
+	if (s[0] < '2' || s[0] > '5')
+		return NULL;
+	if (s[3] != '\0' && s[3] != ' ' && s[3] != '-')
+		return NULL;
+	memcpy(code, s, 3);
+	code[3] = '\0';
+	return s[3] ? s + 4 : s + 3;
+}
+
+/*
+ * An enhanced status code "d.ddd.ddd" at the start of s, copied to esc.
+ * A full stop right after it ("... 5.7.1.") ends a sentence, not the code.
+ */
+static bool
+enh_code(const char *s, char esc[16])
+{
+	size_t i, part = 0, digits = 0;
+
+	if (s == NULL || (s[0] != '2' && s[0] != '4' && s[0] != '5'))
+		return false;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '.') {
+			if (digits == 0)
+				return false;
+			if (part == 2)
+				break;
+			part++;
+			digits = 0;
+		} else if (is_digit((unsigned char)s[i])) {
+			if (++digits > 3)
+				return false;
+		} else
+			break;
+	}
+	if (part != 2 || digits == 0 || i >= 16)
+		return false;
+	if (s[i] != '\0' && s[i] != ' ' && s[i] != '.' && s[i] != ',' &&
+	    s[i] != ';' && s[i] != ')' && s[i] != '-')
+		return false;
+	memcpy(esc, s, i);
+	esc[i] = '\0';
+	return true;
+}
+
+/* Skip sendmail's "Deferred: " and similar prefixes of stat=. */
+static const char *
+stat_reply(const char *stat)
+{
+	static const char *const pfx[] = { "Deferred: ", "deferred: " };
+	size_t i, n;
+
+	if (stat == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++) {
+		n = strlen(pfx[i]);
+		if (strncmp(stat, pfx[i], n) == 0)
+			return stat + n;
+	}
+	return stat;
+}
+
+static bool
+is_local_host(const char *h)
+{
+	if (h == NULL)
+		return false;
+	if (*h == '[')
+		h++;
+	if (strncmp(h, "IPv6:", 5) == 0)
+		h += 5;
+	return strncmp(h, "127.", 4) == 0 || strncmp(h, "::1", 3) == 0 ||
+	    strncmp(h, "localhost", 9) == 0;
+}
+
+struct facts {
+	char		 code[4];	/* "" when unknown */
+	char		 esc[16];	/* "" when unknown */
+	const char	*hay[3];
+	size_t		 nhay;
+	bool		 local;
+};
+
+static void
+gather(const struct cause_input *in, struct facts *f)
+{
+	const char *rest = NULL, *sr;
+
+	memset(f, 0, sizeof(*f));
+	if ((rest = reply_code(in->reply, f->code)) == NULL &&
+	    (sr = stat_reply(in->stat)) != NULL)
+		rest = reply_code(sr, f->code);
+	if (rest == NULL || !enh_code(rest, f->esc)) {
+		if (!enh_code(in->dsn, f->esc))
+			f->esc[0] = '\0';
+	}
+	if (in->reply != NULL)
+		f->hay[f->nhay++] = in->reply;
+	if (in->stat != NULL)
+		f->hay[f->nhay++] = in->stat;
+	if (in->extra != NULL)
+		f->hay[f->nhay++] = in->extra;
+	f->local = is_local_host(in->relay_host);
+}
+
+/* Score of one rule, or 0 when a constraint fails (or it has none). */
+static int
+rule_score(const struct cause_rule *r, const struct cause_input *in,
+    const struct facts *f)
+{
+	int s = 0;
+
+	if (r->code == NULL && r->esc == NULL && r->text == NULL &&
+	    r->port == 0 && r->phase == CAUSE_PHASE_ANY && r->flags == 0)
+		return 0;
+	if (r->phase == CAUSE_PHASE_POLICY) {
+		if (in->phase != CAUSE_PHASE_POLICY)
+			return 0;
+		s += S_PHASE;
+	} else if (in->phase == CAUSE_PHASE_POLICY)
+		return 0;
+	else if (r->phase != CAUSE_PHASE_ANY) {
+		if (in->phase != r->phase)
+			return 0;
+		s += S_PHASE;
+	}
+	if (r->code != NULL) {
+		if (f->code[0] == '\0')
+			return 0;
+		if (r->code[1] == 'x') {
+			if (r->code[0] != f->code[0])
+				return 0;
+			s += S_CODECLASS;
+		} else {
+			if (strcmp(r->code, f->code) != 0)
+				return 0;
+			s += S_CODE;
+		}
+	}
+	if (r->esc != NULL) {
+		if (strcmp(r->esc, f->esc) != 0)
+			return 0;
+		s += S_ESC;
+	}
+	if (r->text != NULL) {
+		if (!text_matches(r->text, f->hay, f->nhay))
+			return 0;
+		s += S_TEXT;
+	}
+	if (r->port != 0) {
+		if ((unsigned)in->port != r->port)
+			return 0;
+		s += S_PORT;
+	}
+	if (r->flags & R_LOCAL) {
+		if (!f->local)
+			return 0;
+		s += S_LOCAL;
+	}
+	if (r->flags & R_CACHED) {
+		if (!(in->flags & CAUSE_F_CACHED))
+			return 0;
+		s += S_CACHED;
+	}
+	if ((r->flags & R_NOCODE) && f->code[0] != '\0')
+		return 0;
+	return s;
+}
+
+const struct cause *
+cause_classify(const struct cause_input *in)
+{
+	const struct cause *best = NULL;
+	struct facts f;
+	int bs = 0, s;
+	size_t i, j;
+
+	if (in == NULL)
+		return NULL;
+	gather(in, &f);
+	for (i = 0; i < NCAUSES; i++) {
+		for (j = 0; j < RULES_MAX; j++) {
+			s = rule_score(&causes[i].r[j], in, &f);
+			if (s > bs) {
+				bs = s;
+				best = &causes[i].c;
+			}
+		}
+	}
+	return best;
+}
+
+const struct cause *
+cause_by_id(const char *id)
+{
+	size_t i;
+
+	if (id == NULL)
+		return NULL;
+	for (i = 0; i < NCAUSES; i++)
+		if (strcmp(causes[i].c.id, id) == 0)
+			return &causes[i].c;
+	return NULL;
+}
+
+size_t
+cause_count(void)
+{
+	return NCAUSES;
+}
+
+const struct cause *
+cause_at(size_t i)
+{
+	return i < NCAUSES ? &causes[i].c : NULL;
+}
+
+const char *
+cause_severity_name(enum cause_severity s)
+{
+	switch (s) {
+	case CAUSE_INFO:
+		return "info";
+	case CAUSE_WARN:
+		return "warn";
+	case CAUSE_ERROR:
+		return "error";
+	}
+	return "unknown";
+}
