@@ -492,6 +492,33 @@ static const struct cause_entry causes[] = {
     { NULL, NULL, "not authenticated|certificate verify failed|verify=FAIL",
       0, CAUSE_PHASE_ANY, R_NOCODE } } },
 
+{ C("starttls-not-offered", ERROR, TLS,
+    "The relay does not offer STARTTLS: sendmail would send the mail (and "
+    "any password) in clear text, and relays such as Gmail refuse AUTH "
+    "without it",
+    "Check the relay name and port (smtp.gmail.com offers STARTTLS on 587); "
+    "a relay you run needs a certificate and STARTTLS turned on"),
+  { { NULL, NULL, "STARTTLS not offered|does not offer STARTTLS",
+      0, CAUSE_PHASE_ANY, 0 } } },
+
+{ C("implicit-tls-port", ERROR, CONNECT,
+    "The relay port speaks TLS from the first byte (SMTPS, usually 465); "
+    "sendmail's client only does STARTTLS and waits for a greeting that "
+    "never comes",
+    "Relay on 587 with STARTTLS: define(`RELAY_MAILER_ARGS', `TCP $h 587') "
+    "(and ESMTP_MAILER_ARGS), rebuild sendmail.cf, restart sendmail"),
+  { { NULL, NULL, "implicit TLS|SMTPS", 0, CAUSE_PHASE_ANY, 0 },
+    { NULL, NULL, "timed out|timeout waiting for input", 465,
+      CAUSE_PHASE_ANY, 0 } } },
+
+{ C("relay-not-smtp", ERROR, CONNECT,
+    "What answers on the relay port is not an SMTP server (a web server, "
+    "a proxy, a captive portal)",
+    "Check the relay name and port in sendmail.mc (SMART_HOST, "
+    "RELAY_MAILER_ARGS) and what listens there: "
+    "openssl s_client -starttls smtp -connect HOST:587"),
+  { TXT("not an SMTP server|not an SMTP greeting") } },
+
 { C("smtp-protocol-violation", ERROR, TLS,
     "The relay saw commands pipelined right after STARTTLS (a client bug)",
     "Update sendmail; report the transcript of the failing session to the "
