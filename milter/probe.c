@@ -935,7 +935,7 @@ step_greeting(struct probe *p)
 		tls = tls_handshake(p, &twhy);
 		p->c.timeout_ms = saved;
 		if (tls == 0) {
-			step_end(s, t0, PV_FAIL, "tls-handshake",
+			step_end(s, t0, PV_FAIL, "implicit-tls-port",
 			    "no SMTP greeting: port %d speaks TLS from the "
 			    "first byte (implicit TLS, SMTPS); sendmail's "
 			    "client only speaks STARTTLS: relay on port 587",
@@ -954,7 +954,7 @@ step_greeting(struct probe *p)
 		sb_init(&first);
 		sb_append(&first, p->c.in.s, n);
 		sanitize_inplace(first.s);
-		step_end(s, t0, PV_FAIL, "smtp-protocol-violation",
+		step_end(s, t0, PV_FAIL, "relay-not-smtp",
 		    "this is not an SMTP server (%s): it sent \"%s\"",
 		    why ? why : "bad reply", first.s);
 		sb_free(&first);
