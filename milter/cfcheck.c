@@ -1185,8 +1185,10 @@ check_local_domain(struct ctx *c)
 }
 
 /*
- * From hosts text: the line naming host (first match wins, as in glibc's
- * files backend); *canon is its first name, *fqdn any name with a dot.
+ * From hosts text: the lines naming host. glibc ("multi on", Debian's
+ * default) merges them: *addr is the first line's address, *canon its
+ * first name, *fqdn the first name with a dot on any of them (sendmail
+ * takes such an alias as its canonical name), *lineno the first line.
  */
 static bool
 hosts_lookup(const char *text, const char *host, strbuf *addr, strbuf *canon,
@@ -1194,10 +1196,12 @@ hosts_lookup(const char *text, const char *host, strbuf *addr, strbuf *canon,
 {
 	const char *p = text;
 	unsigned line = 0;
+	bool found = false;
 
 	while (*p) {
 		size_t n = strcspn(p, "\n");
 		char *l = strndup(p, n), *cur, *ip, *w, *hash;
+		strbuf c, q;
 		bool hit = false;
 
 		p += n;
@@ -1205,7 +1209,7 @@ hosts_lookup(const char *text, const char *host, strbuf *addr, strbuf *canon,
 			p++;
 		line++;
 		if (l == NULL)
-			return false;
+			return found;
 		if ((hash = strchr(l, '#')) != NULL)
 			*hash = '\0';
 		cur = l;
@@ -1213,26 +1217,29 @@ hosts_lookup(const char *text, const char *host, strbuf *addr, strbuf *canon,
 			free(l);
 			continue;
 		}
-		sb_reset(canon);
-		sb_reset(fqdn);
+		sb_init(&c);
+		sb_init(&q);
 		while ((w = str_token(&cur)) != NULL) {
-			if (canon->len == 0)
-				sb_puts(canon, w);
-			if (fqdn->len == 0 && strchr(w, '.') != NULL)
-				sb_puts(fqdn, w);
+			if (c.len == 0)
+				sb_puts(&c, w);
+			if (q.len == 0 && strchr(w, '.') != NULL)
+				sb_puts(&q, w);
 			if (str_ieq(w, host))
 				hit = true;
 		}
-		if (hit) {
-			sb_reset(addr);
+		if (hit && !found) {
+			found = true;
 			sb_puts(addr, ip);
+			sb_puts(canon, c.s);
 			*lineno = line;
-			free(l);
-			return true;
 		}
+		if (hit && fqdn->len == 0 && q.len > 0)
+			sb_puts(fqdn, q.s);
+		sb_free(&c);
+		sb_free(&q);
 		free(l);
 	}
-	return false;
+	return found;
 }
 
 static bool
@@ -1267,7 +1274,7 @@ check_hostname(struct ctx *c)
 	else if (strchr(host, '.') != NULL)
 		qualified = true;
 	else
-		qualified = found && strchr(canon.s, '.') != NULL;
+		qualified = found && fqdn.len > 0;
 	if (!qualified && (env->hosts_text != NULL || canon_j != NULL)) {
 		const char *short_name = host;
 		char *dot;
@@ -1286,9 +1293,12 @@ check_hostname(struct ctx *c)
 		sb_printf(&f.what, "this host's name \"%s\" is not fully "
 		    "qualified", canon_j ? canon_j : host);
 		if (found && fqdn.len > 0)
-			sb_printf(&f.what, ": %s:%u names %s, but not as the "
-			    "first name", env->hosts_path, hline, fqdn.s);
-		else if (!found && env->hosts_text != NULL)
+			sb_printf(&f.what, ", although %s:%u names %s",
+			    env->hosts_path, hline, fqdn.s);
+		else if (found)
+			sb_printf(&f.what, ": %s:%u gives it no fully "
+			    "qualified name", env->hosts_path, hline);
+		else if (env->hosts_text != NULL)
 			sb_printf(&f.what, " and %s has no line for it",
 			    env->hosts_path);
 		if (env->info_stalled)
