@@ -72,7 +72,8 @@ DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
 CORE_SRCS	+= milter/smtpreply.c
 TRACE_SRCS	:=
 DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
-		   milter/cfgather.c milter/sendmailcf.c
+		   milter/cfgather.c milter/sendmailcf.c milter/smoutput.c \
+		   milter/mcparse.c
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -104,7 +105,8 @@ DOCTOR_PKGS	:= libssl libcrypto json-c
 DOCTOR_LIBS	= $(call pkglib,$(DOCTOR_PKGS) $(CORE_PKGS)) $(CORE_LIBS)
 # the doctor's configuration checks, for their unit tests
 CFCHECK_OBJS	= $(BUILD)/milter/cfcheck.o $(BUILD)/milter/cfgather.o \
-		  $(BUILD)/milter/sendmailcf.o
+		  $(BUILD)/milter/sendmailcf.o $(BUILD)/milter/smoutput.o \
+		  $(BUILD)/milter/mcparse.o
 
 $(BUILD)/relaymilter-doctor: $(DOCTOR_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DOCTOR_OBJS) $(CORE_LIB) $(DOCTOR_LIBS)

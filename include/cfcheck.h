@@ -34,6 +34,8 @@
 #include <time.h>
 
 #include "sendmailcf.h"
+#include "mcparse.h"
+#include "smoutput.h"
 #include "util.h"
 
 enum cf_severity {

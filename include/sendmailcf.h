@@ -1,5 +1,5 @@
 /*
- * sendmailcf.h - read sendmail.cf, sendmail.mc, `sendmail -d0.1` and mailq text
+ * sendmailcf.h - read sendmail.cf
  *
  * CONTRACT
  *	Pure parsers over text already in memory: no file or process I/O, no
@@ -18,22 +18,12 @@
  *	maps (`Kname type args`), class w (`Cw`, `C{w}`, `Fw`, `F{w}`) and
  *	whether ruleset MasqEnv hands envelope senders to MasqHdr (what
  *	FEATURE(masquerade_envelope) does).
- *
- *	sendmail.mc: m4 macro calls NAME(args) outside quotes and comments,
- *	with one level of `quotes' removed from each argument and leading
- *	white space dropped, as m4 does (trailing white space is dropped
- *	too); `dnl` (also inside arguments) and `#` comments are skipped.
- *	Nested calls inside arguments are kept as text, not expanded.
- *
- *	mailq (`sendmail -bp`) output: entries with queue id, size, queue
- *	time, sender, last error and recipients, across every queue section.
  */
 #ifndef RM_SENDMAILCF_H
 #define RM_SENDMAILCF_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
 
 #include "util.h"
 
@@ -142,84 +132,5 @@ void		 cf_smarthost_free(struct cf_smarthost *sh);
 /* "smtp" 25, "submission" 587, "smtps"/"submissions" 465 or a number;
  * -1 otherwise. */
 int		 cf_port_number(const char *s);
-
-/* One m4 macro call from sendmail.mc (or a file it includes). */
-struct mc_call {
-	char		*name;
-	char		**args;
-	size_t		 nargs;
-	char		*file;		/* file the call is in */
-	unsigned	 line;
-};
-
-struct sendmail_mc {
-	struct mc_call	*calls;
-	size_t		 ncalls;
-};
-
-/*
- * include(`path') and sinclude(`path') are followed through include(),
- * which returns the text of path (malloc, the parser frees it) or NULL to
- * skip it (cf.m4 itself, a missing file); at most 8 levels deep. The
- * included calls take the place of the include, so the last define wins
- * as in m4. include may be NULL.
- */
-typedef char	*(*mc_include_fn)(const char *path, void *arg);
-
-int		 mc_parse(const char *text, const char *file,
-		    mc_include_fn include, void *arg, struct sendmail_mc *mc,
-		    strbuf *err);
-void		 mc_free(struct sendmail_mc *mc);
-/* First call NAME whose first argument is arg1 (any when arg1 is NULL),
- * scanning from the end so that the last define wins, as in m4. */
-const struct mc_call	*mc_find(const struct sendmail_mc *mc, const char *name,
-			    const char *arg1);
-/* Value of define(`NAME', `value'), or NULL (also after undefine). */
-const char		*mc_define(const struct sendmail_mc *mc, const char *name,
-			    unsigned *line);
-
-/*
- * `sendmail -d0.1 -bt` output: the "Compiled with:" words (until the blank
- * line) and the canonical host name "$j = ..." when printed.
- */
-struct sendmail_info {
-	char		**compiled;	/* "STARTTLS", "SASLv2", "NEWDB=5.3", ... */
-	size_t		  ncompiled;
-	char		 *version;	/* "8.17.1.9" or NULL */
-	char		 *canon_host;	/* $j or NULL */
-	bool		  unqualified_warning;
-};
-
-int		 sendmail_info_parse(const char *text, struct sendmail_info *si);
-void		 sendmail_info_free(struct sendmail_info *si);
-/* Compiled with NAME (or NAME=value)? */
-bool		 sendmail_compiled_with(const struct sendmail_info *si,
-		    const char *name);
-
-struct mailq_entry {
-	char		*qid;
-	char		 mark;		/* ' ', '*' (being delivered), 'X', '-', '?' */
-	long		 size;
-	char		*qtime;		/* "Sat Nov 21 08:56" as printed */
-	time_t		 when;		/* qtime in local time, year guessed from
-					 * now (never in the future); 0 unknown */
-	char		*sender;
-	char		*bodytype;	/* "8BITMIME" or NULL */
-	char		*error;		/* last error without parentheses, or NULL */
-	char		**rcpts;
-	size_t		 nrcpts;
-};
-
-struct mailq {
-	struct mailq_entry *v;
-	size_t		 n;
-	long		 total;		/* sum of "Total requests:" / "(N requests)"
-					 * headers; -1 when none seen */
-	unsigned	 nskipped;	/* lines not understood */
-};
-
-/* 0 on success, -1 on allocation failure. */
-int		 mailq_parse(const char *text, time_t now, struct mailq *q);
-void		 mailq_free(struct mailq *q);
 
 #endif

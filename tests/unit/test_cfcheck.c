@@ -21,7 +21,9 @@
 #include <cmocka.h>
 
 #include "cfcheck.h"
+#include "mcparse.h"
 #include "sendmailcf.h"
+#include "smoutput.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------ sendmail.cf */
