@@ -73,7 +73,7 @@ CORE_SRCS	+= milter/smtpreply.c
 TRACE_SRCS	:=
 DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
 		   milter/cfgather.c milter/sendmailcf.c milter/smoutput.c \
-		   milter/mcparse.c
+		   milter/mcparse.c milter/smtpconn.c
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)

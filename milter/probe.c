@@ -2,15 +2,15 @@
  * probe.c - talk to the smarthost like sendmail would, stop before MAIL
  *
  * CONTRACT
- *	See include/probe.h. Sockets are non-blocking from the start; every
- *	wait is a poll() bounded by the probe timeout. One SSL_CTX per probe.
+ *	See include/probe.h. The connection itself (bounded waits, replies,
+ *	STARTTLS, verification errors) is smtpconn.c; this file decides what
+ *	each step found. One SSL_CTX per probe.
  *	The only commands ever sent are EHLO, STARTTLS, AUTH (with --auth)
  *	and QUIT. Secrets live in buffers that are wiped (free_secret or
  *	OPENSSL_cleanse) as soon as the AUTH exchange ends.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -30,11 +29,11 @@
 #include "authinfo.h"
 #include "causes.h"
 #include "probe.h"
+#include "smtpconn.h"
 #include "smtpreply.h"
 #include "util.h"
 
 #define MAX_ADDRS	16
-#define MAX_VERIFY_ERRS	16
 #define CERT_WARN_DAYS	21
 
 /* ------------------------------------------------------------ results */
@@ -106,16 +105,6 @@ probe_fact(const struct probe_step *s, const char *key)
 	return NULL;
 }
 
-static unsigned
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (unsigned)((unsigned long long)t.tv_sec * 1000 +
-	    (unsigned long long)t.tv_nsec / 1000000);
-}
-
 /* Start a step; its time runs from now until step_end(). */
 static struct probe_step *
 step_begin(struct probe_result *r, const char *name, unsigned *t0)
@@ -132,7 +121,7 @@ step_begin(struct probe_result *r, const char *name, unsigned *t0)
 	s = &nv[r->nsteps++];
 	memset(s, 0, sizeof(*s));
 	s->name = name;
-	*t0 = now_ms();
+	*t0 = smtpconn_now_ms();
 	return s;
 }
 
@@ -150,7 +139,7 @@ step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
 
 	if (s == NULL)
 		return;
-	s->ms = now_ms() - t0;
+	s->ms = smtpconn_now_ms() - t0;
 	s->verdict = v;
 	s->cause_id = cause;
 	sb_init(&sb);
@@ -221,266 +210,6 @@ step_reply(struct probe_step *s, const struct smtp_reply *rep)
 	smtpreply_format(rep, &sb);
 	free(s->reply);
 	s->reply = sb_steal(&sb);
-}
-
-/* ------------------------------------------------------------ connection */
-
-struct conn {
-	int		 fd;
-	SSL		*ssl;
-	strbuf		 in;
-	unsigned	 timeout_ms;
-	FILE		*debug;
-};
-
-static void
-conn_close(struct conn *c)
-{
-	if (c->ssl != NULL) {
-		SSL_free(c->ssl);
-		c->ssl = NULL;
-	}
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	sb_free(&c->in);
-}
-
-/* Wait for fd to become readable or writable; 1 ready, 0 timeout, -1. */
-static int
-wait_fd(int fd, short events, unsigned deadline)
-{
-	for (;;) {
-		struct pollfd p = { fd, events, 0 };
-		unsigned now = now_ms();
-		int rc;
-
-		if ((int)(deadline - now) <= 0)
-			return 0;
-		rc = poll(&p, 1, (int)(deadline - now));
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc < 0)
-			return -1;
-		return rc > 0 ? 1 : 0;
-	}
-}
-
-/*
- * Non-blocking connect with a deadline. Returns the socket, or -1 with
- * *err set (ETIMEDOUT when the deadline passed).
- */
-static int
-nb_connect(const struct sockaddr *sa, socklen_t len, unsigned timeout_ms,
-    int *err)
-{
-	int fd, so = 0, rc;
-	socklen_t sl = sizeof(so);
-
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd < 0) {
-		*err = errno;
-		return -1;
-	}
-	if (connect(fd, sa, len) == 0)
-		return fd;
-	if (errno != EINPROGRESS) {
-		*err = errno;
-		close(fd);
-		return -1;
-	}
-	rc = wait_fd(fd, POLLOUT, now_ms() + timeout_ms);
-	if (rc <= 0) {
-		*err = rc == 0 ? ETIMEDOUT : errno;
-		close(fd);
-		return -1;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl) < 0 || so != 0) {
-		*err = so ? so : errno;
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void
-debug_line(struct conn *c, const char *dir, const char *s, size_t n)
-{
-	strbuf sb;
-
-	if (c->debug == NULL)
-		return;
-	sb_init(&sb);
-	sb_append(&sb, s, n);
-	sanitize_inplace(sb.s);
-	if (!sb.err)
-		fprintf(c->debug, "%s %s\n", dir, sb.s);
-	sb_free(&sb);
-}
-
-/* Write all of buf. 0, or -1 with *why. `shown` is what the transcript
- * says instead of buf (NULL: buf itself). */
-static int
-conn_write(struct conn *c, const char *buf, size_t n, const char *shown,
-    const char **why)
-{
-	unsigned deadline = now_ms() + c->timeout_ms;
-	size_t off = 0;
-
-	if (shown != NULL)
-		debug_line(c, "C:", shown, strlen(shown));
-	else
-		debug_line(c, "C:", buf, n >= 2 ? n - 2 : n);
-	while (off < n) {
-		if (c->ssl != NULL) {
-			int w = SSL_write(c->ssl, buf + off, (int)(n - off));
-			int e;
-
-			if (w > 0) {
-				off += (size_t)w;
-				continue;
-			}
-			e = SSL_get_error(c->ssl, w);
-			if (e == SSL_ERROR_WANT_READ &&
-			    wait_fd(c->fd, POLLIN, deadline) > 0)
-				continue;
-			if (e == SSL_ERROR_WANT_WRITE &&
-			    wait_fd(c->fd, POLLOUT, deadline) > 0)
-				continue;
-			*why = "TLS write failed";
-			return -1;
-		} else {
-			ssize_t w = send(c->fd, buf + off, n - off,
-			    MSG_NOSIGNAL);
-
-			if (w > 0) {
-				off += (size_t)w;
-				continue;
-			}
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-			    wait_fd(c->fd, POLLOUT, deadline) > 0)
-				continue;
-			*why = w < 0 && errno != EAGAIN ? strerror(errno) :
-			    "timed out while sending";
-			return -1;
-		}
-	}
-	return 0;
-}
-
-enum rd { RD_OK = 0, RD_TIMEOUT, RD_CLOSED, RD_BAD, RD_ERROR };
-
-/* Read one complete reply. */
-static enum rd
-conn_reply(struct conn *c, struct smtp_reply *rep, const char **why)
-{
-	unsigned deadline = now_ms() + c->timeout_ms;
-
-	for (;;) {
-		size_t used = 0, i;
-		char buf[4096];
-		enum smtpr_status st;
-		ssize_t n;
-
-		st = smtpreply_parse(c->in.s, c->in.len, rep, &used, why);
-		if (st == SMTPR_OK) {
-			for (i = 0; i < rep->nlines; i++) {
-				strbuf l;
-
-				sb_init(&l);
-				sb_printf(&l, "%03d%c%s", rep->code,
-				    i + 1 < rep->nlines ? '-' : ' ',
-				    rep->lines[i]);
-				debug_line(c, "S:", l.s, l.len);
-				sb_free(&l);
-			}
-			memmove(c->in.s, c->in.s + used, c->in.len - used);
-			c->in.len -= used;
-			c->in.s[c->in.len] = '\0';
-			return RD_OK;
-		}
-		if (st == SMTPR_BAD)
-			return RD_BAD;
-		if (st == SMTPR_NOMEM) {
-			*why = "out of memory";
-			return RD_ERROR;
-		}
-		if (c->ssl != NULL) {
-			int r = SSL_read(c->ssl, buf, sizeof(buf)), e;
-
-			if (r > 0) {
-				n = r;
-			} else {
-				e = SSL_get_error(c->ssl, r);
-				if (e == SSL_ERROR_WANT_READ ||
-				    e == SSL_ERROR_WANT_WRITE) {
-					int w = wait_fd(c->fd, e ==
-					    SSL_ERROR_WANT_READ ? POLLIN :
-					    POLLOUT, deadline);
-
-					if (w > 0)
-						continue;
-					*why = "no reply before the timeout";
-					return w == 0 ? RD_TIMEOUT : RD_ERROR;
-				}
-				if (e == SSL_ERROR_ZERO_RETURN ||
-				    (e == SSL_ERROR_SYSCALL && r == 0)) {
-					*why = "the server closed the connection";
-					return RD_CLOSED;
-				}
-				*why = "TLS read failed";
-				return RD_ERROR;
-			}
-		} else {
-			n = recv(c->fd, buf, sizeof(buf), 0);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-				int w = wait_fd(c->fd, POLLIN, deadline);
-
-				if (w > 0)
-					continue;
-				*why = "no reply before the timeout";
-				return w == 0 ? RD_TIMEOUT : RD_ERROR;
-			}
-			if (n == 0) {
-				*why = "the server closed the connection";
-				return RD_CLOSED;
-			}
-			if (n < 0) {
-				*why = strerror(errno);
-				return RD_ERROR;
-			}
-		}
-		if (sb_append(&c->in, buf, (size_t)n) < 0) {
-			*why = "out of memory";
-			return RD_ERROR;
-		}
-	}
-}
-
-/* Send a command line (CRLF added) and read the reply. */
-static enum rd
-conn_cmd(struct conn *c, const char *cmd, struct smtp_reply *rep,
-    const char **why)
-{
-	strbuf sb;
-	int rc;
-
-	sb_init(&sb);
-	sb_printf(&sb, "%s\r\n", cmd);
-	if (sb.err) {
-		*why = "out of memory";
-		return RD_ERROR;
-	}
-	rc = conn_write(c, sb.s, sb.len, NULL, why);
-	sb_free(&sb);
-	if (rc < 0)
-		return RD_ERROR;
-	return conn_reply(c, rep, why);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -631,18 +360,6 @@ errno_word(int err)
 
 /* ------------------------------------------------------------ steps */
 
-struct verr {
-	int	err;
-	int	depth;
-};
-
-struct vstate {
-	struct verr	v[MAX_VERIFY_ERRS];
-	size_t		n;
-};
-
-static int vstate_idx = -1;
-
 struct target {
 	struct sockaddr_storage	ss;
 	socklen_t		len;
@@ -655,11 +372,9 @@ struct probe {
 	struct target		 addrs[MAX_ADDRS];
 	size_t			 naddrs;
 	size_t			 used;		/* index of the address that answered */
-	struct conn		 c;
-	SSL_CTX			*ctx;
+	struct smtpconn		 c;
 	struct ehlo_info	 ehlo;
 	bool			 have_ehlo;
-	struct vstate		 vs;		/* certificate verification errors */
 	bool			 cert_ok;
 };
 
@@ -736,7 +451,7 @@ static void
 connect_many(const struct target *t, struct cmp *v, size_t n,
     unsigned timeout_ms)
 {
-	unsigned t0 = now_ms(), deadline = t0 + timeout_ms;
+	unsigned t0 = smtpconn_now_ms(), deadline = t0 + timeout_ms;
 	size_t i, pending = 0;
 
 	for (i = 0; i < n; i++) {
@@ -758,14 +473,14 @@ connect_many(const struct target *t, struct cmp *v, size_t n,
 			continue;
 		} else
 			v[i].err = errno;
-		v[i].ms = now_ms() - t0;
+		v[i].ms = smtpconn_now_ms() - t0;
 		close(v[i].fd);
 		v[i].fd = -1;
 	}
 	while (pending > 0) {
 		struct pollfd pf[8];
 		size_t map[8], np = 0;
-		unsigned now = now_ms();
+		unsigned now = smtpconn_now_ms();
 		int rc;
 
 		if ((int)(deadline - now) <= 0)
@@ -793,7 +508,7 @@ connect_many(const struct target *t, struct cmp *v, size_t n,
 			    &sl) < 0)
 				so = errno;
 			x->err = so;
-			x->ms = now_ms() - t0;
+			x->ms = smtpconn_now_ms() - t0;
 			close(x->fd);
 			x->fd = -1;
 			pending--;
@@ -859,23 +574,23 @@ step_connect(struct probe *p)
 	strbuf fails;
 	unsigned t0;
 	size_t i, ci;
-	int err = 0, fd = -1;
+	int err = 0;
+	bool connected = false;
 
 	s = step_begin(p->r, "connect", &t0);
 	ci = p->r->nsteps - 1;
 	sb_init(&fails);
 	for (i = 0; i < p->naddrs; i++) {
-		fd = nb_connect((struct sockaddr *)&p->addrs[i].ss,
-		    p->addrs[i].len, o->timeout_ms, &err);
-		if (fd >= 0) {
+		if (smtpconn_connect(&p->c, (struct sockaddr *)&p->addrs[i].ss,
+		    p->addrs[i].len, &err) == 0) {
+			connected = true;
 			p->used = i;
 			break;
 		}
 		sb_printf(&fails, "%s%s: %s", fails.len ? ", " : "",
 		    p->addrs[i].text, errno_word(err));
 	}
-	if (fd >= 0) {
-		p->c.fd = fd;
+	if (connected) {
 		step_fact(p->r, s, "address", p->addrs[p->used].text);
 		step_end(s, t0, PV_OK, NULL, "connected to %s port %d",
 		    p->addrs[p->used].text, o->port);
@@ -912,8 +627,6 @@ step_connect(struct probe *p)
 	return false;
 }
 
-static int	tls_handshake(struct probe *p, const char **why);
-
 static bool
 step_greeting(struct probe *p)
 {
@@ -921,18 +634,19 @@ step_greeting(struct probe *p)
 	struct smtp_reply rep;
 	const char *why = NULL;
 	unsigned t0;
-	enum rd rd;
+	enum smtpconn_rd rd;
 
 	s = step_begin(p->r, "greeting", &t0);
 	memset(&rep, 0, sizeof(rep));
-	rd = conn_reply(&p->c, &rep, &why);
-	if (rd == RD_TIMEOUT) {
+	rd = smtpconn_reply(&p->c, &rep, &why);
+	if (rd == SMTPCONN_TIMEOUT) {
 		/* a port that waits silently may speak TLS from the start */
 		unsigned saved = p->c.timeout_ms;
 		const char *twhy = NULL;
 		int tls;
 
-		tls = tls_handshake(p, &twhy);
+		tls = smtpconn_tls(&p->c, p->o->host, p->o->cafile, p->o->capath,
+		    &twhy);
 		p->c.timeout_ms = saved;
 		if (tls == 0) {
 			step_end(s, t0, PV_FAIL, "implicit-tls-port",
@@ -947,7 +661,7 @@ step_greeting(struct probe *p)
 			    p->o->timeout_ms / 1000);
 		return false;
 	}
-	if (rd == RD_BAD) {
+	if (rd == SMTPCONN_BAD) {
 		size_t n = p->c.in.len < 60 ? p->c.in.len : 60;
 		strbuf first;
 
@@ -960,7 +674,7 @@ step_greeting(struct probe *p)
 		sb_free(&first);
 		return false;
 	}
-	if (rd != RD_OK) {
+	if (rd != SMTPCONN_OK) {
 		step_end(s, t0, PV_FAIL, "connection-lost", "no greeting: %s",
 		    why ? why : "error");
 		return false;
@@ -986,7 +700,7 @@ do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
 	struct smtp_reply rep;
 	const char *why = NULL;
 	strbuf cmd, kw;
-	enum rd rd;
+	enum smtpconn_rd rd;
 	size_t i;
 
 	if (p->have_ehlo)
@@ -995,10 +709,10 @@ do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
 	sb_init(&cmd);
 	sb_printf(&cmd, "EHLO %s", p->r->helo);
 	memset(&rep, 0, sizeof(rep));
-	rd = cmd.err ? RD_ERROR : conn_cmd(&p->c, cmd.s, &rep, &why);
+	rd = cmd.err ? SMTPCONN_ERROR : smtpconn_cmd(&p->c, cmd.s, &rep, &why);
 	sb_free(&cmd);
-	if (rd != RD_OK) {
-		step_end(s, t0, PV_FAIL, rd == RD_TIMEOUT ? "connect-timeout" :
+	if (rd != SMTPCONN_OK) {
+		step_end(s, t0, PV_FAIL, rd == SMTPCONN_TIMEOUT ? "connect-timeout" :
 		    "connection-lost", "EHLO%s: %s", after_tls ?
 		    " after STARTTLS" : "", why ? why : "error");
 		return false;
@@ -1053,112 +767,6 @@ step_ehlo(struct probe *p)
 	return true;
 }
 
-/* ------------------------------------------------------------ TLS */
-
-
-/* Collect every verification error and let the handshake go on: the
- * probe reports them all and never sends anything that matters. */
-static int
-verify_cb(int ok, X509_STORE_CTX *x)
-{
-	SSL *ssl = X509_STORE_CTX_get_ex_data(x,
-	    SSL_get_ex_data_X509_STORE_CTX_idx());
-	struct vstate *vs = ssl ? SSL_get_ex_data(ssl, vstate_idx) : NULL;
-	int err = X509_STORE_CTX_get_error(x);
-	size_t i;
-
-	if (!ok && vs != NULL) {
-		for (i = 0; i < vs->n; i++)
-			if (vs->v[i].err == err)
-				return 1;
-		if (vs->n < MAX_VERIFY_ERRS) {
-			vs->v[vs->n].err = err;
-			vs->v[vs->n].depth = X509_STORE_CTX_get_error_depth(x);
-			vs->n++;
-		}
-	}
-	return 1;
-}
-
-static int
-tls_setup(struct probe *p, const char **why)
-{
-	const struct probe_options *o = p->o;
-
-	if (vstate_idx < 0)
-		vstate_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-	if ((p->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
-		*why = "cannot create a TLS context";
-		return -1;
-	}
-	if (o->cafile != NULL || o->capath != NULL) {
-		if (SSL_CTX_load_verify_locations(p->ctx, o->cafile,
-		    o->capath) != 1) {
-			*why = "cannot load the CA file or directory";
-			return -1;
-		}
-	} else if (SSL_CTX_set_default_verify_paths(p->ctx) != 1) {
-		*why = "cannot load the system CA store";
-		return -1;
-	}
-	SSL_CTX_set_verify(p->ctx, SSL_VERIFY_PEER, verify_cb);
-	return 0;
-}
-
-/* 0 after a complete handshake, -1 with *why. */
-static int
-tls_handshake(struct probe *p, const char **why)
-{
-	const struct probe_options *o = p->o;
-	unsigned deadline = now_ms() + o->timeout_ms;
-	X509_VERIFY_PARAM *vp;
-
-	if (p->ctx == NULL && tls_setup(p, why) < 0)
-		return -1;
-	if ((p->c.ssl = SSL_new(p->ctx)) == NULL) {
-		*why = "cannot create a TLS session";
-		return -1;
-	}
-	memset(&p->vs, 0, sizeof(p->vs));
-	SSL_set_ex_data(p->c.ssl, vstate_idx, &p->vs);
-	vp = SSL_get0_param(p->c.ssl);
-	X509_VERIFY_PARAM_set_hostflags(vp,
-	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	if (is_literal(o->host))
-		X509_VERIFY_PARAM_set1_ip_asc(vp, o->host);
-	else {
-		X509_VERIFY_PARAM_set1_host(vp, o->host, 0);
-		SSL_set_tlsext_host_name(p->c.ssl, o->host);
-	}
-	SSL_set_fd(p->c.ssl, p->c.fd);
-	for (;;) {
-		int rc = SSL_connect(p->c.ssl), e, w;
-
-		if (rc == 1)
-			return 0;
-		e = SSL_get_error(p->c.ssl, rc);
-		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			w = wait_fd(p->c.fd, e == SSL_ERROR_WANT_READ ? POLLIN :
-			    POLLOUT, deadline);
-			if (w > 0)
-				continue;
-			*why = "the TLS handshake timed out";
-		} else {
-			unsigned long ee = ERR_peek_last_error();
-
-			*why = ee ? ERR_reason_error_string(ee) : NULL;
-			if (*why == NULL)
-				*why = e == SSL_ERROR_SYSCALL ?
-				    "the connection was closed during the "
-				    "handshake" : "the TLS handshake failed";
-		}
-		ERR_clear_error();
-		SSL_free(p->c.ssl);
-		p->c.ssl = NULL;
-		return -1;
-	}
-}
-
 static bool
 step_starttls(struct probe *p)
 {
@@ -1166,12 +774,12 @@ step_starttls(struct probe *p)
 	struct smtp_reply rep;
 	const char *why = NULL;
 	unsigned t0;
-	enum rd rd;
+	enum smtpconn_rd rd;
 
 	s = step_begin(p->r, "starttls", &t0);
 	memset(&rep, 0, sizeof(rep));
-	rd = conn_cmd(&p->c, "STARTTLS", &rep, &why);
-	if (rd != RD_OK) {
+	rd = smtpconn_cmd(&p->c, "STARTTLS", &rep, &why);
+	if (rd != SMTPCONN_OK) {
 		step_end(s, t0, PV_FAIL, "tls-handshake", "STARTTLS: %s",
 		    why ? why : "error");
 		return false;
@@ -1187,7 +795,8 @@ step_starttls(struct probe *p)
 	smtpreply_free(&rep);
 	/* nothing may be read ahead of the handshake (RFC 3207) */
 	sb_reset(&p->c.in);
-	if (tls_handshake(p, &why) < 0) {
+	if (smtpconn_tls(&p->c, p->o->host, p->o->cafile,
+	    p->o->capath, &why) < 0) {
 		step_end(s, t0, PV_FAIL, "tls-handshake", "the TLS handshake "
 		    "failed: %s", why);
 		return false;
@@ -1261,7 +870,7 @@ san_text(X509 *cert, strbuf *out)
 }
 
 static bool
-has_err(const struct vstate *vs, int e)
+has_err(const struct smtpconn_verify *vs, int e)
 {
 	size_t i;
 
@@ -1274,7 +883,7 @@ has_err(const struct vstate *vs, int e)
 static void
 step_certificate(struct probe *p)
 {
-	const struct vstate *vs = &p->vs;
+	const struct smtpconn_verify *vs = &p->c.verify;
 	struct probe_step *s;
 	strbuf subj, iss, until, names, msg;
 	X509 *cert;
@@ -1424,7 +1033,7 @@ b64_secret(const unsigned char *buf, size_t n, size_t *outlen)
 
 /* Send secret + CRLF, masked in the transcript; wipe everything. */
 static int
-send_secret(struct conn *c, const char *prefix, const char *b64,
+send_secret(struct smtpconn *c, const char *prefix, const char *b64,
     size_t b64len, const char **why)
 {
 	size_t plen = strlen(prefix), n = plen + b64len + 2;
@@ -1441,7 +1050,7 @@ send_secret(struct conn *c, const char *prefix, const char *b64,
 	memcpy(line + plen + b64len, "\r\n", 3);
 	sb_init(&shown);
 	sb_printf(&shown, "%s<credentials hidden>", prefix);
-	rc = conn_write(c, line, n, shown.err ? "<hidden>" : shown.s, why);
+	rc = smtpconn_write(c, line, n, shown.err ? "<hidden>" : shown.s, why);
 	sb_free(&shown);
 	free_secret(line, n + 1);
 	return rc;
@@ -1501,7 +1110,7 @@ step_auth(struct probe *p)
 	const char *how, *why = NULL, *mech;
 	strbuf err;
 	unsigned t0;
-	enum rd rd;
+	enum smtpconn_rd rd;
 
 	s = step_begin(p->r, "auth", &t0);
 	memset(&rep, 0, sizeof(rep));
@@ -1559,14 +1168,14 @@ step_auth(struct probe *p)
 			goto out;
 		}
 		rd = send_secret(&p->c, "AUTH PLAIN ", b64, b64len, &why) < 0 ?
-		    RD_ERROR : conn_reply(&p->c, &rep, &why);
+		    SMTPCONN_ERROR : smtpconn_reply(&p->c, &rep, &why);
 		free_secret(b64, b64len + 1);
 	} else {
 		char *b64;
 		size_t b64len;
 
-		rd = conn_cmd(&p->c, "AUTH LOGIN", &rep, &why);
-		if (rd == RD_OK && rep.code == 334) {
+		rd = smtpconn_cmd(&p->c, "AUTH LOGIN", &rep, &why);
+		if (rd == SMTPCONN_OK && rep.code == 334) {
 			smtpreply_free(&rep);
 			b64 = b64_secret((const unsigned char *)e->authid,
 			    strlen(e->authid), &b64len);
@@ -1575,10 +1184,10 @@ step_auth(struct probe *p)
 				goto out;
 			}
 			rd = send_secret(&p->c, "", b64, b64len, &why) < 0 ?
-			    RD_ERROR : conn_reply(&p->c, &rep, &why);
+			    SMTPCONN_ERROR : smtpconn_reply(&p->c, &rep, &why);
 			free_secret(b64, b64len + 1);
 		}
-		if (rd == RD_OK && rep.code == 334) {
+		if (rd == SMTPCONN_OK && rep.code == 334) {
 			smtpreply_free(&rep);
 			b64 = b64_secret((const unsigned char *)e->password,
 			    e->password_len, &b64len);
@@ -1587,11 +1196,11 @@ step_auth(struct probe *p)
 				goto out;
 			}
 			rd = send_secret(&p->c, "", b64, b64len, &why) < 0 ?
-			    RD_ERROR : conn_reply(&p->c, &rep, &why);
+			    SMTPCONN_ERROR : smtpconn_reply(&p->c, &rep, &why);
 			free_secret(b64, b64len + 1);
 		}
 	}
-	if (rd != RD_OK) {
+	if (rd != SMTPCONN_OK) {
 		step_end(s, t0, PV_FAIL, "connection-lost", "AUTH %s: %s", mech,
 		    why ? why : "error");
 		goto out;
@@ -1624,10 +1233,7 @@ probe_run(const struct probe_options *o, struct probe_result *r)
 	memset(&p, 0, sizeof(p));
 	p.o = o;
 	p.r = r;
-	p.c.fd = -1;
-	p.c.timeout_ms = o->timeout_ms ? o->timeout_ms : 10000;
-	p.c.debug = o->debug;
-	sb_init(&p.c.in);
+	smtpconn_init(&p.c, o->timeout_ms ? o->timeout_ms : 10000, o->debug);
 	r->port = o->port;
 	if ((r->host = strdup(o->host)) == NULL ||
 	    (r->helo = o->helo ? strdup(o->helo) : own_name()) == NULL) {
@@ -1664,7 +1270,7 @@ probe_run(const struct probe_options *o, struct probe_result *r)
 quit:
 	if (p.c.fd >= 0) {
 		memset(&rep, 0, sizeof(rep));
-		if (conn_cmd(&p.c, "QUIT", &rep, &why) == RD_OK)
+		if (smtpconn_cmd(&p.c, "QUIT", &rep, &why) == SMTPCONN_OK)
 			smtpreply_free(&rep);
 	}
 out:
@@ -1672,8 +1278,6 @@ out:
 		ehlo_info_free(&p.ehlo);
 	if (p.c.ssl != NULL)
 		SSL_shutdown(p.c.ssl);
-	conn_close(&p.c);
-	if (p.ctx != NULL)
-		SSL_CTX_free(p.ctx);
+	smtpconn_close(&p.c);
 	return r->err ? -1 : 0;
 }
