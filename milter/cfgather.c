@@ -585,8 +585,10 @@ gather_addresses(struct cfcheck_env *env)
 			}
 		freeifaddrs(ifa);
 	}
-	if ((rc = cf_smarthost(&env->cf, &sh)) != 0)
+	if ((rc = cf_smarthost(&env->cf, &sh)) != 0) {
+		cf_smarthost_free(&sh);
 		return rc < 0 ? -1 : 0;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
