@@ -21,7 +21,13 @@ DESTDIR		?=
 
 VERSION		:= 0.9.0
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# libFuzzer build (make fuzz): everything with clang and the sanitizers
+BUILD		?= build-fuzz
+CC		:= clang
+SAN_FLAGS	:= -fsanitize=fuzzer-no-link,address,undefined \
+		   -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),1)
 BUILD		?= build-san
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		   -fno-omit-frame-pointer
@@ -84,7 +90,7 @@ CORE_LIB	= $(BUILD)/librelaymilter.a
 PROGS		= $(BUILD)/relaymilter
 PROGS		+= $(BUILD)/relaymilter-doctor
 
-.PHONY: all deps check test demo bench fuzz install uninstall clean
+.PHONY: all deps check test demo bench fuzz fuzz-build install uninstall clean
 all: $(PROGS)
 
 $(CORE_LIB): $(CORE_OBJS)
@@ -110,6 +116,13 @@ CFCHECK_OBJS	= $(BUILD)/milter/cfcheck.o $(BUILD)/milter/cfgather.o \
 
 $(BUILD)/relaymilter-doctor: $(DOCTOR_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DOCTOR_OBJS) $(CORE_LIB) $(DOCTOR_LIBS)
+
+$(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
+    $(CFCHECK_OBJS) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
+	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
+	    $(TEST_LIBS) $(DOCTOR_LIBS)
 
 # ---------------------------------------------------------------- deps
 # Debian packages the build and the tests need. `make deps` installs the
@@ -156,14 +169,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
 	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
 	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
-$(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
-    $(CFCHECK_OBJS) $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
-	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
-	    $(TEST_LIBS) $(DOCTOR_LIBS)
-
-TEST_SUITES	?= unit cli miltertest spf docs
+TEST_SUITES	?= unit cli miltertest spf docs ops
 TEST_SUITES	+= doctor
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
@@ -186,7 +192,69 @@ check:
 test: all $(UNIT_PROGS) $(TEST_TOOLS)
 	@tests/run -b $(BUILD) $(TEST_SUITES)
 
+# ---------------------------------------------------------------- install
+# Binaries, man pages, samples and systemd units. An existing configuration
+# is never overwritten; `make uninstall` keeps /etc/relaymilter (like a
+# Debian "remove", not a "purge").
+DOCDIR		?= $(PREFIX)/share/doc/relaymilter
+MANS		:= $(wildcard milter/*.1 milter/*.5 milter/*.8)
+UNITS		:= $(wildcard contrib/systemd/*.service contrib/systemd/*.timer)
+INSTALL		?= install
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(UNITDIR)
+	for p in $(PROGS); do \
+		case $$p in *-trace) d=$(BINDIR);; *) d=$(SBINDIR);; esac; \
+		$(INSTALL) -m 755 $$p $(DESTDIR)$$d/; done
+	for m in $(MANS); do \
+		sec=$${m##*.}; $(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$sec; \
+		$(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$$sec/; done
+	test -e $(DESTDIR)$(SYSCONFDIR)/relaymilter/relaymilter.conf || \
+	    $(INSTALL) -m 640 conf/relaymilter.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/relaymilter.conf
+	$(INSTALL) -m 644 conf/sendermap.sample conf/allowed-senders.sample \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/
+	$(INSTALL) -m 644 conf/sendmail.mc.snippet README.md LICENSE \
+	    $(DESTDIR)$(DOCDIR)/
+	for u in $(UNITS); do \
+		sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
+		    -e 's|/usr/bin/relaymilter|$(BINDIR)/relaymilter|g' \
+		    -e 's|/etc/relaymilter/|$(SYSCONFDIR)/relaymilter/|g' $$u \
+		    >$(DESTDIR)$(UNITDIR)/$${u##*/}; \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(SBINDIR)/$${p##*/} \
+	    $(DESTDIR)$(BINDIR)/$${p##*/}; done
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+	    done
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	rm -f $(DESTDIR)$(SYSCONFDIR)/relaymilter/sendermap.sample \
+	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/allowed-senders.sample
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# ---------------------------------------------------------------- fuzzing
+# tests/fuzz/fuzz_NAME.c: one libFuzzer target per parser; `make fuzz` runs
+# each for FUZZ_SECONDS (default 60) from its seed corpus.
+FUZZ_SECONDS	?= 60
+FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_PROGS	= $(FUZZ_SRCS:%.c=$(BUILD)/%)
+
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(CORE_LIB) \
+	    $(LDFLAGS) $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
+
+fuzz-build: $(FUZZ_PROGS)
+
+fuzz:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+	@FUZZ_BUILD=build-fuzz tests/fuzz/run $(FUZZ_SECONDS)
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(wildcard $(BUILD)/milter/*.d $(BUILD)/tests/*/*.d)

@@ -166,6 +166,10 @@ struct rm_config	*config_defaults(void);
 /* Read path over the defaults. -1 with "FILE:LINE: ..." in err. */
 int			 config_load(const char *path, struct rm_config **out,
 			    strbuf *err);
+/* The same from text in memory (modified in place); path names it in
+ * error messages. */
+int			 config_parse(const char *path, char *text,
+			    struct rm_config **out, strbuf *err);
 /* Set one option as if read from path:line (used by -p and tests). */
 int			 config_set(struct rm_config *cfg, const char *name,
 			    const char *value, const char *path, unsigned line,

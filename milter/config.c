@@ -356,25 +356,21 @@ strip_comment(char *s)
 }
 
 int
-config_load(const char *path, struct rm_config **out, strbuf *err)
+config_parse(const char *path, char *text, struct rm_config **out,
+    strbuf *err)
 {
 	struct rm_config *cfg;
-	char *buf, *line, *next, *name, *value;
-	size_t len;
+	const struct opt_desc *d;
+	char *line, *next, *name, *value;
 	unsigned lineno = 0;
 
-	if (read_file(path, &buf, &len) < 0) {
-		sb_printf(err, "%s: cannot read: %s", path, strerror(errno));
-		return -1;
-	}
 	if ((cfg = config_defaults()) == NULL ||
 	    (cfg->path = strdup(path)) == NULL) {
 		config_free(cfg);
-		free(buf);
 		sb_printf(err, "%s: out of memory", path);
 		return -1;
 	}
-	for (line = buf; line != NULL; line = next) {
+	for (line = text; line != NULL; line = next) {
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
@@ -387,25 +383,38 @@ config_load(const char *path, struct rm_config **out, strbuf *err)
 		if (*value != '\0')
 			*value++ = '\0';
 		value = str_trim(value);
-		if (*value == '\0' && config_option(name) != NULL &&
-		    config_option(name)->type != OT_STRING &&
-		    config_option(name)->type != OT_LIST &&
-		    config_option(name)->type != OT_PATH &&
-		    config_option(name)->type != OT_ADDR) {
+		d = config_option(name);
+		if (*value == '\0' && d != NULL && d->type != OT_STRING &&
+		    d->type != OT_LIST && d->type != OT_PATH &&
+		    d->type != OT_ADDR) {
 			sb_printf(err, "%s:%u: %s needs a value", path, lineno,
-			    config_option(name)->name);
+			    d->name);
 			goto fail;
 		}
 		if (config_set(cfg, name, value, path, lineno, err) < 0)
 			goto fail;
 	}
-	free(buf);
 	*out = cfg;
 	return 0;
 fail:
-	free(buf);
 	config_free(cfg);
 	return -1;
+}
+
+int
+config_load(const char *path, struct rm_config **out, strbuf *err)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (read_file(path, &buf, &len) < 0) {
+		sb_printf(err, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = config_parse(path, buf, out, err);
+	free(buf);
+	return rc;
 }
 
 void

@@ -121,9 +121,8 @@ key_is_valid(const char *key)
 	if (at == NULL) {			/* bare local part */
 		struct rm_addr a;
 
-		if (addr_parse_envelope(key, &a) < 0)
-			return false;
-		ok = !a.null && a.domain == NULL;
+		ok = addr_parse_envelope(key, &a) == 0 && !a.null &&
+		    a.domain == NULL;
 		addr_free(&a);
 		return ok;
 	}
@@ -134,8 +133,7 @@ key_is_valid(const char *key)
 
 		ok = addr_parse_envelope(key, &a) == 0 && !a.null &&
 		    a.domain != NULL;
-		if (ok)
-			addr_free(&a);
+		addr_free(&a);
 	}
 	return ok;
 }
