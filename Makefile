@@ -117,13 +117,6 @@ CFCHECK_OBJS	= $(BUILD)/milter/cfcheck.o $(BUILD)/milter/cfgather.o \
 $(BUILD)/relaymilter-doctor: $(DOCTOR_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DOCTOR_OBJS) $(CORE_LIB) $(DOCTOR_LIBS)
 
-$(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
-    $(CFCHECK_OBJS) $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
-	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
-	    $(TEST_LIBS) $(DOCTOR_LIBS)
-
 # ---------------------------------------------------------------- deps
 # Debian packages the build and the tests need. `make deps` installs the
 # missing ones (apt-get update once, then install); it does nothing when
@@ -168,6 +161,14 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
 	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
+
+# the doctor's configuration checks link its objects
+$(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
+    $(CFCHECK_OBJS) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
+	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
+	    $(TEST_LIBS) $(DOCTOR_LIBS)
 
 TEST_SUITES	?= unit cli miltertest spf docs ops
 TEST_SUITES	+= doctor
