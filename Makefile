@@ -248,6 +248,15 @@ $(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(CORE_LIB)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(CORE_LIB) \
 	    $(LDFLAGS) $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
 
+# relaymilter-doctor's readers of sendmail's files and outputs
+$(BUILD)/tests/fuzz/fuzz_sendmailcf: tests/fuzz/fuzz_sendmailcf.c \
+    $(BUILD)/milter/sendmailcf.o $(BUILD)/milter/mcparse.o \
+    $(BUILD)/milter/smoutput.o $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(filter %.o,$^) $(CORE_LIB) $(LDFLAGS) \
+	    $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
+
 fuzz-build: $(FUZZ_PROGS)
 
 fuzz:

@@ -709,6 +709,11 @@ cf_smarthost(const struct sendmail_cf *cf, struct cf_smarthost *sh)
 		hn = (size_t)(e - h);
 		if (e[1] != '\0' && (sh->ignored = strdup(e + 1)) == NULL)
 			goto nomem;
+	} else if (*v == '[') {
+		/* "[host" without its "]": take what follows the bracket */
+		sh->bracketed = true;
+		h = v + 1;
+		hn = strcspn(h, " \t[]");
 	} else {
 		h = v;
 		hn = strcspn(v, " \t");

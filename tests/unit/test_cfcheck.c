@@ -196,6 +196,12 @@ test_cf_smarthost(void **state)
 	assert_int_equal(sh.port, 0);
 	cf_smarthost_free(&sh);
 
+	/* an unclosed bracket: the host is what follows it */
+	assert_int_equal(sh_of("[smtp.gmail.com", m, &sh), 0);
+	assert_string_equal(sh.host, "smtp.gmail.com");
+	assert_true(sh.bracketed);
+	cf_smarthost_free(&sh);
+
 	assert_int_equal(sh_of("", m, &sh), 1);
 	cf_smarthost_free(&sh);
 	assert_int_equal(sh_of(NULL, m, &sh), 1);
