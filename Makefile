@@ -79,7 +79,8 @@ CORE_SRCS	+= milter/smtpreply.c
 TRACE_SRCS	:=
 DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
 		   milter/cfgather.c milter/sendmailcf.c milter/smoutput.c \
-		   milter/mcparse.c milter/smtpconn.c
+		   milter/mcparse.c milter/smtpconn.c milter/cfauth.c \
+		   milter/cfmilter.c
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -110,7 +111,8 @@ $(BUILD)/relaymilter: $(DAEMON_OBJS) $(CORE_LIB)
 DOCTOR_PKGS	:= libssl libcrypto json-c
 DOCTOR_LIBS	= $(call pkglib,$(DOCTOR_PKGS) $(CORE_PKGS)) $(CORE_LIBS)
 # the doctor's configuration checks, for their unit tests
-CFCHECK_OBJS	= $(BUILD)/milter/cfcheck.o $(BUILD)/milter/cfgather.o \
+CFCHECK_OBJS	= $(BUILD)/milter/cfcheck.o $(BUILD)/milter/cfauth.o \
+		  $(BUILD)/milter/cfmilter.o $(BUILD)/milter/cfgather.o \
 		  $(BUILD)/milter/sendmailcf.o $(BUILD)/milter/smoutput.o \
 		  $(BUILD)/milter/mcparse.o
 

@@ -6,8 +6,10 @@
  *	and appends to struct cf_report; nothing here opens a file, runs a
  *	program or looks at the clock (env->now is the time). Checks run in
  *	a fixed order: smarthost and port, sendmail build, certificates,
- *	authentication, authinfo, milter, rewriting, local domains, host
- *	name, loops, log level, queue.
+ *	authentication and authinfo (cfauth.c), milter, rewriting and local
+ *	domains (cfmilter.c), host name, loops, log level, queue. This file
+ *	also holds the report and the helpers the other two share
+ *	(include/cfcheck_int.h).
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -16,8 +18,8 @@
 #include <sys/stat.h>
 
 #include "cfcheck.h"
+#include "cfcheck_int.h"
 
-#define DEFAULT_AUTH_MECHS	"EXTERNAL GSSAPI KERBEROS_V4 DIGEST-MD5 CRAM-MD5"
 #define MAX_LISTED		20	/* queue entries spelled out */
 
 /* ------------------------------------------------------------ report */
@@ -92,13 +94,8 @@ clean_steal(strbuf *sb, bool keep_newlines)
 	return s;
 }
 
-/* A finding under construction. */
-struct fnd {
-	strbuf	what, why, fix;
-};
-
-static void
-fnd_init(struct fnd *f)
+void
+cfc_fnd_init(struct cfc_fnd *f)
 {
 	sb_init(&f->what);
 	sb_init(&f->why);
@@ -106,7 +103,7 @@ fnd_init(struct fnd *f)
 }
 
 static void
-fnd_free(struct fnd *f)
+fnd_free(struct cfc_fnd *f)
 {
 	sb_free(&f->what);
 	sb_free(&f->why);
@@ -114,8 +111,8 @@ fnd_free(struct fnd *f)
 }
 
 /* Append the finding; frees f's buffers in every case. */
-static int
-fnd_add(struct cf_report *r, struct fnd *f, const char *id,
+int
+cfc_fnd_add(struct cf_report *r, struct cfc_fnd *f, const char *id,
     enum cf_severity sev, const char *file, unsigned line)
 {
 	struct cf_finding *nv, *x;
@@ -161,8 +158,8 @@ is_sp(int c)
 }
 
 /* Where a define lives: in sendmail.mc when it is there, else the .cf. */
-static void
-where_define(const struct cfcheck_env *env, const char *name,
+void
+cfc_where_define(const struct cfcheck_env *env, const char *name,
     unsigned cf_line, const char **file, unsigned *line)
 {
 	const struct mc_call *c;
@@ -177,8 +174,8 @@ where_define(const struct cfcheck_env *env, const char *name,
 }
 
 /* Where a call like FEATURE(`x') or LOCAL_DOMAIN(`x') lives. */
-static void
-where_call(const struct cfcheck_env *env, const char *name, const char *arg1,
+void
+cfc_where_call(const struct cfcheck_env *env, const char *name, const char *arg1,
     unsigned cf_line, const char **file, unsigned *line)
 {
 	const struct mc_call *c;
@@ -193,8 +190,8 @@ where_call(const struct cfcheck_env *env, const char *name, const char *arg1,
 }
 
 /* "then rebuild sendmail.cf ..." after an m4 fix line. */
-static void
-rebuild(const struct cfcheck_env *env, strbuf *fix)
+void
+cfc_rebuild(const struct cfcheck_env *env, strbuf *fix)
 {
 	if (env->have_mc && env->mc_includes_cf_m4)
 		sb_printf(fix, "\nthen rebuild sendmail.cf and restart sendmail: "
@@ -209,8 +206,8 @@ rebuild(const struct cfcheck_env *env, strbuf *fix)
 		    "rebuild it with m4 and restart sendmail", env->cf_path);
 }
 
-static bool
-word_in(const char *list, const char *word)
+bool
+cfc_word_in(const char *list, const char *word)
 {
 	const char *p = list;
 	size_t n = strlen(word);
@@ -228,8 +225,8 @@ word_in(const char *list, const char *word)
 	return false;
 }
 
-static bool
-addr_eq(const char *a, const char *b)
+bool
+cfc_addr_eq(const char *a, const char *b)
 {
 	unsigned char x[16], y[16];
 
@@ -261,7 +258,7 @@ cf_addr_is_local(const struct cfcheck_env *env, const char *addr)
 	} else
 		return false;
 	for (i = 0; i < env->nlocal_addrs; i++)
-		if (addr_eq(env->local_addrs[i], addr))
+		if (cfc_addr_eq(env->local_addrs[i], addr))
 			return true;
 	return false;
 }
@@ -276,212 +273,36 @@ is_ip_literal(const char *s)
 	return inet_pton(AF_INET, s, x) == 1 || inet_pton(AF_INET6, s, x) == 1;
 }
 
-/* Duration with sendmail's units (s default, m, h, d, w). */
-static int
-sm_duration(const char *s, size_t n, unsigned long *out)
-{
-	char buf[24];
-	unsigned long v;
 
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (buf[n - 1] == 'w') {
-		buf[n - 1] = '\0';
-		if (parse_uint(buf, 1000, &v) < 0)
-			return -1;
-		*out = v * 7 * 86400;
-		return 0;
-	}
-	return parse_duration(buf, 10UL * 365 * 86400, out);
-}
 
-int
-cf_milter_timeouts(const char *t, struct cf_milter_timeouts *out)
-{
-	struct cf_milter_timeouts v = { 300, 10, 10, 300 };
-	const char *p = t ? t : "";
 
-	while (*p) {
-		size_t n = strcspn(p, ";");
-		const char *e = p + n;
-		unsigned long d;
 
-		while (p < e && is_sp(*p))
-			p++;
-		if (p < e) {
-			size_t dl;
-
-			if (e - p < 3 || p[1] != ':')
-				return -1;
-			dl = (size_t)(e - p - 2);
-			while (dl > 0 && is_sp(p[2 + dl - 1]))
-				dl--;
-			if (sm_duration(p + 2, dl, &d) < 0)
-				return -1;
-			switch (p[0]) {
-			case 'C': v.connect = d; break;
-			case 'S': v.send = d; break;
-			case 'R': v.read = d; break;
-			case 'E': v.eom = d; break;
-			default: return -1;
-			}
-		}
-		p = *e ? e + 1 : e;
-	}
-	*out = v;
-	return 0;
-}
-
-/* "local:/x" and "unix:/x" are the same; localhost is 127.0.0.1. */
-static void
-norm_socket(const char *s, strbuf *out)
-{
-	const char *at;
-
-	while (is_sp(*s))
-		s++;
-	if (strncasecmp(s, "unix:", 5) == 0 || strncasecmp(s, "local:", 6) == 0) {
-		sb_printf(out, "local:%s", strchr(s, ':') + 1);
-		return;
-	}
-	if (s[0] == '/') {
-		sb_printf(out, "local:%s", s);
-		return;
-	}
-	if (strncasecmp(s, "inet:", 5) == 0 && (at = strchr(s, '@')) != NULL &&
-	    str_ieq(at + 1, "localhost")) {
-		sb_append(out, s, (size_t)(at - s + 1));
-		sb_puts(out, "127.0.0.1");
-		return;
-	}
-	sb_puts(out, s);
-}
-
-static bool
-same_socket(const char *a, const char *b)
-{
-	strbuf x, y;
-	bool eq;
-
-	sb_init(&x);
-	sb_init(&y);
-	norm_socket(a, &x);
-	norm_socket(b, &y);
-	eq = !x.err && !y.err && strcmp(x.s, y.s) == 0;
-	sb_free(&x);
-	sb_free(&y);
-	return eq;
-}
-
-static const char *
-domain_of(const char *addr)
+const char *
+cfc_domain_of(const char *addr)
 {
 	const char *at = addr ? strrchr(addr, '@') : NULL;
 
 	return at && at[1] ? at + 1 : NULL;
 }
 
-/* ------------------------------------------------------------ authinfo */
 
-static const char *
-entry_name(const struct cf_auth_entry *e, strbuf *sb)
-{
-	sb_reset(sb);
-	sb_printf(sb, "AuthInfo:%s", e->host);
-	return sb->err ? "AuthInfo entry" : sb->s;
-}
 
-/*
- * The entry sendmail would use for host: AuthInfo:<host>, then
- * AuthInfo:<each address>, then the bare AuthInfo: default.
- */
-static const struct cf_auth_entry *
-auth_lookup(const struct cfcheck_env *env, const char *host, const char **how)
-{
-	const struct cf_authinfo *a = &env->auth;
-	size_t i, j;
 
-	if (!a->read)
-		return NULL;
-	for (i = 0; i < a->nentries; i++)
-		if (*a->entries[i].host && str_ieq(a->entries[i].host, host)) {
-			*how = "matched by host name";
-			return &a->entries[i];
-		}
-	for (j = 0; j < env->nsmarthost_addrs; j++)
-		for (i = 0; i < a->nentries; i++)
-			if (*a->entries[i].host &&
-			    addr_eq(a->entries[i].host, env->smarthost_addrs[j])) {
-				*how = "matched by address";
-				return &a->entries[i];
-			}
-	for (i = 0; i < a->nentries; i++)
-		if (*a->entries[i].host == '\0') {
-			*how = "the default entry";
-			return &a->entries[i];
-		}
-	return NULL;
-}
-
-/* An entry that was probably meant for host but never matches: sendmail
- * has no port in the key. */
-static const struct cf_auth_entry *
-auth_near_miss(const struct cfcheck_env *env, const char *host)
-{
-	const struct cf_authinfo *a = &env->auth;
-	size_t i, n = strlen(host);
-
-	for (i = 0; i < a->nentries; i++) {
-		const char *h = a->entries[i].host;
-
-		if (strncasecmp(h, host, n) == 0 && h[n] == ':')
-			return &a->entries[i];
-	}
-	return NULL;
-}
-
-/* The account sendmail authenticates as (I:, else U:), or relaymilter's. */
-static const char *
-relay_account(const struct cfcheck_env *env, const struct cf_smarthost *sh)
-{
-	const struct cf_auth_entry *e;
-	const char *how;
-
-	if (sh->host != NULL && (e = auth_lookup(env, sh->host, &how)) != NULL) {
-		if (e->authid != NULL)
-			return e->authid;
-		if (e->user != NULL)
-			return e->user;
-	}
-	if (env->have_rm && env->rm_relay_account != NULL)
-		return env->rm_relay_account;
-	return NULL;
-}
 
 /* ------------------------------------------------------------ checks */
 
-struct ctx {
-	const struct cfcheck_env *env;
-	struct cf_report	*r;
-	struct cf_smarthost	 sh;
-	bool			 have_sh;
-	bool			 sh_local_only;	/* resolves to this host only */
-};
-
 static void
-check_smarthost(struct ctx *c)
+check_smarthost(struct cfc_ctx *c)
 {
 	const struct cfcheck_env *env = c->env;
 	const struct cf_smarthost *sh = &c->sh;
 	const char *file;
 	unsigned line;
-	struct fnd f;
+	struct cfc_fnd f;
 
 	if (!c->have_sh) {
-		fnd_init(&f);
-		where_define(env, "SMART_HOST", sh->line, &file, &line);
+		cfc_fnd_init(&f);
+		cfc_where_define(env, "SMART_HOST", sh->line, &file, &line);
 		sb_printf(&f.what, "no smarthost: DS is empty in %s",
 		    env->cf_path);
 		sb_puts(&f.why, "sendmail sends mail for other domains "
@@ -490,13 +311,13 @@ check_smarthost(struct ctx *c)
 		    "acts on mail that leaves through the relay mailer");
 		sb_puts(&f.fix, "define(`SMART_HOST', `[smtp.gmail.com]')dnl"
 		    "   (your relay's name, in brackets)");
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "smarthost-missing", CFS_ERROR, file, line);
+		cfc_rebuild(env, &f.fix);
+		cfc_fnd_add(c->r, &f, "smarthost-missing", CFS_ERROR, file, line);
 		return;
 	}
 	if (!sh->bracketed && !is_ip_literal(sh->host)) {
-		fnd_init(&f);
-		where_define(env, "SMART_HOST", sh->line, &file, &line);
+		cfc_fnd_init(&f);
+		cfc_where_define(env, "SMART_HOST", sh->line, &file, &line);
 		sb_printf(&f.what, "SMART_HOST is %s without brackets",
 		    sh->host);
 		sb_printf(&f.why, "sendmail looks up MX records for %s and "
@@ -507,12 +328,12 @@ check_smarthost(struct ctx *c)
 		sb_printf(&f.fix, "define(`SMART_HOST', `%s%s[%s]')dnl",
 		    strcmp(sh->mailer, "relay") != 0 ? sh->mailer : "",
 		    strcmp(sh->mailer, "relay") != 0 ? ":" : "", sh->host);
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "smarthost-mx-lookup", CFS_WARN, file, line);
+		cfc_rebuild(env, &f.fix);
+		cfc_fnd_add(c->r, &f, "smarthost-mx-lookup", CFS_WARN, file, line);
 	}
 	if (sh->ignored != NULL) {
-		fnd_init(&f);
-		where_define(env, "SMART_HOST", sh->line, &file, &line);
+		cfc_fnd_init(&f);
+		cfc_where_define(env, "SMART_HOST", sh->line, &file, &line);
 		sb_printf(&f.what, "SMART_HOST is %s: sendmail ignores the "
 		    "\"%s\" after the brackets", sh->raw, sh->ignored);
 		sb_printf(&f.why, "sendmail drops everything after ']' and "
@@ -521,12 +342,12 @@ check_smarthost(struct ctx *c)
 		sb_printf(&f.fix, "define(`SMART_HOST', `[%s]')dnl\n"
 		    "define(`RELAY_MAILER_ARGS', `TCP $h 587')dnl\n"
 		    "define(`ESMTP_MAILER_ARGS', `TCP $h 587')dnl", sh->host);
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "smarthost-port-ignored", CFS_WARN, file,
+		cfc_rebuild(env, &f.fix);
+		cfc_fnd_add(c->r, &f, "smarthost-port-ignored", CFS_WARN, file,
 		    line);
 	}
 	if (sh->mailer_line == 0) {
-		fnd_init(&f);
+		cfc_fnd_init(&f);
 		sb_printf(&f.what, "SMART_HOST uses mailer \"%s\", which "
 		    "sendmail.cf does not define", sh->mailer);
 		sb_puts(&f.why, "sendmail cannot deliver through an undefined "
@@ -534,14 +355,14 @@ check_smarthost(struct ctx *c)
 		sb_printf(&f.fix, "define(`SMART_HOST', `[%s]')dnl   (the "
 		    "relay mailer)\nand keep MAILER(`smtp')dnl at the end of "
 		    "the .mc", sh->host);
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "relay-mailer-missing", CFS_ERROR,
+		cfc_rebuild(env, &f.fix);
+		cfc_fnd_add(c->r, &f, "relay-mailer-missing", CFS_ERROR,
 		    env->cf_path, sh->line);
 		return;
 	}
 	if (sh->port == 25 && !c->sh_local_only) {
-		fnd_init(&f);
-		where_define(env, strcmp(sh->mailer, "esmtp") == 0 ?
+		cfc_fnd_init(&f);
+		cfc_where_define(env, strcmp(sh->mailer, "esmtp") == 0 ?
 		    "ESMTP_MAILER_ARGS" : "RELAY_MAILER_ARGS", sh->mailer_line,
 		    &file, &line);
 		sb_printf(&f.what, "the %s mailer connects to %s on port 25",
@@ -552,11 +373,11 @@ check_smarthost(struct ctx *c)
 		    "with STARTTLS");
 		sb_puts(&f.fix, "define(`RELAY_MAILER_ARGS', `TCP $h 587')dnl\n"
 		    "define(`ESMTP_MAILER_ARGS', `TCP $h 587')dnl");
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "relay-port-25", CFS_WARN, file, line);
+		cfc_rebuild(env, &f.fix);
+		cfc_fnd_add(c->r, &f, "relay-port-25", CFS_WARN, file, line);
 	} else if (sh->port == 465) {
-		fnd_init(&f);
-		where_define(env, strcmp(sh->mailer, "esmtp") == 0 ?
+		cfc_fnd_init(&f);
+		cfc_where_define(env, strcmp(sh->mailer, "esmtp") == 0 ?
 		    "ESMTP_MAILER_ARGS" : "RELAY_MAILER_ARGS", sh->mailer_line,
 		    &file, &line);
 		sb_printf(&f.what, "the %s mailer connects to %s on port 465",
@@ -567,37 +388,37 @@ check_smarthost(struct ctx *c)
 		    "stays in the queue");
 		sb_puts(&f.fix, "define(`RELAY_MAILER_ARGS', `TCP $h 587')dnl\n"
 		    "define(`ESMTP_MAILER_ARGS', `TCP $h 587')dnl");
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "relay-port-465", CFS_ERROR, file, line);
+		cfc_rebuild(env, &f.fix);
+		cfc_fnd_add(c->r, &f, "relay-port-465", CFS_ERROR, file, line);
 	}
 }
 
-static bool
-needs_auth(const struct cfcheck_env *env)
+bool
+cfc_needs_auth(const struct cfcheck_env *env)
 {
 	return env->auth.map_defined || env->auth.nentries > 0;
 }
 
 static void
-check_build(struct ctx *c)
+check_build(struct cfc_ctx *c)
 {
 	const struct cfcheck_env *env = c->env;
 	const struct sendmail_info *si = &env->info;
-	struct fnd f;
+	struct cfc_fnd f;
 
 	if (!env->have_info) {
-		fnd_init(&f);
+		cfc_fnd_init(&f);
 		sb_printf(&f.what, "could not read sendmail's compile options: "
 		    "%s", env->info_error ? env->info_error : "unknown error");
 		sb_puts(&f.why, "the STARTTLS, SASL and MILTER support checks "
 		    "were skipped");
 		sb_puts(&f.fix, "run: sendmail -d0.1 -bt < /dev/null");
-		fnd_add(c->r, &f, "sendmail-info-unavailable", CFS_INFO, NULL,
+		cfc_fnd_add(c->r, &f, "sendmail-info-unavailable", CFS_INFO, NULL,
 		    0);
 		return;
 	}
 	if (!sendmail_compiled_with(si, "STARTTLS")) {
-		fnd_init(&f);
+		cfc_fnd_init(&f);
 		sb_printf(&f.what, "sendmail %s was built without STARTTLS",
 		    si->version ? si->version : "");
 		sb_puts(&f.why, "it cannot encrypt the connection to the "
@@ -606,11 +427,11 @@ check_build(struct ctx *c)
 		    "first)");
 		sb_puts(&f.fix, "apt-get install sendmail-bin   (Debian's "
 		    "build has STARTTLS and SASLv2)");
-		fnd_add(c->r, &f, "sendmail-no-starttls", CFS_ERROR, NULL, 0);
+		cfc_fnd_add(c->r, &f, "sendmail-no-starttls", CFS_ERROR, NULL, 0);
 	}
 	if (!sendmail_compiled_with(si, "SASLv2") &&
 	    !sendmail_compiled_with(si, "SASL")) {
-		fnd_init(&f);
+		cfc_fnd_init(&f);
 		sb_printf(&f.what, "sendmail %s was built without SASL",
 		    si->version ? si->version : "");
 		sb_puts(&f.why, "it cannot authenticate to the relay (SMTP "
@@ -618,32 +439,32 @@ check_build(struct ctx *c)
 		    "answers 530 5.7.0 Authentication Required");
 		sb_puts(&f.fix, "apt-get install sendmail-bin   (Debian's "
 		    "build has STARTTLS and SASLv2)");
-		fnd_add(c->r, &f, "sendmail-no-sasl",
-		    needs_auth(env) ? CFS_ERROR : CFS_WARN, NULL, 0);
+		cfc_fnd_add(c->r, &f, "sendmail-no-sasl",
+		    cfc_needs_auth(env) ? CFS_ERROR : CFS_WARN, NULL, 0);
 	}
 	if (!sendmail_compiled_with(si, "MILTER")) {
-		fnd_init(&f);
+		cfc_fnd_init(&f);
 		sb_printf(&f.what, "sendmail %s was built without MILTER",
 		    si->version ? si->version : "");
 		sb_puts(&f.why, "sendmail ignores every mail filter, "
 		    "relaymilter included: no sender is rewritten");
 		sb_puts(&f.fix, "apt-get install sendmail-bin   (Debian's "
 		    "build has MILTER)");
-		fnd_add(c->r, &f, "sendmail-no-milter", CFS_ERROR, NULL, 0);
+		cfc_fnd_add(c->r, &f, "sendmail-no-milter", CFS_ERROR, NULL, 0);
 	}
 }
 
 static void
-check_cacert(struct ctx *c)
+check_cacert(struct cfc_ctx *c)
 {
 	const struct cfcheck_env *env = c->env;
 	const struct cf_kv *file = cf_option(&env->cf, "CACertFile");
 	const struct cf_kv *path = cf_option(&env->cf, "CACertPath");
-	struct fnd f;
+	struct cfc_fnd f;
 
 	if ((file == NULL || *file->value == '\0') &&
 	    (path == NULL || *path->value == '\0')) {
-		fnd_init(&f);
+		cfc_fnd_init(&f);
 		sb_puts(&f.what, "neither CACertFile nor CACertPath is set");
 		sb_printf(&f.why, "sendmail cannot verify the certificate of "
 		    "%s: the log says verify=FAIL for every connection and an "
@@ -652,537 +473,49 @@ check_cacert(struct ctx *c)
 		sb_puts(&f.fix, "define(`confCACERT_PATH', `/etc/ssl/certs')dnl\n"
 		    "define(`confCACERT', `/etc/ssl/certs/ca-certificates.crt')dnl"
 		    "   (package ca-certificates)");
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "cacert-missing", CFS_WARN, env->cf_path, 0);
+		cfc_rebuild(env, &f.fix);
+		cfc_fnd_add(c->r, &f, "cacert-missing", CFS_WARN, env->cf_path, 0);
 		return;
 	}
 	if (file != NULL && *file->value && env->cacert_file == 0) {
 		const char *mf;
 		unsigned ml;
 
-		fnd_init(&f);
-		where_define(env, "confCACERT", file->line, &mf, &ml);
+		cfc_fnd_init(&f);
+		cfc_where_define(env, "confCACERT", file->line, &mf, &ml);
 		sb_printf(&f.what, "CACertFile %s does not exist", file->value);
 		sb_puts(&f.why, "sendmail cannot load the trusted CAs and "
 		    "cannot verify the relay's certificate (verify=FAIL)");
 		sb_puts(&f.fix, "define(`confCACERT', "
 		    "`/etc/ssl/certs/ca-certificates.crt')dnl   (package "
 		    "ca-certificates)");
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "cacert-file-missing", CFS_WARN, mf, ml);
+		cfc_rebuild(env, &f.fix);
+		cfc_fnd_add(c->r, &f, "cacert-file-missing", CFS_WARN, mf, ml);
 	}
 	if (path != NULL && *path->value && env->cacert_path == 0) {
 		const char *mf;
 		unsigned ml;
 
-		fnd_init(&f);
-		where_define(env, "confCACERT_PATH", path->line, &mf, &ml);
+		cfc_fnd_init(&f);
+		cfc_where_define(env, "confCACERT_PATH", path->line, &mf, &ml);
 		sb_printf(&f.what, "CACertPath %s does not exist", path->value);
 		sb_puts(&f.why, "sendmail cannot find the trusted CAs and "
 		    "cannot verify the relay's certificate (verify=FAIL)");
 		sb_puts(&f.fix, "define(`confCACERT_PATH', `/etc/ssl/certs')dnl");
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "cacert-path-missing", CFS_WARN, mf, ml);
+		cfc_rebuild(env, &f.fix);
+		cfc_fnd_add(c->r, &f, "cacert-path-missing", CFS_WARN, mf, ml);
 	}
 }
 
-static void
-check_auth_mechs(struct ctx *c)
-{
-	const struct cfcheck_env *env = c->env;
-	const struct cf_auth_entry *e;
-	const struct cf_kv *o;
-	const char *how, *mechs, *file;
-	unsigned line;
-	struct fnd f;
-	strbuf en;
 
-	if (!c->have_sh || (e = auth_lookup(env, c->sh.host, &how)) == NULL)
-		return;
-	sb_init(&en);
-	if (e->mechs != NULL && *e->mechs != '\0') {
-		if (word_in(e->mechs, "PLAIN") || word_in(e->mechs, "LOGIN"))
-			goto modules;
-		fnd_init(&f);
-		sb_printf(&f.what, "the authinfo entry %s lists only \"%s\" "
-		    "(M:), without PLAIN or LOGIN", entry_name(e, &en),
-		    e->mechs);
-		sb_puts(&f.why, "relays that take a password (app password "
-		    "for Gmail, API key for SendGrid) offer PLAIN and LOGIN; "
-		    "sendmail logs \"available mechanisms do not fulfill "
-		    "requirements\" and sends unauthenticated");
-		sb_printf(&f.fix, "put \"M:PLAIN LOGIN\" in the %s line of %s, "
-		    "then: makemap hash %s < %s", entry_name(e, &en),
-		    env->auth.source.path,
-		    env->auth.source.path, env->auth.source.path);
-		fnd_add(c->r, &f, "auth-mechanisms-no-plain", CFS_WARN,
-		    env->auth.source.path, e->line);
-		goto modules;
-	}
-	o = cf_option(&env->cf, "AuthMechanisms");
-	mechs = o ? o->value : DEFAULT_AUTH_MECHS;
-	if (!word_in(mechs, "PLAIN") && !word_in(mechs, "LOGIN")) {
-		fnd_init(&f);
-		where_define(env, "confAUTH_MECHANISMS", o ? o->line : 0,
-		    &file, &line);
-		sb_printf(&f.what, "AuthMechanisms is \"%s\"%s: no PLAIN or "
-		    "LOGIN, and the authinfo entry %s has no M: list",
-		    mechs, o ? "" : " (the default)", entry_name(e, &en));
-		sb_puts(&f.why, "relays that take a password (app password "
-		    "for Gmail, API key for SendGrid) offer only PLAIN and "
-		    "LOGIN among these; sendmail logs \"available mechanisms "
-		    "do not fulfill requirements\", sends unauthenticated and "
-		    "the relay answers 530 5.7.0 Authentication Required");
-		sb_puts(&f.fix, "define(`confAUTH_MECHANISMS', "
-		    "`EXTERNAL GSSAPI DIGEST-MD5 CRAM-MD5 LOGIN PLAIN')dnl");
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "auth-mechanisms-no-plain", CFS_ERROR, file,
-		    line);
-	}
-modules:
-	if (env->sasl_modules == 0) {
-		fnd_init(&f);
-		sb_printf(&f.what, "libsasl2-modules is not installed%s%s%s",
-		    env->sasl_how ? " (" : "", env->sasl_how ? env->sasl_how :
-		    "", env->sasl_how ? ")" : "");
-		sb_puts(&f.why, "Cyrus SASL has no PLAIN or LOGIN plugin: "
-		    "sendmail logs \"No worthy mechs found\" and sends "
-		    "unauthenticated");
-		sb_puts(&f.fix, "apt-get install libsasl2-modules && "
-		    "systemctl restart sendmail");
-		fnd_add(c->r, &f, "sasl-modules-missing", CFS_ERROR, NULL, 0);
-	}
-	sb_free(&en);
-}
 
-static void
-makemap_fix(const struct cfcheck_env *env, strbuf *fix)
-{
-	const struct cf_authinfo *a = &env->auth;
 
-	sb_printf(fix, "makemap hash %s < %s", a->source.path, a->source.path);
-}
 
-static void
-check_authinfo_files(struct ctx *c)
-{
-	const struct cfcheck_env *env = c->env;
-	const struct cf_authinfo *a = &env->auth;
-	struct fnd f;
-	const char *file;
-	unsigned line;
-	int i;
 
-	if (!a->map_defined) {
-		if (!c->have_sh)
-			return;
-		fnd_init(&f);
-		where_call(env, "FEATURE", "authinfo", 0, &file, &line);
-		sb_printf(&f.what, "no authinfo map (FEATURE(`authinfo')) in "
-		    "%s", env->cf_path);
-		sb_printf(&f.why, "without it sendmail looks AuthInfo: entries "
-		    "up in the access map, which is often world-readable, and "
-		    "relaymilter cannot learn the account; unless %s accepts "
-		    "this host by its IP address, mail is refused with 530 "
-		    "5.7.0 Authentication Required", c->sh.host);
-		sb_puts(&f.fix, "FEATURE(`authinfo', `hash -o "
-		    "/etc/mail/authinfo.db')dnl\nwith an entry in "
-		    "/etc/mail/authinfo, then: makemap hash /etc/mail/authinfo "
-		    "< /etc/mail/authinfo");
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "authinfo-not-configured", CFS_WARN, file,
-		    line);
-		return;
-	}
-	if (!a->file_based)
-		return;
-	if (a->db.exists == 0) {
-		fnd_init(&f);
-		sb_printf(&f.what, "the authinfo database %s does not exist",
-		    a->db.path);
-		sb_printf(&f.why, "%s", a->optional ? "the map is optional "
-		    "(-o): sendmail silently connects without AUTH and the "
-		    "relay refuses the mail (530 5.7.0 Authentication "
-		    "Required)" : "sendmail cannot open the map and defers "
-		    "or bounces relayed mail");
-		makemap_fix(env, &f.fix);
-		fnd_add(c->r, &f, "authinfo-db-missing", CFS_ERROR,
-		    env->cf_path, a->map_line);
-	}
-	if (a->source.exists == 0) {
-		fnd_init(&f);
-		sb_printf(&f.what, "the authinfo source %s does not exist",
-		    a->source.path);
-		sb_puts(&f.why, "the database cannot be rebuilt or checked, "
-		    "and relaymilter reads the account (I:) from this text "
-		    "file");
-		sb_printf(&f.fix, "create %s with a line AuthInfo:%s "
-		    "\"U:root\" \"I:<account>\" \"P:<password>\" "
-		    "\"M:PLAIN LOGIN\", then: makemap hash %s < %s",
-		    a->source.path, c->have_sh ? c->sh.host : "<relay>",
-		    a->source.path, a->source.path);
-		fnd_add(c->r, &f, "authinfo-source-missing",
-		    a->db.exists == 1 ? CFS_WARN : CFS_ERROR, env->cf_path,
-		    a->map_line);
-	}
-	if (a->source.exists == 1 && a->db.exists == 1 &&
-	    a->db.mtime < a->source.mtime) {
-		fnd_init(&f);
-		sb_printf(&f.what, "%s is older than %s", a->db.path,
-		    a->source.path);
-		sb_puts(&f.why, "the text file was edited but makemap was not "
-		    "run: sendmail still uses the old entries (an old "
-		    "password, a missing account)");
-		makemap_fix(env, &f.fix);
-		fnd_add(c->r, &f, "authinfo-db-stale", CFS_ERROR,
-		    a->source.path, 0);
-	}
-	for (i = 0; i < 2; i++) {
-		const struct cf_filestat *s = i == 0 ? &a->source : &a->db;
 
-		if (s->exists != 1 || (s->mode & S_IROTH) == 0)
-			continue;
-		fnd_init(&f);
-		sb_printf(&f.what, "%s is readable by every user (mode %04o)",
-		    s->path, (unsigned)(s->mode & 07777));
-		sb_puts(&f.why, "it holds the relay password: any local user "
-		    "or compromised service can read it and send mail as the "
-		    "relay account");
-		sb_printf(&f.fix, "chmod 640 %s && chown root:smmsp %s",
-		    s->path, s->path);
-		fnd_add(c->r, &f, "authinfo-world-readable", CFS_ERROR,
-		    s->path, 0);
-	}
-	if (a->source.exists == 1 && !a->read && a->read_error != NULL) {
-		fnd_init(&f);
-		sb_printf(&f.what, "could not read %s: %s", a->source.path,
-		    a->read_error);
-		sb_puts(&f.why, "the authinfo entry checks were skipped (run "
-		    "the doctor as root)");
-		sb_printf(&f.fix, "sudo relaymilter-doctor config");
-		fnd_add(c->r, &f, "authinfo-unreadable", CFS_INFO,
-		    a->source.path, 0);
-	}
-	if (a->syntax_error != NULL) {
-		fnd_init(&f);
-		sb_puts(&f.what, a->syntax_error);
-		sb_puts(&f.why, "sendmail cannot use this entry (\"AUTH=client, "
-		    "... authinfo failed\") and relaymilter refuses the whole "
-		    "file; the other authinfo checks were skipped");
-		sb_puts(&f.fix, "write entries as AuthInfo:host \"U:user\" "
-		    "\"I:account\" \"P:password\" \"M:PLAIN LOGIN\" (one per "
-		    "host), then: ");
-		makemap_fix(env, &f.fix);
-		fnd_add(c->r, &f, "authinfo-syntax", CFS_ERROR, a->source.path,
-		    0);
-	}
-}
 
-static void
-check_authinfo_entry(struct ctx *c)
-{
-	const struct cfcheck_env *env = c->env;
-	const struct cf_authinfo *a = &env->auth;
-	const struct cf_auth_entry *e, *near;
-	const char *how, *src = a->source.path;
-	struct fnd f;
-	strbuf en;
 
-	if (!c->have_sh || !a->map_defined || !a->read)
-		return;
-	if ((e = auth_lookup(env, c->sh.host, &how)) == NULL) {
-		fnd_init(&f);
-		sb_printf(&f.what, "%s has no entry for %s: no AuthInfo:%s, "
-		    "none for its addresses, no default AuthInfo:", src,
-		    c->sh.host, c->sh.host);
-		near = auth_near_miss(env, c->sh.host);
-		if (near != NULL)
-			sb_printf(&f.what, " (line %u has AuthInfo:%s, but "
-			    "sendmail never puts a port in the key)",
-			    near->line, near->host);
-		sb_printf(&f.why, "sendmail connects to %s without "
-		    "authenticating and the relay refuses the mail (530 5.7.0 "
-		    "Authentication Required)", c->sh.host);
-		sb_printf(&f.fix, "AuthInfo:%s \"U:root\" \"I:<account>\" "
-		    "\"P:<password>\" \"M:PLAIN LOGIN\"   (a line in %s)\n"
-		    "then: makemap hash %s < %s", c->sh.host, src, src, src);
-		fnd_add(c->r, &f, "authinfo-no-entry", CFS_ERROR, src,
-		    near ? near->line : 0);
-		return;
-	}
-	if (e->authid != NULL)
-		return;
-	/* the parser guarantees U: when I: is absent */
-	sb_init(&en);
-	fnd_init(&f);
-	sb_printf(&f.what, "the authinfo entry %s (%s) has no I: "
-	    "(authentication id)", entry_name(e, &en), how);
-	if (e->user != NULL && strchr(e->user, '@') == NULL)
-		sb_printf(&f.why, "sendmail then logs in as the U: value "
-		    "\"%s\", which is not an account address: Gmail and most "
-		    "relays refuse it (535 5.7.8), and relaymilter takes \"%s\" "
-		    "as the relay account", e->user, e->user);
-	else
-		sb_printf(&f.why, "sendmail then logs in as the U: value "
-		    "\"%s\" (the authorization id); write the account as I: "
-		    "so that the login and relaymilter's relay account are "
-		    "explicit", e->user ? e->user : "");
-	sb_printf(&f.fix, "add \"I:<account address>\" to the %s line of "
-	    "%s, then: makemap hash %s < %s", entry_name(e, &en), src, src,
-	    src);
-	fnd_add(c->r, &f, "authinfo-no-authid", e->user != NULL &&
-	    strchr(e->user, '@') == NULL ? CFS_ERROR : CFS_WARN, src, e->line);
-	sb_free(&en);
-}
 
-static void
-check_authinfo_relaymilter(struct ctx *c)
-{
-	const struct cfcheck_env *env = c->env;
-	const struct cf_authinfo *a = &env->auth;
-	struct fnd f;
-
-	if (!env->have_rm || env->rm_authinfo_file == NULL ||
-	    !a->map_defined || !a->file_based || a->source.path == NULL ||
-	    strcmp(env->rm_authinfo_file, a->source.path) == 0)
-		return;
-	fnd_init(&f);
-	sb_printf(&f.what, "relaymilter reads %s (AuthInfoFile in %s), but "
-	    "sendmail's authinfo map is built from %s",
-	    env->rm_authinfo_file, env->rm_path, a->source.path);
-	sb_puts(&f.why, "relaymilter would rewrite senders to an account "
-	    "that is not the one sendmail logs in with");
-	sb_printf(&f.fix, "AuthInfoFile %s   (in %s)", a->source.path,
-	    env->rm_path);
-	fnd_add(c->r, &f, "authinfo-file-mismatch", CFS_WARN, env->rm_path, 0);
-}
-
-static const struct cf_milter *
-find_relaymilter(const struct cfcheck_env *env)
-{
-	const struct cf_milter *m;
-	size_t i;
-
-	if ((m = cf_milter(&env->cf, "relaymilter")) != NULL)
-		return m;
-	if (env->have_rm && env->rm_socket != NULL)
-		for (i = 0; i < env->cf.nmilters; i++)
-			if (env->cf.milters[i].socket != NULL &&
-			    same_socket(env->cf.milters[i].socket,
-			    env->rm_socket))
-				return &env->cf.milters[i];
-	return NULL;
-}
-
-static void
-milter_line(const struct cfcheck_env *env, const char *name, strbuf *fix)
-{
-	const char *sock = env->have_rm && env->rm_socket ? env->rm_socket :
-	    "local:/run/relaymilter/relaymilter.sock";
-	unsigned long r = 20;
-
-	if (env->have_rm && env->rm_dns_timeout + 10 > r)
-		r = env->rm_dns_timeout + 10;
-	sb_printf(fix, "INPUT_MAIL_FILTER(`%s', `S=%s, F=T, "
-	    "T=S:10s;R:%lus;E:5m')dnl", name, sock, r);
-}
-
-static void
-check_milter(struct ctx *c)
-{
-	const struct cfcheck_env *env = c->env;
-	const struct cf_milter *m = find_relaymilter(env);
-	const struct cf_kv *inp;
-	struct cf_milter_timeouts to;
-	const char *file;
-	unsigned line;
-	struct fnd f;
-
-	if (!env->have_rm && env->rm_error != NULL) {
-		fnd_init(&f);
-		sb_printf(&f.what, "could not read relaymilter's configuration: "
-		    "%s", env->rm_error);
-		sb_puts(&f.why, "the checks of the milter socket, the timeouts "
-		    "and the relay account against it were skipped; relaymilter "
-		    "itself refuses to start with this file");
-		sb_printf(&f.fix, "relaymilter -n -c %s   (checks the file and "
-		    "names the line)", env->rm_path ? env->rm_path : "FILE");
-		fnd_add(c->r, &f, "relaymilter-conf-unreadable", CFS_WARN,
-		    env->rm_path, 0);
-	}
-	if (m == NULL) {
-		fnd_init(&f);
-		sb_printf(&f.what, "no milter definition for relaymilter in %s",
-		    env->cf_path);
-		if (env->cf.nmilters > 0)
-			sb_printf(&f.what, " (it defines %zu other milter%s)",
-			    env->cf.nmilters, env->cf.nmilters == 1 ? "" : "s");
-		sb_puts(&f.why, "sendmail never calls relaymilter: no sender "
-		    "is rewritten or checked before mail leaves");
-		milter_line(env, "relaymilter", &f.fix);
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "milter-missing", CFS_ERROR, env->cf_path, 0);
-		return;
-	}
-	where_call(env, "INPUT_MAIL_FILTER", m->name, m->line, &file, &line);
-	inp = cf_option(&env->cf, "InputMailFilters");
-	if (inp == NULL || !word_in(inp->value, m->name)) {
-		fnd_init(&f);
-		sb_printf(&f.what, "milter %s is defined but not listed in "
-		    "InputMailFilters (%s)", m->name, inp ? inp->value :
-		    "not set");
-		sb_puts(&f.why, "MAIL_FILTER only defines a filter; sendmail "
-		    "calls the filters named in InputMailFilters, so "
-		    "relaymilter never sees a message");
-		milter_line(env, m->name, &f.fix);
-		sb_puts(&f.fix, "   (INPUT_MAIL_FILTER, not MAIL_FILTER)");
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "milter-not-enabled", CFS_ERROR, file, line);
-	}
-	if (env->have_rm && env->rm_socket != NULL &&
-	    (m->socket == NULL || !same_socket(m->socket, env->rm_socket))) {
-		fnd_init(&f);
-		sb_printf(&f.what, "milter %s talks to %s but relaymilter "
-		    "listens on %s (Socket in %s)", m->name,
-		    m->socket ? m->socket : "no socket", env->rm_socket,
-		    env->rm_path);
-		sb_puts(&f.why, "sendmail cannot reach relaymilter: with F=T "
-		    "every message is deferred (451 4.3.2), without it mail "
-		    "leaves unfiltered");
-		milter_line(env, m->name, &f.fix);
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "milter-socket-mismatch", CFS_ERROR, file,
-		    line);
-	}
-	if (m->flags == NULL || strchr(m->flags, 'T') == NULL) {
-		bool rej = m->flags != NULL && strchr(m->flags, 'R') != NULL;
-
-		fnd_init(&f);
-		sb_printf(&f.what, "milter %s has %s%s", m->name,
-		    m->flags ? "F=" : "no F= flag",
-		    m->flags ? m->flags : "");
-		sb_puts(&f.why, rej ? "while relaymilter is down sendmail "
-		    "rejects mail (5xx) instead of keeping it queued" :
-		    "while relaymilter is down (restart, crash, upgrade) "
-		    "sendmail passes mail unfiltered: it leaves with the "
-		    "original sender and the relay refuses or rewrites it");
-		milter_line(env, m->name, &f.fix);
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, rej ? "milter-rejects-when-down" :
-		    "milter-no-tempfail", rej ? CFS_INFO : CFS_WARN, file, line);
-	}
-	if (cf_milter_timeouts(m->timeouts, &to) < 0) {
-		fnd_init(&f);
-		sb_printf(&f.what, "milter %s has timeouts T=%s that sendmail "
-		    "cannot read", m->name, m->timeouts);
-		sb_puts(&f.why, "sendmail logs an error and uses its defaults "
-		    "(R:10s)");
-		milter_line(env, m->name, &f.fix);
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "milter-timeout-syntax", CFS_WARN, file,
-		    line);
-	} else if (env->have_rm && (to.read <= env->rm_dns_timeout ||
-	    to.eom <= env->rm_dns_timeout)) {
-		fnd_init(&f);
-		sb_printf(&f.what, "milter %s waits %lus for a reply (R:) and "
-		    "%lus for end of message (E:), but relaymilter's "
-		    "DNSTimeout is %lus", m->name, to.read, to.eom,
-		    env->rm_dns_timeout);
-		sb_puts(&f.why, "when DNS is slow sendmail gives up on "
-		    "relaymilter before relaymilter's own SPF lookups time "
-		    "out: the message is deferred (F=T) or leaves unchecked");
-		milter_line(env, m->name, &f.fix);
-		rebuild(env, &f.fix);
-		fnd_add(c->r, &f, "milter-timeout-short", CFS_ERROR, file,
-		    line);
-	}
-}
-
-static void
-check_generics(struct ctx *c)
-{
-	const struct cfcheck_env *env = c->env;
-	const struct cf_map *g = cf_map(&env->cf, "generics");
-	const char *file;
-	unsigned line;
-	struct fnd f;
-
-	if (g == NULL || !env->cf.masq_envelope)
-		return;
-	fnd_init(&f);
-	where_call(env, "FEATURE", "masquerade_envelope",
-	    env->cf.masq_envelope_line, &file, &line);
-	sb_printf(&f.what, "genericstable (%s) rewrites envelope senders "
-	    "(FEATURE(`masquerade_envelope'))", g->file ? g->file : g->args);
-	sb_puts(&f.why, "genericstable runs at delivery, after relaymilter: "
-	    "a sender relaymilter rewrote, logged and checked SPF for can be "
-	    "rewritten again, so the relay sees another address than the "
-	    "decision line says");
-	sb_puts(&f.fix, "let relaymilter do the envelope rewriting (SenderMap "
-	    "can read the genericstable text file) and remove "
-	    "FEATURE(`masquerade_envelope')dnl, or remove the genericstable "
-	    "entries for relayed senders");
-	rebuild(env, &f.fix);
-	fnd_add(c->r, &f, "genericstable-envelope", CFS_WARN, file, line);
-}
-
-static void
-check_local_domain(struct ctx *c)
-{
-	const struct cfcheck_env *env = c->env;
-	const char *acct = relay_account(env, &c->sh), *dom = domain_of(acct);
-	const char *file = NULL;
-	unsigned line = 0;
-	bool in_mc = false, from_file = false;
-	size_t i;
-	struct fnd f;
-
-	if (dom == NULL)
-		return;
-	for (i = 0; i < env->cf.nclass_w && file == NULL; i++)
-		if (str_ieq(env->cf.class_w[i].name, dom)) {
-			where_call(env, "LOCAL_DOMAIN", dom,
-			    env->cf.class_w[i].line, &file, &line);
-			in_mc = env->have_mc &&
-			    mc_find(&env->mc, "LOCAL_DOMAIN", dom) != NULL;
-		}
-	for (i = 0; i < env->nwfile_words && file == NULL; i++)
-		if (str_ieq(env->wfile_words[i].word, dom)) {
-			file = env->wfile_words[i].file;
-			line = env->wfile_words[i].line;
-			from_file = true;
-		}
-	if (file == NULL && !(env->have_info && env->info.canon_host != NULL &&
-	    str_ieq(env->info.canon_host, dom)))
-		return;
-	fnd_init(&f);
-	sb_printf(&f.what, "%s, the domain of the relay account %s, is a "
-	    "local domain of this host (class w", dom, acct);
-	if (file != NULL)
-		sb_printf(&f.what, ", %s:%u)", file, line);
-	else
-		sb_puts(&f.what, ": it is this host's own name)");
-	sb_printf(&f.why, "sendmail delivers mail for anyone@%s here (or "
-	    "bounces it as User unknown) and never hands it to the relay: "
-	    "the classic trap of a Google Workspace domain set as "
-	    "LOCAL_DOMAIN", dom);
-	if (in_mc)
-		sb_printf(&f.fix, "remove LOCAL_DOMAIN(`%s')dnl", dom);
-	else if (from_file)
-		sb_printf(&f.fix, "remove the line %s from %s (line %u)", dom,
-		    file, line);
-	else if (file != NULL)
-		sb_printf(&f.fix, "remove LOCAL_DOMAIN(`%s')dnl (or the Cw%s "
-		    "line) from the .mc", dom, dom);
-	else
-		sb_printf(&f.fix, "give this host a name of its own under %s "
-		    "(host.%s) in /etc/hostname and /etc/hosts", dom, dom);
-	if (!from_file)
-		rebuild(env, &f.fix);
-	else
-		sb_puts(&f.fix, "\nthen restart sendmail");
-	fnd_add(c->r, &f, "local-domain-relay-account", CFS_ERROR, file, line);
-}
 
 /*
  * From hosts text: the lines naming host. glibc ("multi on", Debian's
@@ -1250,14 +583,14 @@ public_mail_domain(const char *d)
 }
 
 static void
-check_hostname(struct ctx *c)
+check_hostname(struct cfc_ctx *c)
 {
 	const struct cfcheck_env *env = c->env;
 	const char *host = env->hostname, *canon_j = NULL, *acct, *dom;
 	strbuf addr, canon, fqdn;
 	unsigned hline = 0;
 	bool found = false, qualified;
-	struct fnd f;
+	struct cfc_fnd f;
 
 	if (host == NULL)
 		return;
@@ -1285,11 +618,11 @@ check_hostname(struct ctx *c)
 		if ((dot = strchr(sn.s, '.')) != NULL)
 			*dot = '\0';
 		short_name = sn.s;
-		acct = relay_account(env, &c->sh);
-		dom = domain_of(acct);
+		acct = cfc_relay_account(env, &c->sh);
+		dom = cfc_domain_of(acct);
 		if (dom == NULL || public_mail_domain(dom))
 			dom = "example.org";
-		fnd_init(&f);
+		cfc_fnd_init(&f);
 		sb_printf(&f.what, "this host's name \"%s\" is not fully "
 		    "qualified", canon_j ? canon_j : host);
 		if (found && fqdn.len > 0)
@@ -1316,7 +649,7 @@ check_hostname(struct ctx *c)
 		if (strcmp(dom, "example.org") == 0)
 			sb_puts(&f.fix, "\n(use your own domain instead of "
 			    "example.org)");
-		fnd_add(c->r, &f, "hostname-unqualified", CFS_WARN,
+		cfc_fnd_add(c->r, &f, "hostname-unqualified", CFS_WARN,
 		    env->hosts_path, hline);
 		sb_free(&sn);
 	}
@@ -1364,7 +697,7 @@ daemon_listens(const char *opts, const char *addr, int port)
 			match = family6 == (strchr(addr, ':') != NULL) ||
 			    !family6;
 		else
-			match = addr_eq(daddr, addr);
+			match = cfc_addr_eq(daddr, addr);
 	}
 	free(copy);
 	return match;
@@ -1398,7 +731,7 @@ names_this_host(const struct cfcheck_env *env, const char *name)
 }
 
 static void
-check_loops(struct ctx *c)
+check_loops(struct cfc_ctx *c)
 {
 	const struct cfcheck_env *env = c->env;
 	const struct cf_mailer *m;
@@ -1406,7 +739,7 @@ check_loops(struct ctx *c)
 	const char *flags, *local = NULL;
 	size_t nd, i, j;
 	bool listens = false;
-	struct fnd f;
+	struct cfc_fnd f;
 
 	if (!c->have_sh || (m = cf_mailer(&env->cf, c->sh.mailer)) == NULL)
 		return;
@@ -1430,7 +763,7 @@ check_loops(struct ctx *c)
 	}
 	if (local == NULL && !names_this_host(env, c->sh.host))
 		return;
-	fnd_init(&f);
+	cfc_fnd_init(&f);
 	if (local != NULL) {
 		sb_printf(&f.what, "the smarthost %s resolves to %s, where "
 		    "this sendmail itself listens on port %d", c->sh.host,
@@ -1449,35 +782,35 @@ check_loops(struct ctx *c)
 	    "define(`SMART_HOST', `[smtp.gmail.com]')dnl\nfor a relay on "
 	    "this host that greets with this host's name: "
 	    "define(`RELAY_MAILER_FLAGS', `k')dnl");
-	rebuild(env, &f.fix);
-	fnd_add(c->r, &f, local != NULL ? "smarthost-loops" :
+	cfc_rebuild(env, &f.fix);
+	cfc_fnd_add(c->r, &f, local != NULL ? "smarthost-loops" :
 	    "smarthost-is-self", local != NULL ? CFS_ERROR : CFS_WARN,
 	    env->cf_path, c->sh.line);
 }
 
 static void
-check_loglevel(struct ctx *c)
+check_loglevel(struct cfc_ctx *c)
 {
 	const struct cfcheck_env *env = c->env;
 	const struct cf_kv *o = cf_option(&env->cf, "LogLevel");
 	unsigned long v = 9;
 	const char *file;
 	unsigned line;
-	struct fnd f;
+	struct cfc_fnd f;
 
 	if (o != NULL && parse_uint(o->value, 100, &v) < 0)
 		return;
-	if (v >= 10 || !needs_auth(env))
+	if (v >= 10 || !cfc_needs_auth(env))
 		return;
-	fnd_init(&f);
-	where_define(env, "confLOG_LEVEL", o ? o->line : 0, &file, &line);
+	cfc_fnd_init(&f);
+	cfc_where_define(env, "confLOG_LEVEL", o ? o->line : 0, &file, &line);
 	sb_printf(&f.what, "LogLevel is %lu", v);
 	sb_puts(&f.why, "below 10 sendmail never logs its AUTH to the relay "
 	    "(AUTH=client lines): a rejected password shows up only as a "
 	    "bounce with 530 5.7.0 Authentication Required");
 	sb_puts(&f.fix, "define(`confLOG_LEVEL', `10')dnl");
-	rebuild(env, &f.fix);
-	fnd_add(c->r, &f, "loglevel-auth-hidden", CFS_INFO, file, line);
+	cfc_rebuild(env, &f.fix);
+	cfc_fnd_add(c->r, &f, "loglevel-auth-hidden", CFS_INFO, file, line);
 }
 
 static void
@@ -1495,23 +828,23 @@ age_text(strbuf *sb, time_t secs)
 }
 
 static void
-check_queue(struct ctx *c)
+check_queue(struct cfc_ctx *c)
 {
 	const struct cfcheck_env *env = c->env;
 	const struct mailq *q = &env->mailq;
 	const struct mailq_entry *oldest = NULL;
-	struct fnd f;
+	struct cfc_fnd f;
 	size_t i;
 
 	if (!env->have_mailq) {
 		if (env->mailq_error == NULL)
 			return;
-		fnd_init(&f);
+		cfc_fnd_init(&f);
 		sb_printf(&f.what, "could not list the queue: %s",
 		    env->mailq_error);
 		sb_puts(&f.why, "the queue check was skipped");
 		sb_puts(&f.fix, "run: mailq   (as root)");
-		fnd_add(c->r, &f, "queue-unreadable", CFS_INFO, NULL, 0);
+		cfc_fnd_add(c->r, &f, "queue-unreadable", CFS_INFO, NULL, 0);
 		return;
 	}
 	if (q->n == 0)
@@ -1522,7 +855,7 @@ check_queue(struct ctx *c)
 			oldest = &q->v[i];
 	if (oldest == NULL)
 		oldest = &q->v[0];
-	fnd_init(&f);
+	cfc_fnd_init(&f);
 	sb_printf(&f.what, "%zu message%s in the queue, the oldest %s (%s",
 	    q->n, q->n == 1 ? "" : "s", oldest->qid, oldest->qtime);
 	if (oldest->when != 0) {
@@ -1545,13 +878,13 @@ check_queue(struct ctx *c)
 		    q->n - MAX_LISTED);
 	sb_printf(&f.fix, "once the cause is fixed, send the queue now: "
 	    "sendmail -q -v\nor one message: sendmail -qI%s -v", oldest->qid);
-	fnd_add(c->r, &f, "queue-not-empty", CFS_WARN, NULL, 0);
+	cfc_fnd_add(c->r, &f, "queue-not-empty", CFS_WARN, NULL, 0);
 }
 
 int
 cfcheck_run(const struct cfcheck_env *env, struct cf_report *r)
 {
-	struct ctx c;
+	struct cfc_ctx c;
 	size_t i;
 	int rc;
 
@@ -1574,13 +907,13 @@ cfcheck_run(const struct cfcheck_env *env, struct cf_report *r)
 	check_smarthost(&c);
 	check_build(&c);
 	check_cacert(&c);
-	check_auth_mechs(&c);
-	check_authinfo_files(&c);
-	check_authinfo_entry(&c);
-	check_authinfo_relaymilter(&c);
-	check_milter(&c);
-	check_generics(&c);
-	check_local_domain(&c);
+	cfc_check_auth_mechs(&c);
+	cfc_check_authinfo_files(&c);
+	cfc_check_authinfo_entry(&c);
+	cfc_check_authinfo_relaymilter(&c);
+	cfc_check_milter(&c);
+	cfc_check_generics(&c);
+	cfc_check_local_domain(&c);
 	check_hostname(&c);
 	check_loops(&c);
 	check_loglevel(&c);
