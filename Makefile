@@ -80,7 +80,7 @@ TRACE_SRCS	:=
 DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
 		   milter/cfgather.c milter/sendmailcf.c milter/smoutput.c \
 		   milter/mcparse.c milter/smtpconn.c milter/cfauth.c \
-		   milter/cfmilter.c
+		   milter/cfmilter.c milter/probetls.c milter/probeauth.c
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)

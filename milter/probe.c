@@ -3,8 +3,9 @@
  *
  * CONTRACT
  *	See include/probe.h. The connection itself (bounded waits, replies,
- *	STARTTLS, verification errors) is smtpconn.c; this file decides what
- *	each step found. One SSL_CTX per probe.
+ *	STARTTLS, verification errors) is smtpconn.c; this file holds the
+ *	steps up to EHLO and the order of all of them, probetls.c the TLS
+ *	steps, probeauth.c the login. One SSL_CTX per probe.
  *	The only commands ever sent are EHLO, STARTTLS, AUTH (with --auth)
  *	and QUIT. Secrets live in buffers that are wiped (free_secret or
  *	OPENSSL_cleanse) as soon as the AUTH exchange ends.
@@ -22,19 +23,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
-#include "authinfo.h"
 #include "causes.h"
 #include "probe.h"
+#include "probe_int.h"
 #include "smtpconn.h"
 #include "smtpreply.h"
 #include "util.h"
 
-#define MAX_ADDRS	16
-#define CERT_WARN_DAYS	21
 
 /* ------------------------------------------------------------ results */
 
@@ -105,9 +102,9 @@ probe_fact(const struct probe_step *s, const char *key)
 	return NULL;
 }
 
-/* Start a step; its time runs from now until step_end(). */
-static struct probe_step *
-step_begin(struct probe_result *r, const char *name, unsigned *t0)
+/* Start a step; its time runs from now until pr_step_end(). */
+struct probe_step *
+pr_step_begin(struct probe_result *r, const char *name, unsigned *t0)
 {
 	struct probe_step *nv, *s;
 
@@ -125,13 +122,8 @@ step_begin(struct probe_result *r, const char *name, unsigned *t0)
 	return s;
 }
 
-static void
-step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
-    const char *cause, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void
-step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
+void
+pr_step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
     const char *cause, const char *fmt, ...)
 {
 	strbuf sb;
@@ -151,8 +143,8 @@ step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
 	sb_free(&sb);
 }
 
-static void
-step_fact(struct probe_result *r, struct probe_step *s, const char *key,
+void
+pr_step_fact(struct probe_result *r, struct probe_step *s, const char *key,
     const char *value)
 {
 	struct probe_fact *nv;
@@ -177,12 +169,8 @@ step_fact(struct probe_result *r, struct probe_step *s, const char *key,
 	s->nfacts++;
 }
 
-static void
-step_factf(struct probe_result *r, struct probe_step *s, const char *key,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-step_factf(struct probe_result *r, struct probe_step *s, const char *key,
+void
+pr_step_factf(struct probe_result *r, struct probe_step *s, const char *key,
     const char *fmt, ...)
 {
 	strbuf sb;
@@ -195,12 +183,12 @@ step_factf(struct probe_result *r, struct probe_step *s, const char *key,
 	if (sb.err)
 		r->err = 1;
 	else
-		step_fact(r, s, key, sb.s);
+		pr_step_fact(r, s, key, sb.s);
 	sb_free(&sb);
 }
 
-static void
-step_reply(struct probe_step *s, const struct smtp_reply *rep)
+void
+pr_step_reply(struct probe_step *s, const struct smtp_reply *rep)
 {
 	strbuf sb;
 
@@ -214,8 +202,8 @@ step_reply(struct probe_step *s, const struct smtp_reply *rep)
 
 /* ------------------------------------------------------------ helpers */
 
-static bool
-is_literal(const char *host)
+bool
+pr_is_literal(const char *host)
 {
 	unsigned char b[16];
 
@@ -312,8 +300,8 @@ own_name(void)
 }
 
 /* The catalogue entry for a server reply, or fallback. */
-static const char *
-classify(const char *host, int port, const char *reply,
+const char *
+pr_classify(const char *host, int port, const char *reply,
     enum cause_phase phase, const char *fallback)
 {
 	const struct cause *c;
@@ -360,24 +348,6 @@ errno_word(int err)
 
 /* ------------------------------------------------------------ steps */
 
-struct target {
-	struct sockaddr_storage	ss;
-	socklen_t		len;
-	char			text[INET6_ADDRSTRLEN];
-};
-
-struct probe {
-	const struct probe_options *o;
-	struct probe_result	*r;
-	struct target		 addrs[MAX_ADDRS];
-	size_t			 naddrs;
-	size_t			 used;		/* index of the address that answered */
-	struct smtpconn		 c;
-	struct ehlo_info	 ehlo;
-	bool			 have_ehlo;
-	bool			 cert_ok;
-};
-
 static bool
 step_dns(struct probe *p)
 {
@@ -389,15 +359,15 @@ step_dns(struct probe *p)
 	bool local = false;
 	int gai;
 
-	s = step_begin(p->r, "dns", &t0);
+	s = pr_step_begin(p->r, "dns", &t0);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	if (is_literal(o->host))
+	if (pr_is_literal(o->host))
 		hints.ai_flags = AI_NUMERICHOST;
 	gai = getaddrinfo(o->host, NULL, &hints, &res);
 	if (gai != 0) {
-		step_end(s, t0, PV_FAIL, gai == EAI_AGAIN ? "dns-temporary" :
+		pr_step_end(s, t0, PV_FAIL, gai == EAI_AGAIN ? "dns-temporary" :
 		    "host-unknown", "%s does not resolve: %s", o->host,
 		    gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
 		return false;
@@ -423,18 +393,18 @@ step_dns(struct probe *p)
 		p->naddrs++;
 	}
 	freeaddrinfo(res);
-	step_fact(p->r, s, "addresses", list.s);
-	step_fact(p->r, s, "local", local ? "yes" : "no");
+	pr_step_fact(p->r, s, "addresses", list.s);
+	pr_step_fact(p->r, s, "local", local ? "yes" : "no");
 	if (p->naddrs == 0)
-		step_end(s, t0, PV_FAIL, "host-unknown",
+		pr_step_end(s, t0, PV_FAIL, "host-unknown",
 		    "%s has no usable address", o->host);
 	else if (local)
-		step_end(s, t0, PV_INFO, NULL, "%s is %s, an address of this "
+		pr_step_end(s, t0, PV_INFO, NULL, "%s is %s, an address of this "
 		    "host: the relay runs here (if it greets with this host's "
 		    "own name, sendmail says \"mail loops back to me\")",
 		    o->host, list.s);
 	else
-		step_end(s, t0, PV_OK, NULL, "%s is %s", o->host, list.s);
+		pr_step_end(s, t0, PV_OK, NULL, "%s is %s", o->host, list.s);
 	sb_free(&list);
 	return p->naddrs > 0;
 }
@@ -539,7 +509,7 @@ step_ports(struct probe *p, const struct target *t)
 	bool open587 = false;
 	char key[16];
 
-	s = step_begin(p->r, "ports", &t0);
+	s = pr_step_begin(p->r, "ports", &t0);
 	for (i = 0; i < 3; i++)
 		if (ports[i] != p->o->port)
 			v[n++].port = ports[i];
@@ -549,10 +519,10 @@ step_ports(struct probe *p, const struct target *t)
 	for (i = 0; i < n; i++) {
 		snprintf(key, sizeof(key), "port-%d", v[i].port);
 		if (v[i].err == 0) {
-			step_factf(p->r, s, key, "open (%u ms)", v[i].ms);
+			pr_step_factf(p->r, s, key, "open (%u ms)", v[i].ms);
 			sb_printf(&msg, " %d open,", v[i].port);
 		} else {
-			step_fact(p->r, s, key, errno_word(v[i].err));
+			pr_step_fact(p->r, s, key, errno_word(v[i].err));
 			sb_printf(&msg, " %d %s,", v[i].port,
 			    errno_word(v[i].err));
 		}
@@ -561,7 +531,7 @@ step_ports(struct probe *p, const struct target *t)
 	}
 	if (msg.len > 0 && msg.s[msg.len - 1] == ',')
 		msg.s[--msg.len] = '\0';
-	step_end(s, t0, PV_INFO, NULL, "for comparison %s", msg.s);
+	pr_step_end(s, t0, PV_INFO, NULL, "for comparison %s", msg.s);
 	sb_free(&msg);
 	return open587;
 }
@@ -577,7 +547,7 @@ step_connect(struct probe *p)
 	int err = 0;
 	bool connected = false;
 
-	s = step_begin(p->r, "connect", &t0);
+	s = pr_step_begin(p->r, "connect", &t0);
 	ci = p->r->nsteps - 1;
 	sb_init(&fails);
 	for (i = 0; i < p->naddrs; i++) {
@@ -591,18 +561,18 @@ step_connect(struct probe *p)
 		    p->addrs[i].text, errno_word(err));
 	}
 	if (connected) {
-		step_fact(p->r, s, "address", p->addrs[p->used].text);
-		step_end(s, t0, PV_OK, NULL, "connected to %s port %d",
+		pr_step_fact(p->r, s, "address", p->addrs[p->used].text);
+		pr_step_end(s, t0, PV_OK, NULL, "connected to %s port %d",
 		    p->addrs[p->used].text, o->port);
 		if (fails.len)
-			step_fact(p->r, s, "failed", fails.s);
+			pr_step_fact(p->r, s, "failed", fails.s);
 		sb_free(&fails);
 		if (o->compare_ports)
 			step_ports(p, &p->addrs[p->used]);
 		return true;
 	}
-	step_fact(p->r, s, "failed", fails.s);
-	step_end(s, t0, PV_FAIL, errno_cause(err, o->port),
+	pr_step_fact(p->r, s, "failed", fails.s);
+	pr_step_end(s, t0, PV_FAIL, errno_cause(err, o->port),
 	    "cannot connect to %s port %d (%s)", o->host, o->port, fails.s);
 	if (o->compare_ports) {
 		bool open587 = step_ports(p, &p->addrs[0]);
@@ -636,7 +606,7 @@ step_greeting(struct probe *p)
 	unsigned t0;
 	enum smtpconn_rd rd;
 
-	s = step_begin(p->r, "greeting", &t0);
+	s = pr_step_begin(p->r, "greeting", &t0);
 	memset(&rep, 0, sizeof(rep));
 	rd = smtpconn_reply(&p->c, &rep, &why);
 	if (rd == SMTPCONN_TIMEOUT) {
@@ -649,14 +619,14 @@ step_greeting(struct probe *p)
 		    &twhy);
 		p->c.timeout_ms = saved;
 		if (tls == 0) {
-			step_end(s, t0, PV_FAIL, "implicit-tls-port",
+			pr_step_end(s, t0, PV_FAIL, "implicit-tls-port",
 			    "no SMTP greeting: port %d speaks TLS from the "
 			    "first byte (implicit TLS, SMTPS); sendmail's "
 			    "client only speaks STARTTLS: relay on port 587",
 			    p->o->port);
-			step_fact(p->r, s, "implicit-tls", "yes");
+			pr_step_fact(p->r, s, "implicit-tls", "yes");
 		} else
-			step_end(s, t0, PV_FAIL, "connect-timeout",
+			pr_step_end(s, t0, PV_FAIL, "connect-timeout",
 			    "connected, but no greeting within %u s",
 			    p->o->timeout_ms / 1000);
 		return false;
@@ -668,34 +638,34 @@ step_greeting(struct probe *p)
 		sb_init(&first);
 		sb_append(&first, p->c.in.s, n);
 		sanitize_inplace(first.s);
-		step_end(s, t0, PV_FAIL, "relay-not-smtp",
+		pr_step_end(s, t0, PV_FAIL, "relay-not-smtp",
 		    "this is not an SMTP server (%s): it sent \"%s\"",
 		    why ? why : "bad reply", first.s);
 		sb_free(&first);
 		return false;
 	}
 	if (rd != SMTPCONN_OK) {
-		step_end(s, t0, PV_FAIL, "connection-lost", "no greeting: %s",
+		pr_step_end(s, t0, PV_FAIL, "connection-lost", "no greeting: %s",
 		    why ? why : "error");
 		return false;
 	}
-	step_reply(s, &rep);
-	step_fact(p->r, s, "banner", rep.nlines ? rep.lines[0] : "");
+	pr_step_reply(s, &rep);
+	pr_step_fact(p->r, s, "banner", rep.nlines ? rep.lines[0] : "");
 	if (rep.code != 220) {
-		step_end(s, t0, PV_FAIL, classify(p->o->host, p->o->port,
+		pr_step_end(s, t0, PV_FAIL, pr_classify(p->o->host, p->o->port,
 		    s ? s->reply : NULL, CAUSE_PHASE_CONNECT, NULL),
 		    "the relay refuses the connection: %s", s ? s->reply : "");
 		smtpreply_free(&rep);
 		return false;
 	}
-	step_end(s, t0, PV_OK, NULL, "%s", s ? s->reply : "");
+	pr_step_end(s, t0, PV_OK, NULL, "%s", s ? s->reply : "");
 	smtpreply_free(&rep);
 	return true;
 }
 
 /* EHLO and record the keywords; the step says what was found. */
-static bool
-do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
+bool
+pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
 {
 	struct smtp_reply rep;
 	const char *why = NULL;
@@ -712,14 +682,14 @@ do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
 	rd = cmd.err ? SMTPCONN_ERROR : smtpconn_cmd(&p->c, cmd.s, &rep, &why);
 	sb_free(&cmd);
 	if (rd != SMTPCONN_OK) {
-		step_end(s, t0, PV_FAIL, rd == SMTPCONN_TIMEOUT ? "connect-timeout" :
+		pr_step_end(s, t0, PV_FAIL, rd == SMTPCONN_TIMEOUT ? "connect-timeout" :
 		    "connection-lost", "EHLO%s: %s", after_tls ?
 		    " after STARTTLS" : "", why ? why : "error");
 		return false;
 	}
-	step_reply(s, &rep);
+	pr_step_reply(s, &rep);
 	if (smtpreply_ehlo(&rep, &p->ehlo) != 0) {
-		step_end(s, t0, PV_FAIL, classify(p->o->host, p->o->port,
+		pr_step_end(s, t0, PV_FAIL, pr_classify(p->o->host, p->o->port,
 		    s ? s->reply : NULL, CAUSE_PHASE_CONNECT, NULL),
 		    "the relay refuses EHLO: %s", s ? s->reply : "");
 		smtpreply_free(&rep);
@@ -730,11 +700,11 @@ do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
 	sb_init(&kw);
 	for (i = 0; i < p->ehlo.nkeywords; i++)
 		sb_printf(&kw, "%s%s", i ? " " : "", p->ehlo.keywords[i]);
-	step_fact(p->r, s, "name", p->ehlo.domain ? p->ehlo.domain : "");
-	step_fact(p->r, s, "keywords", kw.s);
+	pr_step_fact(p->r, s, "name", p->ehlo.domain ? p->ehlo.domain : "");
+	pr_step_fact(p->r, s, "keywords", kw.s);
 	sb_free(&kw);
 	if (p->ehlo.domain != NULL && str_ieq(p->ehlo.domain, p->r->helo)) {
-		step_end(s, t0, PV_FAIL, "mail-loops", "the server calls "
+		pr_step_end(s, t0, PV_FAIL, "mail-loops", "the server calls "
 		    "itself %s, this host's own name: sendmail stops with "
 		    "\"config error: mail loops back to me\" (the relay "
 		    "mailer needs F=k, or SMART_HOST names this host)",
@@ -750,475 +720,34 @@ step_ehlo(struct probe *p)
 	struct probe_step *s;
 	unsigned t0;
 
-	s = step_begin(p->r, "ehlo", &t0);
-	if (!do_ehlo(p, s, t0, false))
+	s = pr_step_begin(p->r, "ehlo", &t0);
+	if (!pr_do_ehlo(p, s, t0, false))
 		return false;
-	step_fact(p->r, s, "starttls", p->ehlo.starttls ? "offered" :
+	pr_step_fact(p->r, s, "starttls", p->ehlo.starttls ? "offered" :
 	    "not offered");
 	if (!p->ehlo.starttls) {
-		step_end(s, t0, PV_FAIL, "starttls-not-offered", "%s does not "
+		pr_step_end(s, t0, PV_FAIL, "starttls-not-offered", "%s does not "
 		    "offer STARTTLS: sendmail would send mail (and a password) "
 		    "in clear text, and relays such as Gmail refuse AUTH "
 		    "without it", p->ehlo.domain ? p->ehlo.domain : p->o->host);
 		return true;
 	}
-	step_end(s, t0, PV_OK, NULL, "%s offers STARTTLS", p->ehlo.domain ?
+	pr_step_end(s, t0, PV_OK, NULL, "%s offers STARTTLS", p->ehlo.domain ?
 	    p->ehlo.domain : p->o->host);
 	return true;
 }
 
-static bool
-step_starttls(struct probe *p)
-{
-	struct probe_step *s;
-	struct smtp_reply rep;
-	const char *why = NULL;
-	unsigned t0;
-	enum smtpconn_rd rd;
 
-	s = step_begin(p->r, "starttls", &t0);
-	memset(&rep, 0, sizeof(rep));
-	rd = smtpconn_cmd(&p->c, "STARTTLS", &rep, &why);
-	if (rd != SMTPCONN_OK) {
-		step_end(s, t0, PV_FAIL, "tls-handshake", "STARTTLS: %s",
-		    why ? why : "error");
-		return false;
-	}
-	step_reply(s, &rep);
-	if (rep.code != 220) {
-		step_end(s, t0, PV_FAIL, classify(p->o->host, p->o->port,
-		    s ? s->reply : NULL, CAUSE_PHASE_TLS, "tls-handshake"),
-		    "the relay refuses STARTTLS: %s", s ? s->reply : "");
-		smtpreply_free(&rep);
-		return false;
-	}
-	smtpreply_free(&rep);
-	/* nothing may be read ahead of the handshake (RFC 3207) */
-	sb_reset(&p->c.in);
-	if (smtpconn_tls(&p->c, p->o->host, p->o->cafile,
-	    p->o->capath, &why) < 0) {
-		step_end(s, t0, PV_FAIL, "tls-handshake", "the TLS handshake "
-		    "failed: %s", why);
-		return false;
-	}
-	step_fact(p->r, s, "protocol", SSL_get_version(p->c.ssl));
-	step_fact(p->r, s, "cipher", SSL_get_cipher_name(p->c.ssl));
-	step_factf(p->r, s, "bits", "%d", SSL_get_cipher_bits(p->c.ssl, NULL));
-	step_end(s, t0, PV_OK, NULL, "%s with %s",
-	    SSL_get_version(p->c.ssl), SSL_get_cipher_name(p->c.ssl));
-	return true;
-}
 
-static void
-name_text(X509_NAME *n, strbuf *out)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data;
-	long len;
 
-	if (b == NULL)
-		return;
-	X509_NAME_print_ex(b, n, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
-	len = BIO_get_mem_data(b, &data);
-	if (len > 0)
-		sb_append(out, data, (size_t)len);
-	BIO_free(b);
-}
 
-static void
-time_text(const ASN1_TIME *t, strbuf *out)
-{
-	struct tm tm;
 
-	if (ASN1_TIME_to_tm(t, &tm) == 1)
-		sb_printf(out, "%04d-%02d-%02d %02d:%02d:%02d UTC",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec);
-}
 
-static void
-san_text(X509 *cert, strbuf *out)
-{
-	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name,
-	    NULL, NULL);
-	int i;
 
-	if (gens == NULL)
-		return;
-	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 
-		if (g->type == GEN_DNS) {
-			const unsigned char *d =
-			    ASN1_STRING_get0_data(g->d.dNSName);
-			int n = ASN1_STRING_length(g->d.dNSName);
 
-			sb_printf(out, "%s%.*s", out->len ? " " : "", n, d);
-		} else if (g->type == GEN_IPADD) {
-			char buf[INET6_ADDRSTRLEN];
-			int n = ASN1_STRING_length(g->d.iPAddress);
-			const unsigned char *d =
-			    ASN1_STRING_get0_data(g->d.iPAddress);
 
-			if ((n == 4 && inet_ntop(AF_INET, d, buf, sizeof(buf))) ||
-			    (n == 16 && inet_ntop(AF_INET6, d, buf,
-			    sizeof(buf))))
-				sb_printf(out, "%s%s", out->len ? " " : "", buf);
-		}
-	}
-	GENERAL_NAMES_free(gens);
-}
 
-static bool
-has_err(const struct smtpconn_verify *vs, int e)
-{
-	size_t i;
-
-	for (i = 0; i < vs->n; i++)
-		if (vs->v[i].err == e)
-			return true;
-	return false;
-}
-
-static void
-step_certificate(struct probe *p)
-{
-	const struct smtpconn_verify *vs = &p->c.verify;
-	struct probe_step *s;
-	strbuf subj, iss, until, names, msg;
-	X509 *cert;
-	unsigned t0;
-	int days = 0, secs = 0;
-	size_t i;
-	bool self, expired, notyet, host_bad, unknown_ca;
-
-	s = step_begin(p->r, "certificate", &t0);
-	cert = SSL_get1_peer_certificate(p->c.ssl);
-	if (cert == NULL) {
-		step_end(s, t0, PV_FAIL, "tls-verify", "the relay sent no "
-		    "certificate");
-		return;
-	}
-	sb_init(&subj);
-	sb_init(&iss);
-	sb_init(&until);
-	sb_init(&names);
-	sb_init(&msg);
-	name_text(X509_get_subject_name(cert), &subj);
-	name_text(X509_get_issuer_name(cert), &iss);
-	time_text(X509_get0_notAfter(cert), &until);
-	san_text(cert, &names);
-	ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert));
-	step_fact(p->r, s, "subject", subj.s);
-	step_fact(p->r, s, "issuer", iss.s);
-	step_fact(p->r, s, "names", names.s);
-	step_fact(p->r, s, "not-after", until.s);
-	step_factf(p->r, s, "days-left", "%d", days);
-	step_fact(p->r, s, "ca", p->o->cafile ? p->o->cafile : p->o->capath ?
-	    p->o->capath : "system store");
-	self = has_err(vs, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) ||
-	    has_err(vs, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN);
-	unknown_ca = has_err(vs, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY) ||
-	    has_err(vs, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) ||
-	    has_err(vs, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE);
-	expired = has_err(vs, X509_V_ERR_CERT_HAS_EXPIRED);
-	notyet = has_err(vs, X509_V_ERR_CERT_NOT_YET_VALID);
-	host_bad = has_err(vs, X509_V_ERR_HOSTNAME_MISMATCH) ||
-	    has_err(vs, X509_V_ERR_IP_ADDRESS_MISMATCH);
-	if (self)
-		sb_printf(&msg, "self-signed certificate (%s)%s; ", subj.s,
-		    p->o->cafile ? " not in the CA file" : "");
-	if (unknown_ca)
-		sb_printf(&msg, "issued by %s, a CA not in the %s; ", iss.s,
-		    p->o->cafile ? "CA file" : "system store");
-	if (expired)
-		sb_printf(&msg, "expired on %s; ", until.s);
-	if (notyet) {
-		strbuf from;
-
-		sb_init(&from);
-		time_text(X509_get0_notBefore(cert), &from);
-		sb_printf(&msg, "not valid before %s (check this host's "
-		    "clock); ", from.s);
-		sb_free(&from);
-	}
-	if (host_bad)
-		sb_printf(&msg, "issued for %s, not for %s; ",
-		    names.len ? names.s : subj.s, p->o->host);
-	for (i = 0; i < vs->n; i++) {
-		int e = vs->v[i].err;
-
-		if (e == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
-		    e == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
-		    e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-		    e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
-		    e == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE ||
-		    e == X509_V_ERR_CERT_HAS_EXPIRED ||
-		    e == X509_V_ERR_CERT_NOT_YET_VALID ||
-		    e == X509_V_ERR_HOSTNAME_MISMATCH ||
-		    e == X509_V_ERR_IP_ADDRESS_MISMATCH)
-			continue;
-		sb_printf(&msg, "%s (depth %d); ",
-		    X509_verify_cert_error_string(e), vs->v[i].depth);
-	}
-	if (msg.len >= 2)
-		msg.s[msg.len -= 2] = '\0';
-	step_fact(p->r, s, "verify", vs->n == 0 ? "OK" : "FAIL");
-	p->cert_ok = vs->n == 0;
-	if (vs->n > 0)
-		step_end(s, t0, PV_FAIL, "tls-verify", "%s: sendmail logs "
-		    "verify=FAIL (and refuses the relay where TLS_Srv asks "
-		    "for VERIFY); an impostor could be listening", msg.s);
-	else if (days < CERT_WARN_DAYS)
-		step_end(s, t0, PV_WARN, NULL, "verified for %s, but it "
-		    "expires in %d day%s (%s)", p->o->host, days,
-		    days == 1 ? "" : "s", until.s);
-	else
-		step_end(s, t0, PV_OK, NULL, "verified against the %s, name "
-		    "%s matches, valid until %s (%d days)", p->o->cafile ?
-		    "CA file" : "system store", p->o->host, until.s, days);
-	X509_free(cert);
-	sb_free(&subj);
-	sb_free(&iss);
-	sb_free(&until);
-	sb_free(&names);
-	sb_free(&msg);
-}
-
-static bool
-step_auth_mechs(struct probe *p)
-{
-	struct probe_step *s;
-	strbuf mechs;
-	unsigned t0;
-	size_t i;
-
-	s = step_begin(p->r, "auth-mechanisms", &t0);
-	if (!do_ehlo(p, s, t0, true))
-		return false;
-	sb_init(&mechs);
-	for (i = 0; i < p->ehlo.nauth; i++)
-		sb_printf(&mechs, "%s%s", i ? " " : "", p->ehlo.auth[i]);
-	step_fact(p->r, s, "mechanisms", mechs.s);
-	if (p->ehlo.nauth == 0)
-		step_end(s, t0, PV_WARN, "auth-required", "%s offers no AUTH "
-		    "after STARTTLS: it must accept this host by its address "
-		    "(like smtp-relay.gmail.com with a registered IP), or mail "
-		    "is refused", p->o->host);
-	else if (!ehlo_has_auth(&p->ehlo, "PLAIN") &&
-	    !ehlo_has_auth(&p->ehlo, "LOGIN"))
-		step_end(s, t0, PV_WARN, "auth-mechanism", "AUTH offers %s, "
-		    "but no PLAIN or LOGIN, which a password (app password) "
-		    "login from sendmail needs", mechs.s);
-	else
-		step_end(s, t0, PV_OK, NULL, "AUTH %s", mechs.s);
-	sb_free(&mechs);
-	return true;
-}
-
-/* ------------------------------------------------------------ AUTH */
-
-/* base64 of buf[0..n) into a new secret buffer; NULL on ENOMEM. */
-static char *
-b64_secret(const unsigned char *buf, size_t n, size_t *outlen)
-{
-	size_t cap = 4 * ((n + 2) / 3) + 1;
-	char *out = malloc(cap);
-
-	if (out == NULL)
-		return NULL;
-	*outlen = (size_t)EVP_EncodeBlock((unsigned char *)out, buf, (int)n);
-	return out;
-}
-
-/* Send secret + CRLF, masked in the transcript; wipe everything. */
-static int
-send_secret(struct smtpconn *c, const char *prefix, const char *b64,
-    size_t b64len, const char **why)
-{
-	size_t plen = strlen(prefix), n = plen + b64len + 2;
-	char *line = malloc(n + 1);
-	strbuf shown;
-	int rc;
-
-	if (line == NULL) {
-		*why = "out of memory";
-		return -1;
-	}
-	memcpy(line, prefix, plen);
-	memcpy(line + plen, b64, b64len);
-	memcpy(line + plen + b64len, "\r\n", 3);
-	sb_init(&shown);
-	sb_printf(&shown, "%s<credentials hidden>", prefix);
-	rc = smtpconn_write(c, line, n, shown.err ? "<hidden>" : shown.s, why);
-	sb_free(&shown);
-	free_secret(line, n + 1);
-	return rc;
-}
-
-static bool
-mech_allowed(const char *mechs, const char *m)
-{
-	const char *p = mechs;
-	size_t n = strlen(m);
-
-	if (mechs == NULL || *mechs == '\0')
-		return true;
-	while (*p) {
-		size_t w;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		w = strcspn(p, " ,");
-		if (w == n && strncasecmp(p, m, n) == 0)
-			return true;
-		p += w;
-	}
-	return false;
-}
-
-static const struct authinfo_entry *
-auth_entry(struct probe *p, const struct authinfo *ai, const char **how)
-{
-	const struct authinfo_entry *e = authinfo_lookup(ai, p->o->host), *e2;
-	size_t i;
-
-	*how = "AuthInfo:";
-	if (e != NULL && e->host[0] != '\0') {
-		*how = "host name";
-		return e;
-	}
-	for (i = 0; i < p->naddrs; i++) {
-		e2 = authinfo_lookup(ai, p->addrs[i].text);
-		if (e2 != NULL && e2->host[0] != '\0') {
-			*how = "address";
-			return e2;
-		}
-	}
-	*how = "default entry";
-	return e;
-}
-
-static void
-step_auth(struct probe *p)
-{
-	const struct probe_options *o = p->o;
-	const struct authinfo_entry *e;
-	struct authinfo *ai = NULL;
-	struct probe_step *s;
-	struct smtp_reply rep;
-	const char *how, *why = NULL, *mech;
-	strbuf err;
-	unsigned t0;
-	enum smtpconn_rd rd;
-
-	s = step_begin(p->r, "auth", &t0);
-	memset(&rep, 0, sizeof(rep));
-	sb_init(&err);
-	if (authinfo_load(o->authinfo, AUTHINFO_KEEP_SECRET, &ai, &err) < 0) {
-		step_end(s, t0, PV_FAIL, "authinfo-broken", "%s", err.s);
-		sb_free(&err);
-		return;
-	}
-	sb_free(&err);
-	if ((e = auth_entry(p, ai, &how)) == NULL) {
-		step_end(s, t0, PV_FAIL, "auth-required", "%s has no "
-		    "AuthInfo:%s entry and no default AuthInfo: entry: "
-		    "sendmail would not log in", o->authinfo, o->host);
-		goto out;
-	}
-	step_fact(p->r, s, "entry", e->host[0] ? e->host : "(default)");
-	step_fact(p->r, s, "account", e->authid);
-	if (ehlo_has_auth(&p->ehlo, "PLAIN") && mech_allowed(e->mechs, "PLAIN"))
-		mech = "PLAIN";
-	else if (ehlo_has_auth(&p->ehlo, "LOGIN") &&
-	    mech_allowed(e->mechs, "LOGIN"))
-		mech = "LOGIN";
-	else {
-		step_end(s, t0, PV_FAIL, "auth-mechanism", "no common "
-		    "mechanism: the relay offers %zu mechanisms, none of them "
-		    "PLAIN or LOGIN%s", p->ehlo.nauth, e->mechs ?
-		    " allowed by the entry's M: list" : "");
-		goto out;
-	}
-	step_fact(p->r, s, "mechanism", mech);
-	if (strcmp(mech, "PLAIN") == 0) {
-		/* authzid (U:) only when it differs from the authcid (I:),
-		 * as Cyrus SASL's PLAIN client does */
-		const char *authz = e->user && strcmp(e->user, e->authid) ?
-		    e->user : "";
-		size_t az = strlen(authz), ac = strlen(e->authid);
-		size_t n = az + 1 + ac + 1 + e->password_len, b64len;
-		unsigned char *raw = malloc(n);
-		char *b64;
-
-		if (raw == NULL) {
-			p->r->err = 1;
-			goto out;
-		}
-		memcpy(raw, authz, az);
-		raw[az] = '\0';
-		memcpy(raw + az + 1, e->authid, ac);
-		raw[az + 1 + ac] = '\0';
-		memcpy(raw + az + ac + 2, e->password, e->password_len);
-		b64 = b64_secret(raw, n, &b64len);
-		free_secret((char *)raw, n);
-		if (b64 == NULL) {
-			p->r->err = 1;
-			goto out;
-		}
-		rd = send_secret(&p->c, "AUTH PLAIN ", b64, b64len, &why) < 0 ?
-		    SMTPCONN_ERROR : smtpconn_reply(&p->c, &rep, &why);
-		free_secret(b64, b64len + 1);
-	} else {
-		char *b64;
-		size_t b64len;
-
-		rd = smtpconn_cmd(&p->c, "AUTH LOGIN", &rep, &why);
-		if (rd == SMTPCONN_OK && rep.code == 334) {
-			smtpreply_free(&rep);
-			b64 = b64_secret((const unsigned char *)e->authid,
-			    strlen(e->authid), &b64len);
-			if (b64 == NULL) {
-				p->r->err = 1;
-				goto out;
-			}
-			rd = send_secret(&p->c, "", b64, b64len, &why) < 0 ?
-			    SMTPCONN_ERROR : smtpconn_reply(&p->c, &rep, &why);
-			free_secret(b64, b64len + 1);
-		}
-		if (rd == SMTPCONN_OK && rep.code == 334) {
-			smtpreply_free(&rep);
-			b64 = b64_secret((const unsigned char *)e->password,
-			    e->password_len, &b64len);
-			if (b64 == NULL) {
-				p->r->err = 1;
-				goto out;
-			}
-			rd = send_secret(&p->c, "", b64, b64len, &why) < 0 ?
-			    SMTPCONN_ERROR : smtpconn_reply(&p->c, &rep, &why);
-			free_secret(b64, b64len + 1);
-		}
-	}
-	if (rd != SMTPCONN_OK) {
-		step_end(s, t0, PV_FAIL, "connection-lost", "AUTH %s: %s", mech,
-		    why ? why : "error");
-		goto out;
-	}
-	step_reply(s, &rep);
-	if (rep.code == 235)
-		step_end(s, t0, PV_OK, NULL, "logged in as %s with %s (%s)",
-		    e->authid, mech, how);
-	else {
-		step_end(s, t0, PV_FAIL, classify(o->host, o->port,
-		    s ? s->reply : NULL, CAUSE_PHASE_AUTH, NULL), "%s refused "
-		    "the login of %s with %s: %s", o->host, e->authid, mech,
-		    s ? s->reply : "");
-	}
-out:
-	smtpreply_free(&rep);
-	authinfo_free(ai);
-}
 
 /* ------------------------------------------------------------ run */
 
@@ -1244,27 +773,27 @@ probe_run(const struct probe_options *o, struct probe_result *r)
 	    !step_ehlo(&p))
 		goto quit;
 	if (p.have_ehlo && p.ehlo.starttls) {
-		if (!step_starttls(&p))
+		if (!pr_step_starttls(&p))
 			goto out;
-		step_certificate(&p);
-		if (!step_auth_mechs(&p))
+		pr_step_certificate(&p);
+		if (!pr_step_auth_mechs(&p))
 			goto quit;
 		if (o->auth && p.cert_ok)
-			step_auth(&p);
+			pr_step_auth(&p);
 		else if (o->auth) {
 			unsigned t0;
-			struct probe_step *s = step_begin(r, "auth", &t0);
+			struct probe_step *s = pr_step_begin(r, "auth", &t0);
 
-			step_end(s, t0, PV_FAIL, "tls-verify", "not sending the "
+			pr_step_end(s, t0, PV_FAIL, "tls-verify", "not sending the "
 			    "password to a server whose certificate failed "
 			    "verification (give its CA with --cafile if it is "
 			    "a private one)");
 		}
 	} else if (o->auth) {
 		unsigned t0;
-		struct probe_step *s = step_begin(r, "auth", &t0);
+		struct probe_step *s = pr_step_begin(r, "auth", &t0);
 
-		step_end(s, t0, PV_FAIL, "starttls-not-offered", "not sending "
+		pr_step_end(s, t0, PV_FAIL, "starttls-not-offered", "not sending "
 		    "the password: the connection is not encrypted");
 	}
 quit:
