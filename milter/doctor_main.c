@@ -399,7 +399,7 @@ config_text(const struct cfcheck_env *env, const struct cf_report *r)
 		else if (f->file != NULL)
 			printf("  %s", f->file);
 		printf("\n");
-		print_wrapped("", f->what);
+		print_wrapped("what:", f->what);
 		print_wrapped("why:", f->why);
 		print_wrapped("fix:", f->fix);
 	}
