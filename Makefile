@@ -176,8 +176,19 @@ TEST_SUITES	?= unit cli miltertest spf docs ops
 TEST_SUITES	+= doctor
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
-BENCHES		?= tests/bench/spf
-BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench
+BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf
+BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench $(BUILD)/tests/bench/noopmilter \
+		   $(BUILD)/tests/bench/mapbench $(BUILD)/tests/tools/milterclient
+
+$(BUILD)/tests/bench/noopmilter: tests/bench/noopmilter.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) \
+	    $(call pkglib,milter) -lpthread
+
+$(BUILD)/tests/bench/mapbench: tests/bench/mapbench.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
+	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
 
 $(BUILD)/tests/bench/spfbench: tests/bench/spfbench.c $(CORE_LIB)
 	@mkdir -p $(@D)

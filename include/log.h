@@ -28,6 +28,8 @@ void	log_close(void);
 bool	log_to_syslog(void);
 void	log_msg(int prio, const char *qid, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* The same for a finished text (no formatting): the decision line. */
+void	log_text(int prio, const char *qid, const char *text);
 /* Facility number by name, -1 when unknown. */
 int	log_facility(const char *name);
 
@@ -41,9 +43,8 @@ void	kv_free(struct kvline *kv);
 void	kv_add(struct kvline *kv, const char *key, const char *value);
 void	kv_addf(struct kvline *kv, const char *key, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-/* Append "key=value" for a value that must be shown verbatim-sanitised
- * but never quoted (angle addresses); use kv_add for everything else. */
-void	kv_add_raw(struct kvline *kv, const char *key, const char *value);
+/* Append "key=<addr>" (an envelope address, sanitised, never quoted). */
+void	kv_add_angle(struct kvline *kv, const char *key, const char *addr);
 /* The line so far ("" after an allocation failure). */
 const char *kv_str(const struct kvline *kv);
 

@@ -37,6 +37,9 @@ int	tag_make_id(const struct tag_key *key, const char *qid, time_t when,
 /* Verify a header value "id=...; qid=..." (other fields ignored).
  * 1: genuine (when is set), 0: not made with this key, -1: malformed. */
 int	tag_verify(const struct tag_key *key, const char *value, time_t *when);
+/* HMAC-SHA256 of msg (at most 512 bytes) with key k: 0, or -1. */
+int	tag_hmac_sha256(const unsigned char *k, size_t klen,
+	    const unsigned char *msg, size_t mlen, unsigned char out[32]);
 /* Wipe a key held in memory. */
 void	tag_key_wipe(struct tag_key *key);
 

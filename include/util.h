@@ -49,6 +49,8 @@ char	*sanitize_dup(const char *s);
 /* Sanitize in place; returns s. */
 char	*sanitize_inplace(char *s);
 bool	 has_control_chars(const char *s);
+/* The same, but TAB is allowed (a field separator in map files). */
+bool	 has_control_chars_but_tab(const char *s);
 
 /* ASCII helpers that do not depend on the locale. */
 char	*str_lower_inplace(char *s);

@@ -10,6 +10,7 @@
 #include <idn2.h>
 #include <libpsl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@
 static pthread_mutex_t psl_lock = PTHREAD_MUTEX_INITIALIZER;
 static psl_ctx_t *psl_loaded;	/* from psl_latest(), ours to free */
 static const char *psl_source = "none";
+
+static void org_cache_clear(void);
 
 static const psl_ctx_t *
 psl_get(void)
@@ -47,6 +50,7 @@ align_psl_source(void)
 void
 align_cleanup(void)
 {
+	org_cache_clear();
 	pthread_mutex_lock(&psl_lock);
 	psl_free(psl_loaded);
 	psl_loaded = NULL;
@@ -144,13 +148,81 @@ align_canonical(const char *d)
 	return canonical(d, &c) == 0 ? c : NULL;
 }
 
+/*
+ * A small cache of organisational domains: a milter sees the same few
+ * envelope and From: domains again and again, and a PSL lookup costs more
+ * than the rest of the alignment check. Direct-mapped, replaced on
+ * collision, under one mutex; it only ever holds canonical names.
+ */
+#define ORG_SLOTS	256
+
+static struct {
+	char	*dom;
+	char	*org;
+} org_cache[ORG_SLOTS];
+static pthread_mutex_t org_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t
+org_slot(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % ORG_SLOTS;
+}
+
+static void
+org_cache_clear(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&org_lock);
+	for (i = 0; i < ORG_SLOTS; i++) {
+		free(org_cache[i].dom);
+		free(org_cache[i].org);
+		org_cache[i].dom = org_cache[i].org = NULL;
+	}
+	pthread_mutex_unlock(&org_lock);
+}
+
 static char *
-org_of_canonical(const char *canon)
+org_lookup(const char *canon)
 {
 	const char *reg = psl_registrable_domain(psl_get(), canon);
 
-	/* a public suffix itself, or no listed suffix: its own org domain */
 	return strdup(reg != NULL ? reg : canon);
+}
+
+static char *
+org_of_canonical(const char *canon)
+{
+	size_t slot = org_slot(canon);
+	char *org = NULL, *dom, *copy;
+
+	pthread_mutex_lock(&org_lock);
+	if (org_cache[slot].dom != NULL &&
+	    strcmp(org_cache[slot].dom, canon) == 0)
+		org = strdup(org_cache[slot].org);
+	pthread_mutex_unlock(&org_lock);
+	if (org != NULL)
+		return org;
+	if ((org = org_lookup(canon)) == NULL)
+		return NULL;
+	dom = strdup(canon);
+	copy = strdup(org);
+	if (dom == NULL || copy == NULL) {
+		free(dom);
+		free(copy);
+		return org;		/* still a correct answer, just not cached */
+	}
+	pthread_mutex_lock(&org_lock);
+	free(org_cache[slot].dom);
+	free(org_cache[slot].org);
+	org_cache[slot].dom = dom;
+	org_cache[slot].org = copy;
+	pthread_mutex_unlock(&org_lock);
+	return org;
 }
 
 char *

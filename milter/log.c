@@ -69,20 +69,51 @@ log_close(void)
 	log_syslog = false;
 }
 
+/* Write one finished, sanitised line. */
+static void
+emit(int prio, const strbuf *sb)
+{
+	char ts[32];
+	struct tm tm;
+	time_t now;
+	strbuf out;
+
+	if (log_syslog) {
+		syslog(prio, "%s", sb->s);
+		return;
+	}
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	sb_init(&out);
+	sb_puts(&out, ts);
+	sb_putc(&out, ' ');
+	sb_puts(&out, log_ident);
+	sb_append(&out, ": ", 2);
+	sb_append(&out, sb->s, sb->len);
+	sb_putc(&out, '\n');
+	if (!out.err)
+		fwrite(out.s, 1, out.len, stderr);	/* one write per line */
+	sb_free(&out);
+}
+
+static void
+start_line(strbuf *sb, const char *qid)
+{
+	sb_init(sb);
+	if (qid != NULL && *qid != '\0') {
+		sb_puts_sanitized(sb, qid);
+		sb_append(sb, ": ", 2);
+	}
+}
+
 void
 log_msg(int prio, const char *qid, const char *fmt, ...)
 {
 	strbuf sb;
 	va_list ap;
-	char ts[32];
-	struct tm tm;
-	time_t now;
 
-	sb_init(&sb);
-	if (qid != NULL && *qid != '\0') {
-		sb_puts_sanitized(&sb, qid);
-		sb_puts(&sb, ": ");
-	}
+	start_line(&sb, qid);
 	va_start(ap, fmt);
 	sb_vprintf(&sb, fmt, ap);
 	va_end(ap);
@@ -94,14 +125,20 @@ log_msg(int prio, const char *qid, const char *fmt, ...)
 		return;
 	}
 	sanitize_inplace(sb.s);
-	if (log_syslog) {
-		syslog(prio, "%s", sb.s);
-	} else {
-		now = time(NULL);
-		localtime_r(&now, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "%s %s: %s\n", ts, log_ident, sb.s);
-	}
+	sb.len = strlen(sb.s);
+	emit(prio, &sb);
+	sb_free(&sb);
+}
+
+void
+log_text(int prio, const char *qid, const char *text)
+{
+	strbuf sb;
+
+	start_line(&sb, qid);
+	sb_puts_sanitized(&sb, text);
+	if (!sb.err)
+		emit(prio, &sb);
 	sb_free(&sb);
 }
 
@@ -119,58 +156,61 @@ kv_free(struct kvline *kv)
 	kv->n = 0;
 }
 
+/* Quoting is decided on the sanitised value: control characters are
+ * dropped (TAB becomes a space) before anything is written. */
 static bool
 needs_quotes(const char *v)
 {
-	if (*v == '\0')
-		return true;
-	for (; *v; v++)
-		if (*v == ' ' || *v == ',' || *v == '"' || *v == '\\' ||
-		    *v == '=' || *v == '\t')
+	const unsigned char *p = (const unsigned char *)v;
+	bool any = false;
+
+	for (; *p; p++) {
+		if (*p == ' ' || *p == ',' || *p == '"' || *p == '\\' ||
+		    *p == '=' || *p == '\t')
 			return true;
-	return false;
+		if (*p >= 0x20 && *p != 0x7f)
+			any = true;
+	}
+	return !any;		/* an empty value is written as "" */
 }
 
 static void
 key_start(struct kvline *kv, const char *key)
 {
 	if (kv->n++ > 0)
-		sb_puts(&kv->sb, ", ");
-	sb_printf(&kv->sb, "%s=", key);
+		sb_append(&kv->sb, ", ", 2);
+	sb_puts(&kv->sb, key);
+	sb_putc(&kv->sb, '=');
 }
 
 void
 kv_add(struct kvline *kv, const char *key, const char *value)
 {
-	strbuf clean;
-	const char *p;
+	const unsigned char *p, *run;
 
 	if (value == NULL)
 		return;
-	sb_init(&clean);
-	sb_puts_sanitized(&clean, value);
 	key_start(kv, key);
-	if (!needs_quotes(clean.s)) {
-		sb_puts(&kv->sb, clean.s);
-	} else {
-		sb_putc(&kv->sb, '"');
-		for (p = clean.s; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				sb_putc(&kv->sb, '\\');
+	if (!needs_quotes(value)) {
+		sb_puts_sanitized(&kv->sb, value);
+		return;
+	}
+	sb_putc(&kv->sb, '"');
+	run = (const unsigned char *)value;
+	for (p = run; *p; p++) {
+		if (*p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\')
+			continue;
+		sb_append(&kv->sb, (const char *)run, (size_t)(p - run));
+		if (*p == '\t')
+			sb_putc(&kv->sb, ' ');
+		else if (*p == '"' || *p == '\\') {
+			sb_putc(&kv->sb, '\\');
 			sb_putc(&kv->sb, *p);
 		}
-		sb_putc(&kv->sb, '"');
+		run = p + 1;
 	}
-	sb_free(&clean);
-}
-
-void
-kv_add_raw(struct kvline *kv, const char *key, const char *value)
-{
-	if (value == NULL)
-		return;
-	key_start(kv, key);
-	sb_puts_sanitized(&kv->sb, value);
+	sb_append(&kv->sb, (const char *)run, (size_t)(p - run));
+	sb_putc(&kv->sb, '"');
 }
 
 void
@@ -185,6 +225,17 @@ kv_addf(struct kvline *kv, const char *key, const char *fmt, ...)
 	va_end(ap);
 	kv_add(kv, key, sb.s);
 	sb_free(&sb);
+}
+
+void
+kv_add_angle(struct kvline *kv, const char *key, const char *addr)
+{
+	if (addr == NULL)
+		return;
+	key_start(kv, key);
+	sb_putc(&kv->sb, '<');
+	sb_puts_sanitized(&kv->sb, addr);
+	sb_putc(&kv->sb, '>');
 }
 
 const char *

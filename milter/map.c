@@ -204,7 +204,7 @@ sendermap_parse(const char *name, char *text, struct sendermap **out,
 		line = str_trim(line);
 		if (*line == '\0' || *line == '#')
 			continue;
-		if (has_control_chars(line)) {
+		if (has_control_chars_but_tab(line)) {
 			sb_printf(err, "%s:%u: control characters in line",
 			    name, lineno);
 			goto fail;
@@ -311,6 +311,15 @@ try_key(const struct sendermap *m, const char *key, const char *pct1,
 	return MAP_FOUND;
 }
 
+/* key = a b c (no formatting: this is the per-message path) */
+static void
+key3(strbuf *key, const char *a, const char *b, const char *c)
+{
+	sb_puts(key, a);
+	sb_puts(key, b);
+	sb_puts(key, c);
+}
+
 enum map_result
 sendermap_lookup(const struct sendermap *m, const struct rm_addr *sender,
     bool local_ok, struct map_hit *hit)
@@ -337,24 +346,24 @@ sendermap_lookup(const struct sendermap *m, const struct rm_addr *sender,
 	} while (0)
 
 	if (sender->domain != NULL) {
-		sb_printf(&key, "%s@%s", local, sender->domain);
+		key3(&key, local, "@", sender->domain);
 		TRY("");
 		if (detail != NULL) {
-			sb_printf(&key, "%s+*@%s", user, sender->domain);
+			key3(&key, user, "+*@", sender->domain);
 			TRY(detail);
-			sb_printf(&key, "%s@%s", user, sender->domain);
+			key3(&key, user, "@", sender->domain);
 			TRY(detail);
 		}
-		sb_printf(&key, "@%s", sender->domain);
+		key3(&key, "", "@", sender->domain);
 		TRY(sender->local);
 	}
 	if (local_ok) {
-		sb_puts(&key, local);
+		key3(&key, local, "", "");
 		TRY("");
 		if (detail != NULL) {
-			sb_printf(&key, "%s+*", user);
+			key3(&key, user, "+*", "");
 			TRY(detail);
-			sb_puts(&key, user);
+			key3(&key, user, "", "");
 			TRY(detail);
 		}
 	}

@@ -281,16 +281,9 @@ log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
 	kv_add(&kv, "action", decision_action_name(d->action));
 	if (d->reason != NULL)
 		kv_add(&kv, "reason", d->reason);
-	if (d->orig != NULL) {
-		sb_printf(&v, "<%s>", d->orig);
-		kv_add_raw(&kv, "from", v.s);
-		sb_reset(&v);
-	}
-	if (d->action == DECIDE_REWRITE && d->final != NULL) {
-		sb_printf(&v, "<%s>", d->final);
-		kv_add_raw(&kv, "to", v.s);
-		sb_reset(&v);
-	}
+	kv_add_angle(&kv, "from", d->orig);
+	if (d->action == DECIDE_REWRITE)
+		kv_add_angle(&kv, "to", d->final);
 	if (d->action == DECIDE_SKIP && d->reason != NULL &&
 	    strcmp(d->reason, "untrusted") == 0)
 		kv_add(&kv, "client", c->client_addr ? c->client_addr :
@@ -304,11 +297,9 @@ log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
 		kv_add(&kv, "map", v.s);
 		sb_reset(&v);
 	}
-	if (d->from_rewrite) {
-		sb_printf(&v, "<%s>", d->final);
-		kv_add_raw(&kv, "header_from", v.s);
-		sb_reset(&v);
-	} else if (d->from_note != NULL) {
+	if (d->from_rewrite)
+		kv_add_angle(&kv, "header_from", d->final);
+	else if (d->from_note != NULL) {
 		kv_add(&kv, "header_from", d->from_note);
 	}
 	if (p != NULL && prediction_spf_word(p) != NULL) {
@@ -328,7 +319,7 @@ log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
 	kv_add(&kv, "result", result);
 	if (error != NULL)
 		kv_add(&kv, "error", error);
-	log_msg(LOG_INFO, m->qid ? m->qid : "NOQUEUE", "%s", kv_str(&kv));
+	log_text(LOG_INFO, m->qid ? m->qid : "NOQUEUE", kv_str(&kv));
 	sb_free(&v);
 	kv_free(&kv);
 }

@@ -298,17 +298,22 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 	sb_init(&why);
 	if (p->spf_state == PRED_DONE && p->spf != SPFV_PASS) {
 		spf_hint(d, dom, p, &hint);
+		/* the reply text is only written when it will be used */
 		if (p->spf == SPFV_TEMPERROR) {
-			sb_printf(&why, "relaymilter: %s", hint.s);
-			raise_action(p, c->on_dns_error == ON_TEMPFAIL ?
-			    PACT_TEMPFAIL : PACT_NONE, "5.7.24", "4.7.24",
-			    why.s);
-		} else {
+			if (c->on_dns_error == ON_TEMPFAIL) {
+				sb_printf(&why, "relaymilter: %s", hint.s);
+				raise_action(p, PACT_TEMPFAIL, "5.7.24",
+				    "4.7.24", why.s);
+			}
+		} else if (act(c->spf_fail_action) >= PACT_TEMPFAIL) {
 			sb_printf(&why, "relaymilter: the recipient would see "
 			    "SPF %s for %s at %s; %s", spf_verdict_name(p->spf),
 			    dom, p->spf_ip, hint.s);
 			raise_action(p, act(c->spf_fail_action), "5.7.23",
 			    "4.7.23", why.s);
+		} else {
+			raise_action(p, act(c->spf_fail_action), NULL, NULL,
+			    NULL);
 		}
 		sb_reset(&why);
 	}
@@ -321,9 +326,10 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 		    "envelope domain %s (%s): set RewriteHeaderFrom unaligned, "
 		    "or send From: %s", p->from_domain, dom,
 		    rm_align_names[c->alignment_mode], d->final);
-		sb_printf(&why, "relaymilter: DMARC would fail at the "
-		    "recipient: From: domain %s is not aligned with %s",
-		    p->from_domain, dom);
+		if (act(c->misaligned_action) >= PACT_TEMPFAIL)
+			sb_printf(&why, "relaymilter: DMARC would fail at the "
+			    "recipient: From: domain %s is not aligned with %s",
+			    p->from_domain, dom);
 		raise_action(p, act(c->misaligned_action), "5.7.26", "4.7.26",
 		    why.s);
 	}

@@ -99,29 +99,46 @@ sb_puts(strbuf *sb, const char *s)
 int
 sb_putc(strbuf *sb, int c)
 {
-	char ch = (char)c;
+	if (sb->len + 1 < sb->cap && !sb->err) {
+		sb->s[sb->len++] = (char)c;
+		sb->s[sb->len] = '\0';
+		return 0;
+	}
+	{
+		char ch = (char)c;
 
-	return sb_append(sb, &ch, 1);
+		return sb_append(sb, &ch, 1);
+	}
 }
 
 int
 sb_vprintf(strbuf *sb, const char *fmt, va_list ap)
 {
 	va_list ap2;
+	size_t room;
 	int n;
 
 	if (sb->err)
 		return -1;
+	/* one pass when it fits, a second one after growing when not */
+	if (sb->cap == 0 && sb_grow(sb, 63) < 0)
+		return -1;
+	room = sb->cap - sb->len;
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(sb->s + sb->len, room, fmt, ap2);
 	va_end(ap2);
 	if (n < 0) {
+		sb->s[sb->len] = '\0';
 		sb->err = EINVAL;
 		return -1;
 	}
-	if (sb_grow(sb, sb->len + (size_t)n) < 0)
-		return -1;
-	vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap);
+	if ((size_t)n >= room) {
+		if (sb_grow(sb, sb->len + (size_t)n) < 0) {
+			sb->s[sb->len] = '\0';
+			return -1;
+		}
+		vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap);
+	}
 	sb->len += (size_t)n;
 	return 0;
 }
@@ -185,9 +202,11 @@ sb_steal(strbuf *sb)
 char *
 sanitize_inplace(char *s)
 {
-	unsigned char *r = (unsigned char *)s, *w = (unsigned char *)s;
+	unsigned char *r = (unsigned char *)s, *w;
 
-	for (; *r; r++) {
+	while (*r && !is_ctl(*r))	/* the usual case: nothing to strip */
+		r++;
+	for (w = r; *r; r++) {
 		if (*r == '\t')
 			*w++ = ' ';
 		else if (!is_ctl(*r))
@@ -210,6 +229,15 @@ has_control_chars(const char *s)
 {
 	for (; *s; s++)
 		if (is_ctl((unsigned char)*s))
+			return true;
+	return false;
+}
+
+bool
+has_control_chars_but_tab(const char *s)
+{
+	for (; *s; s++)
+		if (*s != '\t' && is_ctl((unsigned char)*s))
 			return true;
 	return false;
 }

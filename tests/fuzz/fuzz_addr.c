@@ -63,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	kv_init(&kv);
 	kv_add(&kv, "v", s);
-	kv_add_raw(&kv, "from", s);
+	kv_add_angle(&kv, "from", s);
 	if (strchr(kv_str(&kv), '\n') != NULL ||
 	    strchr(kv_str(&kv), '\r') != NULL)
 		__builtin_trap();

@@ -469,9 +469,9 @@ bench(void)
 	qsort(lat, (size_t)O.bench_n, sizeof(*lat), cmp_d);
 	i = O.bench_n;
 	printf("messages=%ld concurrency=%d failed=%d seconds=%.3f "
-	    "msgs_per_s=%.1f p50_us=%.0f p99_us=%.0f\n", O.bench_n,
-	    O.bench_c, failed, el, O.bench_n / el, lat[i / 2],
-	    lat[(i * 99) / 100 < i ? (i * 99) / 100 : i - 1]);
+	    "msgs_per_s=%.1f p50_us=%.0f p99_us=%.0f max_us=%.0f\n",
+	    O.bench_n, O.bench_c, failed, el, O.bench_n / el, lat[i / 2],
+	    lat[(i * 99) / 100 < i ? (i * 99) / 100 : i - 1], lat[i - 1]);
 	free(lat);
 	return failed ? 1 : 0;
 }

@@ -16,7 +16,7 @@ test_kvline(void **state)
 	(void)state;
 	kv_init(&kv);
 	kv_add(&kv, "action", "rewrite");
-	kv_add_raw(&kv, "from", "<root@host.example>");
+	kv_add_angle(&kv, "from", "root@host.example");
 	kv_add(&kv, "relay", "[smtp.gmail.com]");
 	kv_add(&kv, "hint", "example.com SPF does not authorize 1.2.3.4: "
 	    "add include:_spf.google.com");
@@ -39,8 +39,8 @@ test_kv_injection(void **state)
 
 	(void)state;
 	kv_init(&kv);
-	kv_add_raw(&kv, "from", "<a@b\r\nJan  1 00:00:00 host relaymilter: "
-	    "FAKE: action=rewrite>");
+	kv_add_angle(&kv, "from", "a@b\r\nJan  1 00:00:00 host relaymilter: "
+	    "FAKE: action=rewrite");
 	kv_add(&kv, "x", "line1\nline2\x01\x7f\tend");
 	assert_null(strchr(kv_str(&kv), '\n'));
 	assert_null(strchr(kv_str(&kv), '\r'));

@@ -11,7 +11,7 @@
 
 static const char *map_text =
     "# a genericstable-style map\n"
-    "alice@host.example.lan     alice.work@gmail.com\n"
+    "alice@host.example.lan\t\talice.work@gmail.com\n"
     "old+*@host.example.lan     new+%1@corp.example\n"
     "@example.lan               fallback+%1@corp.example\n"
     "bob                        bob@corp.example\n"

@@ -56,6 +56,43 @@ test_known_vector(void **state)
 	assert_string_equal(id, "neqaaadfctgb2ytwqj2q");
 }
 
+/* RFC 4231 test cases 1, 2 and 6 (a key longer than the block). */
+static void
+test_hmac_rfc4231(void **state)
+{
+	static const struct {
+		const char *key, *data, *mac;
+		size_t klen;
+	} v[] = {
+		{ "\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b"
+		  "\x0b\x0b\x0b\x0b\x0b\x0b", "Hi There",
+		  "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+		  20 },
+		{ "Jefe", "what do ya want for nothing?",
+		  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+		  4 },
+		{ NULL, "Test Using Larger Than Block-Size Key - Hash Key First",
+		  "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+		  131 },
+	};
+	unsigned char key[131], out[32];
+	char hex[65];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (v[i].key != NULL)
+			memcpy(key, v[i].key, v[i].klen);
+		else
+			memset(key, 0xaa, v[i].klen);
+		assert_int_equal(tag_hmac_sha256(key, v[i].klen,
+		    (const unsigned char *)v[i].data, strlen(v[i].data), out), 0);
+		for (j = 0; j < 32; j++)
+			snprintf(hex + 2 * j, 3, "%02x", out[j]);
+		assert_string_equal(hex, v[i].mac);
+	}
+}
+
 static void
 test_verify(void **state)
 {
@@ -154,6 +191,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stable_and_distinct),
 		cmocka_unit_test(test_known_vector),
+		cmocka_unit_test(test_hmac_rfc4231),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_non_canonical_padding),
 		cmocka_unit_test(test_key_file),
