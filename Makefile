@@ -72,7 +72,9 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/netlist.c milter/config.c milter/map.c \
 		   milter/authinfo.c milter/tag.c milter/align.c \
 		   milter/snapshot.c milter/policy.c \
-		   milter/spfrec.c milter/dnsq.c milter/spfcheck.c \
+		   milter/spfrec.c milter/dnsq.c milter/spfcache.c \
+		   milter/spfguard.c milter/spfzone.c milter/spfdns.c \
+		   milter/spfcheck.c \
 		   milter/predict.c milter/causes.c milter/maillog.c
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
 CORE_SRCS	+= milter/smtpreply.c
@@ -129,7 +131,7 @@ DEPS_BUILD	:= gcc make pkg-config libmilter-dev libspf2-dev libssl-dev \
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
 		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
 		   swaks openssl iproute2 util-linux procps mandoc valgrind \
-		   clang libclang-rt-14-dev systemd
+		   clang libclang-rt-14-dev systemd nftables python3-cryptography
 DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
 
 deps:
@@ -172,7 +174,7 @@ $(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
 	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(DOCTOR_LIBS)
 
-TEST_SUITES	?= unit cli miltertest spf docs ops
+TEST_SUITES	?= unit cli miltertest spf docs ops e2e
 TEST_SUITES	+= doctor
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
@@ -205,6 +207,13 @@ check:
 
 test: all $(UNIT_PROGS) $(TEST_TOOLS)
 	@tests/run -b $(BUILD) $(TEST_SUITES)
+
+# The end-to-end world in a real sendmail, a handful of messages, a report
+# (tests/e2e/demo; needs root for its private namespaces).
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/e2e/demo
 
 # ---------------------------------------------------------------- install
 # Binaries, man pages, samples and systemd units. An existing configuration

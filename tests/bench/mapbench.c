@@ -3,7 +3,7 @@
  *
  * usage: mapbench FILE N   writes a map of N entries to FILE (a mix of full
  *                          addresses, @domain and user+* keys), then loads
- *                          it and looks up N senders (half hits).
+ *                          it and looks up N senders (a quarter of them hit).
  * Prints: entries, load seconds, RSS growth in MB, lookups per second.
  */
 #include <stdio.h>
