@@ -279,7 +279,7 @@ test_ehlo_starttls_old_auth(void **state)
 	    "250-relay.example Hello\n"
 	    "250-STARTTLS\n"
 	    "250-AUTH=login plain\n"
-	    "250-AUTH LOGIN CRAM-MD5 bad/mech TOOLONGMECHANISMNAME_XXXX\n"
+	    "250-AUTH LOGIN CRAM-MD5 bad/mech TOOLONGMECHANISMNAME_ABCD\n"
 	    "250-SIZE\n"
 	    "250-x_bad_keyword\n"
 	    "250 -\n";
