@@ -241,6 +241,10 @@ install: all
 	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/
 	$(INSTALL) -m 644 conf/sendmail.mc.snippet README.md LICENSE \
 	    $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/alerting
+	$(INSTALL) -m 644 contrib/alerting/*.yml contrib/alerting/*.conf \
+	    $(DESTDIR)$(DOCDIR)/alerting/
+	$(INSTALL) -m 755 contrib/alerting/*.sh $(DESTDIR)$(DOCDIR)/alerting/
 	for u in $(UNITS); do \
 		sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
 		    -e 's|/usr/bin/relaymilter|$(BINDIR)/relaymilter|g' \
