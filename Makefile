@@ -63,7 +63,8 @@ CORE_PKGS	:= libcrypto libpsl libidn2
 # libraries of the core modules that have no .pc file (spfcheck, dnsq)
 CORE_LIBS	:= -lspf2 -lresolv -lpthread
 DAEMON_PKGS	:= milter $(CORE_PKGS) $(SYSTEMD_PKG)
-CPPFLAGS	+= $(call pkgcf,milter $(CORE_PKGS))
+TRACE_PKGS	:= json-c zlib $(SYSTEMD_PKG)
+CPPFLAGS	+= $(call pkgcf,milter $(CORE_PKGS) json-c zlib)
 CPPFLAGS	+= -DRM_MILTER_PKGVERSION='"$(shell pkg-config --modversion milter 2>/dev/null)"'
 
 # ---------------------------------------------------------------- sources
@@ -75,10 +76,13 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/spfrec.c milter/dnsq.c milter/spfcache.c \
 		   milter/spfguard.c milter/spfzone.c milter/spfdns.c \
 		   milter/spfcheck.c \
-		   milter/predict.c milter/causes.c milter/maillog.c
+		   milter/predict.c milter/causes.c milter/maillog.c \
+		   milter/maillog_msg.c
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
+TRACE_SRCS	:= milter/trace.c milter/trace_store.c milter/trace_evid.c \
+		   milter/trace_join.c milter/trace_out.c milter/trace_stats.c \
+		   milter/trace_alert.c milter/trace_input.c milter/trace_main.c
 CORE_SRCS	+= milter/smtpreply.c
-TRACE_SRCS	:=
 DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
 		   milter/cfgather.c milter/sendmailcf.c milter/smoutput.c \
 		   milter/mcparse.c milter/smtpconn.c milter/cfauth.c \
@@ -90,7 +94,7 @@ TRACE_OBJS	= $(TRACE_SRCS:%.c=$(BUILD)/%.o)
 DOCTOR_OBJS	= $(DOCTOR_SRCS:%.c=$(BUILD)/%.o)
 
 CORE_LIB	= $(BUILD)/librelaymilter.a
-PROGS		= $(BUILD)/relaymilter
+PROGS		= $(BUILD)/relaymilter $(BUILD)/relaymilter-trace
 PROGS		+= $(BUILD)/relaymilter-doctor
 
 .PHONY: all deps check test demo bench fuzz fuzz-build install uninstall clean
@@ -100,6 +104,10 @@ $(CORE_LIB): $(CORE_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+$(BUILD)/relaymilter-trace: $(TRACE_OBJS) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(TRACE_OBJS) $(CORE_LIB) \
+	    $(call pkglib,$(TRACE_PKGS))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -130,7 +138,7 @@ DEPS_BUILD	:= gcc make pkg-config libmilter-dev libspf2-dev libssl-dev \
 		   libsystemd-dev
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
 		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
-		   swaks openssl iproute2 util-linux procps mandoc valgrind \
+		   swaks openssl iproute2 util-linux procps mandoc valgrind time \
 		   clang libclang-rt-14-dev systemd nftables python3-cryptography
 DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
 
@@ -174,13 +182,26 @@ $(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
 	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(DOCTOR_LIBS)
 
-TEST_SUITES	?= unit cli miltertest spf docs ops e2e
+# test_trace*: the trace modules without the program's main()
+TRACE_TEST_OBJS	= $(filter-out $(BUILD)/milter/trace_main.o \
+		   $(BUILD)/milter/trace_input.o,$(TRACE_OBJS))
+TRACE_UNITS	= $(filter $(BUILD)/tests/unit/test_trace%,$(UNIT_PROGS))
+$(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
+    $(TRACE_TEST_OBJS) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
+	    $< $(UNIT_HELPERS) $(TRACE_TEST_OBJS) $(CORE_LIB) $(LDFLAGS) \
+	    $(TEST_LIBS) $(call pkglib,$(TRACE_PKGS))
+
+TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e
 TEST_SUITES	+= doctor
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
-BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf
+BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \
+		   tests/bench/trace
 BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench $(BUILD)/tests/bench/noopmilter \
-		   $(BUILD)/tests/bench/mapbench $(BUILD)/tests/tools/milterclient
+		   $(BUILD)/tests/bench/mapbench $(BUILD)/tests/tools/milterclient \
+		   $(BUILD)/tests/bench/tracegen
 
 $(BUILD)/tests/bench/noopmilter: tests/bench/noopmilter.c
 	@mkdir -p $(@D)
@@ -191,6 +212,10 @@ $(BUILD)/tests/bench/mapbench: tests/bench/mapbench.c $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
 	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
+
+$(BUILD)/tests/bench/tracegen: tests/bench/tracegen.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
 
 $(BUILD)/tests/bench/spfbench: tests/bench/spfbench.c $(CORE_LIB)
 	@mkdir -p $(@D)
@@ -241,6 +266,10 @@ install: all
 	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/
 	$(INSTALL) -m 644 conf/sendmail.mc.snippet README.md LICENSE \
 	    $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/alerting
+	$(INSTALL) -m 644 contrib/alerting/*.yml contrib/alerting/*.conf \
+	    $(DESTDIR)$(DOCDIR)/alerting/
+	$(INSTALL) -m 755 contrib/alerting/*.sh $(DESTDIR)$(DOCDIR)/alerting/
 	for u in $(UNITS); do \
 		sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
 		    -e 's|/usr/bin/relaymilter|$(BINDIR)/relaymilter|g' \

@@ -133,11 +133,28 @@ const char	*ml_kind_name(enum ml_kind k);
 /* The value of the first field named key, or NULL. */
 const struct ml_span *ml_get(const struct ml_line *l, const char *key);
 
-bool		 ml_span_eq(struct ml_span s, const char *lit);
+/* Inline so that strlen() of a literal folds to a constant. */
+static inline bool
+ml_span_eq(struct ml_span s, const char *lit)
+{
+	size_t n = __builtin_strlen(lit);
+
+	return s.n == n && (n == 0 || __builtin_memcmp(s.p, lit, n) == 0);
+}
+
+static inline bool
+ml_span_starts(struct ml_span s, const char *lit)
+{
+	size_t n = __builtin_strlen(lit);
+
+	return s.n >= n && __builtin_memcmp(s.p, lit, n) == 0;
+}
+
 bool		 ml_span_ieq(struct ml_span s, const char *lit);
-bool		 ml_span_starts(struct ml_span s, const char *lit);
 /* Case-insensitive substring search; returns the offset or -1. */
 long		 ml_span_find(struct ml_span s, const char *lit);
+/* Case-sensitive substring search (memmem); the offset or -1. */
+long		 ml_span_mem(struct ml_span s, const char *lit);
 
 /*
  * Append s to sb: without its surrounding quotes and backslash escapes

@@ -71,6 +71,9 @@ int	 parse_bool(const char *s, bool *out);
  * Files containing NUL bytes are refused (errno EINVAL). */
 int	 read_file(const char *path, char **buf, size_t *len);
 
+/* read_file() with the error written as "PATH: cannot read: REASON". */
+int	 read_text(const char *path, char **buf, size_t *len, strbuf *err);
+
 /* Wipe and free a buffer that held secrets. */
 void	 free_secret(char *p, size_t n);
 

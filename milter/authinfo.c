@@ -294,10 +294,8 @@ authinfo_load(const char *path, unsigned flags, struct authinfo **out,
 	size_t len;
 	int rc;
 
-	if (read_file(path, &buf, &len) < 0) {
-		sb_printf(err, "%s: cannot read: %s", path, strerror(errno));
+	if (read_text(path, &buf, &len, err) < 0)
 		return -1;
-	}
 	rc = authinfo_parse(path, buf, len, flags, out, err);
 	free_secret(buf, len + 1);
 	return rc;

@@ -545,6 +545,14 @@ static const struct cause_entry causes[] = {
     "at once"),
   { { NULL, NULL, NULL, 0, CAUSE_PHASE_ANY, R_CACHED } } },
 
+{ C("client-timeout", WARN, LOCAL,
+    "The sending client stopped answering while the message was being "
+    "received, so nothing was queued for this recipient",
+    "Nothing to do unless the client is yours (then check its network and "
+    "timeouts); a well-behaved client sends the message again"),
+  { TXT("timeout waiting for input during message collect|"
+        "timeout waiting for input") } },
+
 { C("milter-error", WARN, LOCAL,
     "A milter did not answer (down, crashed or too slow), so sendmail "
     "tempfailed the mail (F=T) or passed it unfiltered",

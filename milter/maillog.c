@@ -5,7 +5,8 @@
  *	See include/maillog.h. Hand-written scanning over [p, e) byte ranges:
  *	no regex, no allocation, no reads past the given length, no
  *	dependence on NUL termination or the locale. Unknown input yields
- *	ML_UNPARSED, never a crash.
+ *	ML_UNPARSED, never a crash. This file takes the syslog header apart
+ *	(time, host, program, pid); maillog_msg.c the message and its fields.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "maillog.h"
+#include "maillog_int.h"
 
 static const char *const kind_names[ML_KIND_COUNT] = {
 	[ML_UNPARSED] = "unparsed",
@@ -49,48 +51,26 @@ ml_kind_name(enum ml_kind k)
 
 /* ------------------------------------------------------------ helpers */
 
-static inline bool
-is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static inline bool
-is_alnum(unsigned char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static inline bool
-is_keych(unsigned char c)
-{
-	return is_alnum(c) || c == '_' || c == '-' || c == '.';
-}
-
-static inline int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-static inline bool
-is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' ||
-	    c == '\f' || c == '\v';
-}
-
-/* [p, e) starts with the literal? */
-static inline bool
-starts(const char *p, const char *e, const char *lit, size_t n)
-{
-	return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
-}
-#define STARTS(p, e, lit)	starts((p), (e), (lit), sizeof(lit) - 1)
+/* [A-Za-z0-9_.-]: the characters of a field name */
+const unsigned char ml_keych[256] = {
+	['-'] = 1, ['.'] = 1, ['_'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
 
 /* Case-sensitive search of lit in [p, e); NULL when absent. */
-static const char *
-find(const char *p, const char *e, const char *lit, size_t n)
+const char *
+ml_find_(const char *p, const char *e, const char *lit, size_t n)
 {
 	const char *q;
 
@@ -105,22 +85,6 @@ find(const char *p, const char *e, const char *lit, size_t n)
 	}
 	return NULL;
 }
-#define FIND(p, e, lit)		find((p), (e), (lit), sizeof(lit) - 1)
-
-static inline bool
-ends(const char *p, const char *e, const char *lit, size_t n)
-{
-	return (size_t)(e - p) >= n && memcmp(e - n, lit, n) == 0;
-}
-#define ENDS(p, e, lit)		ends((p), (e), (lit), sizeof(lit) - 1)
-
-bool
-ml_span_eq(struct ml_span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
-}
 
 bool
 ml_span_ieq(struct ml_span s, const char *lit)
@@ -133,14 +97,6 @@ ml_span_ieq(struct ml_span s, const char *lit)
 		if (lower((unsigned char)s.p[i]) != lower((unsigned char)lit[i]))
 			return false;
 	return true;
-}
-
-bool
-ml_span_starts(struct ml_span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.n >= n && memcmp(s.p, lit, n) == 0;
 }
 
 long
@@ -161,6 +117,14 @@ ml_span_find(struct ml_span s, const char *lit)
 			return (long)i;
 	}
 	return -1;
+}
+
+long
+ml_span_mem(struct ml_span s, const char *lit)
+{
+	const char *q = ml_find_(s.p, s.p + s.n, lit, strlen(lit));
+
+	return q ? (long)(q - s.p) : -1;
 }
 
 const struct ml_span *
@@ -269,18 +233,30 @@ ml_is_qid(const char *s, size_t n)
 }
 
 /* A queue id followed by ':' and a blank (or the end) at p; its length. */
-static size_t
-qid_at(const char *p, const char *e)
+size_t
+ml_qid_at(const char *p, const char *e)
 {
 	const char *q = p;
+	size_t n, digits = 0;
 
-	while (q < e && q - p <= 20 && is_alnum((unsigned char)*q))
+	/* alphanumerics, counting the digits at the end */
+	while (q < e && q - p <= 20) {
+		unsigned char c = (unsigned char)*q;
+
+		if (is_digit(c))
+			digits++;
+		else if (ml_keych[c] && c != '-' && c != '.' && c != '_')
+			digits = 0;
+		else
+			break;
 		q++;
-	if (q >= e || *q != ':' || !ml_is_qid(p, (size_t)(q - p)))
+	}
+	n = (size_t)(q - p);
+	if (q >= e || *q != ':' || n < 12 || n > 20 || digits < 4)
 		return 0;
 	if (q + 1 < e && q[1] != ' ')
 		return 0;
-	return (size_t)(q - p);
+	return n;
 }
 
 /* ------------------------------------------------------------ header */
@@ -457,6 +433,17 @@ prog_kind(struct ml_span s)
 {
 	size_t i, n;
 
+	switch (s.p[0]) {
+	case 's':
+		if (ml_span_eq(s, "sm-mta") || ml_span_eq(s, "sendmail"))
+			return MLP_SENDMAIL;
+		break;
+	case 'r':
+		if (ml_span_eq(s, "relaymilter"))
+			return MLP_RELAYMILTER;
+		break;
+	}
+
 	if (ml_span_starts(s, "sm-"))
 		return MLP_SENDMAIL;
 	for (i = 0; sendmail_progs[i]; i++)
@@ -470,479 +457,6 @@ prog_kind(struct ml_span s)
 			return MLP_FILTER;
 	}
 	return MLP_OTHER;
-}
-
-/* ------------------------------------------------------------ fields */
-
-static const char *const split_keys[] = {
-	"dsn", "version", "verify", "cipher", "bits", "stat", "reply",
-	"mailer", "pri", "relay", "delay", "xdelay", "ctladdr", "size",
-	"class", "nrcpts", "msgid", "proto", "daemon", "bodytype", NULL
-};
-
-/*
- * Anonymised or damaged logs lose a comma ("relay=relay_id dsn=4.0.0"):
- * the end of a value at a " key=" with a known key, or e.
- */
-static const char *
-split_missing_comma(const char *v, const char *e)
-{
-	const char *q, *k;
-	size_t i, n;
-
-	if (memchr(v, '=', (size_t)(e - v)) == NULL)
-		return e;
-	for (q = v; q < e; q++) {
-		if (*q != ' ')
-			continue;
-		k = q + 1;
-		for (i = 0; split_keys[i]; i++) {
-			n = strlen(split_keys[i]);
-			if ((size_t)(e - k) > n && memcmp(k, split_keys[i], n) == 0 &&
-			    k[n] == '=')
-				return q;
-		}
-	}
-	return e;
-}
-
-/* Next ", " at or after p, or e. */
-static const char *
-next_sep(const char *p, const char *e)
-{
-	const char *q;
-
-	while (p < e && (q = memchr(p, ',', (size_t)(e - p))) != NULL) {
-		if (q + 1 < e && q[1] == ' ')
-			return q;
-		p = q + 1;
-	}
-	return e;
-}
-
-static bool
-runs_to_end(const char *k, size_t n)
-{
-	return (n == 4 && memcmp(k, "stat", 4) == 0) ||
-	    (n == 6 && memcmp(k, "reject", 6) == 0);
-}
-
-static void
-add_field(struct ml_line *o, const char *k, size_t kn, const char *v,
-    size_t vn)
-{
-	if (o->nfields >= ML_MAX_FIELDS) {
-		o->fields_truncated = true;
-		return;
-	}
-	o->f[o->nfields].key.p = k;
-	o->f[o->nfields].key.n = kn;
-	o->f[o->nfields].val.p = v;
-	o->f[o->nfields].val.n = vn;
-	o->nfields++;
-}
-
-static void
-parse_fields(struct ml_line *o, const char *p, const char *e)
-{
-	const char *k, *kend, *v, *ve, *q;
-	size_t kn;
-
-	while (p < e) {
-		while (p < e && *p == ' ')
-			p++;
-		if (p >= e)
-			break;
-		k = p;
-		while (p < e && is_keych((unsigned char)*p))
-			p++;
-		if (p < e && *p == '=' && p > k) {
-			kend = p;
-			kn = (size_t)(kend - k);
-			v = p + 1;
-		} else {
-			kn = 0;
-			v = k;
-		}
-		if (kn > 0 && runs_to_end(k, kn))
-			ve = e;
-		else if (kn == 5 && memcmp(k, "reply", 5) == 0) {
-			if ((ve = FIND(v, e, ", stat=")) == NULL)
-				ve = e;
-		} else if (v < e && *v == '"') {
-			for (q = v + 1; q < e; q++) {
-				if (*q == '\\' && q + 1 < e)
-					q++;
-				else if (*q == '"')
-					break;
-			}
-			ve = next_sep(q < e ? q + 1 : e, e);
-		} else {
-			ve = next_sep(v, e);
-			q = split_missing_comma(v, ve);
-			if (q < ve) {
-				add_field(o, k, kn, v, (size_t)(q - v));
-				p = q + 1;
-				continue;
-			}
-		}
-		add_field(o, k, kn, v, (size_t)(ve - v));
-		p = ve;
-		if (p < e)
-			p += 2;		/* ", " */
-	}
-}
-
-/* ------------------------------------------------------------ messages */
-
-static enum ml_kind
-set_kind(struct ml_line *o, enum ml_kind k)
-{
-	o->kind = k;
-	return k;
-}
-
-static void
-set_detail(struct ml_line *o, const char *p, const char *e)
-{
-	o->detail.p = p;
-	o->detail.n = (size_t)(e - p);
-}
-
-static bool
-milter_error_text(const char *p, const char *e)
-{
-	return FIND(p, e, "error state") || FIND(p, e, "timeout") ||
-	    FIND(p, e, "error connecting") || FIND(p, e, "returned") ||
-	    FIND(p, e, "failed") || FIND(p, e, "error") ||
-	    FIND(p, e, "select(") || FIND(p, e, "cannot");
-}
-
-/* p at "Milter" */
-static enum ml_kind
-milter_line(struct ml_line *o, const char *p, const char *e)
-{
-	const char *q, *r;
-
-	p += 6;
-	if (STARTS(p, e, " (")) {
-		/* Milter (NAME) op ... | Milter (NAME): error text */
-		q = p + 2;
-		if ((r = memchr(q, ')', (size_t)(e - q))) == NULL)
-			return ML_UNPARSED;
-		o->milter.p = q;
-		o->milter.n = (size_t)(r - q);
-		r++;
-		if (r < e && *r == ':') {
-			r++;
-			while (r < e && *r == ' ')
-				r++;
-			set_detail(o, r, e);
-			return set_kind(o, milter_error_text(r, e) ?
-			    ML_MILTER_ERROR : ML_MILTER_NOTE);
-		}
-		while (r < e && *r == ' ')
-			r++;
-		set_detail(o, r, e);
-		return set_kind(o, ML_MILTER_CHANGE);
-	}
-	if (STARTS(p, e, ": ")) {
-		p += 2;
-		set_detail(o, p, e);
-		if (FIND(p, e, "reject=") || FIND(p, e, "discard") ||
-		    FIND(p, e, "tempfail") || FIND(p, e, "quarantine")) {
-			parse_fields(o, p, e);
-			return set_kind(o, ML_MILTER_REJECT);
-		}
-		if (milter_error_text(p, e))
-			return set_kind(o, ML_MILTER_ERROR);
-		return set_kind(o, ML_MILTER_NOTE);
-	}
-	/* pre-8.16: Milter add: header: ..., Milter change: ..., insert */
-	if (p < e && *p == ' ') {
-		p++;
-		if (STARTS(p, e, "add") || STARTS(p, e, "change") ||
-		    STARTS(p, e, "insert") || STARTS(p, e, "delete") ||
-		    STARTS(p, e, "chgfrom") || STARTS(p, e, "message") ||
-		    STARTS(p, e, "quarantine")) {
-			set_detail(o, p, e);
-			return set_kind(o, ML_MILTER_CHANGE);
-		}
-	}
-	return ML_UNPARSED;
-}
-
-struct pat {
-	const char	*s;
-	enum ml_kind	 k;
-};
-
-/* Messages recognised by their beginning. */
-static const struct pat prefixes[] = {
-	{ "lost input channel", ML_SESSION },
-	{ "timeout waiting for input", ML_SESSION },
-	{ "rejecting commands from", ML_SESSION },
-	{ "collect: ", ML_SESSION },
-	{ "Syntax error in mailbox address", ML_SESSION },
-	{ "Possible SMTP RCPT flood", ML_SESSION },
-	{ "too many recipients", ML_SESSION },
-	{ "Too many recipients", ML_SESSION },
-	{ "ETRN ", ML_SESSION },
-	{ "--- ", ML_SESSION },
-	{ "SYSERR(", ML_SYSERR },
-	{ "starting daemon", ML_DAEMON },
-	{ "started as:", ML_DAEMON },
-	{ "stopping daemon", ML_DAEMON },
-	{ "restarting ", ML_DAEMON },
-	{ "alias database", ML_DAEMON },
-	{ "My unqualified host name", ML_DAEMON },
-	{ "unable to qualify my own domain name", ML_DAEMON },
-	{ "rejecting connections on daemon", ML_DAEMON },
-	{ "accepting connections again", ML_DAEMON },
-	{ "runqueue:", ML_DAEMON },
-	{ "grew WorkList", ML_DAEMON },
-	{ "/", ML_DAEMON },		/* /etc/mail/aliases: N aliases, ... */
-	{ "daemon ", ML_DAEMON },
-	{ "queue group", ML_DAEMON },
-	{ "Authentication-Warning:", ML_NOTE },
-	{ "SMTP outgoing connect on", ML_NOTE },
-	{ "connect from ", ML_NOTE },
-	{ "discarded", ML_NOTE },
-	{ "quarantine", ML_NOTE },
-	{ "unquarantine", ML_NOTE },
-	{ "sender=", ML_NOTE },
-	{ "setsender:", ML_NOTE },
-	{ "return to sender:", ML_NOTE },
-	{ "savemail panic", ML_SYSERR },
-	{ NULL, ML_UNPARSED }
-};
-
-/* Messages recognised by a fragment anywhere (inbound session noise). */
-static const struct pat fragments[] = {
-	{ " did not issue MAIL/EXPN/VRFY/ETRN", ML_SESSION },
-	{ "possible SMTP attack", ML_SESSION },
-	{ "pre-greeting traffic", ML_SESSION },
-	{ "VRFY ", ML_SESSION },
-	{ "EXPN ", ML_SESSION },
-	{ ": expn ", ML_SESSION },
-	{ ": vrfy ", ML_SESSION },
-	{ "Connection rate limit exceeded", ML_SESSION },
-	{ "Too many open connections", ML_SESSION },
-	{ " map ", ML_DAEMON },
-	{ " load average", ML_DAEMON },
-	{ NULL, ML_UNPARSED }
-};
-
-/* A damaged or unusual delivery line: a field list with delay= and stat=. */
-static bool
-looks_like_delivery(struct ml_line *o, const char *p, const char *e)
-{
-	if (FIND(p, e, ", stat=") == NULL || FIND(p, e, "delay=") == NULL)
-		return false;
-	parse_fields(o, p, e);
-	if (o->nfields < 2 || o->f[0].key.n == 0)
-		return false;
-	return ml_get(o, "stat") != NULL;
-}
-
-static enum ml_kind
-to_line(struct ml_line *o)
-{
-	size_t i;
-
-	for (i = 1; i < o->nfields; i++)
-		if (o->f[i].key.n == 0 && ml_span_eq(o->f[i].val, "[more]"))
-			o->more = true;
-	return set_kind(o, ML_TO);
-}
-
-/* The message part of a sendmail line; p after "prog[pid]: ". */
-static enum ml_kind
-sendmail_msg(struct ml_line *o, const char *p, const char *e)
-{
-	const struct pat *pt;
-	size_t n;
-
-	if (STARTS(p, e, "NOQUEUE: ")) {
-		o->noqueue = true;
-		p += 9;
-	} else if ((n = qid_at(p, e)) > 0) {
-		o->qid.p = p;
-		o->qid.n = n;
-		p += n + 1;
-		if (p < e)
-			p++;
-	}
-	o->msg.p = p;
-	o->msg.n = (size_t)(e - p);
-	if (p >= e)
-		return ML_UNPARSED;
-
-	switch (*p) {
-	case 'f':
-		if (STARTS(p, e, "from=")) {
-			parse_fields(o, p, e);
-			return set_kind(o, ML_FROM);
-		}
-		break;
-	case 't':
-		if (STARTS(p, e, "to=")) {
-			parse_fields(o, p, e);
-			return to_line(o);
-		}
-		break;
-	case 'M':
-		if (STARTS(p, e, "Milter"))
-			return milter_line(o, p, e);
-		break;
-	case 'm':
-		if (STARTS(p, e, "milter=")) {
-			parse_fields(o, p, e);
-			set_detail(o, p, e);
-			return set_kind(o, ML_MILTER_NOTE);
-		}
-		if (STARTS(p, e, "milter_")) {
-			set_detail(o, p, e);
-			return set_kind(o, milter_error_text(p, e) ?
-			    ML_MILTER_ERROR : ML_MILTER_NOTE);
-		}
-		break;
-	case 'S':
-		if (STARTS(p, e, "STARTTLS")) {
-			parse_fields(o, p, e);
-			return set_kind(o, ML_TLS);
-		}
-		if (STARTS(p, e, "SASL") || STARTS(p, e, "SSL")) {
-			set_detail(o, p, e);
-			return set_kind(o, STARTS(p, e, "SSL") ? ML_TLS :
-			    ML_AUTH);
-		}
-		break;
-	case 'T':
-		if (STARTS(p, e, "TLS")) {
-			parse_fields(o, p, e);
-			return set_kind(o, ML_TLS);
-		}
-		break;
-	case 'A':
-		if (STARTS(p, e, "AUTH")) {
-			parse_fields(o, p, e);
-			return set_kind(o, ML_AUTH);
-		}
-		break;
-	case 'N':
-		if (STARTS(p, e, "No worthy mechs")) {
-			set_detail(o, p, e);
-			return set_kind(o, ML_AUTH);
-		}
-		break;
-	case 'r':
-		if (STARTS(p, e, "ruleset=")) {
-			parse_fields(o, p, e);
-			return set_kind(o, ML_REJECT);
-		}
-		break;
-	case 'D':
-		if (STARTS(p, e, "DSN: ")) {
-			o->dsn = MLD_DSN;
-			set_detail(o, p + 5, e);
-			return set_kind(o, ML_DSN);
-		}
-		break;
-	case 'd':
-		if (STARTS(p, e, "done; ")) {
-			parse_fields(o, p + 6, e);
-			return set_kind(o, ML_DONE);
-		}
-		break;
-	case 's':
-		if (STARTS(p, e, "split: ")) {
-			parse_fields(o, p + 7, e);
-			return set_kind(o, ML_CLONE);
-		}
-		break;
-	case '<':
-		if (FIND(p, e, ">... ") != NULL) {
-			set_detail(o, p, e);
-			return set_kind(o, ML_RCPT_ERROR);
-		}
-		break;
-	}
-
-	/* QID: NEWQID: DSN: ... and friends */
-	if ((n = qid_at(p, e)) > 0 && n + 2 <= (size_t)(e - p)) {
-		const char *r = p + n + 2;
-
-		o->qid2.p = p;
-		o->qid2.n = n;
-		if (STARTS(r, e, "DSN: "))
-			o->dsn = MLD_DSN, r += 5;
-		else if (STARTS(r, e, "sender notify: "))
-			o->dsn = MLD_SENDER_NOTIFY, r += 15;
-		else if (STARTS(r, e, "return to sender: "))
-			o->dsn = MLD_RETURN, r += 18;
-		else if (STARTS(r, e, "postmaster notify: "))
-			o->dsn = MLD_POSTMASTER, r += 19;
-		else if (STARTS(r, e, "clone: ")) {
-			parse_fields(o, r + 7, e);
-			return set_kind(o, ML_CLONE);
-		} else {
-			o->qid2.p = NULL;
-			o->qid2.n = 0;
-		}
-		if (o->dsn != MLD_NONE) {
-			set_detail(o, r, e);
-			return set_kind(o, ML_DSN);
-		}
-	}
-	if (STARTS(p, e, "sender notify: ")) {
-		o->dsn = MLD_SENDER_NOTIFY;
-		set_detail(o, p + 15, e);
-		return set_kind(o, ML_DSN);
-	}
-	for (pt = prefixes; pt->s; pt++)
-		if (starts(p, e, pt->s, strlen(pt->s))) {
-			set_detail(o, p, e);
-			return set_kind(o, pt->k);
-		}
-	for (pt = fragments; pt->s; pt++)
-		if (find(p, e, pt->s, strlen(pt->s))) {
-			set_detail(o, p, e);
-			return set_kind(o, pt->k);
-		}
-	if (ENDS(p, e, "[rejected]")) {
-		set_detail(o, p, e);
-		return set_kind(o, ML_SESSION);
-	}
-	if (looks_like_delivery(o, p, e))
-		return to_line(o);
-	o->nfields = 0;
-	o->fields_truncated = false;
-	return ML_UNPARSED;
-}
-
-/* relaymilter's own lines */
-static enum ml_kind
-relaymilter_msg(struct ml_line *o, const char *p, const char *e)
-{
-	size_t n;
-
-	if (STARTS(p, e, "NOQUEUE: ")) {
-		o->noqueue = true;
-		p += 9;
-	} else if ((n = qid_at(p, e)) > 0) {
-		o->qid.p = p;
-		o->qid.n = n;
-		p += n + 1;
-		if (p < e)
-			p++;
-	}
-	o->msg.p = p;
-	o->msg.n = (size_t)(e - p);
-	parse_fields(o, p, e);
-	if (o->nfields > 0 && ml_span_eq(o->f[0].key, "action"))
-		return set_kind(o, ML_DECISION);
-	return set_kind(o, ML_RELAYMILTER);
 }
 
 static bool
@@ -961,7 +475,19 @@ ml_parse(const char *line, size_t len, struct ml_line *o)
 	long pid;
 	enum ml_kind k;
 
-	memset(o, 0, offsetof(struct ml_line, f));
+	/* field by field: cheaper than clearing the whole header */
+	o->kind = ML_UNPARSED;
+	o->prog_kind = MLP_OTHER;
+	o->has_ts = false;
+	o->ts.year = o->ts.usec = o->ts.tzoff = 0;
+	o->ts.has_tz = false;
+	o->prio.p = o->host.p = o->prog.p = o->qid.p = o->msg.p = NULL;
+	o->prio.n = o->host.n = o->prog.n = o->qid.n = o->msg.n = 0;
+	o->qid2.p = o->milter.p = o->detail.p = NULL;
+	o->qid2.n = o->milter.n = o->detail.n = 0;
+	o->noqueue = o->more = o->fields_truncated = false;
+	o->dsn = MLD_NONE;
+	o->nfields = 0;
 	o->pid = -1;
 	if (line == NULL)
 		return ML_UNPARSED;
@@ -1031,9 +557,9 @@ ml_parse(const char *line, size_t len, struct ml_line *o)
 
 	switch (o->prog_kind) {
 	case MLP_SENDMAIL:
-		return sendmail_msg(o, p, e);
+		return ml_sendmail_msg(o, p, e);
 	case MLP_RELAYMILTER:
-		return relaymilter_msg(o, p, e);
+		return ml_relaymilter_msg(o, p, e);
 	case MLP_FILTER:
 		set_detail(o, p, e);
 		return set_kind(o, ML_FILTER);
@@ -1044,7 +570,7 @@ ml_parse(const char *line, size_t len, struct ml_line *o)
 	 * An unknown program name: accept only lines that are unmistakably
 	 * sendmail's (anonymised logs damage program names, "sendu473").
 	 */
-	k = sendmail_msg(o, p, e);
+	k = ml_sendmail_msg(o, p, e);
 	if ((k == ML_TO && ml_get(o, "stat") != NULL) ||
 	    (k == ML_FROM && ml_get(o, "nrcpts") != NULL) ||
 	    k == ML_MILTER_REJECT || k == ML_MILTER_CHANGE ||

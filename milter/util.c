@@ -457,6 +457,16 @@ fail:
 	return -1;
 }
 
+int
+read_text(const char *path, char **buf, size_t *len, strbuf *err)
+{
+	if (read_file(path, buf, len) == 0)
+		return 0;
+	sb_printf(err, "%s: cannot read: %s", path, errno == EINVAL ?
+	    "it contains NUL bytes" : strerror(errno));
+	return -1;
+}
+
 void
 free_secret(char *p, size_t n)
 {

@@ -223,6 +223,10 @@ static const struct vec vecs[] = {
 	    .flags = CAUSE_F_CACHED } },
 	{ "host-status-cached", { .stat = "Deferred: Connection timed out with "
 	    "smtp.gmail.com.", .dsn = "4.0.0", .flags = CAUSE_F_CACHED } },
+	{ "client-timeout", S("timeout waiting for input during message "
+	    "collect", NULL) },
+	{ "client-timeout", { .stat = "timeout waiting for input during "
+	    "message collect", .extra = "Milter (filter1): to error state" } },
 	{ "milter-error", S("Deferred: 451 4.3.2 Please try again later",
 	    "4.3.2") },
 	{ "milter-error", { .extra = "Milter (relaymilter): to error state" } },

@@ -1,0 +1,180 @@
+/*
+ * trace_int.h - the insides of struct trace, shared by trace.c,
+ *		 trace_store.c, trace_evid.c and trace_join.c only
+ *
+ * CONTRACT
+ *	Not an interface for other modules: include/trace.h is. The record
+ *	of a message (struct msg) starts with its public struct tr_msg, so a
+ *	sink receives &m->pub. Lists, hash chains and the free list link the
+ *	records; everything here is owned by one struct trace and used by
+ *	one thread.
+ */
+#ifndef RM_TRACE_INT_H
+#define RM_TRACE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "maillog.h"
+#include "trace.h"
+#include "util.h"
+
+
+struct chunk {
+	struct chunk	*next;
+	size_t		 used, cap;
+	char		 data[];
+};
+
+enum { L_NONE = 0, L_ACTIVE, L_DONE, L_DEFERRED, L_WAITING, L_COUNT };
+
+#define RCPT_INLINE	2
+#define CHUNK0		384
+#define FREE_MAX	256
+#define CROSS_SCAN	30
+
+struct msg {
+	struct tr_msg	 pub;
+	struct msg	*hnext;
+	struct msg	*prev, *next;
+	int		 list;
+	uint32_t	 hash;
+	struct host	*h;
+	struct chunk	*arena;		/* newest first; the last is embedded */
+	size_t		 rcap;
+	bool		 from_seen;
+	bool		 discarded;
+	unsigned char	 qidlen;
+	char		 qid[24];
+	struct tr_rcpt	 rin[RCPT_INLINE];
+};
+
+struct host {
+	char		*name;
+	size_t		 namelen;
+	uint32_t	 hash;
+	bool		 seen_reply;	/* its log has reply= fields */
+	strbuf		 milter_err;	/* last milter error line */
+	int64_t		 milter_err_t;
+};
+
+/* A line without queue id, remembered for the delivery that follows. */
+struct evid {
+	struct host	*h;
+	long		 pid;
+	int64_t		 tls_t, auth_t, sys_t;
+	strbuf		 relay;		/* relay named by the TLS line */
+	strbuf		 tls;		/* compact STARTTLS=client summary */
+	bool		 tls_fail;
+	strbuf		 auth;		/* AUTH=client text */
+	strbuf		 sys;		/* SYSERR text */
+};
+
+#define EVID_SLOTS	1024
+
+/*
+ * The same few replies come back again and again (a smarthost that times
+ * out, a full mailbox): remember the last classifications. A slot keeps
+ * its own copies of the input, so a hit is an exact match.
+ */
+#define CC_SLOTS	256
+
+struct ccache {
+	strbuf		 key;	/* reply, stat, dsn, extra, relay, \0-joined */
+	int		 port, phase;
+	unsigned	 flags;
+	bool		 used;
+	const struct cause *c;
+};
+
+struct list {
+	struct msg	*head, *tail;
+};
+
+struct trace {
+	struct tr_opts	 o;
+	struct tr_sink	 sink;
+	struct tr_stats	 st;
+	struct msg	**tab;
+	struct msg	*freelist;	/* freed records, linked by hnext */
+	size_t		 nfree;
+	size_t		 tabsize;	/* power of two */
+	size_t		 count;
+	struct list	 lists[L_COUNT];
+	struct host	**hosts;
+	size_t		 nhosts, hostcap;	/* open addressing, power of 2 */
+	struct host	*lasthost;
+	struct evid	*evid;
+	struct ccache	*cc;
+	strbuf		 cckey;
+	int64_t		 clock;
+	int64_t		 lasttick;
+	/* time cache: the epoch of the start of the last (y, m, d, h) */
+	int		 tc_y, tc_m, tc_d, tc_h, tc_tz;
+	bool		 tc_has_tz;
+	int64_t		 tc_base;
+	int		 tc_year_for_mon[13];	/* guessed year per month */
+	int64_t		 next_cross;	/* earliest max_defer crossing due */
+	int64_t		 last_scan;	/* of the deferred list, for crossings */
+	const struct cause *policy_cause[8];
+	bool		 policy_known[8];
+	strbuf		 scratch;
+	struct ml_line	 line;
+	int		 err;
+};
+
+static inline bool
+is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* trace_store.c */
+uint32_t	 tr_fnv(const char *p, size_t n, uint32_t h);
+void		 tr_sb_append_clean(strbuf *sb, const char *p, size_t n);
+void		 tr_sb_set_clean(strbuf *sb, const char *p, size_t n);
+void		*tr_a_alloc(struct msg *m, size_t n);
+size_t		 tr_clean_len(const char *p, size_t n);
+void		 tr_clean_copy(char *d, const char *p, size_t n);
+bool		 tr_clean_eq(const char *s, const char *p, size_t n);
+bool		 tr_has_ctl(const char *p, size_t n);
+int		 tr_sset(struct trace *t, struct msg *m, const char **field,
+		    const char *p, size_t n);
+int		 tr_sset_span(struct trace *t, struct msg *m,
+		    const char **field, struct ml_span s);
+int		 tr_sset_unquote(struct trace *t, struct msg *m,
+		    const char **field, struct ml_span s);
+
+/* trace.c */
+void		 tr_l_append(struct trace *t, struct msg *m, int which);
+struct msg	*tr_msg_find(struct trace *t, struct host *h, const char *qid,
+		    size_t n);
+struct msg	*tr_msg_get(struct trace *t, struct host *h, struct ml_span qid,
+		    int64_t when);
+
+/* trace_evid.c */
+struct evid	*tr_evid_find(struct trace *t, struct host *h, long pid);
+bool		 tr_same_relay(const char *a, struct ml_span b);
+void		 tr_on_tls(struct trace *t, struct host *h,
+		    const struct ml_line *l, int64_t when);
+void		 tr_on_auth(struct trace *t, struct host *h,
+		    const struct ml_line *l, int64_t when);
+void		 tr_on_syserr(struct trace *t, struct host *h,
+		    const struct ml_line *l, int64_t when);
+void		 tr_classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
+		    const struct evid *e, int64_t when, bool cached);
+
+/* trace_join.c */
+void		 tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l,
+		    int64_t when);
+void		 tr_on_from(struct trace *t, struct msg *m,
+		    const struct ml_line *l);
+void		 tr_on_milter_change(struct trace *t, struct msg *m,
+		    const struct ml_line *l);
+void		 tr_on_decision(struct trace *t, struct msg *m,
+		    const struct ml_line *l);
+void		 tr_on_dsn(struct trace *t, struct msg *m, const struct ml_line *l,
+		    int64_t when);
+
+#endif

@@ -1,0 +1,507 @@
+/*
+ * trace_join.c - what each kind of line adds to its message: deliveries
+ *		  (to=), the envelope (from=), milter changes, relaymilter's
+ *		  decision line, DSN notices
+ *
+ * CONTRACT
+ *	See include/trace_int.h. Each handler reads the fields of one parsed
+ *	line in one pass and updates the message record; recipients are
+ *	kept by address (a to= line may name several, "[more]" lines add
+ *	more). A failed attempt is classified at once; a success keeps its
+ *	texts only in the detailed views (opts.details).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+#include "trace_int.h"
+#include "util.h"
+
+enum stat_kind { SK_SENT, SK_DEFERRED, SK_QUEUED, SK_FAILED };
+
+static struct tr_rcpt *
+rcpt_get(struct trace *t, struct msg *m, const char *p, size_t n)
+{
+	struct tr_msg *pm = &m->pub;
+	struct tr_rcpt *r, *nr;
+	size_t i, ncap;
+
+	for (i = 0; i < pm->nrcpt; i++) {
+		r = &pm->rcpt[i];
+		if (tr_clean_eq(r->addr, p, n))
+			return r;
+	}
+	if (pm->nrcpt == m->rcap) {
+		ncap = m->rcap * 2;
+		if ((nr = tr_a_alloc(m, ncap * sizeof(*nr))) == NULL) {
+			t->err = 1;
+			return NULL;
+		}
+		memcpy(nr, pm->rcpt, pm->nrcpt * sizeof(*nr));
+		pm->rcpt = nr;
+		m->rcap = ncap;
+	}
+	r = &pm->rcpt[pm->nrcpt];
+	memset(r, 0, sizeof(*r));
+	r->delay = r->xdelay = -1;
+	if (tr_sset(t, m, &r->addr, p, n) < 0)
+		return NULL;
+	pm->nrcpt++;
+	return r;
+}
+
+static enum stat_kind
+stat_kind(const struct ml_span *stat, const struct ml_span *dsn)
+{
+	if (stat == NULL)
+		return dsn && dsn->n > 0 && dsn->p[0] == '2' ? SK_SENT :
+		    dsn && dsn->n > 0 && dsn->p[0] == '4' ? SK_DEFERRED :
+		    SK_FAILED;
+	if (ml_span_starts(*stat, "Sent"))
+		return SK_SENT;
+	if (ml_span_starts(*stat, "Deferred"))
+		return SK_DEFERRED;
+	if (ml_span_eq(*stat, "queued") || ml_span_starts(*stat, "queued") ||
+	    ml_span_starts(*stat, "quarantined"))
+		return SK_QUEUED;
+	if (dsn && dsn->n > 0 && dsn->p[0] == '4')
+		return SK_DEFERRED;
+	return SK_FAILED;
+}
+
+/* "Sent (QID Message accepted for delivery)": the next hop's queue id */
+static bool
+handoff_qid(const struct ml_span *stat, struct ml_span *q)
+{
+	const char *p, *e;
+
+	if (stat == NULL || !ml_span_starts(*stat, "Sent (") ||
+	    ml_span_mem(*stat, "Message accepted for delivery") < 0)
+		return false;
+	p = stat->p + 6;
+	e = stat->p + stat->n;
+	q->p = p;
+	while (p < e && *p != ' ')
+		p++;
+	q->n = (size_t)(p - q->p);
+	return ml_is_qid(q->p, q->n);
+}
+
+/* "Deferred: 451 4.3.0 ..." carries an SMTP reply code */
+static bool
+stat_has_code(const struct ml_span *stat)
+{
+	const char *p;
+	size_t off = 0;
+
+	if (stat == NULL)
+		return false;
+	if (ml_span_starts(*stat, "Deferred: "))
+		off = 10;
+	if (stat->n < off + 4)
+		return false;
+	p = stat->p + off;
+	/* 403 comes from sendmail's own tls_* rulesets, not from a server */
+	if (p[0] == '4' && p[1] == '0' && p[2] == '3')
+		return false;
+	return p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
+	    p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '-');
+}
+
+/* Split "<a>,<b>" / "a,b" / "\"|prog, x\"" into addresses. */
+static const char *
+next_addr(const char *p, const char *e, struct ml_span *a)
+{
+	int depth = 0;
+	bool q = false;
+
+	while (p < e && (*p == ',' || *p == ' '))
+		p++;
+	a->p = p;
+	for (; p < e; p++) {
+		if (*p == '"' && (p == a->p || p[-1] != '\\'))
+			q = !q;
+		else if (!q && *p == '<')
+			depth++;
+		else if (!q && *p == '>' && depth > 0)
+			depth--;
+		else if (!q && depth == 0 && *p == ',')
+			break;
+	}
+	a->n = (size_t)(p - a->p);
+	return p;
+}
+
+void
+tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
+{
+	const struct ml_span *to = NULL, *delay = NULL, *xdelay = NULL,
+	    *mailer = NULL, *relay = NULL, *dsn = NULL, *reply = NULL,
+	    *stat = NULL;
+	struct tr_rcpt *r;
+	struct ml_span a, hq;
+	struct evid *e;
+	enum stat_kind sk;
+	const char *p, *end;
+	long d = -1, xd = -1;
+	bool cached, first = true;
+	size_t i;
+
+	for (i = 0; i < l->nfields; i++) {
+		const struct ml_field *f = &l->f[i];
+
+		switch (f->key.n) {
+		case 2:
+			if (memcmp(f->key.p, "to", 2) == 0)
+				to = &f->val;
+			break;
+		case 3:
+			if (memcmp(f->key.p, "dsn", 3) == 0)
+				dsn = &f->val;
+			break;
+		case 4:
+			if (memcmp(f->key.p, "stat", 4) == 0)
+				stat = &f->val;
+			break;
+		case 5:
+			if (memcmp(f->key.p, "delay", 5) == 0)
+				delay = &f->val;
+			else if (memcmp(f->key.p, "relay", 5) == 0)
+				relay = &f->val;
+			else if (memcmp(f->key.p, "reply", 5) == 0)
+				reply = &f->val;
+			break;
+		case 6:
+			if (memcmp(f->key.p, "xdelay", 6) == 0)
+				xdelay = &f->val;
+			else if (memcmp(f->key.p, "mailer", 6) == 0)
+				mailer = &f->val;
+			break;
+		}
+	}
+	if (to == NULL && l->nfields > 0)
+		to = &l->f[0].val;	/* a damaged "to=" key */
+	if (to == NULL)
+		return;
+	if (delay)
+		d = ml_delay(*delay);
+	if (xdelay)
+		xd = ml_delay(*xdelay);
+	if (d >= 0 && (m->pub.ctime == 0 || when - d < m->pub.ctime))
+		m->pub.ctime = when - d;
+	if (reply)
+		m->h->seen_reply = true;
+	sk = stat_kind(stat, dsn);
+	cached = sk == SK_DEFERRED && reply == NULL && m->h->seen_reply &&
+	    stat_has_code(stat);
+	/* evidence of this process's connection, for a delivery to the same
+	 * host (a local delivery by the same process has none) */
+	e = l->pid >= 0 && relay ? tr_evid_find(t, m->h, l->pid) : NULL;
+	if (e && e->relay.len > 0 && !tr_same_relay(e->relay.s, *relay))
+		e = NULL;
+
+	p = to->p;
+	end = to->p + to->n;
+	while (p < end) {
+		if (p == to->p && memchr(p, ',', to->n) == NULL) {
+			a = *to;	/* one recipient, the usual case */
+			p = end;
+		} else
+			p = next_addr(p, end, &a);
+		if (a.n == 0)
+			continue;
+		if ((r = rcpt_get(t, m, a.p, a.n)) == NULL)
+			return;
+		r->attempts++;
+		if (r->first_try == 0)
+			r->first_try = when;
+		r->last_try = when;
+		r->delay = d;
+		r->xdelay = xd;
+		r->cached = cached;
+		if (mailer)
+			tr_sset_span(t, m, &r->mailer, *mailer);
+		if (relay)
+			tr_sset_span(t, m, &r->relay, *relay);
+		/* the texts of a success only matter to the detailed views */
+		if (t->o.details || sk != SK_SENT) {
+			if (dsn)
+				tr_sset_span(t, m, &r->dsn, *dsn);
+			if (stat)
+				tr_sset_span(t, m, &r->stat, *stat);
+		}
+		if (reply)
+			tr_sset_span(t, m, &r->reply, *reply);
+		else
+			r->reply = NULL;
+		if (t->o.details && e && e->tls.len > 0 &&
+		    when - e->tls_t <= t->o.evidence_window)
+			tr_sset(t, m, &r->tls, e->tls.s, e->tls.len);
+		if (t->o.details && e && e->auth.len > 0 &&
+		    when - e->auth_t <= t->o.evidence_window)
+			tr_sset(t, m, &r->auth, e->auth.s, e->auth.len);
+		switch (sk) {
+		case SK_SENT:
+			r->outcome = TR_SENT;
+			r->cause = NULL;
+			if (handoff_qid(stat, &hq)) {
+				struct msg *n;
+
+				tr_sset_span(t, m, &r->handoff, hq);
+				if (first && (n = tr_msg_find(t, m->h, hq.p,
+				    hq.n)) != NULL && n != m) {
+					tr_sset(t, n, &n->pub.msp_qid, m->qid,
+					    strlen(m->qid));
+					if (m->pub.from)
+						tr_sset(t, n, &n->pub.msp_from,
+						    m->pub.from,
+						    strlen(m->pub.from));
+					tr_sset(t, m, &m->pub.mta_qid, n->qid,
+					    strlen(n->qid));
+				}
+			}
+			break;
+		case SK_QUEUED:
+			r->outcome = TR_PENDING;
+			break;
+		case SK_DEFERRED:
+			r->outcome = TR_DEFERRED;
+			r->deferrals++;
+			tr_classify(t, m, r, e, when, cached);
+			break;
+		case SK_FAILED:
+			r->outcome = TR_BOUNCED;
+			tr_classify(t, m, r, e, when, cached);
+			break;
+		}
+		first = false;
+		if (t->sink.attempt)
+			t->sink.attempt(t->sink.ctx, &m->pub, r, when);
+	}
+	/* the AUTH failure belonged to this attempt */
+	if (e && sk != SK_SENT) {
+		sb_reset(&e->auth);
+		sb_reset(&e->sys);
+	}
+}
+
+/* size= and nrcpts= values; -1 when absent or not a number */
+static long
+span_num(const struct ml_span *v, unsigned long max)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	if (v == NULL || v->n == 0 || v->n > 12)
+		return -1;
+	for (i = 0; i < v->n; i++) {
+		if (v->p[i] < '0' || v->p[i] > '9')
+			return -1;
+		n = n * 10 + (unsigned long)(v->p[i] - '0');
+	}
+	return n <= max ? (long)n : -1;
+}
+
+void
+tr_on_from(struct trace *t, struct msg *m, const struct ml_line *l)
+{
+	const struct ml_span *size = NULL, *nrcpts = NULL;
+	const struct ml_field *f;
+	size_t i;
+	long n;
+
+	m->from_seen = true;
+	for (i = 0; i < l->nfields; i++) {
+		f = &l->f[i];
+		switch (f->key.n) {
+		case 4:
+			if (memcmp(f->key.p, "from", 4) == 0)
+				tr_sset_span(t, m, &m->pub.from, f->val);
+			else if (memcmp(f->key.p, "size", 4) == 0)
+				size = &f->val;
+			break;
+		case 5:
+			if (!t->o.details)
+				break;
+			if (memcmp(f->key.p, "msgid", 5) == 0)
+				tr_sset_span(t, m, &m->pub.msgid, f->val);
+			else if (memcmp(f->key.p, "relay", 5) == 0)
+				tr_sset_span(t, m, &m->pub.relay_in, f->val);
+			else if (memcmp(f->key.p, "proto", 5) == 0)
+				tr_sset_span(t, m, &m->pub.proto, f->val);
+			break;
+		case 6:
+			if (memcmp(f->key.p, "nrcpts", 6) == 0)
+				nrcpts = &f->val;
+			else if (t->o.details &&
+			    memcmp(f->key.p, "daemon", 6) == 0)
+				tr_sset_span(t, m, &m->pub.daemon, f->val);
+			break;
+		}
+	}
+	if ((n = span_num(size, 1UL << 40)) >= 0)
+		m->pub.size = n;
+	if ((n = span_num(nrcpts, 1UL << 30)) >= 0)
+		m->pub.nrcpts = n;
+}
+
+void
+tr_on_milter_change(struct trace *t, struct msg *m, const struct ml_line *l)
+{
+	struct ml_span d = l->detail, v;
+	long i;
+
+	if (!t->o.details) {
+		m->pub.header_changes++;
+		return;
+	}
+	if (l->milter.n > 0)
+		tr_sset_span(t, m, &m->pub.milter, l->milter);
+	if (ml_span_starts(d, "chgfrom: ")) {
+		v.p = d.p + 9;
+		v.n = d.n - 9;
+		tr_sset_span(t, m, &m->pub.chgfrom, v);
+		return;
+	}
+	m->pub.header_changes++;
+	/* the trace header: "...header: NAME: id=...; qid=..." */
+	if ((i = ml_span_mem(d, "header: ")) >= 0) {
+		v.p = d.p + i + 8;
+		v.n = d.n - (size_t)i - 8;
+		if ((i = ml_span_mem(v, ": id=")) >= 0 &&
+		    ml_span_mem(v, "qid=") > i) {
+			v.p += i + 2;
+			v.n -= (size_t)i + 2;
+			tr_sset_span(t, m, &m->pub.trace_header, v);
+		}
+	}
+}
+
+/* relaymilter verdicts that name a cause, as tr_classify() extra text */
+static const char *const policy_verdicts[] = {
+	"spf=fail", "spf=softfail", "spf=permerror", "spf=temperror",
+	"align=fail", "result=tempfail", "result=failopen", "result=reject",
+	NULL
+};
+
+static void
+add_policy(struct trace *t, struct msg *m, const char *key,
+    const struct ml_span *v)
+{
+	struct cause_input in;
+	const struct cause *c;
+	size_t i, kn = strlen(key), j;
+
+	/* the usual verdicts name no cause */
+	if (v == NULL || ml_span_eq(*v, "pass") || ml_span_eq(*v, "ok") ||
+	    ml_span_eq(*v, "none"))
+		return;
+	for (i = 0; policy_verdicts[i]; i++) {
+		const char *pv = policy_verdicts[i];
+
+		if (strncmp(pv, key, kn) != 0 || pv[kn] != '=' ||
+		    !ml_span_eq(*v, pv + kn + 1))
+			continue;
+		/* a constant input: classify each verdict once */
+		if (!t->policy_known[i]) {
+			memset(&in, 0, sizeof(in));
+			in.phase = CAUSE_PHASE_POLICY;
+			in.extra = pv;
+			t->policy_cause[i] = cause_classify(&in);
+			t->policy_known[i] = true;
+		}
+		if ((c = t->policy_cause[i]) == NULL)
+			return;
+		for (j = 0; j < m->pub.npolicy; j++)
+			if (m->pub.policy[j] == c)
+				return;
+		if (m->pub.npolicy < TR_MAX_POLICY)
+			m->pub.policy[m->pub.npolicy++] = c;
+		return;
+	}
+}
+
+void
+tr_on_decision(struct trace *t, struct msg *m, const struct ml_line *l)
+{
+	struct tr_decision *d = &m->pub.d;
+	const struct ml_field *f;
+	const char **dst;
+	size_t i;
+
+	m->pub.has_decision = true;
+	for (i = 0; i < l->nfields; i++) {
+		f = &l->f[i];
+		dst = NULL;
+#define K(lit, field) \
+	else if (f->key.n == sizeof(lit) - 1 && \
+	    memcmp(f->key.p, lit, sizeof(lit) - 1) == 0) dst = &d->field
+		if (f->key.n == 0)
+			continue;
+		K("action", action);
+		K("reason", reason);
+		K("from", from);
+		K("to", to);
+		K("account", account);
+		K("relay", relay);
+		K("spf", spf);
+		K("spf_ip", spf_ip);
+		K("align", align);
+		K("hint", hint);
+		K("header_from", header_from);
+		K("trace", trace);
+		K("result", result);
+		K("error", error);
+#undef K
+		if (dst == NULL)
+			continue;
+		/* alerts name from/to/action; the rest is for the views */
+		if (t->o.details || dst == &d->from || dst == &d->to ||
+		    dst == &d->action)
+			tr_sset_unquote(t, m, dst, f->val);
+		if (dst == &d->spf)
+			add_policy(t, m, "spf", &f->val);
+		else if (dst == &d->align)
+			add_policy(t, m, "align", &f->val);
+		else if (dst == &d->result)
+			add_policy(t, m, "result", &f->val);
+	}
+}
+
+void
+tr_on_dsn(struct trace *t, struct msg *m, const struct ml_line *l,
+    int64_t when)
+{
+	struct cause_input in;
+	const struct cause *c;
+	struct msg *n;
+	size_t i;
+
+	if (l->qid2.n > 0)
+		tr_sset_span(t, m, &m->pub.dsn_qid, l->qid2);
+	tr_sset_span(t, m, &m->pub.dsn_reason, l->detail);
+	if (l->dsn == MLD_SENDER_NOTIFY ||
+	    ml_span_starts(l->detail, "Warning: could not send")) {
+		m->pub.delay_warned = true;
+	} else if (ml_span_find(l->detail, "Cannot send message for") >= 0 ||
+	    ml_span_find(l->detail, "could not be delivered for") >= 0) {
+		/* queue lifetime over: the deferred recipients bounced */
+		memset(&in, 0, sizeof(in));
+		in.extra = m->pub.dsn_reason;
+		c = cause_classify(&in);
+		for (i = 0; i < m->pub.nrcpt; i++)
+			if (m->pub.rcpt[i].outcome == TR_DEFERRED ||
+			    m->pub.rcpt[i].outcome == TR_PENDING) {
+				m->pub.rcpt[i].outcome = TR_BOUNCED;
+				m->pub.rcpt[i].cause = c;
+			}
+	}
+	if (l->qid2.n > 0 &&
+	    (n = tr_msg_get(t, m->h, l->qid2, when)) != NULL && n != m) {
+		tr_sset(t, n, &n->pub.orig_qid, m->qid, strlen(m->qid));
+		tr_l_append(t, n, L_ACTIVE);
+	}
+}

@@ -1,0 +1,552 @@
+/*
+ * trace_out.c - one message as a human text block or as one JSON object
+ *
+ * CONTRACT
+ *	See include/trace_out.h. The text block is stable (golden tests read
+ *	it): a header line "== OUTCOME host qid time", then indented lines.
+ *	The JSON object is built with json-c; keys are fixed, absent values
+ *	are left out, strings are valid UTF-8.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "trace_out.h"
+
+void
+tro_duration(strbuf *sb, long s)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		sb_printf(sb, "%lds", s);
+	else if (s < 3600)
+		sb_printf(sb, "%ldm%02lds", s / 60, s % 60);
+	else if (s < 86400)
+		sb_printf(sb, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
+	else
+		sb_printf(sb, "%ldd%02ldh", s / 86400, (s % 86400) / 3600);
+}
+
+void
+tro_time_local(strbuf *sb, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[32];
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		sb_printf(sb, "@%lld", (long long)t);
+	else
+		sb_puts(sb, buf);
+}
+
+void
+tro_time_utc(strbuf *sb, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[32];
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		sb_printf(sb, "@%lld", (long long)t);
+	else
+		sb_puts(sb, buf);
+}
+
+bool
+tro_is_failure(const struct tr_msg *m)
+{
+	return m->outcome == TR_BOUNCED || m->outcome == TR_DEFERRED ||
+	    m->outcome == TR_PENDING;
+}
+
+static const char *
+upper_outcome(enum tr_outcome o)
+{
+	switch (o) {
+	case TR_PENDING:
+		return "PENDING";
+	case TR_SENT:
+		return "SENT";
+	case TR_DEFERRED:
+		return "DEFERRED";
+	case TR_BOUNCED:
+		return "BOUNCED";
+	case TR_REJECTED:
+		return "REJECTED";
+	case TR_DISCARDED:
+		return "DISCARDED";
+	case TR_OUTCOME_COUNT:
+		break;
+	}
+	return "UNKNOWN";
+}
+
+/* Append s (already free of control characters), or "-" when NULL. */
+static void
+put(strbuf *sb, const char *s)
+{
+	sb_puts_sanitized(sb, s ? s : "-");
+}
+
+static void
+put_cause(strbuf *sb, const char *label, const struct cause *c,
+    const struct tro_text_opts *o)
+{
+	sb_printf(sb, "     %-7s%s (%s): %s\n", label, c->id,
+	    cause_severity_name(c->severity), c->summary);
+	if (o == NULL || o->fixes)
+		sb_printf(sb, "     fix:   %s\n", c->fix);
+}
+
+static void
+text_rcpt(strbuf *sb, const struct tr_msg *m, const struct tr_rcpt *r,
+    int64_t now, const struct tro_text_opts *o)
+{
+	sb_puts(sb, "   to ");
+	put(sb, r->addr);
+	sb_printf(sb, ": %s", tr_outcome_name(r->outcome));
+	if (r->outcome == TR_DEFERRED) {
+		sb_printf(sb, ", %u attempt%s, queued for ", r->attempts,
+		    r->attempts == 1 ? "" : "s");
+		tro_duration(sb, tr_msg_age(m, now));
+	} else if (r->attempts > 1)
+		sb_printf(sb, " after %u attempts", r->attempts);
+	if (r->relay) {
+		sb_puts(sb, " via ");
+		put(sb, r->relay);
+	}
+	if (r->mailer) {
+		sb_puts(sb, " (mailer ");
+		put(sb, r->mailer);
+		sb_puts(sb, ")");
+	}
+	if (r->dsn) {
+		sb_puts(sb, ", dsn ");
+		put(sb, r->dsn);
+	}
+	if (r->outcome == TR_SENT && r->delay >= 0) {
+		sb_puts(sb, ", delay ");
+		tro_duration(sb, r->delay);
+	}
+	sb_putc(sb, '\n');
+	if (r->handoff && (m->mta_qid == NULL ||
+	    strcmp(m->mta_qid, r->handoff) != 0)) {
+		sb_puts(sb, "     handed to the next MTA as ");
+		put(sb, r->handoff);
+		sb_putc(sb, '\n');
+	}
+	if (r->outcome != TR_SENT && r->outcome != TR_PENDING) {
+		if (r->reply) {
+			sb_puts(sb, "     reply: ");
+			put(sb, r->reply);
+			sb_putc(sb, '\n');
+		}
+		if (r->stat) {
+			sb_puts(sb, "     stat:  ");
+			put(sb, r->stat);
+			sb_putc(sb, '\n');
+		}
+		if (r->cached)
+			sb_puts(sb, "     note:  no connection was tried "
+			    "(sendmail's cached host status)\n");
+	}
+	if (r->tls) {
+		sb_puts(sb, "     tls:   ");
+		put(sb, r->tls);
+		sb_putc(sb, '\n');
+	}
+	if (r->auth && r->outcome != TR_SENT) {
+		sb_puts(sb, "     auth:  ");
+		put(sb, r->auth);
+		sb_putc(sb, '\n');
+	}
+	if (r->evidence && (r->auth == NULL ||
+	    strcmp(r->evidence, r->auth) != 0) &&
+	    (r->tls == NULL || strstr(r->evidence, r->tls) == NULL) &&
+	    (m->reject == NULL || strcmp(r->evidence, m->reject) != 0) &&
+	    (m->milter_error == NULL ||
+	    strcmp(r->evidence, m->milter_error) != 0)) {
+		sb_puts(sb, "     seen:  ");
+		put(sb, r->evidence);
+		sb_putc(sb, '\n');
+	}
+	if (r->outcome == TR_SENT && r->last_cause) {
+		/* it went out in the end: say what held it up, briefly */
+		sb_printf(sb, "     held up by: %s (%s): %s\n", r->last_cause->id,
+		    cause_severity_name(r->last_cause->severity),
+		    r->last_cause->summary);
+	}
+	if (r->outcome != TR_SENT && r->outcome != TR_PENDING) {
+		if (r->cause)
+			put_cause(sb, "cause:", r->cause, o);
+		else
+			sb_puts(sb, "     cause: unknown (see the reply above)"
+			    "\n");
+		if (r->last_cause && r->last_cause != r->cause)
+			put_cause(sb, "last:", r->last_cause, o);
+	}
+}
+
+int
+tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now,
+    const struct tro_text_opts *o)
+{
+	const struct tr_decision *d = &m->d;
+	size_t i;
+
+	sb_printf(sb, "== %s ", upper_outcome(m->outcome));
+	put(sb, m->host);
+	sb_putc(sb, ' ');
+	put(sb, m->qid);
+	sb_putc(sb, ' ');
+	tro_time_local(sb, m->first);
+	if (why == TR_EMIT_THRESHOLD) {
+		sb_puts(sb, " (deferred longer than ");
+		tro_duration(sb, tr_msg_age(m, now));
+		sb_puts(sb, ", still queued)");
+	} else if (why == TR_EMIT_EXPIRED)
+		sb_puts(sb, " (no more lines: dropped while open)");
+	else if (why == TR_EMIT_END && m->outcome == TR_PENDING)
+		sb_puts(sb, " (no delivery logged)");
+	sb_putc(sb, '\n');
+	if (m->from || m->size >= 0) {
+		sb_puts(sb, "   from ");
+		put(sb, m->from);
+		if (m->size >= 0)
+			sb_printf(sb, ", size %ld", m->size);
+		if (m->nrcpts >= 0)
+			sb_printf(sb, ", %ld rcpt%s", m->nrcpts,
+			    m->nrcpts == 1 ? "" : "s");
+		if (m->relay_in) {
+			sb_puts(sb, ", from host ");
+			put(sb, m->relay_in);
+		}
+		sb_putc(sb, '\n');
+	}
+	if (m->msp_qid) {
+		sb_puts(sb, "   submitted through the MSP as ");
+		put(sb, m->msp_qid);
+		if (m->msp_from) {
+			sb_puts(sb, " (from ");
+			put(sb, m->msp_from);
+			sb_puts(sb, ")");
+		}
+		sb_putc(sb, '\n');
+	}
+	if (m->orig_qid) {
+		sb_puts(sb, "   delivery status notice about ");
+		put(sb, m->orig_qid);
+		sb_putc(sb, '\n');
+	}
+	if (m->has_decision) {
+		sb_puts(sb, "   relaymilter: ");
+		put(sb, d->action);
+		if (d->reason) {
+			sb_puts(sb, " (");
+			put(sb, d->reason);
+			sb_puts(sb, ")");
+		}
+		if (d->to && d->action && strcmp(d->action, "rewrite") == 0) {
+			sb_puts(sb, " to ");
+			put(sb, d->to);
+		}
+		if (d->account) {
+			sb_puts(sb, ", account ");
+			put(sb, d->account);
+		}
+		if (d->spf) {
+			sb_puts(sb, ", spf=");
+			put(sb, d->spf);
+		}
+		if (d->align) {
+			sb_puts(sb, ", align=");
+			put(sb, d->align);
+		}
+		if (d->trace) {
+			sb_puts(sb, ", trace ");
+			put(sb, d->trace);
+		}
+		if (d->result) {
+			sb_puts(sb, ", result ");
+			put(sb, d->result);
+		}
+		sb_putc(sb, '\n');
+		if (d->hint) {
+			sb_puts(sb, "     hint:  ");
+			put(sb, d->hint);
+			sb_putc(sb, '\n');
+		}
+		if (d->error) {
+			sb_puts(sb, "     error: ");
+			put(sb, d->error);
+			sb_putc(sb, '\n');
+		}
+	} else if (m->chgfrom) {
+		sb_puts(sb, "   envelope sender changed by milter ");
+		put(sb, m->milter);
+		sb_puts(sb, " to ");
+		put(sb, m->chgfrom);
+		sb_putc(sb, '\n');
+	}
+	for (i = 0; i < m->npolicy; i++)
+		put_cause(sb, "policy:", m->policy[i], o);
+	if (m->reject) {
+		sb_puts(sb, "   rejected: ");
+		put(sb, m->reject);
+		sb_putc(sb, '\n');
+	}
+	if (m->milter_error) {
+		sb_puts(sb, "   milter: ");
+		put(sb, m->milter_error);
+		sb_putc(sb, '\n');
+	}
+	for (i = 0; i < m->nrcpt; i++)
+		text_rcpt(sb, m, &m->rcpt[i], now, o);
+	if (m->mta_qid) {
+		sb_puts(sb, "   handed to the local MTA as ");
+		put(sb, m->mta_qid);
+		sb_putc(sb, '\n');
+	}
+	if (m->dsn_reason) {
+		sb_puts(sb, m->delay_warned ? "   delay warning " :
+		    "   bounce ");
+		put(sb, m->dsn_qid);
+		sb_puts(sb, " sent to the sender: ");
+		put(sb, m->dsn_reason);
+		sb_putc(sb, '\n');
+	}
+	sb_putc(sb, '\n');
+	return sb->err ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ JSON */
+
+/* Length of a valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t k, i;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		k = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		k = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		k = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (k > n)
+		return 0;
+	for (i = 1; i < k; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return k;
+}
+
+static struct json_object *
+jstr(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k;
+	struct json_object *o;
+	strbuf sb;
+
+	for (i = 0; i < n; i += k)
+		if ((k = utf8_len(p + i, n - i)) == 0)
+			break;
+	if (i == n)
+		return json_object_new_string(s);
+	sb_init(&sb);
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_len(p + i, n - i)) == 0) {
+			sb_puts(&sb, "\xef\xbf\xbd");
+			k = 1;
+		} else
+			sb_append(&sb, s + i, k);
+	}
+	o = sb.err ? NULL : json_object_new_string(sb.s);
+	sb_free(&sb);
+	return o;
+}
+
+/* Keys are string literals added once: no lookup, no copy of the key. */
+static void
+jset(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW |
+	    JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
+static void
+jadd(struct json_object *o, const char *key, const char *s)
+{
+	if (s != NULL)
+		jset(o, key, jstr(s));
+}
+
+static void
+jadd_time(struct json_object *o, const char *key, int64_t t)
+{
+	strbuf sb;
+
+	sb_init(&sb);
+	tro_time_utc(&sb, t);
+	if (!sb.err)
+		jset(o, key, json_object_new_string(sb.s));
+	sb_free(&sb);
+}
+
+static struct json_object *
+jcause(const struct cause *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	jset(o, "id", json_object_new_string(c->id));
+	jset(o, "severity",
+	    json_object_new_string(cause_severity_name(c->severity)));
+	jset(o, "summary", json_object_new_string(c->summary));
+	jset(o, "fix", json_object_new_string(c->fix));
+	return o;
+}
+
+static const char *const emit_names[] = {
+	[TR_EMIT_FINAL] = "final",
+	[TR_EMIT_THRESHOLD] = "threshold",
+	[TR_EMIT_EXPIRED] = "expired",
+	[TR_EMIT_END] = "end-of-input",
+};
+
+int
+tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
+{
+	struct json_object *o, *a, *r, *d, *p;
+	const struct tr_decision *dd = &m->d;
+	const char *s;
+	size_t i;
+	int rc = 0;
+
+	o = json_object_new_object();
+	if (o == NULL)
+		return -1;
+	jadd(o, "host", m->host);
+	jadd(o, "qid", m->qid);
+	jset(o, "outcome",
+	    json_object_new_string(tr_outcome_name(m->outcome)));
+	jset(o, "reported",
+	    json_object_new_string(emit_names[why]));
+	jadd_time(o, "first", m->first);
+	jadd_time(o, "last", m->last);
+	jset(o, "age",
+	    json_object_new_int64(tr_msg_age(m, now)));
+	jset(o, "lines", json_object_new_int64(m->lines));
+	jadd(o, "from", m->from);
+	if (m->size >= 0)
+		jset(o, "size",
+		    json_object_new_int64(m->size));
+	if (m->nrcpts >= 0)
+		jset(o, "nrcpts",
+		    json_object_new_int64(m->nrcpts));
+	jadd(o, "msgid", m->msgid);
+	jadd(o, "relay_in", m->relay_in);
+	jadd(o, "proto", m->proto);
+	jadd(o, "daemon", m->daemon);
+	jadd(o, "milter", m->milter);
+	jadd(o, "chgfrom", m->chgfrom);
+	jadd(o, "trace_header", m->trace_header);
+	jadd(o, "msp_qid", m->msp_qid);
+	jadd(o, "msp_from", m->msp_from);
+	jadd(o, "mta_qid", m->mta_qid);
+	jadd(o, "dsn_qid", m->dsn_qid);
+	jadd(o, "dsn_reason", m->dsn_reason);
+	jadd(o, "orig_qid", m->orig_qid);
+	jadd(o, "reject", m->reject);
+	jadd(o, "milter_error", m->milter_error);
+	if (m->delay_warned)
+		jset(o, "delay_warned",
+		    json_object_new_boolean(1));
+	if (m->has_decision) {
+		d = json_object_new_object();
+		jadd(d, "action", dd->action);
+		jadd(d, "reason", dd->reason);
+		jadd(d, "from", dd->from);
+		jadd(d, "to", dd->to);
+		jadd(d, "account", dd->account);
+		jadd(d, "relay", dd->relay);
+		jadd(d, "spf", dd->spf);
+		jadd(d, "spf_ip", dd->spf_ip);
+		jadd(d, "align", dd->align);
+		jadd(d, "header_from", dd->header_from);
+		jadd(d, "hint", dd->hint);
+		jadd(d, "trace", dd->trace);
+		jadd(d, "result", dd->result);
+		jadd(d, "error", dd->error);
+		jset(o, "relaymilter", d);
+	}
+	if (m->cause)
+		jset(o, "cause", jcause(m->cause));
+	if (m->npolicy > 0) {
+		p = json_object_new_array();
+		for (i = 0; i < m->npolicy; i++)
+			json_object_array_add(p, jcause(m->policy[i]));
+		jset(o, "policy", p);
+	}
+	a = json_object_new_array();
+	for (i = 0; i < m->nrcpt; i++) {
+		const struct tr_rcpt *x = &m->rcpt[i];
+
+		r = json_object_new_object();
+		jadd(r, "to", x->addr);
+		jset(r, "outcome",
+		    json_object_new_string(tr_outcome_name(x->outcome)));
+		jset(r, "attempts",
+		    json_object_new_int64(x->attempts));
+		if (x->delay >= 0)
+			jset(r, "delay",
+			    json_object_new_int64(x->delay));
+		if (x->xdelay >= 0)
+			jset(r, "xdelay",
+			    json_object_new_int64(x->xdelay));
+		jadd(r, "mailer", x->mailer);
+		jadd(r, "relay", x->relay);
+		jadd(r, "dsn", x->dsn);
+		jadd(r, "reply", x->reply);
+		jadd(r, "stat", x->stat);
+		jadd(r, "tls", x->tls);
+		jadd(r, "auth", x->auth);
+		jadd(r, "evidence", x->evidence);
+		jadd(r, "handoff", x->handoff);
+		if (x->cached)
+			jset(r, "cached_status",
+			    json_object_new_boolean(1));
+		if (x->cause)
+			jset(r, "cause", jcause(x->cause));
+		if (x->last_cause && x->last_cause != x->cause)
+			jset(r, "last_cause",
+			    jcause(x->last_cause));
+		json_object_array_add(a, r);
+	}
+	jset(o, "recipients", a);
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (s == NULL || sb_puts(sb, s) < 0 || sb_putc(sb, '\n') < 0)
+		rc = -1;
+	json_object_put(o);
+	return rc;
+}
