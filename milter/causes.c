@@ -17,9 +17,11 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "causes.h"
+#include "util.h"
 
 #define RULES_MAX	8
 
@@ -668,6 +670,15 @@ static const struct cause_entry causes[] = {
 
 #define NCAUSES	(sizeof(causes) / sizeof(causes[0]))
 
+struct facts {
+	char		 code[4];	/* "" when unknown */
+	char		 esc[16];	/* "" when unknown */
+	const char	*hay[3];
+	char		*lower[3];	/* lower-case copies, NULL on ENOMEM */
+	size_t		 nhay;
+	bool		 local;
+};
+
 static int
 lower(int c)
 {
@@ -695,19 +706,33 @@ ci_contains(const char *hay, const char *needle, size_t nlen)
 	return false;
 }
 
-/* Any of the '|'-separated alternatives in one of the haystacks. */
+/*
+ * Any of the '|'-separated alternatives in one of the haystacks. The
+ * haystacks were lower-cased once (gather), so each alternative is one
+ * strstr() of its lower-cased copy; without a copy (allocation failure, or
+ * an alternative longer than the buffer) the slower ci_contains() answers.
+ */
 static bool
-text_matches(const char *alts, const char *const hay[], size_t nhay)
+text_matches(const char *alts, const struct facts *f)
 {
 	const char *a = alts, *bar;
-	size_t n, i;
+	char needle[128];
+	size_t n, i, k;
 
 	while (*a != '\0') {
 		bar = strchr(a, '|');
 		n = bar ? (size_t)(bar - a) : strlen(a);
-		for (i = 0; i < nhay; i++)
-			if (ci_contains(hay[i], a, n))
+		for (k = 0; k < n && n < sizeof(needle); k++)
+			needle[k] = (char)lower((unsigned char)a[k]);
+		needle[n < sizeof(needle) ? n : 0] = '\0';
+		for (i = 0; i < f->nhay; i++) {
+			if (n > 0 && n < sizeof(needle) && f->lower[i] != NULL) {
+				if (strstr(f->lower[i], needle) != NULL)
+					return true;
+			} else if (ci_contains(f->hay[i], a, n)) {
 				return true;
+			}
+		}
 		if (bar == NULL)
 			break;
 		a = bar + 1;
@@ -805,18 +830,12 @@ is_local_host(const char *h)
 	    strncmp(h, "localhost", 9) == 0;
 }
 
-struct facts {
-	char		 code[4];	/* "" when unknown */
-	char		 esc[16];	/* "" when unknown */
-	const char	*hay[3];
-	size_t		 nhay;
-	bool		 local;
-};
 
 static void
 gather(const struct cause_input *in, struct facts *f)
 {
 	const char *rest = NULL, *sr;
+	size_t i;
 
 	memset(f, 0, sizeof(*f));
 	if ((rest = reply_code(in->reply, f->code)) == NULL &&
@@ -832,6 +851,8 @@ gather(const struct cause_input *in, struct facts *f)
 		f->hay[f->nhay++] = in->stat;
 	if (in->extra != NULL)
 		f->hay[f->nhay++] = in->extra;
+	for (i = 0; i < f->nhay; i++)
+		f->lower[i] = strdup_lower(f->hay[i]);
 	f->local = is_local_host(in->relay_host);
 }
 
@@ -875,7 +896,7 @@ rule_score(const struct cause_rule *r, const struct cause_input *in,
 		s += S_ESC;
 	}
 	if (r->text != NULL) {
-		if (!text_matches(r->text, f->hay, f->nhay))
+		if (!text_matches(r->text, f))
 			return 0;
 		s += S_TEXT;
 	}
@@ -919,6 +940,8 @@ cause_classify(const struct cause_input *in)
 			}
 		}
 	}
+	for (i = 0; i < f.nhay; i++)
+		free(f.lower[i]);
 	return best;
 }
 
