@@ -9,75 +9,7 @@
 #include <string.h>
 
 #include "mcparse.h"
-
-/* ------------------------------------------------------------ helpers */
-
-static bool
-is_sp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/*
- * Make room for element n of an array whose capacity is the next power of
- * two at or above its length. Returns the (possibly moved) array or NULL.
- */
-static void *
-arr_grow(void *arr, size_t n, size_t size)
-{
-	size_t cap;
-
-	if ((n & (n - 1)) != 0 && arr != NULL)
-		return arr;		/* capacity is already > n */
-	cap = n ? n * 2 : 1;
-	if (cap > ((size_t)-1) / size)
-		return NULL;
-	return realloc(arr, cap * size);
-}
-
-/* Append a zeroed element to arr[0..n); out points to it. 0 or -1. */
-#define PUSH(arr, n, out)						\
-	(((out) = arr_grow((arr), (n), sizeof(*(arr)))) == NULL ? -1 :	\
-	    ((arr) = (out), (out) = &(arr)[(n)++],			\
-	    memset((out), 0, sizeof(*(out))), 0))
-
-static char *
-dupn(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (d != NULL) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
-/* Copy of s[0..n) without leading and trailing blanks. */
-static char *
-dup_trim(const char *s, size_t n)
-{
-	while (n > 0 && (is_sp(*s) || *s == '\r' || *s == '\n')) {
-		s++;
-		n--;
-	}
-	while (n > 0 && (is_sp(s[n - 1]) || s[n - 1] == '\r' ||
-	    s[n - 1] == '\n'))
-		n--;
-	return dupn(s, n);
-}
+#include "util.h"
 
 /* ------------------------------------------------------------ sendmail.mc */
 
@@ -100,7 +32,7 @@ mc_free(struct sendmail_mc *mc)
 static bool
 is_ident(int c)
 {
-	return is_alpha(c) || is_digit(c) || c == '_';
+	return ch_alpha(c) || ch_digit(c) || c == '_';
 }
 
 /* At p (not preceded by an identifier character) is the word "dnl"? */
@@ -127,7 +59,7 @@ mc_add_arg(struct mc_call *c, strbuf *arg)
 {
 	char **na, *s;
 
-	if (arg->err || (s = dup_trim(arg->s, arg->len)) == NULL)
+	if (arg->err || (s = strndup_trim(arg->s, arg->len)) == NULL)
 		return -1;
 	if ((na = realloc(c->args, (c->nargs + 1) * sizeof(*na))) == NULL) {
 		free(s);
@@ -180,7 +112,7 @@ mc_args(struct mc_state *st, const char *text, const char *p,
 			(*line)++;
 			continue;
 		}
-		if (lead && (is_sp(ch) || ch == '\n' || ch == '\r'))
+		if (lead && (ch_blank(ch) || ch == '\n' || ch == '\r'))
 			continue;
 		lead = false;
 		if (ch == '(')
@@ -225,7 +157,7 @@ mc_record(struct mc_state *st, struct mc_call *tmp)
 	struct mc_call *c;
 	char *inc;
 
-	if (PUSH(st->mc->calls, st->mc->ncalls, c) < 0) {
+	if (ARR_PUSH(st->mc->calls, st->mc->ncalls, c) < 0) {
 		mc_call_clear(tmp);
 		return -1;
 	}
@@ -279,7 +211,7 @@ mc_text(struct mc_state *st, const char *text)
 			p += strcspn(p, "\n");
 			continue;
 		}
-		if (is_ident((unsigned char)*p) && !is_digit(*p)) {
+		if (is_ident((unsigned char)*p) && !ch_digit(*p)) {
 			const char *s = p;
 			size_t n;
 
@@ -298,7 +230,7 @@ mc_text(struct mc_state *st, const char *text)
 				tmp.line = line;
 				q = mc_args(st, text, p + 1, &tmp, &line);
 				if (st->nomem ||
-				    (tmp.name = dupn(s, n)) == NULL ||
+				    (tmp.name = strndup(s, n)) == NULL ||
 				    (tmp.file = strdup(st->file)) == NULL) {
 					mc_call_clear(&tmp);
 					return -1;

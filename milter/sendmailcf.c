@@ -10,75 +10,7 @@
 #include <string.h>
 
 #include "sendmailcf.h"
-
-/* ------------------------------------------------------------ helpers */
-
-static bool
-is_sp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/*
- * Make room for element n of an array whose capacity is the next power of
- * two at or above its length. Returns the (possibly moved) array or NULL.
- */
-static void *
-arr_grow(void *arr, size_t n, size_t size)
-{
-	size_t cap;
-
-	if ((n & (n - 1)) != 0 && arr != NULL)
-		return arr;		/* capacity is already > n */
-	cap = n ? n * 2 : 1;
-	if (cap > ((size_t)-1) / size)
-		return NULL;
-	return realloc(arr, cap * size);
-}
-
-/* Append a zeroed element to arr[0..n); out points to it. 0 or -1. */
-#define PUSH(arr, n, out)						\
-	(((out) = arr_grow((arr), (n), sizeof(*(arr)))) == NULL ? -1 :	\
-	    ((arr) = (out), (out) = &(arr)[(n)++],			\
-	    memset((out), 0, sizeof(*(out))), 0))
-
-static char *
-dupn(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (d != NULL) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
-/* Copy of s[0..n) without leading and trailing blanks. */
-static char *
-dup_trim(const char *s, size_t n)
-{
-	while (n > 0 && (is_sp(*s) || *s == '\r' || *s == '\n')) {
-		s++;
-		n--;
-	}
-	while (n > 0 && (is_sp(s[n - 1]) || s[n - 1] == '\r' ||
-	    s[n - 1] == '\n'))
-		n--;
-	return dupn(s, n);
-}
+#include "util.h"
 
 static void
 kv_free(struct cf_kv *v, size_t n)
@@ -99,13 +31,13 @@ kv_add(struct cf_kv **v, size_t *n, const char *name, size_t nlen,
 	struct cf_kv *kv;
 	char *a, *b = NULL;
 
-	if ((a = dup_trim(name, nlen)) == NULL)
+	if ((a = strndup_trim(name, nlen)) == NULL)
 		return -1;
-	if (value != NULL && (b = dup_trim(value, vlen)) == NULL) {
+	if (value != NULL && (b = strndup_trim(value, vlen)) == NULL) {
 		free(a);
 		return -1;
 	}
-	if (PUSH(*v, *n, kv) < 0) {
+	if (ARR_PUSH(*v, *n, kv) < 0) {
 		free(a);
 		free(b);
 		return -1;
@@ -160,7 +92,7 @@ skip_line(struct sendmail_cf *cf, unsigned line)
 {
 	unsigned *u;
 
-	if (PUSH(cf->skipped, cf->nskipped, u) < 0)
+	if (ARR_PUSH(cf->skipped, cf->nskipped, u) < 0)
 		return -1;
 	*u = line;
 	return 0;
@@ -180,7 +112,7 @@ split_fields(const char *p, struct cf_kv **fields, size_t *nfields,
 		const char *key, *val, *end;
 		bool q = false;
 
-		while (*p == ',' || is_sp(*p))
+		while (*p == ',' || ch_blank(*p))
 			p++;
 		if (*p == '\0')
 			break;
@@ -192,7 +124,7 @@ split_fields(const char *p, struct cf_kv **fields, size_t *nfields,
 			continue;
 		}
 		p++;
-		while (is_sp(*p))
+		while (ch_blank(*p))
 			p++;
 		val = p;
 		for (; *p; p++) {
@@ -231,7 +163,7 @@ name_len(const char *p, const char **name, size_t *nlen)
 		*nlen = (size_t)(e - p - 1);
 		return (size_t)(e - p + 1);
 	}
-	if (*p == '\0' || is_sp(*p))
+	if (*p == '\0' || ch_blank(*p))
 		return 0;
 	*name = p;
 	*nlen = 1;
@@ -246,10 +178,10 @@ parse_mailer(struct sendmail_cf *cf, const char *p, unsigned line)
 
 	if (n == 0)
 		return skip_line(cf, line);
-	if (PUSH(cf->mailers, cf->nmailers, m) < 0)
+	if (ARR_PUSH(cf->mailers, cf->nmailers, m) < 0)
 		return -1;
 	m->line = line;
-	if ((m->name = dupn(p, n)) == NULL)
+	if ((m->name = strndup(p, n)) == NULL)
 		return -1;
 	return split_fields(p + n, &m->fields, &m->nfields, line);
 }
@@ -266,10 +198,10 @@ parse_milter(struct sendmail_cf *cf, const char *p, unsigned line)
 		return skip_line(cf, line);
 	if (split_fields(p + n, &f, &nf, line) < 0)
 		goto out;
-	if (PUSH(cf->milters, cf->nmilters, x) < 0)
+	if (ARR_PUSH(cf->milters, cf->nmilters, x) < 0)
 		goto out;
 	x->line = line;
-	if ((x->name = dupn(p, n)) == NULL)
+	if ((x->name = strndup(p, n)) == NULL)
 		goto out;
 	for (i = 0; i < nf; i++) {
 		char **dst = NULL;
@@ -302,23 +234,23 @@ parse_map(struct sendmail_cf *cf, const char *p, unsigned line)
 	if (n == 0)
 		return skip_line(cf, line);
 	t = p + n;
-	while (is_sp(*t))
+	while (ch_blank(*t))
 		t++;
 	tn = strcspn(t, " \t");
 	if (tn == 0)
 		return skip_line(cf, line);
-	if (PUSH(cf->maps, cf->nmaps, m) < 0)
+	if (ARR_PUSH(cf->maps, cf->nmaps, m) < 0)
 		return -1;
 	m->line = line;
-	if ((m->name = dupn(p, n)) == NULL || (m->type = dupn(t, tn)) == NULL)
+	if ((m->name = strndup(p, n)) == NULL || (m->type = strndup(t, tn)) == NULL)
 		return -1;
 	a = t + tn;
-	if ((m->args = dup_trim(a, strlen(a))) == NULL)
+	if ((m->args = strndup_trim(a, strlen(a))) == NULL)
 		return -1;
 	while (*a) {
 		size_t w;
 
-		while (is_sp(*a))
+		while (ch_blank(*a))
 			a++;
 		w = strcspn(a, " \t");
 		if (w == 0)
@@ -327,7 +259,7 @@ parse_map(struct sendmail_cf *cf, const char *p, unsigned line)
 			if (w == 2 && a[1] == 'o')
 				m->optional = true;
 		} else if (m->file == NULL) {
-			if ((m->file = dupn(a, w)) == NULL)
+			if ((m->file = strndup(a, w)) == NULL)
 				return -1;
 		}
 		a += w;
@@ -341,7 +273,7 @@ add_class_words(struct sendmail_cf *cf, const char *p, unsigned line)
 	while (*p) {
 		size_t w;
 
-		while (is_sp(*p))
+		while (ch_blank(*p))
 			p++;
 		w = strcspn(p, " \t");
 		if (w == 0)
@@ -360,24 +292,24 @@ add_class_file(struct sendmail_cf *cf, const char *p, unsigned line)
 	struct cf_classfile *f;
 	size_t w;
 
-	while (is_sp(*p))
+	while (ch_blank(*p))
 		p++;
-	if (PUSH(cf->class_w_files, cf->nclass_w_files, f) < 0)
+	if (ARR_PUSH(cf->class_w_files, cf->nclass_w_files, f) < 0)
 		return -1;
 	f->line = line;
-	if (p[0] == '-' && p[1] == 'o' && (is_sp(p[2]) || p[2] == '/')) {
+	if (p[0] == '-' && p[1] == 'o' && (ch_blank(p[2]) || p[2] == '/')) {
 		f->optional = true;
 		p += 2;
-		while (is_sp(*p))
+		while (ch_blank(*p))
 			p++;
 	}
 	w = strcspn(p, " \t");
-	if ((f->path = dupn(p, w)) == NULL)
+	if ((f->path = strndup(p, w)) == NULL)
 		return -1;
 	p += w;
-	while (is_sp(*p))
+	while (ch_blank(*p))
 		p++;
-	if (*p != '\0' && (f->format = dup_trim(p, strlen(p))) == NULL)
+	if (*p != '\0' && (f->format = strndup_trim(p, strlen(p))) == NULL)
 		return -1;
 	return 0;
 }
@@ -389,7 +321,7 @@ parse_banner(struct sendmail_cf *cf, const char *p, unsigned line)
 	while ((p = strstr(p, "$Id: ")) != NULL) {
 		const char *s = p + 5, *e = s;
 
-		while (is_alpha(*e) || is_digit(*e) || *e == '_' || *e == '-' ||
+		while (ch_alpha(*e) || ch_digit(*e) || *e == '_' || *e == '-' ||
 		    *e == '.')
 			e++;
 		if (e - s > 3 && strncmp(e - 3, ".m4", 3) == 0 &&
@@ -422,17 +354,17 @@ cf_line(struct sendmail_cf *cf, const char *l, unsigned line, char *ruleset,
 	case 'O':
 		if (l[1] == '\0')
 			return skip_line(cf, line);
-		if (!is_sp(l[1]))
+		if (!ch_blank(l[1]))
 			return 0;	/* one-letter form: not used by checks */
 		p = l + 1;
-		while (is_sp(*p))
+		while (ch_blank(*p))
 			p++;
 		nlen = strcspn(p, "= \t");
 		if (nlen == 0)
 			return skip_line(cf, line);
 		name = p;
 		p += nlen;
-		while (is_sp(*p))
+		while (ch_blank(*p))
 			p++;
 		if (*p == '=')
 			p++;
@@ -455,7 +387,7 @@ cf_line(struct sendmail_cf *cf, const char *l, unsigned line, char *ruleset,
 		return add_class_file(cf, l + 1 + k, line);
 	case 'S':
 		p = l + 1;
-		while (is_sp(*p))
+		while (ch_blank(*p))
 			p++;
 		nlen = strcspn(p, "= \t");
 		if (nlen >= rslen)
@@ -504,7 +436,7 @@ cf_parse(const char *text, struct sendmail_cf *cf, strbuf *err)
 		line++;
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
-		cont = n > 0 && is_sp(p[0]) && cur.len > 0 && cur.s[0] != '#';
+		cont = n > 0 && ch_blank(p[0]) && cur.len > 0 && cur.s[0] != '#';
 		if (cont) {
 			sb_append(&cur, p, n);
 		} else {
@@ -691,14 +623,14 @@ cf_smarthost(const struct sendmail_cf *cf, struct cf_smarthost *sh)
 		goto nomem;
 	sh->line = ds ? ds->line : 0;
 	v = sh->raw;
-	while (is_sp(*v))
+	while (ch_blank(*v))
 		v++;
 	if (*v == '\0')
 		return 1;
 	/* "mailer:host"; a leading '[' means no mailer part */
 	colon = *v != '[' ? strchr(v, ':') : NULL;
 	if (colon != NULL) {
-		if ((sh->mailer = dupn(v, (size_t)(colon - v))) == NULL)
+		if ((sh->mailer = strndup(v, (size_t)(colon - v))) == NULL)
 			goto nomem;
 		v = colon + 1;
 	} else if ((sh->mailer = strdup("relay")) == NULL)
@@ -720,7 +652,7 @@ cf_smarthost(const struct sendmail_cf *cf, struct cf_smarthost *sh)
 	}
 	while (hn > 0 && h[hn - 1] == '.')
 		hn--;
-	if ((sh->host = dupn(h, hn)) == NULL)
+	if ((sh->host = strndup(h, hn)) == NULL)
 		goto nomem;
 	if ((m = cf_mailer(cf, sh->mailer)) != NULL) {
 		sh->mailer_line = m->line;

@@ -12,50 +12,6 @@
 #include "smoutput.h"
 #include "util.h"
 
-static bool
-is_sp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static char *
-dupn(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (d != NULL) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
-/* Copy of s[0..n) without leading and trailing blanks. */
-static char *
-dup_trim(const char *s, size_t n)
-{
-	while (n > 0 && (is_sp(*s) || *s == '\r' || *s == '\n')) {
-		s++;
-		n--;
-	}
-	while (n > 0 && (is_sp(s[n - 1]) || s[n - 1] == '\r' ||
-	    s[n - 1] == '\n'))
-		n--;
-	return dupn(s, n);
-}
-
 /* ------------------------------------------------------- sendmail -d0.1 */
 
 void
@@ -83,14 +39,14 @@ sendmail_info_parse(const char *text, struct sendmail_info *si)
 		const char *l = p, *e = p + n, *q;
 
 		p = *e ? e + 1 : e;
-		while (l < e && is_sp(*l))
+		while (l < e && ch_blank(*l))
 			l++;
 		if (l == e || (e > l && e[-1] == '\r' && e - 1 == l)) {
 			in_compiled = false;
 			continue;
 		}
 		if (strncmp(l, "Version ", 8) == 0 && si->version == NULL) {
-			if ((si->version = dup_trim(l + 8,
+			if ((si->version = strndup_trim(l + 8,
 			    (size_t)(e - l - 8))) == NULL)
 				goto nomem;
 			continue;
@@ -100,7 +56,7 @@ sendmail_info_parse(const char *text, struct sendmail_info *si)
 			l += 14;
 		} else if ((q = strstr(l, "$j = ")) != NULL && q < e) {
 			free(si->canon_host);
-			if ((si->canon_host = dup_trim(q + 5,
+			if ((si->canon_host = strndup_trim(q + 5,
 			    (size_t)(e - q - 5))) == NULL)
 				goto nomem;
 			continue;
@@ -113,14 +69,14 @@ sendmail_info_parse(const char *text, struct sendmail_info *si)
 			size_t w;
 			char **nv, *s;
 
-			while (l < e && (is_sp(*l) || *l == '\r'))
+			while (l < e && (ch_blank(*l) || *l == '\r'))
 				l++;
 			w = 0;
-			while (l + w < e && !is_sp(l[w]) && l[w] != '\r')
+			while (l + w < e && !ch_blank(l[w]) && l[w] != '\r')
 				w++;
 			if (w == 0)
 				break;
-			if ((s = dupn(l, w)) == NULL)
+			if ((s = strndup(l, w)) == NULL)
 				goto nomem;
 			nv = realloc(si->compiled,
 			    (si->ncompiled + 1) * sizeof(*nv));
@@ -209,9 +165,9 @@ qtime_parse(const char *s, time_t now)
 		return 0;
 	if ((mon = month_index(s + 4)) < 0)
 		return 0;
-	if (!(is_digit(s[9]) && (is_digit(s[8]) || s[8] == ' ')) ||
-	    !is_digit(s[11]) || !is_digit(s[12]) || !is_digit(s[14]) ||
-	    !is_digit(s[15]))
+	if (!(ch_digit(s[9]) && (ch_digit(s[8]) || s[8] == ' ')) ||
+	    !ch_digit(s[11]) || !ch_digit(s[12]) || !ch_digit(s[14]) ||
+	    !ch_digit(s[15]))
 		return 0;
 	day = (s[8] == ' ' ? 0 : s[8] - '0') * 10 + (s[9] - '0');
 	hh = (s[11] - '0') * 10 + (s[12] - '0');
@@ -245,7 +201,7 @@ qtime_parse(const char *s, time_t now)
 static bool
 is_qid_char(int c)
 {
-	return is_alpha(c) || is_digit(c);
+	return ch_alpha(c) || ch_digit(c);
 }
 
 /*
@@ -260,7 +216,7 @@ mailq_entry_line(const char *l, size_t n, time_t now, struct mailq_entry *e)
 	size_t qn;
 	long size;
 
-	while (p < end && is_sp(*p))
+	while (p < end && ch_blank(*p))
 		p++;
 	q = p;
 	while (p < end && is_qid_char(*p))
@@ -270,18 +226,18 @@ mailq_entry_line(const char *l, size_t n, time_t now, struct mailq_entry *e)
 		return 0;
 	if (p < end && (*p == '*' || *p == 'X' || *p == '-' || *p == '?'))
 		mark = *p++;
-	if (p >= end || !is_sp(*p))
+	if (p >= end || !ch_blank(*p))
 		return 0;
-	while (p < end && is_sp(*p))
+	while (p < end && ch_blank(*p))
 		p++;
-	if (p >= end || !(is_digit(*p) || *p == '-'))
+	if (p >= end || !(ch_digit(*p) || *p == '-'))
 		return 0;
 	errno = 0;
 	size = strtol(p, &endp, 10);
-	if (errno != 0 || endp == p || endp >= end || !is_sp(*endp))
+	if (errno != 0 || endp == p || endp >= end || !ch_blank(*endp))
 		return 0;
 	p = endp;
-	while (p < end && is_sp(*p))
+	while (p < end && ch_blank(*p))
 		p++;
 	if (end - p < 16)
 		return 0;
@@ -291,15 +247,15 @@ mailq_entry_line(const char *l, size_t n, time_t now, struct mailq_entry *e)
 	    month_index(tbuf + 4) < 0)
 		return 0;
 	t = p + 16;
-	while (t < end && is_sp(*t))
+	while (t < end && ch_blank(*t))
 		t++;
 	memset(e, 0, sizeof(*e));
 	e->mark = mark;
 	e->size = size;
 	e->when = qtime_parse(tbuf, now);
-	if ((e->qid = dupn(q, qn)) == NULL ||
+	if ((e->qid = strndup(q, qn)) == NULL ||
 	    (e->qtime = strdup(tbuf)) == NULL ||
-	    (e->sender = dup_trim(t, (size_t)(end - t))) == NULL) {
+	    (e->sender = strndup_trim(t, (size_t)(end - t))) == NULL) {
 		free(e->qid);
 		free(e->qtime);
 		free(e->sender);
@@ -316,9 +272,9 @@ mailq_detail(struct mailq_entry *e, const char *l, size_t n)
 	bool tab = n > 0 && l[0] == '\t';
 	char **nv, *s;
 
-	while (p < end && (is_sp(*p) || *p == '\r'))
+	while (p < end && (ch_blank(*p) || *p == '\r'))
 		p++;
-	while (end > p && (is_sp(end[-1]) || end[-1] == '\r'))
+	while (end > p && (ch_blank(end[-1]) || end[-1] == '\r'))
 		end--;
 	if (p == end)
 		return 0;
@@ -327,11 +283,11 @@ mailq_detail(struct mailq_entry *e, const char *l, size_t n)
 		/* "    8BITMIME   (Deferred: ...)" or "(Deferred: ...)" */
 		close = end - 1;
 		if (open > p && e->bodytype == NULL &&
-		    (e->bodytype = dup_trim(p, (size_t)(open - p))) == NULL)
+		    (e->bodytype = strndup_trim(p, (size_t)(open - p))) == NULL)
 			return -1;
 		if (open + 1 <= close) {
 			free(e->error);
-			if ((e->error = dup_trim(open + 1,
+			if ((e->error = strndup_trim(open + 1,
 			    (size_t)(close - open - 1))) == NULL)
 				return -1;
 		}
@@ -341,14 +297,14 @@ mailq_detail(struct mailq_entry *e, const char *l, size_t n)
 	    (strncmp(p, "7BIT", 4) == 0 || strncmp(p, "8BITMIME", 8) == 0 ||
 	    strncmp(p, "BINARYMIME", 10) == 0)) {
 		if (e->bodytype == NULL &&
-		    (e->bodytype = dupn(p, (size_t)(end - p))) == NULL)
+		    (e->bodytype = strndup(p, (size_t)(end - p))) == NULL)
 			return -1;
 		return 0;
 	}
 	if (strncmp(p, "QUARANTINE:", 11) == 0 ||
 	    strncmp(p, "(---", 4) == 0)
 		return 0;
-	if ((s = dupn(p, (size_t)(end - p))) == NULL)
+	if ((s = strndup(p, (size_t)(end - p))) == NULL)
 		return -1;
 	if ((nv = realloc(e->rcpts, (e->nrcpts + 1) * sizeof(*nv))) == NULL) {
 		free(s);
@@ -377,7 +333,7 @@ mailq_parse(const char *text, time_t now, struct mailq *q)
 		if (*p == '\n')
 			p++;
 		t = l;
-		while (t < l + n && is_sp(*t))
+		while (t < l + n && ch_blank(*t))
 			t++;
 		if (t == l + n)
 			continue;
@@ -407,7 +363,7 @@ mailq_parse(const char *text, time_t now, struct mailq *q)
 			if (s != NULL) {
 				s++;
 				d = 0;
-				while (s + d < l + n && is_digit(s[d]))
+				while (s + d < l + n && ch_digit(s[d]))
 					d++;
 				if (d > 0 && d < sizeof(num)) {
 					memcpy(num, s, d);

@@ -269,6 +269,32 @@ is_space(int c)
 }
 
 char *
+strndup_trim(const char *s, size_t n)
+{
+	while (n > 0 && (ch_blank(*s) || *s == '\r' || *s == '\n')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (ch_blank(s[n - 1]) || s[n - 1] == '\r' ||
+	    s[n - 1] == '\n'))
+		n--;
+	return strndup(s, n);
+}
+
+void *
+arr_grow(void *arr, size_t n, size_t size)
+{
+	size_t cap;
+
+	if ((n & (n - 1)) != 0 && arr != NULL)
+		return arr;		/* capacity is already > n */
+	cap = n ? n * 2 : 1;
+	if (cap > ((size_t)-1) / size)
+		return NULL;
+	return realloc(arr, cap * size);
+}
+
+char *
 str_trim(char *s)
 {
 	char *e;
