@@ -77,6 +77,7 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/spfguard.c milter/spfzone.c milter/spfdns.c \
 		   milter/spfcheck.c \
 		   milter/predict.c milter/causes.c milter/maillog.c \
+		   milter/sendmailcf.c \
 		   milter/maillog_msg.c
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
 TRACE_SRCS	:= milter/trace.c milter/trace_store.c milter/trace_evid.c \
@@ -84,7 +85,7 @@ TRACE_SRCS	:= milter/trace.c milter/trace_store.c milter/trace_evid.c \
 		   milter/trace_alert.c milter/trace_input.c milter/trace_main.c
 CORE_SRCS	+= milter/smtpreply.c
 DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
-		   milter/cfgather.c milter/sendmailcf.c milter/smoutput.c \
+		   milter/cfgather.c milter/smoutput.c \
 		   milter/mcparse.c milter/smtpconn.c milter/cfauth.c \
 		   milter/cfmilter.c milter/probetls.c milter/probeauth.c
 
@@ -123,8 +124,7 @@ DOCTOR_LIBS	= $(call pkglib,$(DOCTOR_PKGS) $(CORE_PKGS)) $(CORE_LIBS)
 # the doctor's configuration checks, for their unit tests
 CFCHECK_OBJS	= $(BUILD)/milter/cfcheck.o $(BUILD)/milter/cfauth.o \
 		  $(BUILD)/milter/cfmilter.o $(BUILD)/milter/cfgather.o \
-		  $(BUILD)/milter/sendmailcf.o $(BUILD)/milter/smoutput.o \
-		  $(BUILD)/milter/mcparse.o
+		  $(BUILD)/milter/smoutput.o $(BUILD)/milter/mcparse.o
 
 $(BUILD)/relaymilter-doctor: $(DOCTOR_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DOCTOR_OBJS) $(CORE_LIB) $(DOCTOR_LIBS)
@@ -193,7 +193,7 @@ $(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
 	    $< $(UNIT_HELPERS) $(TRACE_TEST_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(call pkglib,$(TRACE_PKGS))
 
-TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e doctor valgrind spfworld
+TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e spfworld doctor valgrind
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \
@@ -300,8 +300,7 @@ $(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(CORE_LIB)
 
 # relaymilter-doctor's readers of sendmail's files and outputs
 $(BUILD)/tests/fuzz/fuzz_sendmailcf: tests/fuzz/fuzz_sendmailcf.c \
-    $(BUILD)/milter/sendmailcf.o $(BUILD)/milter/mcparse.o \
-    $(BUILD)/milter/smoutput.o $(CORE_LIB)
+    $(BUILD)/milter/mcparse.o $(BUILD)/milter/smoutput.o $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	    $(filter %.o,$^) $(CORE_LIB) $(LDFLAGS) \
