@@ -77,12 +77,17 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/spfguard.c milter/spfzone.c milter/spfdns.c \
 		   milter/spfcheck.c \
 		   milter/predict.c milter/causes.c milter/maillog.c \
+		   milter/sendmailcf.c \
 		   milter/maillog_msg.c
 DAEMON_SRCS	:= milter/main.c milter/milter.c milter/testmode.c
 TRACE_SRCS	:= milter/trace.c milter/trace_store.c milter/trace_evid.c \
 		   milter/trace_join.c milter/trace_out.c milter/trace_stats.c \
 		   milter/trace_alert.c milter/trace_input.c milter/trace_main.c
-DOCTOR_SRCS	:=
+CORE_SRCS	+= milter/smtpreply.c
+DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
+		   milter/cfgather.c milter/smoutput.c \
+		   milter/mcparse.c milter/smtpconn.c milter/cfauth.c \
+		   milter/cfmilter.c milter/probetls.c milter/probeauth.c
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -91,6 +96,7 @@ DOCTOR_OBJS	= $(DOCTOR_SRCS:%.c=$(BUILD)/%.o)
 
 CORE_LIB	= $(BUILD)/librelaymilter.a
 PROGS		= $(BUILD)/relaymilter $(BUILD)/relaymilter-trace
+PROGS		+= $(BUILD)/relaymilter-doctor
 
 .PHONY: all deps check test demo bench fuzz fuzz-build install uninstall clean
 all: $(PROGS)
@@ -112,6 +118,16 @@ DAEMON_LIBS	= $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
 
 $(BUILD)/relaymilter: $(DAEMON_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(CORE_LIB) $(DAEMON_LIBS)
+
+DOCTOR_PKGS	:= libssl libcrypto json-c
+DOCTOR_LIBS	= $(call pkglib,$(DOCTOR_PKGS) $(CORE_PKGS)) $(CORE_LIBS)
+# the doctor's configuration checks, for their unit tests
+CFCHECK_OBJS	= $(BUILD)/milter/cfcheck.o $(BUILD)/milter/cfauth.o \
+		  $(BUILD)/milter/cfmilter.o $(BUILD)/milter/cfgather.o \
+		  $(BUILD)/milter/smoutput.o $(BUILD)/milter/mcparse.o
+
+$(BUILD)/relaymilter-doctor: $(DOCTOR_OBJS) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(DOCTOR_OBJS) $(CORE_LIB) $(DOCTOR_LIBS)
 
 # ---------------------------------------------------------------- deps
 # Debian packages the build and the tests need. `make deps` installs the
@@ -158,6 +174,14 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
 	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
 	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
 
+# the doctor's configuration checks link its objects
+$(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
+    $(CFCHECK_OBJS) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
+	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
+	    $(TEST_LIBS) $(DOCTOR_LIBS)
+
 # test_trace*: the trace modules without the program's main()
 TRACE_TEST_OBJS	= $(filter-out $(BUILD)/milter/trace_main.o \
 		   $(BUILD)/milter/trace_input.o,$(TRACE_OBJS))
@@ -169,11 +193,12 @@ $(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
 	    $< $(UNIT_HELPERS) $(TRACE_TEST_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(call pkglib,$(TRACE_PKGS))
 
-TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e faults
+TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e spfworld doctor valgrind \
+		   faults
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \
-		   tests/bench/trace tests/bench/load
+		   tests/bench/trace tests/bench/sendmail tests/bench/load
 BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench $(BUILD)/tests/bench/noopmilter \
 		   $(BUILD)/tests/bench/mapbench $(BUILD)/tests/tools/milterclient \
 		   $(BUILD)/tests/bench/tracegen
@@ -241,6 +266,10 @@ install: all
 	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/
 	$(INSTALL) -m 644 conf/sendmail.mc.snippet README.md LICENSE \
 	    $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/alerting
+	$(INSTALL) -m 644 contrib/alerting/*.yml contrib/alerting/*.conf \
+	    $(DESTDIR)$(DOCDIR)/alerting/
+	$(INSTALL) -m 755 contrib/alerting/*.sh $(DESTDIR)$(DOCDIR)/alerting/
 	for u in $(UNITS); do \
 		sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
 		    -e 's|/usr/bin/relaymilter|$(BINDIR)/relaymilter|g' \
@@ -269,6 +298,14 @@ $(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(CORE_LIB) \
 	    $(LDFLAGS) $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
+
+# relaymilter-doctor's readers of sendmail's files and outputs
+$(BUILD)/tests/fuzz/fuzz_sendmailcf: tests/fuzz/fuzz_sendmailcf.c \
+    $(BUILD)/milter/mcparse.o $(BUILD)/milter/smoutput.o $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(filter %.o,$^) $(CORE_LIB) $(LDFLAGS) \
+	    $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
 
 fuzz-build: $(FUZZ_PROGS)
 

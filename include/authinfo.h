@@ -19,8 +19,12 @@
  *	buffer is wiped before authinfo_load() returns. Nothing here logs or
  *	prints a password, not even in an error message.
  *
- *	Lookup mirrors sendmail: "AuthInfo:<server name>" (brackets and a
- *	trailing dot removed, case-folded), then the bare "AuthInfo:" default.
+ *	Lookup mirrors sendmail: "AuthInfo:<server name>" (the {rcpt_host}
+ *	with brackets and a trailing dot removed, case-folded), then the bare
+ *	"AuthInfo:" default. Keys are kept as written (case-folded, as makemap
+ *	does), so a key sendmail would never match ("AuthInfo:[host]",
+ *	"AuthInfo:host.") does not match here either; authinfo_key_unusable()
+ *	says so, for a warning.
  */
 #ifndef RM_AUTHINFO_H
 #define RM_AUTHINFO_H
@@ -62,6 +66,8 @@ void	authinfo_free(struct authinfo *ai);
  * value such as "[smtp.gmail.com]" or a name); NULL when none applies. */
 const struct authinfo_entry *
 	authinfo_lookup(const struct authinfo *ai, const char *server);
+/* Why sendmail can never use this entry's key, or NULL when it can. */
+const char *authinfo_key_unusable(const struct authinfo_entry *e);
 /* "smtp.gmail.com" from "[smtp.gmail.com.]": malloc'ed, NULL on ENOMEM. */
 char	*authinfo_server_key(const char *server);
 

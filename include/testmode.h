@@ -5,7 +5,9 @@
  *	Loads the configuration and its files exactly as the daemon does
  *	(without creating the trace key), pretends a trusted local submitter
  *	sends from SENDER to a recipient that leaves via the relay (--relay
- *	HOST, else the first authinfo host, else "smarthost"), with a From:
+ *	HOST, else the smarthost of sendmail.cf's DS line (--cf FILE,
+ *	default /etc/mail/sendmail.cf), else the first authinfo host, else
+ *	"smarthost"), with a From:
  *	in the --from domain (or address) when given, and prints the decision
  *	and the checks. It needs no sendmail. Exit 0 when the decision could
  *	be made, 1 on a configuration error.
@@ -14,6 +16,6 @@
 #define RM_TESTMODE_H
 
 int	testmode_run(const char *config_path, const char *sender,
-	    const char *from, const char *relay);
+	    const char *from, const char *relay, const char *cf_path);
 
 #endif

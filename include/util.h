@@ -60,6 +60,30 @@ bool	 str_ieq(const char *a, const char *b);
 /* Next token separated by white space and/or commas; NULL when none. */
 char	*str_token(char **cursor);
 
+/* Character classes of the C locale. */
+static inline bool ch_blank(int c) { return c == ' ' || c == '\t'; }
+static inline bool ch_digit(int c) { return c >= '0' && c <= '9'; }
+static inline bool
+ch_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Copy of s[0..n) without leading and trailing blanks, CR and LF. */
+char	*strndup_trim(const char *s, size_t n);
+
+/*
+ * Growing arrays: make room for element n of an array whose capacity is
+ * the next power of two at or above its length; returns the (possibly
+ * moved) array, or NULL (the old one is still valid). ARR_PUSH appends a
+ * zeroed element and points out at it: 0, or -1 on allocation failure.
+ */
+void	*arr_grow(void *arr, size_t n, size_t size);
+#define ARR_PUSH(arr, n, out)						\
+	(((out) = arr_grow((arr), (n), sizeof(*(arr)))) == NULL ? -1 :	\
+	    ((arr) = (out), (out) = &(arr)[(n)++],			\
+	    memset((out), 0, sizeof(*(out))), 0))
+
 /* Numbers and durations: -1 on any bad input, the value in *out otherwise. */
 int	 parse_uint(const char *s, unsigned long max, unsigned long *out);
 int	 parse_octal(const char *s, unsigned long max, unsigned long *out);
@@ -70,6 +94,9 @@ int	 parse_bool(const char *s, bool *out);
 /* Read a whole file into a NUL-terminated buffer; -1 and errno on error.
  * Files containing NUL bytes are refused (errno EINVAL). */
 int	 read_file(const char *path, char **buf, size_t *len);
+
+/* read_file() with the error written as "PATH: cannot read: REASON". */
+int	 read_text(const char *path, char **buf, size_t *len, strbuf *err);
 
 /* Wipe and free a buffer that held secrets. */
 void	 free_secret(char *p, size_t n);

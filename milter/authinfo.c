@@ -250,7 +250,9 @@ authinfo_parse(const char *name, char *text, size_t len, unsigned flags,
 		}
 		memset(&e, 0, sizeof(e));
 		e.line = lineno;
-		if ((e.host = authinfo_server_key(key + 9)) == NULL) {
+		/* as makemap stores it: case-folded, otherwise as written
+		 * (sendmail never matches "[host]" or "host." keys) */
+		if ((e.host = strdup_lower(key + 9)) == NULL) {
 			sb_printf(err, "%s: out of memory", name);
 			goto fail;
 		}
@@ -294,13 +296,25 @@ authinfo_load(const char *path, unsigned flags, struct authinfo **out,
 	size_t len;
 	int rc;
 
-	if (read_file(path, &buf, &len) < 0) {
-		sb_printf(err, "%s: cannot read: %s", path, strerror(errno));
+	if (read_text(path, &buf, &len, err) < 0)
 		return -1;
-	}
 	rc = authinfo_parse(path, buf, len, flags, out, err);
 	free_secret(buf, len + 1);
 	return rc;
+}
+
+const char *
+authinfo_key_unusable(const struct authinfo_entry *e)
+{
+	size_t n = strlen(e->host);
+
+	if (e->host[0] == '[')
+		return "sendmail looks the smarthost up without brackets";
+	if (n > 1 && e->host[n - 1] == '.')
+		return "sendmail looks the smarthost up without the trailing dot";
+	if (strchr(e->host, ':') != NULL && strchr(e->host, '.') != NULL)
+		return "authinfo keys carry no port";
+	return NULL;
 }
 
 const struct authinfo_entry *

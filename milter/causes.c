@@ -17,9 +17,11 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "causes.h"
+#include "util.h"
 
 #define RULES_MAX	8
 
@@ -492,6 +494,33 @@ static const struct cause_entry causes[] = {
     { NULL, NULL, "not authenticated|certificate verify failed|verify=FAIL",
       0, CAUSE_PHASE_ANY, R_NOCODE } } },
 
+{ C("starttls-not-offered", ERROR, TLS,
+    "The relay does not offer STARTTLS: sendmail would send the mail (and "
+    "any password) in clear text, and relays such as Gmail refuse AUTH "
+    "without it",
+    "Check the relay name and port (smtp.gmail.com offers STARTTLS on 587); "
+    "a relay you run needs a certificate and STARTTLS turned on"),
+  { { NULL, NULL, "STARTTLS not offered|does not offer STARTTLS",
+      0, CAUSE_PHASE_ANY, 0 } } },
+
+{ C("implicit-tls-port", ERROR, CONNECT,
+    "The relay port speaks TLS from the first byte (SMTPS, usually 465); "
+    "sendmail's client only does STARTTLS and waits for a greeting that "
+    "never comes",
+    "Relay on 587 with STARTTLS: define(`RELAY_MAILER_ARGS', `TCP $h 587') "
+    "(and ESMTP_MAILER_ARGS), rebuild sendmail.cf, restart sendmail"),
+  { { NULL, NULL, "implicit TLS|SMTPS", 0, CAUSE_PHASE_ANY, 0 },
+    { NULL, NULL, "timed out|timeout waiting for input", 465,
+      CAUSE_PHASE_ANY, 0 } } },
+
+{ C("relay-not-smtp", ERROR, CONNECT,
+    "What answers on the relay port is not an SMTP server (a web server, "
+    "a proxy, a captive portal)",
+    "Check the relay name and port in sendmail.mc (SMART_HOST, "
+    "RELAY_MAILER_ARGS) and what listens there: "
+    "openssl s_client -starttls smtp -connect HOST:587"),
+  { TXT("not an SMTP server|not an SMTP greeting") } },
+
 { C("smtp-protocol-violation", ERROR, TLS,
     "The relay saw commands pipelined right after STARTTLS (a client bug)",
     "Update sendmail; report the transcript of the failing session to the "
@@ -641,6 +670,15 @@ static const struct cause_entry causes[] = {
 
 #define NCAUSES	(sizeof(causes) / sizeof(causes[0]))
 
+struct facts {
+	char		 code[4];	/* "" when unknown */
+	char		 esc[16];	/* "" when unknown */
+	const char	*hay[3];
+	char		*lower[3];	/* lower-case copies, NULL on ENOMEM */
+	size_t		 nhay;
+	bool		 local;
+};
+
 static int
 lower(int c)
 {
@@ -668,19 +706,33 @@ ci_contains(const char *hay, const char *needle, size_t nlen)
 	return false;
 }
 
-/* Any of the '|'-separated alternatives in one of the haystacks. */
+/*
+ * Any of the '|'-separated alternatives in one of the haystacks. The
+ * haystacks were lower-cased once (gather), so each alternative is one
+ * strstr() of its lower-cased copy; without a copy (allocation failure, or
+ * an alternative longer than the buffer) the slower ci_contains() answers.
+ */
 static bool
-text_matches(const char *alts, const char *const hay[], size_t nhay)
+text_matches(const char *alts, const struct facts *f)
 {
 	const char *a = alts, *bar;
-	size_t n, i;
+	char needle[128];
+	size_t n, i, k;
 
 	while (*a != '\0') {
 		bar = strchr(a, '|');
 		n = bar ? (size_t)(bar - a) : strlen(a);
-		for (i = 0; i < nhay; i++)
-			if (ci_contains(hay[i], a, n))
+		for (k = 0; k < n && n < sizeof(needle); k++)
+			needle[k] = (char)lower((unsigned char)a[k]);
+		needle[n < sizeof(needle) ? n : 0] = '\0';
+		for (i = 0; i < f->nhay; i++) {
+			if (n > 0 && n < sizeof(needle) && f->lower[i] != NULL) {
+				if (strstr(f->lower[i], needle) != NULL)
+					return true;
+			} else if (ci_contains(f->hay[i], a, n)) {
 				return true;
+			}
+		}
 		if (bar == NULL)
 			break;
 		a = bar + 1;
@@ -778,18 +830,12 @@ is_local_host(const char *h)
 	    strncmp(h, "localhost", 9) == 0;
 }
 
-struct facts {
-	char		 code[4];	/* "" when unknown */
-	char		 esc[16];	/* "" when unknown */
-	const char	*hay[3];
-	size_t		 nhay;
-	bool		 local;
-};
 
 static void
 gather(const struct cause_input *in, struct facts *f)
 {
 	const char *rest = NULL, *sr;
+	size_t i;
 
 	memset(f, 0, sizeof(*f));
 	if ((rest = reply_code(in->reply, f->code)) == NULL &&
@@ -805,6 +851,8 @@ gather(const struct cause_input *in, struct facts *f)
 		f->hay[f->nhay++] = in->stat;
 	if (in->extra != NULL)
 		f->hay[f->nhay++] = in->extra;
+	for (i = 0; i < f->nhay; i++)
+		f->lower[i] = strdup_lower(f->hay[i]);
 	f->local = is_local_host(in->relay_host);
 }
 
@@ -848,7 +896,7 @@ rule_score(const struct cause_rule *r, const struct cause_input *in,
 		s += S_ESC;
 	}
 	if (r->text != NULL) {
-		if (!text_matches(r->text, f->hay, f->nhay))
+		if (!text_matches(r->text, f))
 			return 0;
 		s += S_TEXT;
 	}
@@ -892,6 +940,8 @@ cause_classify(const struct cause_input *in)
 			}
 		}
 	}
+	for (i = 0; i < f.nhay; i++)
+		free(f.lower[i]);
 	return best;
 }
 

@@ -10,7 +10,8 @@
  *	                                         libmilter, libspf2, OpenSSL
  *	relaymilter -P                           the option table
  *	relaymilter -k VALUE [-c FILE]           verify a trace header value
- *	relaymilter -T SENDER [--from DOMAIN] [--relay HOST] [-c FILE]
+ *	relaymilter -T SENDER [--from DOMAIN] [--relay HOST] [--cf FILE]
+ *	    [-c FILE]
  *	                                         what the milter would decide
  *
  *	Start-up order: read the configuration (as the invoking user); detach
@@ -76,7 +77,7 @@ usage(FILE *fp)
 	    "usage: relaymilter [-f] [-c FILE] [-p SOCKET]\n"
 	    "       relaymilter -n [-c FILE]        check the configuration\n"
 	    "       relaymilter -T SENDER [--from DOMAIN] [--relay HOST] "
-	    "[-c FILE]\n"
+	    "[--cf SENDMAIL.CF] [-c FILE]\n"
 	    "       relaymilter -k 'id=...; qid=...' [-c FILE]\n"
 	    "       relaymilter -V | -P | -h\n");
 }
@@ -481,6 +482,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "from", required_argument, NULL, 'F' },
 		{ "relay", required_argument, NULL, 'R' },
+		{ "cf", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -490,6 +492,7 @@ main(int argc, char **argv)
 	struct snapshot_opts sopt = { false, NULL };
 	bool foreground = false, check = false;
 	const char *test_sender = NULL, *test_from = NULL, *test_relay = NULL;
+	const char *test_cf = "/etc/mail/sendmail.cf";
 	const char *verify = NULL;
 	char *sockpath;
 	strbuf err, warn;
@@ -509,6 +512,7 @@ main(int argc, char **argv)
 		case 'T': test_sender = optarg; break;
 		case 'F': test_from = optarg; break;
 		case 'R': test_relay = optarg; break;
+		case 'C': test_cf = optarg; break;
 		case 'k': verify = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -522,7 +526,7 @@ main(int argc, char **argv)
 		return verify_trace(verify);
 	if (test_sender != NULL)
 		return testmode_run(config_path, test_sender, test_from,
-		    test_relay);
+		    test_relay, test_cf);
 
 	sb_init(&err);
 	sb_init(&warn);

@@ -275,10 +275,8 @@ sendermap_load(const char *path, struct sendermap **out, strbuf *err)
 	size_t len;
 	int rc;
 
-	if (read_file(path, &buf, &len) < 0) {
-		sb_printf(err, "%s: cannot read: %s", path, strerror(errno));
+	if (read_text(path, &buf, &len, err) < 0)
 		return -1;
-	}
 	rc = sendermap_parse(path, buf, out, err);
 	free(buf);
 	return rc;

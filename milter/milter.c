@@ -482,7 +482,8 @@ mlfi_eom(SMFICTX *ctx)
 	if (!s->cfg->dry_run && p.action >= PACT_TEMPFAIL) {
 		sfsistat rc = refuse(ctx, &p);
 
-		log_decision(m, c, &d, &p, trace, rc == SMFIS_REJECT ?
+		/* refused: no header was added, so no trace id is logged */
+		log_decision(m, c, &d, &p, NULL, rc == SMFIS_REJECT ?
 		    "reject" : "tempfail", NULL);
 		sb_free(&tv);
 		prediction_free(&p);

@@ -388,6 +388,7 @@ load_authinfo(struct rm_snapshot *s, strbuf *err, strbuf *warn)
 	struct stat st;
 	size_t i;
 	const char *at;
+	char *fixed;
 
 	if (path == NULL || *path == '\0')
 		return 0;
@@ -405,6 +406,16 @@ load_authinfo(struct rm_snapshot *s, strbuf *err, strbuf *warn)
 		if ((at = strrchr(s->authinfo->v[i].authid, '@')) != NULL &&
 		    add_spf_domain(s, at + 1, err) < 0)
 			return -1;
+		if (authinfo_key_unusable(&s->authinfo->v[i]) != NULL &&
+		    (fixed = authinfo_server_key(s->authinfo->v[i].host)) !=
+		    NULL) {
+			fixed[strcspn(fixed, ":")] = '\0';
+			sb_printf(warn, "%s:%u: AuthInfo:%s is never used: %s; "
+			    "write AuthInfo:%s\n", path, s->authinfo->v[i].line,
+			    s->authinfo->v[i].host,
+			    authinfo_key_unusable(&s->authinfo->v[i]), fixed);
+			free(fixed);
+		}
 		if (s->authinfo->v[i].authid_missing)
 			sb_printf(warn, "%s:%u: no \"I:\" in this entry: "
 			    "sendmail uses the \"U:\" value as the account\n",

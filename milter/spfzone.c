@@ -383,10 +383,8 @@ spfzone_load(struct spfzone *z, const char *path, strbuf *err)
 	strbuf e;
 	int rc = 0;
 
-	if (read_file(path, &buf, &len) < 0) {
-		sb_printf(err, "%s: %s", path, strerror(errno));
+	if (read_text(path, &buf, &len, err) < 0)
 		return -1;
-	}
 	sb_init(&e);
 	for (line = buf; line != NULL && rc == 0; line = next) {
 		next = strchr(line, '\n');

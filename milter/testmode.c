@@ -16,9 +16,38 @@
 #include "policy.h"
 #include "predict.h"
 #include "snapshot.h"
+#include "sendmailcf.h"
 #include "spfcheck.h"
 #include "testmode.h"
 #include "util.h"
+
+/* The smarthost of sendmail.cf's DS line, as {rcpt_host} shows it, or NULL. */
+static char *
+cf_relay(const char *cf_path, char **mailer)
+{
+	struct sendmail_cf cf;
+	struct cf_smarthost sh;
+	strbuf sb, err;
+	char *text, *r = NULL;
+	size_t len;
+
+	if (cf_path == NULL || read_file(cf_path, &text, &len) < 0)
+		return NULL;
+	sb_init(&err);
+	memset(&cf, 0, sizeof(cf));
+	memset(&sh, 0, sizeof(sh));
+	if (cf_parse(text, &cf, &err) == 0 && cf_smarthost(&cf, &sh) == 0) {
+		sb_init(&sb);
+		sb_printf(&sb, sh.bracketed ? "[%s]" : "%s", sh.host);
+		r = sb_steal(&sb);
+		*mailer = sh.mailer ? strdup(sh.mailer) : NULL;
+	}
+	cf_smarthost_free(&sh);
+	cf_free(&cf);
+	sb_free(&err);
+	free(text);
+	return r;
+}
 
 static char *
 default_relay(const struct rm_snapshot *s)
@@ -101,9 +130,11 @@ show_checks(const struct rm_snapshot *s, const struct decision *d,
 		    s->cfg->alignment_mode]);
 	if (p.hint != NULL)
 		printf("hint           %s\n", p.hint);
-	printf("action         %s%s%s%s%s\n", action_words[p.action],
-	    p.code ? " (" : "", p.code ? p.code : "", p.code ? " " : "",
-	    p.code ? p.dsn : "");
+	if (p.code)
+		printf("action         %s (%s %s)\n", action_words[p.action],
+		    p.code, p.dsn);
+	else
+		printf("action         %s\n", action_words[p.action]);
 	if (p.code)
 		printf("               %s\n", p.reply);
 	printf("decision line  action=%s%s%s, spf=%s, align=%s\n",
@@ -121,7 +152,7 @@ out:
 
 int
 testmode_run(const char *config_path, const char *sender, const char *from,
-    const char *relay)
+    const char *relay, const char *cf_path)
 {
 	struct snapshot_opts opt = { true, NULL };
 	struct rm_snapshot *s;
@@ -129,7 +160,7 @@ testmode_run(const char *config_path, const char *sender, const char *from,
 	struct rcpt_info r;
 	struct decision d;
 	strbuf err, warn, env, hdr;
-	char host[256], *relay_host;
+	char host[256], *relay_host, *cf_mailer = NULL;
 	int rc = 1;
 
 	sb_init(&err);
@@ -140,7 +171,10 @@ testmode_run(const char *config_path, const char *sender, const char *from,
 		fprintf(stderr, "relaymilter: %s\n", err.s);
 		goto out0;
 	}
-	relay_host = relay != NULL ? strdup(relay) : default_relay(s);
+	if (relay != NULL)
+		relay_host = strdup(relay);
+	else if ((relay_host = cf_relay(cf_path, &cf_mailer)) == NULL)
+		relay_host = default_relay(s);
 	if (relay_host == NULL)
 		goto out1;
 	if (gethostname(host, sizeof(host)) < 0)
@@ -149,8 +183,8 @@ testmode_run(const char *config_path, const char *sender, const char *from,
 	sb_printf(&env, sender[0] == '<' ? "%s" : "<%s>", sender);
 	memset(&r, 0, sizeof(r));
 	r.addr = "<someone@example.com>";
-	r.mailer = s->cfg->relay_mailers.n > 0 ? s->cfg->relay_mailers.v[0] :
-	    "relay";
+	r.mailer = cf_mailer != NULL ? cf_mailer :
+	    s->cfg->relay_mailers.n > 0 ? s->cfg->relay_mailers.v[0] : "relay";
 	r.host = relay_host;
 	memset(&f, 0, sizeof(f));
 	f.sender = env.s;
@@ -211,6 +245,7 @@ out3:
 	decision_free(&d);
 out2:
 	free(relay_host);
+	free(cf_mailer);
 out1:
 	snapshot_unref(s);
 out0:

@@ -269,6 +269,32 @@ is_space(int c)
 }
 
 char *
+strndup_trim(const char *s, size_t n)
+{
+	while (n > 0 && (ch_blank(*s) || *s == '\r' || *s == '\n')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (ch_blank(s[n - 1]) || s[n - 1] == '\r' ||
+	    s[n - 1] == '\n'))
+		n--;
+	return strndup(s, n);
+}
+
+void *
+arr_grow(void *arr, size_t n, size_t size)
+{
+	size_t cap;
+
+	if ((n & (n - 1)) != 0 && arr != NULL)
+		return arr;		/* capacity is already > n */
+	cap = n ? n * 2 : 1;
+	if (cap > ((size_t)-1) / size)
+		return NULL;
+	return realloc(arr, cap * size);
+}
+
+char *
 str_trim(char *s)
 {
 	char *e;
@@ -454,6 +480,16 @@ fail:
 	saved = errno;
 	close(fd);
 	errno = saved;
+	return -1;
+}
+
+int
+read_text(const char *path, char **buf, size_t *len, strbuf *err)
+{
+	if (read_file(path, buf, len) == 0)
+		return 0;
+	sb_printf(err, "%s: cannot read: %s", path, errno == EINVAL ?
+	    "it contains NUL bytes" : strerror(errno));
 	return -1;
 }
 

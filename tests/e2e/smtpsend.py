@@ -8,7 +8,8 @@ CONTRACT: reads one JSON job on stdin and prints one JSON object:
         "concurrency": N (default 1), "per_connection": M (default 100),
         "messages": [{"mail_from": addr ("" for <>), "rcpt": [addr...],
                       "data": "message text"}, ...]}
-  out: {"results": [result per message, in job order], "seconds": float}
+  out: {"results": [result per message, in job order], "seconds": float,
+        "started": wall-clock time (epoch seconds) the clients started}
   result: {"ok": true when DATA got 2xx, "stage": where it ended (connect,
         ehlo, starttls, auth, mail, rcpt, data, done), "code": int,
         "reply": "last reply text", "qid": sendmail's queue id from
@@ -143,6 +144,7 @@ def main():
     n = max(1, min(int(job.get("concurrency", 1)), len(msgs) or 1))
     results = [None] * len(msgs)
     t = time.monotonic()
+    started = time.time()
 
     def worker(k):
         cl = Client(job)
@@ -154,8 +156,8 @@ def main():
         th.start()
     for th in threads:
         th.join()
-    json.dump({"results": results, "seconds": round(time.monotonic() - t, 4)},
-              sys.stdout)
+    json.dump({"results": results, "seconds": round(time.monotonic() - t, 4),
+               "started": started}, sys.stdout)
     sys.stdout.write("\n")
     return 0
 

@@ -29,6 +29,7 @@ CONTRACT (library; `world.py --help` for the command-line front end)
   re-render sendmail.cf from etc/sendmail.mc and restart the MTA once it is
   idle; w.run_queue("mta"|"msp") runs one queue run in the foreground;
   w.queue(kind) lists queue ids; w.wait_queue_empty(kind), w.wait_mta_idle().
+  w.set_milter(True, socket=PATH): sendmail.cf names another milter socket.
   relaymilter: w.write_milter_file(NAME, text) replaces
   /etc/mail/relaymilter/NAME, w.reload_milter() sends SIGUSR1 and returns the
   daemon's "reloaded"/"reload failed" line.
@@ -244,6 +245,8 @@ class World:
         # bench`): its argv; it must listen on MILTER_SOCKET
         self.milter_argv = milter_argv
         self.milter_flags = "T"
+        # the socket sendmail.cf names (w.set_milter(True, socket=...))
+        self.milter_socket = MILTER_SOCKET
         self.loglevel = loglevel
         self.smarthosts = {k: dict(v) for k, v in (smarthosts or SMARTHOSTS).items()}
         self.smart = None              # (name, port) the MTA relays to
@@ -414,7 +417,7 @@ class World:
                 "-DE2E_SMART_PORT=%d" % self.smart[1],
                 "-DE2E_LOGLEVEL=%d" % self.loglevel]
         if self.milter:
-            defs += ["-DE2E_MILTER=local:%s" % MILTER_SOCKET,
+            defs += ["-DE2E_MILTER=local:%s" % self.milter_socket,
                      "-DE2E_MILTER_FLAGS=%s" % self.milter_flags]
         etc = self.root("/etc/mail")
         for mc, cf, d in (("sendmail.mc", "sendmail.cf", defs), ("submit.mc", "submit.cf", [])):
@@ -434,6 +437,7 @@ class World:
         state = {"dir": self.dir, "holder": self.holder, "host_ns": self.host_ns,
                  "world_ns": self.world_ns, "procs": self.procs, "smart": self.smart,
                  "milter": self.milter, "milter_flags": self.milter_flags,
+                 "milter_socket": self.milter_socket,
                  "milter_binary": self.milter_binary, "milter_conf": self.milter_conf,
                  "milter_argv": self.milter_argv,
                  "profile": self.profile, "blackholes": self.blackholes,
@@ -457,6 +461,7 @@ class World:
         w.holder, w.host_ns, w.world_ns = st["holder"], st["host_ns"], st["world_ns"]
         w.procs, w.smart = st["procs"], tuple(st["smart"])
         w.milter_flags, w.blackholes, w.ids = st["milter_flags"], st["blackholes"], st["ids"]
+        w.milter_socket = st.get("milter_socket", MILTER_SOCKET)
         return w
 
     # ------------------------------------------------------------ up / down
@@ -861,9 +866,11 @@ class World:
             self.restart("mta")
         self._save()
 
-    def set_milter(self, on, flags="T"):
-        """Include the milter in sendmail.cf (F=flags) or not; restart the MTA."""
+    def set_milter(self, on, flags="T", socket=MILTER_SOCKET):
+        """Include the milter in sendmail.cf (F=flags, S=local:socket, e.g.
+        a second milter the caller runs) or not; restart the MTA."""
         self.milter, self.milter_flags = bool(on), flags
+        self.milter_socket = socket
         self._render()
         if self.running("mta"):
             self.wait_mta_idle()

@@ -160,8 +160,8 @@ test_errors(void **state)
 	bad("AuthInfo:a \"I:u\" \"P-" SECRET "\"\n", "':' (text) or '='");
 	bad("AuthInfo:a \"I:\" \"P:" SECRET "\"\n", "I (authentication id) is "
 	    "empty");
-	bad("AuthInfo:a \"I:u\" \"P:x\"\nAuthInfo:A. \"I:v\" \"P:y\"\n",
-	    "ai:2: duplicate key AuthInfo:A. (first at line 1)");
+	bad("AuthInfo:a \"I:u\" \"P:x\"\nAuthInfo:A \"I:v\" \"P:y\"\n",
+	    "ai:2: duplicate key AuthInfo:A (first at line 1)");
 }
 
 static void
@@ -179,6 +179,24 @@ test_load_file(void **state)
 	assert_int_equal(authinfo_load("/nonexistent", 0, &ai, &err), -1);
 	assert_non_null(strstr(err.s, "/nonexistent: cannot read"));
 	sb_free(&err);
+}
+
+/* Keys are matched as sendmail matches them: "[host]" and "host." are
+ * never used, and say why. */
+static void
+test_unusable_keys(void **state)
+{
+	struct authinfo *ai = parse("AuthInfo:[smtp.gmail.com] \"I:a@x.example\" "
+	    "\"P:p\"\nAuthInfo:relay.example. \"I:b@x.example\" \"P:p\"\n"
+	    "AuthInfo:smtp.gmail.com:587 \"I:c@x.example\" \"P:p\"\n", 0, NULL);
+
+	(void)state;
+	assert_null(authinfo_lookup(ai, "[smtp.gmail.com]"));
+	assert_null(authinfo_lookup(ai, "relay.example"));
+	assert_non_null(strstr(authinfo_key_unusable(&ai->v[0]), "brackets"));
+	assert_non_null(strstr(authinfo_key_unusable(&ai->v[1]), "trailing dot"));
+	assert_non_null(strstr(authinfo_key_unusable(&ai->v[2]), "no port"));
+	authinfo_free(ai);
 }
 
 static void
@@ -213,6 +231,7 @@ main(void)
 		cmocka_unit_test(test_secret_kept_for_doctor),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_unusable_keys),
 		cmocka_unit_test(test_server_key),
 	};
 

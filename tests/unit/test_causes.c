@@ -202,6 +202,15 @@ static const struct vec vecs[] = {
 	{ "tls-verify", { .stat = "Deferred", .phase = CAUSE_PHASE_TLS,
 	    .extra = "STARTTLS=client, relay=smtp.gmail.com., version=TLSv1.3, "
 	    "verify=FAIL, cipher=TLS_AES_256_GCM_SHA384, bits=256/256" } },
+	{ "starttls-not-offered", { .phase = CAUSE_PHASE_TLS,
+	    .relay_host = "relay.example.net", .port = 587,
+	    .extra = "relay.example.net does not offer STARTTLS" } },
+	{ "implicit-tls-port", { .phase = CAUSE_PHASE_CONNECT, .port = 465,
+	    .extra = "port 465 speaks implicit TLS (SMTPS)" } },
+	{ "implicit-tls-port", { .stat = "Deferred: Connection timed out with "
+	    "smtp.gmail.com.", .dsn = "4.4.1", .port = 465 } },
+	{ "relay-not-smtp", { .phase = CAUSE_PHASE_CONNECT,
+	    .extra = "not an SMTP greeting: \"HTTP/1.1 400 Bad Request\"" } },
 	{ "smtp-protocol-violation", R("523 5.7.10 SMTP protocol violation, no "
 	    "commands allowed to pipeline after STARTTLS. - gsmtp") },
 	{ "mail-loops", S("Local configuration error", "5.3.5") },

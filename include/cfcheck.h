@@ -1,0 +1,202 @@
+/*
+ * cfcheck.h - find the sendmail configuration traps that keep relayed mail
+ *	from leaving, each with the exact line or command that fixes it
+ *
+ * CONTRACT
+ *	cfcheck_run() is pure: it looks only at struct cfcheck_env (the parsed
+ *	sendmail.cf and sendmail.mc plus facts gathered beforehand: compile
+ *	options, authinfo files, class w files, /etc/hosts, addresses, the
+ *	relaymilter configuration, the queue) and appends findings. The same
+ *	input always gives the same findings in the same order. A fact the
+ *	gatherer could not learn is marked unknown and the checks that need
+ *	it are skipped (the gatherer adds a note finding saying why), never
+ *	guessed.
+ *
+ *	cfcheck_gather() (cfgather.c) is the small I/O layer that fills the
+ *	environment: it reads files, runs `sendmail -d0.1 -bt`, `sendmail
+ *	-bp` and `dpkg-query` with a time limit, resolves the smarthost and
+ *	lists this host's addresses. It never writes anything and never reads
+ *	a password into the environment: authinfo entries keep only whether
+ *	P: is present.
+ *
+ *	Findings carry a stable id ("smarthost-mx-lookup"), a severity, what
+ *	is wrong (specific: names the host, file, line), why it matters, the
+ *	fix (the m4 line or command, then how to rebuild), and FILE:LINE when
+ *	known. Text taken from the inspected files is sanitized (no control
+ *	characters) before it goes into a finding.
+ */
+#ifndef RM_CFCHECK_H
+#define RM_CFCHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "sendmailcf.h"
+#include "mcparse.h"
+#include "smoutput.h"
+#include "util.h"
+
+enum cf_severity {
+	CFS_INFO = 0,		/* worth knowing; does not change the exit status */
+	CFS_WARN,		/* mail may be delayed, rewritten or exposed */
+	CFS_ERROR		/* mail cannot leave as intended */
+};
+
+struct cf_finding {
+	const char	*id;
+	enum cf_severity severity;
+	char		*what;
+	char		*why;
+	char		*fix;		/* may hold several lines */
+	char		*file;		/* NULL when not tied to a file */
+	unsigned	 line;		/* 0 when unknown */
+};
+
+struct cf_report {
+	struct cf_finding *v;
+	size_t		 n;
+	int		 err;		/* allocation failure while adding */
+};
+
+/* What is known about one file; exists < 0 when stat failed otherwise. */
+struct cf_filestat {
+	char		*path;
+	int		 exists;	/* 1 yes, 0 no (ENOENT), -1 unknown */
+	time_t		 mtime;
+	mode_t		 mode;
+};
+
+/* One authinfo entry, without its password (authinfo.h's parser refuses
+ * entries without P:, and without both U: and I:). */
+struct cf_auth_entry {
+	char		*host;		/* key without "AuthInfo:", folded; ""
+					 * for the default entry */
+	char		*user;		/* U: or NULL when absent */
+	char		*authid;	/* I: or NULL when absent */
+	char		*mechs;		/* M: or NULL */
+	unsigned	 line;
+};
+
+struct cf_authinfo {
+	bool		 map_defined;	/* K authinfo ... in sendmail.cf */
+	bool		 file_based;	/* hash, btree, dbm, cdb, text */
+	bool		 optional;	/* -o */
+	unsigned	 map_line;
+	struct cf_filestat source;	/* text file makemap reads */
+	struct cf_filestat db;		/* what sendmail reads */
+	bool		 read;		/* source parsed (entries valid) */
+	char		*read_error;	/* why it could not be read, or NULL */
+	struct cf_auth_entry *entries;
+	size_t		 nentries;
+	char		*syntax_error;	/* "FILE:LINE: ..." from the parser */
+};
+
+/* A word of class w and where it came from. */
+struct cf_word {
+	char		*word;
+	char		*file;
+	unsigned	 line;
+};
+
+struct cfcheck_env {
+	char		*cf_path;
+	struct sendmail_cf cf;
+	char		*mc_path;	/* NULL when there is no sendmail.mc */
+	bool		 have_mc;
+	struct sendmail_mc mc;
+	bool		 mc_includes_cf_m4;	/* Debian style: m4 MC > CF */
+
+	bool		 have_info;	/* sendmail -d0.1 ran */
+	struct sendmail_info info;
+	char		*info_error;
+	bool		 info_stalled;	/* printed its build options, then hung */
+	unsigned	 info_stall_secs;
+
+	int		 sasl_modules;	/* 1 installed, 0 absent, -1 unknown */
+	char		*sasl_how;	/* how it was found out */
+
+	int		 cacert_file;	/* CACertFile exists: 1, 0, -1 unknown */
+	int		 cacert_path;	/* CACertPath exists: 1, 0, -1 */
+
+	struct cf_authinfo auth;
+
+	struct cf_word	*wfile_words;	/* class w words from Fw files */
+	size_t		 nwfile_words;
+
+	char		*hostname;	/* gethostname(), or NULL */
+	char		*hosts_path;
+	char		*hosts_text;	/* NULL when unreadable */
+
+	bool		 smarthost_resolved;
+	char		*resolve_error;
+	char		**smarthost_addrs;
+	size_t		 nsmarthost_addrs;
+	char		**local_addrs;	/* this host's interface addresses */
+	size_t		 nlocal_addrs;
+
+	bool		 have_rm;	/* relaymilter.conf read (or absent:
+					 * rm_defaults, its defaults apply) */
+	bool		 rm_defaults;
+	char		*rm_path;
+	char		*rm_error;	/* why it could not be read */
+	char		*rm_socket;
+	unsigned long	 rm_dns_timeout;	/* seconds */
+	char		*rm_relay_account;
+	char		*rm_authinfo_file;	/* AuthInfoFile, NULL when unset */
+
+	bool		 have_mailq;
+	struct mailq	 mailq;
+	char		*mailq_error;
+
+	time_t		 now;
+};
+
+void		 cfcheck_env_init(struct cfcheck_env *env);
+void		 cfcheck_env_free(struct cfcheck_env *env);
+
+/* Run every check; findings are appended in a fixed order. -1 on
+ * allocation failure (report->err set), else 0. */
+int		 cfcheck_run(const struct cfcheck_env *env, struct cf_report *r);
+void		 cf_report_free(struct cf_report *r);
+/* Highest severity present, or -1 when there is no finding. */
+int		 cf_report_worst(const struct cf_report *r);
+const char	*cf_severity_name(enum cf_severity s);
+/* Find a finding by id (tests, the probe's default target). */
+const struct cf_finding *cf_report_find(const struct cf_report *r,
+		    const char *id);
+
+/* Parse a milter T= list "C:5m;S:10s;R:10s;E:5m": -1 on bad syntax, else
+ * the four timeouts in seconds (sendmail's defaults for missing ones). */
+struct cf_milter_timeouts {
+	unsigned long	 connect, send, read, eom;
+};
+int		 cf_milter_timeouts(const char *t, struct cf_milter_timeouts *out);
+
+/* Is this textual address one of this host's (loopback nets included)? */
+bool		 cf_addr_is_local(const struct cfcheck_env *env, const char *addr);
+
+/*
+ * The I/O layer (cfgather.c). Paths are NULL for the defaults
+ * (/etc/mail/sendmail.cf, the .mc beside it, /etc/hosts, /usr/sbin/sendmail,
+ * relaymilter's default configuration file).
+ */
+struct cfcheck_paths {
+	const char	*cf;
+	const char	*mc;		/* "" to ignore sendmail.mc */
+	const char	*hosts;
+	const char	*sendmail;
+	const char	*rm_conf;
+	const char	*hostname;	/* override gethostname() */
+	bool		 no_mailq;	/* do not run sendmail -bp */
+	bool		 no_exec;	/* run no program at all */
+	unsigned	 timeout_ms;	/* per program; 0: 10 s */
+};
+
+/* 0 when sendmail.cf was read (everything else is best effort), -1 with
+ * err set ("FILE: reason") when it could not be. */
+int		 cfcheck_gather(const struct cfcheck_paths *paths,
+		    struct cfcheck_env *env, strbuf *err);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * probe_int.h - what probe.c shares with probetls.c and probeauth.c
+ *
+ * CONTRACT
+ *	Internal to the probe: nothing else includes it. A step is opened
+ *	with pr_step_begin() (its clock starts) and closed with pr_step_end()
+ *	(verdict, cause id, message); facts and the server reply are added
+ *	in between. Every string stored in a step is sanitized. Step
+ *	functions return false when the probe cannot go on.
+ */
+#ifndef RM_PROBE_INT_H
+#define RM_PROBE_INT_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#include "causes.h"
+#include "probe.h"
+#include "smtpconn.h"
+#include "smtpreply.h"
+
+#define MAX_ADDRS	16
+
+struct target {
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	char			text[INET6_ADDRSTRLEN];
+};
+
+struct probe {
+	const struct probe_options *o;
+	struct probe_result	*r;
+	struct target		 addrs[MAX_ADDRS];
+	size_t			 naddrs;
+	size_t			 used;		/* index of the address that answered */
+	struct smtpconn		 c;
+	struct ehlo_info	 ehlo;
+	bool			 have_ehlo;
+	bool			 cert_ok;
+};
+
+struct probe_step *pr_step_begin(struct probe_result *r, const char *name,
+		    unsigned *t0);
+void		 pr_step_end(struct probe_step *s, unsigned t0,
+		    enum probe_verdict v, const char *cause, const char *fmt, ...)
+		    __attribute__((format(printf, 5, 6)));
+void		 pr_step_fact(struct probe_result *r, struct probe_step *s,
+		    const char *key, const char *value);
+void		 pr_step_factf(struct probe_result *r, struct probe_step *s,
+		    const char *key, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+void		 pr_step_reply(struct probe_step *s, const struct smtp_reply *rep);
+/* The catalogue id for a server reply, or fallback. */
+const char	*pr_classify(const char *host, int port, const char *reply,
+		    enum cause_phase phase, const char *fallback);
+bool		 pr_is_literal(const char *host);
+/* EHLO; records the keywords in p->ehlo, says what failed in s. */
+bool		 pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0,
+		    bool after_tls);
+
+/* probetls.c */
+bool		 pr_step_starttls(struct probe *p);
+void		 pr_step_certificate(struct probe *p);
+bool		 pr_step_auth_mechs(struct probe *p);
+/* probeauth.c */
+void		 pr_step_auth(struct probe *p);
+
+#endif

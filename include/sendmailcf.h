@@ -1,0 +1,136 @@
+/*
+ * sendmailcf.h - read sendmail.cf
+ *
+ * CONTRACT
+ *	Pure parsers over text already in memory: no file or process I/O, no
+ *	global state. They never abort and never cut a value short; a line
+ *	they cannot read is skipped and counted (nskipped) with its number,
+ *	never guessed at. Every parsed item keeps its 1-based line number so
+ *	findings can say FILE:LINE.
+ *
+ *	sendmail.cf: continuation lines (starting with space or TAB) are
+ *	joined to the line before; `#` lines are comments, except that the
+ *	"#####  $Id: NAME.m4,v" banners m4 leaves are recorded as features.
+ *	Read: macros (`DS`, `Dj`, `D{name}`), options (`O Name=value`; the
+ *	one-letter form is ignored), mailers (`Mname, P=..., F=..., A=...`,
+ *	fields split at commas outside double quotes, keyed by their first
+ *	letter as sendmail does), milters (`Xname, S=..., F=..., T=...`),
+ *	maps (`Kname type args`), class w (`Cw`, `C{w}`, `Fw`, `F{w}`) and
+ *	whether ruleset MasqEnv hands envelope senders to MasqHdr (what
+ *	FEATURE(masquerade_envelope) does).
+ */
+#ifndef RM_SENDMAILCF_H
+#define RM_SENDMAILCF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+struct cf_kv {
+	char		*name;
+	char		*value;
+	unsigned	 line;
+};
+
+struct cf_mailer {
+	char		*name;
+	struct cf_kv	*fields;	/* name = one-letter code ("P", "F", "A") */
+	size_t		 nfields;
+	unsigned	 line;
+};
+
+struct cf_milter {
+	char		*name;
+	char		*socket;	/* S= value or NULL */
+	char		*flags;		/* F= value or NULL */
+	char		*timeouts;	/* T= value or NULL */
+	unsigned	 line;
+};
+
+struct cf_map {
+	char		*name;
+	char		*type;		/* "hash", "btree", "ldap", ... */
+	char		*file;		/* first argument not starting with '-',
+					 * or NULL */
+	bool		 optional;	/* -o */
+	char		*args;		/* everything after the type */
+	unsigned	 line;
+};
+
+struct cf_classfile {
+	char		*path;		/* a file, "|program" or "@map" as written */
+	char		*format;	/* scanf format or NULL */
+	bool		 optional;	/* -o */
+	unsigned	 line;
+};
+
+struct sendmail_cf {
+	struct cf_kv	*macros;	/* name is "S", "j" or "{name}" without braces */
+	size_t		 nmacros;
+	struct cf_kv	*options;	/* long names only */
+	size_t		 noptions;
+	struct cf_mailer *mailers;
+	size_t		 nmailers;
+	struct cf_milter *milters;
+	size_t		 nmilters;
+	struct cf_map	*maps;
+	size_t		 nmaps;
+	struct cf_kv	*class_w;	/* one word each; value is NULL */
+	size_t		 nclass_w;
+	struct cf_classfile *class_w_files;
+	size_t		 nclass_w_files;
+	struct cf_kv	*features;	/* "authinfo", "masquerade_envelope", ... */
+	size_t		 nfeatures;
+	bool		 masq_envelope;	/* MasqEnv calls MasqHdr */
+	unsigned	 masq_envelope_line;
+	unsigned	*skipped;	/* lines not understood */
+	size_t		 nskipped;
+};
+
+/* 0 on success, -1 on allocation failure (err set). */
+int		 cf_parse(const char *text, struct sendmail_cf *cf, strbuf *err);
+void		 cf_free(struct sendmail_cf *cf);
+
+/* Lookups; NULL when absent. Option and mailer names compare
+ * case-insensitively, as sendmail does for option names. */
+const struct cf_kv	*cf_macro(const struct sendmail_cf *cf, const char *name);
+const struct cf_kv	*cf_option(const struct sendmail_cf *cf, const char *name);
+const struct cf_mailer	*cf_mailer(const struct sendmail_cf *cf, const char *name);
+const char		*cf_mailer_field(const struct cf_mailer *m, char code);
+const struct cf_map	*cf_map(const struct sendmail_cf *cf, const char *name);
+const struct cf_milter	*cf_milter(const struct sendmail_cf *cf, const char *name);
+const struct cf_kv	*cf_feature(const struct sendmail_cf *cf, const char *name);
+/* All values of an option that may repeat (DaemonPortOptions), in order. */
+size_t			 cf_options_all(const struct sendmail_cf *cf,
+			    const char *name, const struct cf_kv **out,
+			    size_t max);
+
+/*
+ * The smarthost as sendmail uses it, from DS: "[smtp.gmail.com]:587" gives
+ * mailer "relay" (or the "mailer:" prefix), host "smtp.gmail.com",
+ * bracketed true, ignored_port "587" (text after "]" that sendmail drops).
+ * Port from the mailer's A= "TCP $h PORT" (25 when absent; 0 when the
+ * mailer does not exist or A= is not TCP/IPC with a numeric or known
+ * service port).
+ */
+struct cf_smarthost {
+	char		*raw;		/* DS value as written ("" when empty) */
+	char		*mailer;	/* "relay" unless DS says "mailer:host" */
+	char		*host;		/* without brackets, without trailing dot */
+	bool		 bracketed;
+	char		*ignored;	/* text after "]" or NULL */
+	int		 port;
+	unsigned	 line;		/* line of DS, 0 when absent */
+	unsigned	 mailer_line;	/* line of the mailer definition or 0 */
+};
+
+/* 0 when DS exists and names a host, 1 when DS is absent or empty (sh
+ * then has raw/line only), -1 on allocation failure. */
+int		 cf_smarthost(const struct sendmail_cf *cf, struct cf_smarthost *sh);
+void		 cf_smarthost_free(struct cf_smarthost *sh);
+/* "smtp" 25, "submission" 587, "smtps"/"submissions" 465 or a number;
+ * -1 otherwise. */
+int		 cf_port_number(const char *s);
+
+#endif

@@ -1,0 +1,739 @@
+/*
+ * cfgather.c - the I/O layer of the configuration checks: read the files,
+ *	run the programs, resolve the smarthost
+ *
+ * CONTRACT
+ *	See include/cfcheck.h (cfcheck_gather). Reads only; writes nothing.
+ *	Programs run with stdin from /dev/null, stdout and stderr captured
+ *	(at most RUN_MAX bytes: more is an error, not a silent cut), under a
+ *	time limit after which the child -- only the child started here --
+ *	is killed. The authinfo source is parsed by authinfo.c without
+ *	keeping the password. Any fact that cannot be learned is left
+ *	unknown with the reason, so the pure checks skip it visibly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "authinfo.h"
+#include "cfcheck.h"
+#include "config.h"
+
+#define RUN_MAX			(4u << 20)
+#define DEFAULT_CF		"/etc/mail/sendmail.cf"
+#define DEFAULT_HOSTS		"/etc/hosts"
+#define DEFAULT_SENDMAIL	"/usr/sbin/sendmail"
+#define DEFAULT_RM_CONF		"/etc/relaymilter/relaymilter.conf"
+
+void
+cfcheck_env_init(struct cfcheck_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->sasl_modules = -1;
+	env->cacert_file = -1;
+	env->cacert_path = -1;
+	env->auth.source.exists = -1;
+	env->auth.db.exists = -1;
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+cfcheck_env_free(struct cfcheck_env *env)
+{
+	size_t i;
+
+	free(env->cf_path);
+	cf_free(&env->cf);
+	free(env->mc_path);
+	mc_free(&env->mc);
+	sendmail_info_free(&env->info);
+	free(env->info_error);
+	free(env->sasl_how);
+	free(env->auth.source.path);
+	free(env->auth.db.path);
+	free(env->auth.read_error);
+	free(env->auth.syntax_error);
+	for (i = 0; i < env->auth.nentries; i++) {
+		free(env->auth.entries[i].host);
+		free(env->auth.entries[i].user);
+		free(env->auth.entries[i].authid);
+		free(env->auth.entries[i].mechs);
+	}
+	free(env->auth.entries);
+	for (i = 0; i < env->nwfile_words; i++) {
+		free(env->wfile_words[i].word);
+		free(env->wfile_words[i].file);
+	}
+	free(env->wfile_words);
+	free(env->hostname);
+	free(env->hosts_path);
+	free(env->hosts_text);
+	free(env->resolve_error);
+	strv_free(env->smarthost_addrs, env->nsmarthost_addrs);
+	strv_free(env->local_addrs, env->nlocal_addrs);
+	free(env->rm_path);
+	free(env->rm_error);
+	free(env->rm_socket);
+	free(env->rm_relay_account);
+	free(env->rm_authinfo_file);
+	mailq_free(&env->mailq);
+	free(env->mailq_error);
+	cfcheck_env_init(env);
+}
+
+/* ------------------------------------------------------------ programs */
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)(t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * Run argv (argv[0] a path, or a name looked up in PATH), capture its
+ * output in *out. Returns the exit status (0..255), -2 when it did not
+ * finish in time (out holds what it wrote until then), or -1 with why set
+ * (could not start, killed, too much output).
+ */
+static int
+run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
+    strbuf *why)
+{
+	struct timespec t0;
+	int pfd[2], devnull, status, rc = -1;
+	bool timed_out = false, too_much = false;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		sb_printf(why, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		sb_printf(why, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDONLY);
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { pfd[0], POLLIN, 0 };
+		long left = (long)timeout_ms - ms_since(&t0);
+		char buf[4096];
+		ssize_t n;
+		int pr;
+
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		pr = poll(&p, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0) {
+			timed_out = pr == 0;
+			break;
+		}
+		n = read(pfd[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out->len + (size_t)n > RUN_MAX) {
+			too_much = true;
+			break;
+		}
+		sb_append(out, buf, (size_t)n);
+	}
+	close(pfd[0]);
+	if (timed_out || too_much)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out) {
+		sb_printf(why, "%s did not finish within %u s", argv[0],
+		    timeout_ms / 1000);
+		rc = -2;
+	}
+	else if (too_much)
+		sb_printf(why, "%s wrote more than %u bytes", argv[0], RUN_MAX);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		sb_printf(why, "%s could not be run", argv[0]);
+	else if (WIFEXITED(status))
+		rc = WEXITSTATUS(status);
+	else
+		sb_printf(why, "%s was killed by signal %d", argv[0],
+		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	if (out->err) {
+		sb_reset(why);
+		sb_puts(why, "out of memory");
+		rc = -1;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ pieces */
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int
+stat_file(const char *path, struct cf_filestat *fs)
+{
+	struct stat st;
+
+	if ((fs->path = strdup(path)) == NULL)
+		return -1;
+	if (stat(path, &st) == 0) {
+		fs->exists = 1;
+		fs->mtime = st.st_mtime;
+		fs->mode = st.st_mode;
+	} else
+		fs->exists = errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	return 0;
+}
+
+static int
+exists(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+}
+
+struct inc_arg {
+	bool	cf_m4;
+};
+
+static char *
+mc_include(const char *path, void *arg)
+{
+	struct inc_arg *ia = arg;
+	size_t n = strlen(path), len;
+	char *buf;
+
+	if (n >= 6 && strcmp(path + n - 6, "/cf.m4") == 0) {
+		ia->cf_m4 = true;
+		return NULL;
+	}
+	if (strncmp(path, "/usr/share/sendmail/", 20) == 0)
+		return NULL;
+	if (read_file(path, &buf, &len) < 0)
+		return NULL;
+	return buf;
+}
+
+static int
+gather_mc(const struct cfcheck_paths *paths, struct cfcheck_env *env,
+    strbuf *err)
+{
+	struct inc_arg ia = { false };
+	char *buf, *path;
+	size_t len, n;
+
+	if (paths->mc != NULL && *paths->mc == '\0')
+		return 0;
+	if (paths->mc != NULL) {
+		if ((path = strdup(paths->mc)) == NULL)
+			return -1;
+	} else {
+		n = strlen(env->cf_path);
+		if (n < 3 || strcmp(env->cf_path + n - 3, ".cf") != 0)
+			return 0;
+		if ((path = strdup(env->cf_path)) == NULL)
+			return -1;
+		path[n - 2] = 'm';
+		path[n - 1] = 'c';
+	}
+	if (read_file(path, &buf, &len) < 0) {
+		if (paths->mc != NULL) {
+			sb_printf(err, "%s: %s", path, strerror(errno));
+			free(path);
+			return -1;
+		}
+		free(path);
+		return 0;
+	}
+	env->mc_path = path;
+	if (mc_parse(buf, path, mc_include, &ia, &env->mc, err) < 0) {
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	env->have_mc = true;
+	env->mc_includes_cf_m4 = ia.cf_m4;
+	return 0;
+}
+
+static void
+gather_info(const struct cfcheck_paths *paths, struct cfcheck_env *env,
+    const char *sendmail, unsigned timeout)
+{
+	char *argv[] = { (char *)sendmail, "-C", env->cf_path, "-d0.1", "-bt",
+	    NULL };
+	strbuf out, why;
+	int rc;
+
+	if (paths->no_exec) {
+		env->info_error = strdup("not run (--no-exec)");
+		return;
+	}
+	sb_init(&out);
+	sb_init(&why);
+	rc = run_program(argv, timeout, &out, &why);
+	if (rc == -2 && strstr(out.s, "Compiled with:") != NULL) {
+		/* it printed its build, then hung: typically resolving its
+		 * own unqualified name ("My unqualified host name") */
+		env->info_stalled = true;
+		env->info_stall_secs = timeout / 1000;
+		rc = 0;
+	}
+	if (rc < 0) {
+		env->info_error = sb_steal(&why);
+	} else if (sendmail_info_parse(out.s, &env->info) < 0) {
+		env->info_error = strdup("out of memory");
+	} else if (env->info.ncompiled == 0) {
+		sendmail_info_free(&env->info);
+		sb_printf(&why, "%s -d0.1 printed no \"Compiled with:\" line "
+		    "(exit %d)", sendmail, rc);
+		env->info_error = sb_steal(&why);
+	} else
+		env->have_info = true;
+	sb_free(&out);
+	sb_free(&why);
+}
+
+static void
+gather_sasl(const struct cfcheck_paths *paths, struct cfcheck_env *env,
+    unsigned timeout)
+{
+	char *argv[] = { "dpkg-query", "-W", "-f=${Status}",
+	    "libsasl2-modules", NULL };
+	strbuf out, why;
+	glob_t g;
+	int rc = -1;
+
+	sb_init(&out);
+	sb_init(&why);
+	if (!paths->no_exec)
+		rc = run_program(argv, timeout, &out, &why);
+	if (rc == 0 && strstr(out.s, "install ok installed") != NULL) {
+		env->sasl_modules = 1;
+		env->sasl_how = strdup("dpkg-query");
+	} else if (rc >= 0) {
+		env->sasl_modules = 0;
+		env->sasl_how = strdup("dpkg-query -W libsasl2-modules");
+	} else {
+		/* no dpkg: look for the PLAIN plugin itself */
+		memset(&g, 0, sizeof(g));
+		if (glob("/usr/lib/*/sasl2/libplain.so*", 0, NULL, &g) == 0 ||
+		    glob("/usr/lib/sasl2/libplain.so*", GLOB_APPEND, NULL,
+		    &g) == 0)
+			env->sasl_modules = g.gl_pathc > 0;
+		else
+			env->sasl_modules = 0;
+		env->sasl_how = strdup("no libplain.so in /usr/lib/*/sasl2");
+		if (env->sasl_modules == 1) {
+			free(env->sasl_how);
+			env->sasl_how = strdup(g.gl_pathv[0]);
+		}
+		globfree(&g);
+	}
+	sb_free(&out);
+	sb_free(&why);
+}
+
+static int
+gather_authinfo(struct cfcheck_env *env)
+{
+	const struct cf_map *m = cf_map(&env->cf, "authinfo");
+	struct cf_authinfo *a = &env->auth;
+	struct authinfo *ai = NULL;
+	strbuf err, src, db;
+	size_t n, i;
+	int rc = -1;
+
+	if (m == NULL)
+		return 0;
+	a->map_defined = true;
+	a->optional = m->optional;
+	a->map_line = m->line;
+	if (m->file == NULL || !(str_ieq(m->type, "hash") ||
+	    str_ieq(m->type, "btree") || str_ieq(m->type, "cdb")))
+		return 0;
+	a->file_based = true;
+	sb_init(&err);
+	sb_init(&src);
+	sb_init(&db);
+	/* sendmail strips a ".db" the map file name ends with, then adds it */
+	n = strlen(m->file);
+	if (str_ieq(m->type, "cdb")) {
+		if (n > 4 && strcmp(m->file + n - 4, ".cdb") == 0)
+			n -= 4;
+		sb_append(&src, m->file, n);
+		sb_printf(&db, "%s.cdb", src.s);
+	} else {
+		if (n > 3 && strcmp(m->file + n - 3, ".db") == 0)
+			n -= 3;
+		sb_append(&src, m->file, n);
+		sb_printf(&db, "%s.db", src.s);
+	}
+	if (src.err || db.err || stat_file(src.s, &a->source) < 0 ||
+	    stat_file(db.s, &a->db) < 0)
+		goto out;
+	rc = 0;
+	if (a->source.exists != 1)
+		goto out;
+	if (authinfo_load(src.s, 0, &ai, &err) < 0) {
+		if (access(src.s, R_OK) < 0) {
+			sb_reset(&err);
+			sb_printf(&err, "%s", strerror(errno));
+			a->read_error = sb_steal(&err);
+		} else
+			a->syntax_error = sb_steal(&err);
+		goto out;
+	}
+	if (ai->n > 0 && (a->entries = calloc(ai->n,
+	    sizeof(*a->entries))) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < ai->n; i++) {
+		const struct authinfo_entry *e = &ai->v[i];
+		struct cf_auth_entry *d = &a->entries[i];
+
+		a->nentries++;
+		d->line = e->line;
+		if ((d->host = strdup(e->host)) == NULL ||
+		    (!e->user_missing && (d->user = dup_or_null(e->user)) ==
+		    NULL && e->user != NULL) ||
+		    (!e->authid_missing && (d->authid =
+		    dup_or_null(e->authid)) == NULL && e->authid != NULL) ||
+		    (e->mechs != NULL && (d->mechs = strdup(e->mechs)) ==
+		    NULL)) {
+			rc = -1;
+			goto out;
+		}
+	}
+	a->read = true;
+out:
+	authinfo_free(ai);
+	sb_free(&err);
+	sb_free(&src);
+	sb_free(&db);
+	return rc;
+}
+
+static int
+add_word(struct cfcheck_env *env, const char *w, size_t n, const char *file,
+    unsigned line)
+{
+	struct cf_word *nv, *x;
+
+	if ((nv = realloc(env->wfile_words, (env->nwfile_words + 1) *
+	    sizeof(*nv))) == NULL)
+		return -1;
+	env->wfile_words = nv;
+	x = &nv[env->nwfile_words];
+	x->line = line;
+	x->word = strndup(w, n);
+	x->file = strdup(file);
+	if (x->word == NULL || x->file == NULL) {
+		free(x->word);
+		free(x->file);
+		return -1;
+	}
+	env->nwfile_words++;
+	return 0;
+}
+
+/* Words of the files class w is read from (comments after '#' dropped). */
+static int
+gather_class_w(struct cfcheck_env *env)
+{
+	size_t i;
+
+	for (i = 0; i < env->cf.nclass_w_files; i++) {
+		const struct cf_classfile *f = &env->cf.class_w_files[i];
+		unsigned line = 0;
+		char *buf, *p;
+		size_t len;
+
+		if (f->path[0] != '/' || read_file(f->path, &buf, &len) < 0)
+			continue;
+		for (p = buf; *p; ) {
+			size_t n = strcspn(p, "\n"), k = 0;
+
+			line++;
+			while (k < n && p[k] != '#') {
+				size_t w;
+
+				while (k < n && (p[k] == ' ' || p[k] == '\t' ||
+				    p[k] == '\r'))
+					k++;
+				w = 0;
+				while (k + w < n && p[k + w] != ' ' &&
+				    p[k + w] != '\t' && p[k + w] != '\r' &&
+				    p[k + w] != '#')
+					w++;
+				if (w > 0 && add_word(env, p + k, w, f->path,
+				    line) < 0) {
+					free(buf);
+					return -1;
+				}
+				k += w;
+			}
+			p += n;
+			if (*p)
+				p++;
+		}
+		free(buf);
+	}
+	return 0;
+}
+
+static int
+add_addr(char ***v, size_t *n, const char *a)
+{
+	char **nv;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*v)[i], a) == 0)
+			return 0;
+	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	*v = nv;
+	if ((nv[*n] = strdup(a)) == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static int
+sockaddr_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	if (sa->sa_family == AF_INET)
+		return inet_ntop(AF_INET,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    buf, (socklen_t)len) ? 0 : -1;
+	if (sa->sa_family == AF_INET6)
+		return inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    buf, (socklen_t)len) ? 0 : -1;
+	return -1;
+}
+
+static int
+gather_addresses(struct cfcheck_env *env)
+{
+	struct cf_smarthost sh;
+	struct addrinfo hints, *res = NULL, *ai;
+	struct ifaddrs *ifa = NULL, *i;
+	char buf[INET6_ADDRSTRLEN];
+	int rc, gai;
+
+	if (getifaddrs(&ifa) == 0) {
+		for (i = ifa; i != NULL; i = i->ifa_next)
+			if (i->ifa_addr != NULL &&
+			    sockaddr_text(i->ifa_addr, buf, sizeof(buf)) == 0 &&
+			    add_addr(&env->local_addrs, &env->nlocal_addrs,
+			    buf) < 0) {
+				freeifaddrs(ifa);
+				return -1;
+			}
+		freeifaddrs(ifa);
+	}
+	if ((rc = cf_smarthost(&env->cf, &sh)) != 0) {
+		cf_smarthost_free(&sh);
+		return rc < 0 ? -1 : 0;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	gai = getaddrinfo(strncasecmp(sh.host, "IPv6:", 5) == 0 ?
+	    sh.host + 5 : sh.host, NULL, &hints, &res);
+	if (gai != 0) {
+		env->resolve_error = strdup(gai_strerror(gai));
+		cf_smarthost_free(&sh);
+		return 0;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (sockaddr_text(ai->ai_addr, buf, sizeof(buf)) == 0 &&
+		    add_addr(&env->smarthost_addrs, &env->nsmarthost_addrs,
+		    buf) < 0) {
+			freeaddrinfo(res);
+			cf_smarthost_free(&sh);
+			return -1;
+		}
+	freeaddrinfo(res);
+	env->smarthost_resolved = true;
+	cf_smarthost_free(&sh);
+	return 0;
+}
+
+static void
+gather_rm(const struct cfcheck_paths *paths, struct cfcheck_env *env)
+{
+	const char *path = paths->rm_conf ? paths->rm_conf : DEFAULT_RM_CONF;
+	struct rm_config *cfg = NULL;
+	strbuf err;
+
+	env->rm_path = strdup(path);
+	sb_init(&err);
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		/* relaymilter runs with its defaults without a file */
+		if ((cfg = config_defaults()) == NULL) {
+			env->rm_error = strdup("out of memory");
+			sb_free(&err);
+			return;
+		}
+		env->rm_defaults = true;
+	} else if (config_load(path, &cfg, &err) < 0) {
+		env->rm_error = sb_steal(&err);
+		return;
+	}
+	sb_free(&err);
+	env->have_rm = true;
+	env->rm_socket = dup_or_null(cfg->socket);
+	env->rm_dns_timeout = cfg->dns_timeout;
+	if (cfg->relay_account != NULL && *cfg->relay_account)
+		env->rm_relay_account = strdup(cfg->relay_account);
+	if (cfg->authinfo_file != NULL && *cfg->authinfo_file)
+		env->rm_authinfo_file = strdup(cfg->authinfo_file);
+	config_free(cfg);
+}
+
+static void
+gather_mailq(const struct cfcheck_paths *paths, struct cfcheck_env *env,
+    const char *sendmail, unsigned timeout)
+{
+	char *argv[] = { (char *)sendmail, "-C", env->cf_path, "-bp", NULL };
+	strbuf out, why;
+	int rc;
+
+	if (paths->no_mailq || paths->no_exec)
+		return;
+	if (env->info_stalled) {
+		sb_init(&why);
+		sb_printf(&why, "not run: %s -d0.1 stalled for %u s already "
+		    "(sendmail -bp would stall the same way)", sendmail,
+		    env->info_stall_secs);
+		env->mailq_error = sb_steal(&why);
+		return;
+	}
+	sb_init(&out);
+	sb_init(&why);
+	rc = run_program(argv, timeout, &out, &why);
+	if (rc != 0) {
+		if (rc > 0) {
+			sb_printf(&why, "%s -bp exited with status %d: ",
+			    sendmail, rc);
+			sb_puts_sanitized(&why, out.s);
+		}
+		env->mailq_error = sb_steal(&why);
+	} else if (mailq_parse(out.s, env->now, &env->mailq) < 0)
+		env->mailq_error = strdup("out of memory");
+	else
+		env->have_mailq = true;
+	sb_free(&out);
+	sb_free(&why);
+}
+
+int
+cfcheck_gather(const struct cfcheck_paths *paths, struct cfcheck_env *env,
+    strbuf *err)
+{
+	const char *sendmail = paths->sendmail ? paths->sendmail :
+	    DEFAULT_SENDMAIL;
+	unsigned timeout = paths->timeout_ms ? paths->timeout_ms : 10000;
+	const struct cf_kv *o;
+	char host[256], *buf;
+	size_t len;
+
+	cfcheck_env_init(env);
+	env->now = time(NULL);
+	if ((env->cf_path = strdup(paths->cf ? paths->cf : DEFAULT_CF)) ==
+	    NULL)
+		goto nomem;
+	if (read_file(env->cf_path, &buf, &len) < 0) {
+		sb_printf(err, "%s: %s", env->cf_path, strerror(errno));
+		return -1;
+	}
+	if (cf_parse(buf, &env->cf, err) < 0) {
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	if (gather_mc(paths, env, err) < 0)
+		return -1;
+	gather_info(paths, env, sendmail, timeout);
+	gather_sasl(paths, env, timeout);
+	if ((o = cf_option(&env->cf, "CACertFile")) != NULL && *o->value)
+		env->cacert_file = exists(o->value);
+	if ((o = cf_option(&env->cf, "CACertPath")) != NULL && *o->value)
+		env->cacert_path = exists(o->value);
+	if (gather_authinfo(env) < 0 || gather_class_w(env) < 0)
+		goto nomem;
+	if (paths->hostname != NULL)
+		env->hostname = strdup(paths->hostname);
+	else if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		env->hostname = strdup(host);
+	}
+	env->hosts_path = strdup(paths->hosts ? paths->hosts : DEFAULT_HOSTS);
+	if (env->hosts_path == NULL)
+		goto nomem;
+	if (read_file(env->hosts_path, &env->hosts_text, &len) < 0)
+		env->hosts_text = NULL;
+	if (gather_addresses(env) < 0)
+		goto nomem;
+	gather_rm(paths, env);
+	gather_mailq(paths, env, sendmail, timeout);
+	return 0;
+nomem:
+	sb_reset(err);
+	sb_puts(err, "out of memory");
+	return -1;
+}

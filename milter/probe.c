@@ -1,0 +1,812 @@
+/*
+ * probe.c - talk to the smarthost like sendmail would, stop before MAIL
+ *
+ * CONTRACT
+ *	See include/probe.h. The connection itself (bounded waits, replies,
+ *	STARTTLS, verification errors) is smtpconn.c; this file holds the
+ *	steps up to EHLO and the order of all of them, probetls.c the TLS
+ *	steps, probeauth.c the login. One SSL_CTX per probe.
+ *	The only commands ever sent are EHLO, STARTTLS, AUTH (with --auth)
+ *	and QUIT. Secrets live in buffers that are wiped (free_secret or
+ *	OPENSSL_cleanse) as soon as the AUTH exchange ends.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "causes.h"
+#include "probe.h"
+#include "probe_int.h"
+#include "smtpconn.h"
+#include "smtpreply.h"
+#include "util.h"
+
+
+/* ------------------------------------------------------------ results */
+
+const char *
+probe_verdict_name(enum probe_verdict v)
+{
+	switch (v) {
+	case PV_OK: return "ok";
+	case PV_INFO: return "info";
+	case PV_WARN: return "warning";
+	default: return "fail";
+	}
+}
+
+void
+probe_result_free(struct probe_result *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->nsteps; i++) {
+		struct probe_step *s = &r->steps[i];
+
+		free(s->message);
+		free(s->reply);
+		for (j = 0; j < s->nfacts; j++) {
+			free(s->facts[j].key);
+			free(s->facts[j].value);
+		}
+		free(s->facts);
+	}
+	free(r->steps);
+	free(r->host);
+	free(r->helo);
+	memset(r, 0, sizeof(*r));
+}
+
+enum probe_verdict
+probe_worst(const struct probe_result *r)
+{
+	enum probe_verdict w = PV_OK;
+	size_t i;
+
+	for (i = 0; i < r->nsteps; i++)
+		if (r->steps[i].verdict > w)
+			w = r->steps[i].verdict;
+	return w;
+}
+
+const struct probe_step *
+probe_step_find(const struct probe_result *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsteps; i++)
+		if (strcmp(r->steps[i].name, name) == 0)
+			return &r->steps[i];
+	return NULL;
+}
+
+const char *
+probe_fact(const struct probe_step *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->nfacts; i++)
+		if (strcmp(s->facts[i].key, key) == 0)
+			return s->facts[i].value;
+	return NULL;
+}
+
+/* Start a step; its time runs from now until pr_step_end(). */
+struct probe_step *
+pr_step_begin(struct probe_result *r, const char *name, unsigned *t0)
+{
+	struct probe_step *nv, *s;
+
+	if (r->err)
+		return NULL;
+	if ((nv = realloc(r->steps, (r->nsteps + 1) * sizeof(*nv))) == NULL) {
+		r->err = 1;
+		return NULL;
+	}
+	r->steps = nv;
+	s = &nv[r->nsteps++];
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	*t0 = smtpconn_now_ms();
+	return s;
+}
+
+void
+pr_step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
+    const char *cause, const char *fmt, ...)
+{
+	strbuf sb;
+	va_list ap;
+
+	if (s == NULL)
+		return;
+	s->ms = smtpconn_now_ms() - t0;
+	s->verdict = v;
+	s->cause_id = cause;
+	sb_init(&sb);
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	free(s->message);
+	s->message = sb.err ? NULL : sanitize_inplace(sb_steal(&sb));
+	sb_free(&sb);
+}
+
+void
+pr_step_fact(struct probe_result *r, struct probe_step *s, const char *key,
+    const char *value)
+{
+	struct probe_fact *nv;
+	char *k, *v;
+
+	if (s == NULL || value == NULL)
+		return;
+	k = strdup(key);
+	v = sanitize_dup(value);
+	nv = realloc(s->facts, (s->nfacts + 1) * sizeof(*nv));
+	if (k == NULL || v == NULL || nv == NULL) {
+		free(k);
+		free(v);
+		if (nv != NULL)
+			s->facts = nv;
+		r->err = 1;
+		return;
+	}
+	s->facts = nv;
+	nv[s->nfacts].key = k;
+	nv[s->nfacts].value = v;
+	s->nfacts++;
+}
+
+void
+pr_step_factf(struct probe_result *r, struct probe_step *s, const char *key,
+    const char *fmt, ...)
+{
+	strbuf sb;
+	va_list ap;
+
+	sb_init(&sb);
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	if (sb.err)
+		r->err = 1;
+	else
+		pr_step_fact(r, s, key, sb.s);
+	sb_free(&sb);
+}
+
+void
+pr_step_reply(struct probe_step *s, const struct smtp_reply *rep)
+{
+	strbuf sb;
+
+	if (s == NULL)
+		return;
+	sb_init(&sb);
+	smtpreply_format(rep, &sb);
+	free(s->reply);
+	s->reply = sb_steal(&sb);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+bool
+pr_is_literal(const char *host)
+{
+	unsigned char b[16];
+
+	return inet_pton(AF_INET, host, b) == 1 ||
+	    inet_pton(AF_INET6, host, b) == 1;
+}
+
+static int
+addr_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const void *p;
+
+	if (sa->sa_family == AF_INET)
+		p = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		p = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	else
+		return -1;
+	return inet_ntop(sa->sa_family, p, buf, (socklen_t)len) ? 0 : -1;
+}
+
+static void
+set_port(struct sockaddr_storage *ss, int port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+}
+
+static bool
+addr_is_local(const struct sockaddr *sa)
+{
+	struct ifaddrs *ifa = NULL, *i;
+	bool local = false;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)sa;
+
+		if ((ntohl(s->sin_addr.s_addr) >> 24) == 127)
+			return true;
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)sa;
+
+		if (IN6_IS_ADDR_LOOPBACK(&s->sin6_addr))
+			return true;
+	}
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (i = ifa; i != NULL && !local; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family !=
+		    sa->sa_family)
+			continue;
+		if (sa->sa_family == AF_INET)
+			local = memcmp(&((struct sockaddr_in *)(void *)
+			    i->ifa_addr)->sin_addr,
+			    &((const struct sockaddr_in *)(const void *)sa)->
+			    sin_addr, 4) == 0;
+		else
+			local = memcmp(&((struct sockaddr_in6 *)(void *)
+			    i->ifa_addr)->sin6_addr,
+			    &((const struct sockaddr_in6 *)(const void *)sa)->
+			    sin6_addr, 16) == 0;
+	}
+	freeifaddrs(ifa);
+	return local;
+}
+
+/* This host's name as sendmail would say it in EHLO. */
+static char *
+own_name(void)
+{
+	struct addrinfo hints, *res = NULL;
+	char host[256];
+	char *name;
+
+	if (gethostname(host, sizeof(host)) < 0)
+		return strdup("localhost");
+	host[sizeof(host) - 1] = '\0';
+	if (strchr(host, '.') != NULL)
+		return strdup(host);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) == 0 && res != NULL &&
+	    res->ai_canonname != NULL && strchr(res->ai_canonname, '.')) {
+		name = strdup(res->ai_canonname);
+		freeaddrinfo(res);
+		return name;
+	}
+	if (res != NULL)
+		freeaddrinfo(res);
+	return strdup(host);
+}
+
+/* The catalogue entry for a server reply, or fallback. */
+const char *
+pr_classify(const char *host, int port, const char *reply,
+    enum cause_phase phase, const char *fallback)
+{
+	const struct cause *c;
+	struct cause_input in;
+
+	if (reply == NULL)
+		return fallback;
+	memset(&in, 0, sizeof(in));
+	in.reply = reply;
+	in.relay_host = host;
+	in.port = port;
+	in.phase = phase;
+	c = cause_classify(&in);
+	return c != NULL ? c->id : fallback;
+}
+
+static const char *
+errno_cause(int err, int port)
+{
+	switch (err) {
+	case ETIMEDOUT:
+		return port == 25 ? "connect-timeout-port25" : "connect-timeout";
+	case ECONNREFUSED:
+		return "connect-refused";
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		return "network-unreachable";
+	default:
+		return "connect-timeout";
+	}
+}
+
+static const char *
+errno_word(int err)
+{
+	switch (err) {
+	case ETIMEDOUT: return "timed out";
+	case ECONNREFUSED: return "refused";
+	case ENETUNREACH: return "network unreachable";
+	case EHOSTUNREACH: return "host unreachable";
+	default: return strerror(err);
+	}
+}
+
+/* ------------------------------------------------------------ steps */
+
+static bool
+step_dns(struct probe *p)
+{
+	const struct probe_options *o = p->o;
+	struct addrinfo hints, *res = NULL, *ai;
+	struct probe_step *s;
+	strbuf list;
+	unsigned t0;
+	bool local = false;
+	int gai;
+
+	s = pr_step_begin(p->r, "dns", &t0);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if (pr_is_literal(o->host))
+		hints.ai_flags = AI_NUMERICHOST;
+	gai = getaddrinfo(o->host, NULL, &hints, &res);
+	if (gai != 0) {
+		pr_step_end(s, t0, PV_FAIL, gai == EAI_AGAIN ? "dns-temporary" :
+		    "host-unknown", "%s does not resolve: %s", o->host,
+		    gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+		return false;
+	}
+	sb_init(&list);
+	for (ai = res; ai != NULL && p->naddrs < MAX_ADDRS; ai = ai->ai_next) {
+		struct target *t = &p->addrs[p->naddrs];
+		size_t k;
+		bool dup = false;
+
+		if (ai->ai_addrlen > sizeof(t->ss) ||
+		    addr_text(ai->ai_addr, t->text, sizeof(t->text)) < 0)
+			continue;
+		for (k = 0; k < p->naddrs; k++)
+			dup |= strcmp(p->addrs[k].text, t->text) == 0;
+		if (dup)
+			continue;
+		memcpy(&t->ss, ai->ai_addr, ai->ai_addrlen);
+		t->len = (socklen_t)ai->ai_addrlen;
+		set_port(&t->ss, o->port);
+		local |= addr_is_local(ai->ai_addr);
+		sb_printf(&list, "%s%s", list.len ? " " : "", t->text);
+		p->naddrs++;
+	}
+	freeaddrinfo(res);
+	pr_step_fact(p->r, s, "addresses", list.s);
+	pr_step_fact(p->r, s, "local", local ? "yes" : "no");
+	if (p->naddrs == 0)
+		pr_step_end(s, t0, PV_FAIL, "host-unknown",
+		    "%s has no usable address", o->host);
+	else if (local)
+		pr_step_end(s, t0, PV_INFO, NULL, "%s is %s, an address of this "
+		    "host: the relay runs here (if it greets with this host's "
+		    "own name, sendmail says \"mail loops back to me\")",
+		    o->host, list.s);
+	else
+		pr_step_end(s, t0, PV_OK, NULL, "%s is %s", o->host, list.s);
+	sb_free(&list);
+	return p->naddrs > 0;
+}
+
+struct cmp {
+	int		port;
+	int		fd;
+	int		err;	/* 0 open, else errno (ETIMEDOUT) */
+	unsigned	ms;
+};
+
+/* Connect to several ports of one address at once; fills err and ms. */
+static void
+connect_many(const struct target *t, struct cmp *v, size_t n,
+    unsigned timeout_ms)
+{
+	unsigned t0 = smtpconn_now_ms(), deadline = t0 + timeout_ms;
+	size_t i, pending = 0;
+
+	for (i = 0; i < n; i++) {
+		struct sockaddr_storage ss = t->ss;
+
+		v[i].err = ETIMEDOUT;
+		v[i].ms = 0;
+		set_port(&ss, v[i].port);
+		v[i].fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (v[i].fd < 0) {
+			v[i].err = errno;
+			continue;
+		}
+		if (connect(v[i].fd, (struct sockaddr *)&ss, t->len) == 0) {
+			v[i].err = 0;
+		} else if (errno == EINPROGRESS) {
+			pending++;
+			continue;
+		} else
+			v[i].err = errno;
+		v[i].ms = smtpconn_now_ms() - t0;
+		close(v[i].fd);
+		v[i].fd = -1;
+	}
+	while (pending > 0) {
+		struct pollfd pf[8];
+		size_t map[8], np = 0;
+		unsigned now = smtpconn_now_ms();
+		int rc;
+
+		if ((int)(deadline - now) <= 0)
+			break;
+		for (i = 0; i < n && np < 8; i++)
+			if (v[i].fd >= 0) {
+				pf[np].fd = v[i].fd;
+				pf[np].events = POLLOUT;
+				pf[np].revents = 0;
+				map[np++] = i;
+			}
+		rc = poll(pf, np, (int)(deadline - now));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			break;
+		for (i = 0; i < np; i++) {
+			struct cmp *x = &v[map[i]];
+			int so = 0;
+			socklen_t sl = sizeof(so);
+
+			if (pf[i].revents == 0)
+				continue;
+			if (getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &so,
+			    &sl) < 0)
+				so = errno;
+			x->err = so;
+			x->ms = smtpconn_now_ms() - t0;
+			close(x->fd);
+			x->fd = -1;
+			pending--;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (v[i].fd >= 0) {
+			close(v[i].fd);
+			v[i].fd = -1;
+			v[i].err = ETIMEDOUT;
+			v[i].ms = timeout_ms;
+		}
+}
+
+/*
+ * Compare the target port with 25, 587 and 465 on the same address. Returns
+ * true when 587 answers (used to say "port 25 is blocked").
+ */
+static bool
+step_ports(struct probe *p, const struct target *t)
+{
+	static const int ports[] = { 25, 587, 465 };
+	struct cmp v[3];
+	struct probe_step *s;
+	strbuf msg;
+	size_t i, n = 0;
+	unsigned t0;
+	bool open587 = false;
+	char key[16];
+
+	s = pr_step_begin(p->r, "ports", &t0);
+	for (i = 0; i < 3; i++)
+		if (ports[i] != p->o->port)
+			v[n++].port = ports[i];
+	connect_many(t, v, n, p->o->timeout_ms);
+	sb_init(&msg);
+	sb_printf(&msg, "on %s:", t->text);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "port-%d", v[i].port);
+		if (v[i].err == 0) {
+			pr_step_factf(p->r, s, key, "open (%u ms)", v[i].ms);
+			sb_printf(&msg, " %d open,", v[i].port);
+		} else {
+			pr_step_fact(p->r, s, key, errno_word(v[i].err));
+			sb_printf(&msg, " %d %s,", v[i].port,
+			    errno_word(v[i].err));
+		}
+		if (v[i].port == 587 && v[i].err == 0)
+			open587 = true;
+	}
+	if (msg.len > 0 && msg.s[msg.len - 1] == ',')
+		msg.s[--msg.len] = '\0';
+	pr_step_end(s, t0, PV_INFO, NULL, "for comparison %s", msg.s);
+	sb_free(&msg);
+	return open587;
+}
+
+static bool
+step_connect(struct probe *p)
+{
+	const struct probe_options *o = p->o;
+	struct probe_step *s;
+	strbuf fails;
+	unsigned t0;
+	size_t i, ci;
+	int err = 0;
+	bool connected = false;
+
+	s = pr_step_begin(p->r, "connect", &t0);
+	ci = p->r->nsteps - 1;
+	sb_init(&fails);
+	for (i = 0; i < p->naddrs; i++) {
+		if (smtpconn_connect(&p->c, (struct sockaddr *)&p->addrs[i].ss,
+		    p->addrs[i].len, &err) == 0) {
+			connected = true;
+			p->used = i;
+			break;
+		}
+		sb_printf(&fails, "%s%s: %s", fails.len ? ", " : "",
+		    p->addrs[i].text, errno_word(err));
+	}
+	if (connected) {
+		pr_step_fact(p->r, s, "address", p->addrs[p->used].text);
+		pr_step_end(s, t0, PV_OK, NULL, "connected to %s port %d",
+		    p->addrs[p->used].text, o->port);
+		if (fails.len)
+			pr_step_fact(p->r, s, "failed", fails.s);
+		sb_free(&fails);
+		if (o->compare_ports)
+			step_ports(p, &p->addrs[p->used]);
+		return true;
+	}
+	pr_step_fact(p->r, s, "failed", fails.s);
+	pr_step_end(s, t0, PV_FAIL, errno_cause(err, o->port),
+	    "cannot connect to %s port %d (%s)", o->host, o->port, fails.s);
+	if (o->compare_ports) {
+		bool open587 = step_ports(p, &p->addrs[0]);
+
+		if (open587 && err == ETIMEDOUT && s != NULL && !p->r->err) {
+			/* the decisive comparison: say it in the failed step */
+			s = &p->r->steps[ci];
+			s->cause_id = o->port == 25 ? "connect-timeout-port25" :
+			    "connect-timeout";
+			free(s->message);
+			sb_reset(&fails);
+			sb_printf(&fails, "port %d of %s times out, but port "
+			    "587 answers: %s", o->port, o->host, o->port == 25 ?
+			    "your ISP or provider blocks outgoing port 25; "
+			    "relay on 587 with STARTTLS" :
+			    "something between here and the relay drops this "
+			    "port; relay on 587 with STARTTLS");
+			s->message = sb_steal(&fails);
+		}
+	}
+	sb_free(&fails);
+	return false;
+}
+
+static bool
+step_greeting(struct probe *p)
+{
+	struct probe_step *s;
+	struct smtp_reply rep;
+	const char *why = NULL;
+	unsigned t0;
+	enum smtpconn_rd rd;
+
+	s = pr_step_begin(p->r, "greeting", &t0);
+	memset(&rep, 0, sizeof(rep));
+	rd = smtpconn_reply(&p->c, &rep, &why);
+	if (rd == SMTPCONN_TIMEOUT) {
+		/* a port that waits silently may speak TLS from the start */
+		unsigned saved = p->c.timeout_ms;
+		const char *twhy = NULL;
+		int tls;
+
+		tls = smtpconn_tls(&p->c, p->o->host, p->o->cafile, p->o->capath,
+		    &twhy);
+		p->c.timeout_ms = saved;
+		if (tls == 0) {
+			pr_step_end(s, t0, PV_FAIL, "implicit-tls-port",
+			    "no SMTP greeting: port %d speaks TLS from the "
+			    "first byte (implicit TLS, SMTPS); sendmail's "
+			    "client only speaks STARTTLS: relay on port 587",
+			    p->o->port);
+			pr_step_fact(p->r, s, "implicit-tls", "yes");
+		} else
+			pr_step_end(s, t0, PV_FAIL, "connect-timeout",
+			    "connected, but no greeting within %u s",
+			    p->o->timeout_ms / 1000);
+		return false;
+	}
+	if (rd == SMTPCONN_BAD) {
+		size_t n = p->c.in.len < 60 ? p->c.in.len : 60;
+		strbuf first;
+
+		sb_init(&first);
+		sb_append(&first, p->c.in.s, n);
+		sanitize_inplace(first.s);
+		pr_step_end(s, t0, PV_FAIL, "relay-not-smtp",
+		    "this is not an SMTP server (%s): it sent \"%s\"",
+		    why ? why : "bad reply", first.s);
+		sb_free(&first);
+		return false;
+	}
+	if (rd != SMTPCONN_OK) {
+		pr_step_end(s, t0, PV_FAIL, "connection-lost", "no greeting: %s",
+		    why ? why : "error");
+		return false;
+	}
+	pr_step_reply(s, &rep);
+	pr_step_fact(p->r, s, "banner", rep.nlines ? rep.lines[0] : "");
+	if (rep.code != 220) {
+		pr_step_end(s, t0, PV_FAIL, pr_classify(p->o->host, p->o->port,
+		    s ? s->reply : NULL, CAUSE_PHASE_CONNECT, NULL),
+		    "the relay refuses the connection: %s", s ? s->reply : "");
+		smtpreply_free(&rep);
+		return false;
+	}
+	pr_step_end(s, t0, PV_OK, NULL, "%s", s ? s->reply : "");
+	smtpreply_free(&rep);
+	return true;
+}
+
+/* EHLO and record the keywords; the step says what was found. */
+bool
+pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
+{
+	struct smtp_reply rep;
+	const char *why = NULL;
+	strbuf cmd, kw;
+	enum smtpconn_rd rd;
+	size_t i;
+
+	if (p->have_ehlo)
+		ehlo_info_free(&p->ehlo);
+	p->have_ehlo = false;
+	sb_init(&cmd);
+	sb_printf(&cmd, "EHLO %s", p->r->helo);
+	memset(&rep, 0, sizeof(rep));
+	rd = cmd.err ? SMTPCONN_ERROR : smtpconn_cmd(&p->c, cmd.s, &rep, &why);
+	sb_free(&cmd);
+	if (rd != SMTPCONN_OK) {
+		pr_step_end(s, t0, PV_FAIL, rd == SMTPCONN_TIMEOUT ? "connect-timeout" :
+		    "connection-lost", "EHLO%s: %s", after_tls ?
+		    " after STARTTLS" : "", why ? why : "error");
+		return false;
+	}
+	pr_step_reply(s, &rep);
+	if (smtpreply_ehlo(&rep, &p->ehlo) != 0) {
+		pr_step_end(s, t0, PV_FAIL, pr_classify(p->o->host, p->o->port,
+		    s ? s->reply : NULL, CAUSE_PHASE_CONNECT, NULL),
+		    "the relay refuses EHLO: %s", s ? s->reply : "");
+		smtpreply_free(&rep);
+		return false;
+	}
+	smtpreply_free(&rep);
+	p->have_ehlo = true;
+	sb_init(&kw);
+	for (i = 0; i < p->ehlo.nkeywords; i++)
+		sb_printf(&kw, "%s%s", i ? " " : "", p->ehlo.keywords[i]);
+	pr_step_fact(p->r, s, "name", p->ehlo.domain ? p->ehlo.domain : "");
+	pr_step_fact(p->r, s, "keywords", kw.s);
+	sb_free(&kw);
+	if (p->ehlo.domain != NULL && str_ieq(p->ehlo.domain, p->r->helo)) {
+		pr_step_end(s, t0, PV_FAIL, "mail-loops", "the server calls "
+		    "itself %s, this host's own name: sendmail stops with "
+		    "\"config error: mail loops back to me\" (the relay "
+		    "mailer needs F=k, or SMART_HOST names this host)",
+		    p->ehlo.domain);
+		return false;
+	}
+	return true;
+}
+
+static bool
+step_ehlo(struct probe *p)
+{
+	struct probe_step *s;
+	unsigned t0;
+
+	s = pr_step_begin(p->r, "ehlo", &t0);
+	if (!pr_do_ehlo(p, s, t0, false))
+		return false;
+	pr_step_fact(p->r, s, "starttls", p->ehlo.starttls ? "offered" :
+	    "not offered");
+	if (!p->ehlo.starttls) {
+		pr_step_end(s, t0, PV_FAIL, "starttls-not-offered", "%s does not "
+		    "offer STARTTLS: sendmail would send mail (and a password) "
+		    "in clear text, and relays such as Gmail refuse AUTH "
+		    "without it", p->ehlo.domain ? p->ehlo.domain : p->o->host);
+		return true;
+	}
+	pr_step_end(s, t0, PV_OK, NULL, "%s offers STARTTLS", p->ehlo.domain ?
+	    p->ehlo.domain : p->o->host);
+	return true;
+}
+
+
+
+
+
+
+
+
+
+
+
+
+
+/* ------------------------------------------------------------ run */
+
+int
+probe_run(const struct probe_options *o, struct probe_result *r)
+{
+	struct probe p;
+	struct smtp_reply rep;
+	const char *why;
+
+	memset(r, 0, sizeof(*r));
+	memset(&p, 0, sizeof(p));
+	p.o = o;
+	p.r = r;
+	smtpconn_init(&p.c, o->timeout_ms ? o->timeout_ms : 10000, o->debug);
+	r->port = o->port;
+	if ((r->host = strdup(o->host)) == NULL ||
+	    (r->helo = o->helo ? strdup(o->helo) : own_name()) == NULL) {
+		r->err = 1;
+		goto out;
+	}
+	if (!step_dns(&p) || !step_connect(&p) || !step_greeting(&p) ||
+	    !step_ehlo(&p))
+		goto quit;
+	if (p.have_ehlo && p.ehlo.starttls) {
+		if (!pr_step_starttls(&p))
+			goto out;
+		pr_step_certificate(&p);
+		if (!pr_step_auth_mechs(&p))
+			goto quit;
+		if (o->auth && p.cert_ok)
+			pr_step_auth(&p);
+		else if (o->auth) {
+			unsigned t0;
+			struct probe_step *s = pr_step_begin(r, "auth", &t0);
+
+			pr_step_end(s, t0, PV_FAIL, "tls-verify", "not sending the "
+			    "password to a server whose certificate failed "
+			    "verification (give its CA with --cafile if it is "
+			    "a private one)");
+		}
+	} else if (o->auth) {
+		unsigned t0;
+		struct probe_step *s = pr_step_begin(r, "auth", &t0);
+
+		pr_step_end(s, t0, PV_FAIL, "starttls-not-offered", "not sending "
+		    "the password: the connection is not encrypted");
+	}
+quit:
+	if (p.c.fd >= 0) {
+		memset(&rep, 0, sizeof(rep));
+		if (smtpconn_cmd(&p.c, "QUIT", &rep, &why) == SMTPCONN_OK)
+			smtpreply_free(&rep);
+	}
+out:
+	if (p.have_ehlo)
+		ehlo_info_free(&p.ehlo);
+	if (p.c.ssl != NULL)
+		SSL_shutdown(p.c.ssl);
+	smtpconn_close(&p.c);
+	return r->err ? -1 : 0;
+}
