@@ -47,7 +47,9 @@ WARN		:= -Wall -Wextra -Wformat=2 -Wstrict-prototypes \
 CPPFLAGS	+= -D_GNU_SOURCE -DRM_VERSION='"$(VERSION)"' -Iinclude
 CFLAGS		?=
 CFLAGS		+= -std=c11 $(OPT) $(WARN) $(SAN_FLAGS) -MMD -MP
-LDFLAGS		+= $(SAN_FLAGS)
+# full RELRO, and no lazy symbol binding: the lazy resolver spills vector
+# registers (which string functions leave secrets in) to the stack
+LDFLAGS		+= $(SAN_FLAGS) -Wl,-z,relro -Wl,-z,now
 
 pkgcf		= $(shell pkg-config --cflags $(1) 2>/dev/null)
 pkglib		= $(shell pkg-config --libs $(1) 2>/dev/null)
@@ -133,7 +135,7 @@ $(BUILD)/relaymilter-doctor: $(DOCTOR_OBJS) $(CORE_LIB)
 # Debian packages the build and the tests need. `make deps` installs the
 # missing ones (apt-get update once, then install); it does nothing when
 # everything is present.
-DEPS_BUILD	:= gcc make pkg-config libmilter-dev libspf2-dev libssl-dev \
+DEPS_BUILD	:= gcc make binutils pkg-config libmilter-dev libspf2-dev libssl-dev \
 		   libpsl-dev libidn2-dev publicsuffix libjson-c-dev zlib1g-dev \
 		   libsystemd-dev
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \

@@ -36,7 +36,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -245,6 +247,27 @@ unix_socket_path(const char *spec)
 	if (spec[0] == '/')
 		return (char *)spec;
 	return NULL;
+}
+
+/* Does a process accept connections on this unix socket? */
+static bool
+socket_in_use(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+	bool live;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return false;		/* libmilter reports the bad path */
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return false;
+	/* ECONNREFUSED: a stale socket file left by a dead process */
+	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return live;
 }
 
 static void
@@ -566,6 +589,11 @@ main(int argc, char **argv)
 		die("bad Socket '%s'", cfg->socket);
 	umask((mode_t)cfg->umask);
 	sockpath = unix_socket_path(cfg->socket);
+	/* libmilter unlinks an existing socket: never take a live one over */
+	if (sockpath != NULL && socket_in_use(sockpath))
+		die("%s is in use: another relaymilter (or milter) listens "
+		    "there; stop it first, or choose another Socket",
+		    sockpath);
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		die("cannot open the socket %s (does its directory exist, is "
 		    "another relaymilter running?)", cfg->socket);
