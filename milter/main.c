@@ -1,5 +1,6 @@
 /*
- * main.c - relaymilter(8): options, start-up, privileges, socket, reload
+ * main.c - relaymilter(8): options, the check/test/verify modes, start-up
+ *	    order, reload
  *
  * CONTRACT
  *	relaymilter [-c FILE] [-p SOCKET] [-f]   run the milter
@@ -14,8 +15,8 @@
  *	    [-c FILE]
  *	                                         what the milter would decide
  *
- *	Start-up order: read the configuration (as the invoking user); detach
- *	unless -f (the parent waits for the child to report that start-up
+ *	Start-up order (the process plumbing is in daemon.c): read the
+ *	configuration (as the invoking user); detach unless -f (the parent waits for the child to report that start-up
  *	worked, so every start-up error reaches the terminal with a non-zero
  *	exit); open the socket with UMask; write PidFile; drop to UserID;
  *	load the snapshot (maps, authinfo, trace key) as that user, so that
@@ -26,20 +27,14 @@
  *	(nothing half-started; the error says so when it cannot).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +48,7 @@
 
 #include "align.h"
 #include "config.h"
+#include "daemon.h"
 #include "log.h"
 #include "milter.h"
 #include "predict.h"
@@ -66,11 +62,6 @@
 
 static const char *config_path = DEFAULT_CONFIG;
 static const char *socket_override;
-static int status_fd = -1;		/* to the waiting parent, or -1 */
-/* what this process created at start-up (copies: the configuration that
- * named them may be gone), removed again when the start fails */
-static char *made_socket;
-static char *made_pidfile;
 
 static void
 usage(FILE *fp)
@@ -82,35 +73,6 @@ usage(FILE *fp)
 	    "[--cf SENDMAIL.CF] [-c FILE]\n"
 	    "       relaymilter -k 'id=...; qid=...' [-c FILE]\n"
 	    "       relaymilter -V | -P | -h\n");
-}
-
-/* A start-up failure: to stderr, the log, and the waiting parent. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	strbuf sb;
-	va_list ap;
-
-	sb_init(&sb);
-	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	/* nothing half-started: no stale socket, no PidFile of a dead pid */
-	if (made_socket != NULL && unlink(made_socket) < 0 && errno != ENOENT)
-		sb_printf(&sb, " (could not remove the socket %s: %s)",
-		    made_socket, strerror(errno));
-	if (made_pidfile != NULL && unlink(made_pidfile) < 0 &&
-	    errno != ENOENT)
-		sb_printf(&sb, " (could not remove PidFile %s: %s)",
-		    made_pidfile, strerror(errno));
-	fprintf(stderr, "relaymilter: %s\n", sb.s);
-	if (log_to_syslog())
-		log_msg(LOG_ERR, NULL, "%s", sb.s);
-	if (status_fd >= 0) {
-		(void)write(status_fd, sb.s, sb.len);
-		close(status_fd);
-	}
-	exit(1);
 }
 
 static void
@@ -164,180 +126,6 @@ print_options(void)
 	for (i = 0; i < n; i++)
 		printf("%s\t%s\t%s\t%s\n", o[i].name,
 		    config_type_name(o[i].type), o[i].def, o[i].doc);
-}
-
-/* Resolve "user[:group]". */
-static int
-lookup_user(const char *spec, uid_t *uid, gid_t *gid, char **name,
-    strbuf *err)
-{
-	char *copy = strdup(spec), *colon;
-	struct passwd *pw;
-	struct group *gr;
-
-	if (copy == NULL)
-		return -1;
-	if ((colon = strchr(copy, ':')) != NULL)
-		*colon++ = '\0';
-	if ((pw = getpwnam(copy)) == NULL) {
-		sb_printf(err, "UserID: no such user '%s'", copy);
-		free(copy);
-		return -1;
-	}
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	if (colon != NULL && *colon != '\0') {
-		if ((gr = getgrnam(colon)) == NULL) {
-			sb_printf(err, "UserID: no such group '%s'", colon);
-			free(copy);
-			return -1;
-		}
-		*gid = gr->gr_gid;
-	}
-	*name = copy;
-	return 0;
-}
-
-/* Drop to UserID when running as root; refuse root without it. */
-static void
-drop_privileges(const struct rm_config *cfg, const char *sockpath)
-{
-	uid_t uid;
-	gid_t gid;
-	char *name;
-	strbuf err;
-
-	if (cfg->userid == NULL || *cfg->userid == '\0') {
-		if (geteuid() == 0 && !cfg->allow_root)
-			die("refusing to run as root: set UserID (for example "
-			    "\"UserID relaymilter:smmsp\") or \"AllowRoot yes\"");
-		return;
-	}
-	sb_init(&err);
-	if (lookup_user(cfg->userid, &uid, &gid, &name, &err) < 0)
-		die("%s", err.s[0] ? err.s : "out of memory");
-	if (geteuid() != 0) {
-		free(name);
-		if (geteuid() != uid)
-			die("UserID is %s but relaymilter runs as uid %u and "
-			    "cannot switch", cfg->userid, (unsigned)geteuid());
-		return;
-	}
-	if (sockpath != NULL && chown(sockpath, uid, gid) < 0)
-		die("cannot chown %s to %s: %s", sockpath, cfg->userid,
-		    strerror(errno));
-	/* initgroups keeps the user's supplementary groups (smmsp reads
-	 * authinfo on Debian) and drops root's */
-	if (initgroups(name, gid) < 0 || setresgid(gid, gid, gid) < 0 ||
-	    setresuid(uid, uid, uid) < 0)
-		die("cannot drop privileges to %s: %s", cfg->userid,
-		    strerror(errno));
-	free(name);
-	if (setuid(0) == 0)
-		die("privileges were not dropped (setuid(0) succeeded)");
-}
-
-static char *
-unix_socket_path(const char *spec)
-{
-	if (strncmp(spec, "local:", 6) == 0)
-		return (char *)spec + 6;
-	if (strncmp(spec, "unix:", 5) == 0)
-		return (char *)spec + 5;
-	if (spec[0] == '/')
-		return (char *)spec;
-	return NULL;
-}
-
-/* Does a process accept connections on this unix socket? */
-static bool
-socket_in_use(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd;
-	bool live;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return false;		/* libmilter reports the bad path */
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return false;
-	/* ECONNREFUSED: a stale socket file left by a dead process */
-	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
-	close(fd);
-	return live;
-}
-
-static void
-write_pidfile(const char *path)
-{
-	FILE *fp;
-
-	if (path == NULL || *path == '\0')
-		return;
-	if ((fp = fopen(path, "w")) == NULL)
-		die("cannot write PidFile %s: %s", path, strerror(errno));
-	made_pidfile = strdup(path);	/* NULL: not removed on failure */
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) != 0)
-		die("cannot write PidFile %s: %s", path, strerror(errno));
-}
-
-/* Detach: the parent waits until the child reports success or failure. */
-static void
-daemonize(void)
-{
-	int fds[2], devnull;
-	pid_t pid;
-	char buf[1024];
-	ssize_t n;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		die("pipe: %s", strerror(errno));
-	if ((pid = fork()) < 0)
-		die("fork: %s", strerror(errno));
-	if (pid > 0) {
-		close(fds[1]);
-		n = read(fds[0], buf, sizeof(buf) - 1);
-		if (n == 1 && buf[0] == '\0')
-			_exit(0);
-		_exit(1);	/* the child printed the reason itself */
-	}
-	close(fds[0]);
-	status_fd = fds[1];
-	if (setsid() < 0)
-		die("setsid: %s", strerror(errno));
-	if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(devnull, STDIN_FILENO);
-		if (devnull > STDERR_FILENO)
-			close(devnull);
-	}
-	if (chdir("/") < 0)
-		die("chdir /: %s", strerror(errno));
-}
-
-/* Start-up worked: release the parent and detach stdout/stderr. */
-static void
-report_started(void)
-{
-	int devnull;
-
-	if (status_fd >= 0) {
-		(void)write(status_fd, "", 1);
-		close(status_fd);
-		status_fd = -1;
-		if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
-			dup2(devnull, STDOUT_FILENO);
-			dup2(devnull, STDERR_FILENO);
-			if (devnull > STDERR_FILENO)
-				close(devnull);
-		}
-	}
-#ifdef HAVE_LIBSYSTEMD
-	sd_notify(0, "READY=1");
-#endif
 }
 
 static void
@@ -445,7 +233,7 @@ check_config(const struct rm_config *loaded)
 		return 1;
 	}
 	spfc_free(sc);
-	path = unix_socket_path(s->cfg->socket);
+	path = daemon_socket_path(s->cfg->socket);
 	if (path != NULL && (dir = strdup(path)) != NULL) {
 		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 			*slash = '\0';
@@ -517,7 +305,7 @@ main(int argc, char **argv)
 	const char *test_sender = NULL, *test_from = NULL, *test_relay = NULL;
 	const char *test_cf = "/etc/mail/sendmail.cf";
 	const char *verify = NULL;
-	char *sockpath;
+	const char *sockpath;
 	strbuf err, warn;
 	sigset_t set;
 	pthread_t rt;
@@ -560,7 +348,7 @@ main(int argc, char **argv)
 	if (check) {
 		/* check with the rights the daemon will have */
 		if (geteuid() == 0 && cfg->userid != NULL && *cfg->userid)
-			drop_privileges(cfg, NULL);
+			daemon_drop_privileges(cfg, NULL);
 		rc = check_config(cfg);
 		config_free(cfg);
 		sb_free(&err);
@@ -575,41 +363,41 @@ main(int argc, char **argv)
 		char *s = strdup(socket_override);
 
 		if (s == NULL)
-			die("out of memory");
+			daemon_die("out of memory");
 		free(cfg->socket);
 		cfg->socket = s;
 	}
 	if (!foreground)
-		daemonize();
+		daemon_detach();
 	signal(SIGPIPE, SIG_IGN);
 
 	if (milter_register() < 0)
-		die("smfi_register failed");
+		daemon_die("smfi_register failed");
 	if (smfi_setconn(cfg->socket) != MI_SUCCESS)
-		die("bad Socket '%s'", cfg->socket);
+		daemon_die("bad Socket '%s'", cfg->socket);
 	umask((mode_t)cfg->umask);
-	sockpath = unix_socket_path(cfg->socket);
+	sockpath = daemon_socket_path(cfg->socket);
 	/* libmilter unlinks an existing socket: never take a live one over */
-	if (sockpath != NULL && socket_in_use(sockpath))
-		die("%s is in use: another relaymilter (or milter) listens "
-		    "there; stop it first, or choose another Socket",
+	if (sockpath != NULL && daemon_socket_in_use(sockpath))
+		daemon_die("%s is in use: another relaymilter (or milter) "
+		    "listens there; stop it first, or choose another Socket",
 		    sockpath);
 	if (smfi_opensocket(true) != MI_SUCCESS)
-		die("cannot open the socket %s (does its directory exist, is "
+		daemon_die("cannot open the socket %s (does its directory exist, is "
 		    "another relaymilter running?)", cfg->socket);
-	made_socket = sockpath != NULL ? strdup(sockpath) : NULL;
-	write_pidfile(cfg->pidfile);
-	drop_privileges(cfg, sockpath);
+	daemon_made_socket(sockpath);
+	daemon_write_pidfile(cfg->pidfile);
+	daemon_drop_privileges(cfg, sockpath);
 
 	sopt.socket = socket_override;
 	if (snapshot_build(cfg, &sopt, &snap, &err, &warn) < 0)
-		die("%s", err.s);
+		daemon_die("%s", err.s);
 	print_warnings(&warn, true);
 	if (foreground)
 		print_warnings(&warn, false);
 	snapshot_install(snap);
 	if ((spf = spf_checker_new(snap->cfg, &err)) == NULL)
-		die("%s", err.s);
+		daemon_die("%s", err.s);
 	milter_set_spf(spf);
 
 	/*
@@ -625,14 +413,11 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (pthread_create(&rt, NULL, reload_thread, NULL) != 0)
-		die("cannot start the reload thread");
+		daemon_die("cannot start the reload thread");
 
 	log_msg(LOG_INFO, NULL, "relaymilter %s starting on %s (uid %u)",
 	    RM_VERSION, snap->cfg->socket, (unsigned)geteuid());
-	free(made_socket);		/* started: they stay */
-	free(made_pidfile);
-	made_socket = made_pidfile = NULL;
-	report_started();
+	daemon_started();
 	rc = smfi_main();
 	log_msg(LOG_INFO, NULL, "relaymilter stopping");
 #ifdef HAVE_LIBSYSTEMD
