@@ -28,8 +28,6 @@ void	log_close(void);
 bool	log_to_syslog(void);
 void	log_msg(int prio, const char *qid, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-/* The same for a finished text (no formatting): the decision line. */
-void	log_text(int prio, const char *qid, const char *text);
 /* Facility number by name, -1 when unknown. */
 int	log_facility(const char *name);
 
@@ -47,6 +45,8 @@ void	kv_addf(struct kvline *kv, const char *key, const char *fmt, ...)
  * there are kept, not doubled). Quoted like kv_add when the address holds a
  * space, comma, '"', '\\' or '=' (a quoted local part): key="<...>". */
 void	kv_add_angle(struct kvline *kv, const char *key, const char *addr);
+/* Log a finished key=value line (its values are already sanitised). */
+void	kv_log(int prio, const char *qid, const struct kvline *kv);
 /* The line so far ("" after an allocation failure). */
 const char *kv_str(const struct kvline *kv);
 

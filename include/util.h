@@ -33,6 +33,8 @@ void	 sb_init(strbuf *sb);
 void	 sb_free(strbuf *sb);
 void	 sb_reset(strbuf *sb);
 int	 sb_append(strbuf *sb, const char *p, size_t n);
+/* Make room for n more bytes at once (fewer reallocations). */
+int	 sb_reserve(strbuf *sb, size_t n);
 int	 sb_puts(strbuf *sb, const char *s);
 int	 sb_putc(strbuf *sb, int c);
 int	 sb_printf(strbuf *sb, const char *fmt, ...)

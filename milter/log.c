@@ -131,21 +131,10 @@ log_msg(int prio, const char *qid, const char *fmt, ...)
 }
 
 void
-log_text(int prio, const char *qid, const char *text)
-{
-	strbuf sb;
-
-	start_line(&sb, qid);
-	sb_puts_sanitized(&sb, text);
-	if (!sb.err)
-		emit(prio, &sb);
-	sb_free(&sb);
-}
-
-void
 kv_init(struct kvline *kv)
 {
 	sb_init(&kv->sb);
+	(void)sb_reserve(&kv->sb, 480);	/* a decision line, in one go */
 	kv->n = 0;
 }
 
@@ -265,6 +254,21 @@ kv_add_angle(struct kvline *kv, const char *key, const char *addr)
 	}
 	kv_add(kv, key, v.s);
 	sb_free(&v);
+}
+
+void
+kv_log(int prio, const char *qid, const struct kvline *kv)
+{
+	strbuf sb;
+
+	if (kv->sb.err)
+		return;
+	start_line(&sb, qid);
+	sb_reserve(&sb, kv->sb.len + 1);
+	sb_append(&sb, kv->sb.s, kv->sb.len);	/* kv_add sanitised it */
+	if (!sb.err)
+		emit(prio, &sb);
+	sb_free(&sb);
 }
 
 const char *

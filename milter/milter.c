@@ -319,7 +319,7 @@ log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
 	kv_add(&kv, "result", result);
 	if (error != NULL)
 		kv_add(&kv, "error", error);
-	log_text(LOG_INFO, m->qid ? m->qid : "NOQUEUE", kv_str(&kv));
+	kv_log(LOG_INFO, m->qid ? m->qid : "NOQUEUE", &kv);
 	sb_free(&v);
 	kv_free(&kv);
 }
@@ -471,12 +471,19 @@ mlfi_eom(SMFICTX *ctx)
 			return rc;
 		}
 		trace = id;
-		sb_printf(&tv, "id=%s; qid=%s", id, m->qid ? m->qid : "");
-		if (p.tag_spf)
-			sb_printf(&tv, "; spf=%s", prediction_spf_word(&p));
-		if (p.tag_align)
-			sb_printf(&tv, "; align=%s", prediction_align_word(&p,
+		sb_puts(&tv, "id=");
+		sb_puts(&tv, id);
+		sb_puts(&tv, "; qid=");
+		sb_puts(&tv, m->qid ? m->qid : "");
+		if (p.tag_spf) {
+			sb_puts(&tv, "; spf=");
+			sb_puts(&tv, prediction_spf_word(&p));
+		}
+		if (p.tag_align) {
+			sb_puts(&tv, "; align=");
+			sb_puts(&tv, prediction_align_word(&p,
 			    s->cfg->alignment_mode));
+		}
 		sanitize_inplace(tv.s);
 	}
 	if (!s->cfg->dry_run && p.action >= PACT_TEMPFAIL) {

@@ -111,10 +111,12 @@ mechanism(const struct decision *d, const char *ip, strbuf *sb)
 {
 	bool v6 = strchr(ip, ':') != NULL;
 
-	if (snapshot_addr_is_google(ip) || relay_is_google(d->relay))
+	if (snapshot_addr_is_google(ip) || relay_is_google(d->relay)) {
 		sb_puts(sb, "include:_spf.google.com");
-	else
-		sb_printf(sb, "%s:%s", v6 ? "ip6" : "ip4", ip);
+	} else {
+		sb_puts(sb, v6 ? "ip6:" : "ip4:");
+		sb_puts(sb, ip);
+	}
 }
 
 static void
@@ -139,9 +141,12 @@ spf_hint(const struct decision *d, const char *dom, const struct prediction *p,
 		sb_printf(h, "DNS trouble while checking %s SPF at %s: check "
 		    "the resolver of this host", dom, p->spf_ip);
 		break;
-	default:
-		sb_printf(h, "%s SPF does not authorize %s: add %s", dom,
-		    p->spf_ip, mech.s);
+	default:	/* the common case, without printf: a per-message path */
+		sb_puts(h, dom);
+		sb_puts(h, " SPF does not authorize ");
+		sb_puts(h, p->spf_ip);
+		sb_puts(h, ": add ");
+		sb_puts(h, mech.s);
 		break;
 	}
 	sb_free(&mech);
@@ -322,10 +327,15 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 	if (p->align == 0) {
 		if (hint.len > 0)
 			sb_puts(&hint, "; ");
-		sb_printf(&hint, "From: domain %s is not aligned with the "
-		    "envelope domain %s (%s): set RewriteHeaderFrom unaligned, "
-		    "or send From: %s", p->from_domain, dom,
-		    rm_align_names[c->alignment_mode], d->final);
+		sb_puts(&hint, "From: domain ");
+		sb_puts(&hint, p->from_domain);
+		sb_puts(&hint, " is not aligned with the envelope domain ");
+		sb_puts(&hint, dom);
+		sb_puts(&hint, " (");
+		sb_puts(&hint, rm_align_names[c->alignment_mode]);
+		sb_puts(&hint, "): set RewriteHeaderFrom unaligned, or send "
+		    "From: ");
+		sb_puts(&hint, d->final);
 		if (act(c->misaligned_action) >= PACT_TEMPFAIL)
 			sb_printf(&why, "relaymilter: DMARC would fail at the "
 			    "recipient: From: domain %s is not aligned with %s",

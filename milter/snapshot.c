@@ -465,6 +465,7 @@ load_key(struct rm_snapshot *s, bool check_only, strbuf *err, strbuf *warn)
 	}
 	if (tag_key_load(path, !check_only, &s->key, err) < 0)
 		return -1;
+	(void)tag_key_prepare(&s->key);	/* failure: the slow path */
 	s->have_key = true;
 	return 0;
 }

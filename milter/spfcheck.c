@@ -213,6 +213,17 @@ struct client {
 
 /* Parse ip; v4-mapped IPv6 becomes IPv4 (RFC 7208 5: the client is the
  * IPv4 host). -1 with why set for bad text, loopback or unspecified. */
+/* dst = a b c; dst has room (the caller sized it). */
+static void
+join3(char *dst, const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+
+	memcpy(dst, a, la);
+	memcpy(dst + la, b, lb);
+	memcpy(dst + la + lb, c, lc + 1);
+}
+
 static int
 client_parse(const char *ip, struct client *c, const char **why)
 {
@@ -223,6 +234,10 @@ client_parse(const char *ip, struct client *c, const char **why)
 	}
 	if (inet_pton(AF_INET, ip, &c->v4) == 1) {
 		c->family = AF_INET;
+		/* inet_pton takes only a.b.c.d without leading zeros: the text
+		 * is already canonical, spare the inet_ntop below */
+		if (strlen(ip) < sizeof(c->text))
+			memcpy(c->text, ip, strlen(ip) + 1);
 	} else if (inet_pton(AF_INET6, ip, &c->v6) == 1) {
 		c->family = AF_INET6;
 		if (IN6_IS_ADDR_V4MAPPED(&c->v6)) {
@@ -241,7 +256,8 @@ client_parse(const char *ip, struct client *c, const char **why)
 			    "passes it unconditionally, it tells nothing";
 			return -1;
 		}
-		inet_ntop(AF_INET, &c->v4, c->text, sizeof(c->text));
+		if (c->text[0] == '\0')
+			inet_ntop(AF_INET, &c->v4, c->text, sizeof(c->text));
 	} else {
 		if (IN6_IS_ADDR_LOOPBACK(&c->v6) ||
 		    IN6_IS_ADDR_UNSPECIFIED(&c->v6)) {
@@ -455,8 +471,8 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 			why = "out of memory";
 			goto bad;
 		}
-		sprintf(key, "%s|%s", dom, c.text);
-		sprintf(lkey, "%s|%s", sender, c.text);
+		join3(key, dom, "|", c.text);
+		join3(lkey, sender, "|", c.text);
 		str_lower_inplace(key);
 		str_lower_inplace(lkey);
 		if (spfcache_get(sc->cache, key, out) ||

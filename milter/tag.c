@@ -123,6 +123,62 @@ out:
 	return rc;
 }
 
+/* HMAC from the prepared pads: copy each pad state, hash the rest. */
+static int
+hmac_prepared(const struct tag_key *key, const unsigned char *msg, size_t mlen,
+    unsigned char out[32])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char inner[32];
+	unsigned int n;
+	int ok;
+
+	if (ctx == NULL)
+		return -1;
+	ok = EVP_MD_CTX_copy_ex(ctx, key->inner) &&
+	    EVP_DigestUpdate(ctx, msg, mlen) &&
+	    EVP_DigestFinal_ex(ctx, inner, &n) &&
+	    EVP_MD_CTX_copy_ex(ctx, key->outer) &&
+	    EVP_DigestUpdate(ctx, inner, sizeof(inner)) &&
+	    EVP_DigestFinal_ex(ctx, out, &n);
+	EVP_MD_CTX_free(ctx);
+	OPENSSL_cleanse(inner, sizeof(inner));
+	return ok ? 0 : -1;
+}
+
+int
+tag_key_prepare(struct tag_key *key)
+{
+	unsigned char pad[64];
+	size_t i;
+	int ok;
+
+	pthread_once(&sha_once, sha_fetch);
+	if (sha256 == NULL)
+		return -1;
+	key->inner = EVP_MD_CTX_new();
+	key->outer = EVP_MD_CTX_new();
+	for (i = 0; i < 64; i++)
+		pad[i] = (unsigned char)((i < TAG_KEY_LEN ? key->bytes[i] : 0) ^
+		    0x36);
+	ok = key->inner != NULL && key->outer != NULL &&
+	    EVP_DigestInit_ex(key->inner, sha256, NULL) &&
+	    EVP_DigestUpdate(key->inner, pad, sizeof(pad));
+	for (i = 0; i < 64; i++)
+		pad[i] = (unsigned char)((i < TAG_KEY_LEN ? key->bytes[i] : 0) ^
+		    0x5c);
+	ok = ok && EVP_DigestInit_ex(key->outer, sha256, NULL) &&
+	    EVP_DigestUpdate(key->outer, pad, sizeof(pad));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	if (!ok) {
+		EVP_MD_CTX_free(key->inner);
+		EVP_MD_CTX_free(key->outer);
+		key->inner = key->outer = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 mac(const struct tag_key *key, const char *qid, uint32_t t,
     unsigned char raw[12])
@@ -138,7 +194,9 @@ mac(const struct tag_key *key, const char *qid, uint32_t t,
 	msg[ql + 2] = (unsigned char)(t >> 16);
 	msg[ql + 3] = (unsigned char)(t >> 8);
 	msg[ql + 4] = (unsigned char)t;
-	if (tag_hmac_sha256(key->bytes, TAG_KEY_LEN, msg, ql + 5, md) < 0)
+	if ((key->inner != NULL && key->outer != NULL ?
+	    hmac_prepared(key, msg, ql + 5, md) :
+	    tag_hmac_sha256(key->bytes, TAG_KEY_LEN, msg, ql + 5, md)) < 0)
 		return -1;
 	memcpy(raw, msg + ql + 1, 4);
 	memcpy(raw + 4, md, 8);
@@ -214,6 +272,9 @@ void
 tag_key_wipe(struct tag_key *key)
 {
 	OPENSSL_cleanse(key->bytes, sizeof(key->bytes));
+	EVP_MD_CTX_free(key->inner);	/* frees the key-dependent state */
+	EVP_MD_CTX_free(key->outer);
+	key->inner = key->outer = NULL;
 }
 
 static int
@@ -287,6 +348,7 @@ tag_key_load(const char *path, bool create, struct tag_key *key,
 	size_t len, i;
 	int fd, hi, lo;
 
+	key->inner = key->outer = NULL;		/* not prepared yet */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT && create)
 		return key_create(path, key, err);

@@ -79,6 +79,12 @@ sb_grow(strbuf *sb, size_t need)
 }
 
 int
+sb_reserve(strbuf *sb, size_t n)
+{
+	return sb_grow(sb, sb->len + n);
+}
+
+int
 sb_append(strbuf *sb, const char *p, size_t n)
 {
 	if (sb_grow(sb, sb->len + n) < 0)

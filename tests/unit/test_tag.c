@@ -16,8 +16,30 @@ fixed_key(unsigned char fill)
 {
 	struct tag_key k;
 
+	memset(&k, 0, sizeof(k));
 	memset(k.bytes, fill, sizeof(k.bytes));
 	return k;
+}
+
+/* The prepared pads give the same ids as the plain HMAC. */
+static void
+test_prepared_same_ids(void **state)
+{
+	struct tag_key plain = fixed_key(0x5a), prep = fixed_key(0x5a);
+	char a[TAG_ID_LEN + 1], b[TAG_ID_LEN + 1], qid[32];
+	int i;
+
+	(void)state;
+	assert_int_equal(tag_key_prepare(&prep), 0);
+	assert_non_null(prep.inner);
+	for (i = 0; i < 50; i++) {
+		snprintf(qid, sizeof(qid), "Q%08dX", i * 7919);
+		assert_int_equal(tag_make_id(&plain, qid, 1763700000 + i, a), 0);
+		assert_int_equal(tag_make_id(&prep, qid, 1763700000 + i, b), 0);
+		assert_string_equal(a, b);
+	}
+	tag_key_wipe(&prep);
+	assert_null(prep.inner);
 }
 
 static void
@@ -192,6 +214,7 @@ main(void)
 		cmocka_unit_test(test_stable_and_distinct),
 		cmocka_unit_test(test_known_vector),
 		cmocka_unit_test(test_hmac_rfc4231),
+		cmocka_unit_test(test_prepared_same_ids),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_non_canonical_padding),
 		cmocka_unit_test(test_key_file),
