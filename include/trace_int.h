@@ -1,6 +1,7 @@
 /*
  * trace_int.h - the insides of struct trace, shared by trace.c,
- *		 trace_store.c, trace_evid.c and trace_join.c only
+ *		 trace_tick.c, trace_store.c, trace_evid.c and trace_join.c
+ *		 only
  *
  * CONTRACT
  *	Not an interface for other modules: include/trace.h is. The record
@@ -27,6 +28,12 @@ struct chunk {
 	char		 data[];
 };
 
+/*
+ * The lists of open messages, each ordered by last line: active (a line
+ * within opts.grace), done (final, waiting out the grace period),
+ * deferred (quiet, a recipient deferred), waiting (quiet, no delivery
+ * line yet).
+ */
 enum { L_NONE = 0, L_ACTIVE, L_DONE, L_DEFERRED, L_WAITING, L_COUNT };
 
 #define RCPT_INLINE	2
@@ -152,6 +159,12 @@ struct msg	*tr_msg_find(struct trace *t, struct host *h, const char *qid,
 		    size_t n);
 struct msg	*tr_msg_get(struct trace *t, struct host *h, struct ml_span qid,
 		    int64_t when);
+/* Off its table and list; the record is kept for reuse or freed. */
+void		 tr_msg_free(struct trace *t, struct msg *m);
+
+/* trace_tick.c (and the public trace_tick, _finish, _deferred) */
+/* After a line of m: on L_DONE when it is final, else on L_ACTIVE. */
+void		 tr_msg_place(struct trace *t, struct msg *m);
 
 /* trace_evid.c */
 struct evid	*tr_evid_find(struct trace *t, struct host *h, long pid);

@@ -6,11 +6,11 @@
  *	See include/trace.h. Each message owns one allocation holding its
  *	record and a first arena chunk; its strings live in that arena (a
  *	value that changes reuses its old space when it fits). Open messages
- *	sit in one of four lists ordered by their last line: active (recent),
- *	done (final, waiting out the grace period), deferred, waiting (no
- *	delivery line yet). Lines without a queue id are kept in a fixed
- *	direct-mapped cache keyed by (host, pid). All text stored from the
- *	log has its control characters removed.
+ *	sit in one of four lists ordered by their last line (trace_int.h);
+ *	when they leave them is trace_tick.c's business. Lines without a
+ *	queue id are kept in a fixed direct-mapped cache keyed by (host,
+ *	pid). All text stored from the log has its control characters
+ *	removed.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -218,8 +218,8 @@ tr_msg_get(struct trace *t, struct host *h, struct ml_span qid, int64_t when)
 	return m;
 }
 
-static void
-msg_free(struct trace *t, struct msg *m)
+void
+tr_msg_free(struct trace *t, struct msg *m)
 {
 	struct msg **pp;
 	struct chunk *c, *nx;
@@ -243,113 +243,6 @@ msg_free(struct trace *t, struct msg *m)
 		free(m);
 	t->count--;
 	t->st.open = t->count;
-}
-
-/* ------------------------------------------------------------ outcome */
-
-static bool
-rcpt_final(const struct tr_rcpt *r)
-{
-	return r->outcome == TR_SENT || r->outcome == TR_BOUNCED;
-}
-
-/* Decide the message outcome and cause from its recipients. */
-static void
-msg_settle(struct msg *m)
-{
-	struct tr_msg *p = &m->pub;
-	const struct cause *bc = NULL, *dc = NULL;
-	size_t i, nb = 0, nd = 0, np = 0;
-
-	for (i = 0; i < p->nrcpt; i++) {
-		switch (p->rcpt[i].outcome) {
-		case TR_BOUNCED:
-			if (nb++ == 0)
-				bc = p->rcpt[i].cause;
-			break;
-		case TR_DEFERRED:
-			if (nd++ == 0)
-				dc = p->rcpt[i].cause;
-			break;
-		case TR_PENDING:
-			np++;
-			break;
-		default:
-			break;
-		}
-	}
-	p->cause = NULL;
-	if (m->discarded)
-		p->outcome = TR_DISCARDED;
-	else if (p->nrcpt == 0)
-		p->outcome = p->reject != NULL ||
-		    (m->from_seen && p->nrcpts == 0) ? TR_REJECTED : TR_PENDING;
-	else if (nb > 0) {
-		p->outcome = TR_BOUNCED;
-		p->cause = bc;
-	} else if (nd > 0) {
-		p->outcome = TR_DEFERRED;
-		p->cause = dc;
-	} else if (np > 0)
-		p->outcome = TR_PENDING;
-	else
-		p->outcome = TR_SENT;
-}
-
-/* Final: nothing more is expected (idle: it has been quiet a while). */
-static bool
-msg_final(const struct msg *m, bool idle)
-{
-	const struct tr_msg *p = &m->pub;
-	size_t i;
-
-	if (m->discarded)
-		return true;
-	if (p->nrcpt == 0)
-		return m->from_seen && (p->nrcpts == 0 ||
-		    (idle && p->reject != NULL));
-	for (i = 0; i < p->nrcpt; i++)
-		if (!rcpt_final(&p->rcpt[i]))
-			return false;
-	if (!idle && p->nrcpts > 0 && p->nrcpt < (size_t)p->nrcpts)
-		return false;
-	return true;
-}
-
-static bool
-msg_has_deferred(const struct msg *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->pub.nrcpt; i++)
-		if (m->pub.rcpt[i].outcome == TR_DEFERRED)
-			return true;
-	return false;
-}
-
-static void
-emit(struct trace *t, struct msg *m, enum tr_emit why, int64_t now)
-{
-	msg_settle(m);
-	if (why != TR_EMIT_THRESHOLD &&
-	    (unsigned)m->pub.outcome < TR_OUTCOME_COUNT)
-		t->st.emitted[m->pub.outcome]++;
-	if (t->sink.message)
-		t->sink.message(t->sink.ctx, &m->pub, why, now);
-}
-
-static void
-emit_free(struct trace *t, struct msg *m, enum tr_emit why, int64_t now)
-{
-	emit(t, m, why, now);
-	msg_free(t, m);
-}
-
-/* Where the message waits now that it got a line. */
-static void
-msg_place(struct trace *t, struct msg *m)
-{
-	tr_l_append(t, m, msg_final(m, false) ? L_DONE : L_ACTIVE);
 }
 
 /* ------------------------------------------------------------ time */
@@ -414,90 +307,6 @@ line_time(struct trace *t, const struct ml_time *ts)
 		    local_offset(y, ts->mon, ts->mday, ts->hour));
 	}
 	return t->tc_base + ts->min * 60 + ts->sec;
-}
-
-/* ------------------------------------------------------------ ticking */
-
-/* When a deferred message becomes older than max_defer. */
-static int64_t
-cross_time(const struct trace *t, const struct msg *m)
-{
-	int64_t c = m->pub.ctime ? m->pub.ctime : m->pub.first;
-
-	if (m->pub.threshold_emitted)
-		return INT64_MAX;
-	return c + t->o.max_defer + 1;
-}
-
-void
-trace_tick(struct trace *t, int64_t now)
-{
-	struct msg *m, *nx;
-	int64_t due;
-
-	t->lasttick = now;
-	while ((m = t->lists[L_DONE].head) != NULL &&
-	    m->pub.last <= now - t->o.grace)
-		emit_free(t, m, TR_EMIT_FINAL, now);
-	while ((m = t->lists[L_ACTIVE].head) != NULL &&
-	    m->pub.last <= now - t->o.grace) {
-		if (msg_final(m, true))
-			emit_free(t, m, TR_EMIT_FINAL, now);
-		else if (m->pub.lines == 0) {
-			msg_free(t, m);	/* only named by a DSN line */
-			t->st.messages--;
-		}
-		else if (msg_has_deferred(m)) {
-			tr_l_append(t, m, L_DEFERRED);
-			due = cross_time(t, m);
-			if (due < t->next_cross)
-				t->next_cross = due;
-		} else
-			tr_l_append(t, m, L_WAITING);
-	}
-	while ((m = t->lists[L_DEFERRED].head) != NULL &&
-	    m->pub.last <= now - t->o.queue_lifetime)
-		emit_free(t, m, TR_EMIT_EXPIRED, now);
-	while ((m = t->lists[L_WAITING].head) != NULL &&
-	    m->pub.last <= now - t->o.idle_limit)
-		emit_free(t, m, TR_EMIT_EXPIRED, now);
-	/* deferred messages crossing the max_defer age: scan only when
-	 * the earliest crossing is due (and at most every CROSS_SCAN
-	 * seconds of log time), and note the next one */
-	if (now < t->next_cross || now < t->last_scan + CROSS_SCAN)
-		return;
-	t->last_scan = now;
-	t->next_cross = INT64_MAX;
-	for (m = t->lists[L_DEFERRED].head; m; m = nx) {
-		nx = m->next;
-		if (m->pub.threshold_emitted)
-			continue;
-		if (tr_msg_age(&m->pub, now) > t->o.max_defer) {
-			emit(t, m, TR_EMIT_THRESHOLD, now);
-			m->pub.threshold_emitted = true;
-		} else if ((due = cross_time(t, m)) < t->next_cross)
-			t->next_cross = due;
-	}
-}
-
-void
-trace_finish(struct trace *t, int64_t now)
-{
-	struct msg *m;
-	int l;
-
-	if (now < t->clock)
-		now = t->clock;
-	trace_tick(t, now);
-	for (l = L_ACTIVE; l < L_COUNT; l++)
-		while ((m = t->lists[l].head) != NULL) {
-			if (m->pub.lines == 0) {
-				msg_free(t, m);
-				t->st.messages--;
-			} else
-				emit_free(t, m, l == L_DONE || msg_final(m,
-				    true) ? TR_EMIT_FINAL : TR_EMIT_END, now);
-		}
 }
 
 /* ------------------------------------------------------------ feeding */
@@ -634,7 +443,7 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 		break;
 	}
 	if (m)
-		msg_place(t, m);
+		tr_msg_place(t, m);
 	if (t->clock > t->lasttick)
 		trace_tick(t, t->clock);
 	return t->err ? -1 : 0;
@@ -703,7 +512,7 @@ trace_free(struct trace *t)
 		return;
 	for (l = L_ACTIVE; l < L_COUNT; l++)
 		while (t->lists[l].head)
-			msg_free(t, t->lists[l].head);
+			tr_msg_free(t, t->lists[l].head);
 	while ((m = t->freelist) != NULL) {
 		t->freelist = m->hnext;
 		free(m);
@@ -744,29 +553,6 @@ int64_t
 trace_clock(const struct trace *t)
 {
 	return t->clock;
-}
-
-void
-trace_deferred(const struct trace *t, int64_t now, unsigned long *count,
-    long *oldest)
-{
-	const struct msg *m;
-	int l;
-	long a;
-
-	*count = 0;
-	*oldest = 0;
-	for (l = L_ACTIVE; l < L_COUNT; l++) {
-		if (l == L_DONE || l == L_WAITING)
-			continue;
-		for (m = t->lists[l].head; m; m = m->next) {
-			if (!msg_has_deferred(m))
-				continue;
-			(*count)++;
-			if ((a = tr_msg_age(&m->pub, now)) > *oldest)
-				*oldest = a;
-		}
-	}
 }
 
 const char *
