@@ -82,8 +82,8 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/sendmailcf.c \
 		   milter/maillog_msg.c
 DAEMON_SRCS	:= milter/main.c milter/daemon.c milter/milter.c milter/testmode.c
-TRACE_SRCS	:= milter/trace.c milter/trace_tick.c milter/trace_store.c \
-		   milter/trace_evid.c \
+TRACE_SRCS	:= milter/trace.c milter/trace_table.c milter/trace_time.c \
+		   milter/trace_tick.c milter/trace_store.c milter/trace_evid.c \
 		   milter/trace_join.c milter/trace_out.c milter/trace_stats.c \
 		   milter/trace_alert.c milter/trace_input.c milter/trace_main.c \
 		   milter/trace_opts.c milter/trace_ports.c milter/trace_sink.c
