@@ -82,9 +82,11 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/sendmailcf.c \
 		   milter/maillog_msg.c
 DAEMON_SRCS	:= milter/main.c milter/daemon.c milter/milter.c milter/testmode.c
-TRACE_SRCS	:= milter/trace.c milter/trace_store.c milter/trace_evid.c \
+TRACE_SRCS	:= milter/trace.c milter/trace_table.c milter/trace_time.c \
+		   milter/trace_tick.c milter/trace_store.c milter/trace_evid.c \
 		   milter/trace_join.c milter/trace_out.c milter/trace_stats.c \
-		   milter/trace_alert.c milter/trace_input.c milter/trace_main.c
+		   milter/trace_alert.c milter/trace_input.c milter/trace_main.c \
+		   milter/trace_opts.c milter/trace_ports.c milter/trace_sink.c
 CORE_SRCS	+= milter/smtpreply.c
 DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
 		   milter/cfgather.c milter/smoutput.c \
@@ -184,9 +186,11 @@ $(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
 	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(DOCTOR_LIBS)
 
-# test_trace*: the trace modules without the program's main()
-TRACE_TEST_OBJS	= $(filter-out $(BUILD)/milter/trace_main.o \
-		   $(BUILD)/milter/trace_input.o,$(TRACE_OBJS))
+# test_trace*: the trace modules without the program's own (main() and
+# the modules of include/trace_app.h)
+TRACE_APP_OBJS	= $(addprefix $(BUILD)/milter/,trace_main.o trace_input.o \
+		   trace_opts.o trace_ports.o trace_sink.o)
+TRACE_TEST_OBJS	= $(filter-out $(TRACE_APP_OBJS),$(TRACE_OBJS))
 TRACE_UNITS	= $(filter $(BUILD)/tests/unit/test_trace%,$(UNIT_PROGS))
 $(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
     $(TRACE_TEST_OBJS) $(CORE_LIB)

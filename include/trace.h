@@ -106,7 +106,7 @@ struct tr_msg {
 	bool		 delay_warned;	/* a "could not send for past" notice */
 	struct tr_rcpt	*rcpt;
 	size_t		 nrcpt;
-	enum tr_outcome	 outcome;	/* whole message, see trace.c */
+	enum tr_outcome	 outcome;	/* whole message, see trace_tick.c */
 	const struct cause *cause;	/* worst recipient's cause */
 	bool		 threshold_emitted;
 };

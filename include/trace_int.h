@@ -1,6 +1,7 @@
 /*
  * trace_int.h - the insides of struct trace, shared by trace.c,
- *		 trace_store.c, trace_evid.c and trace_join.c only
+ *		 trace_table.c, trace_time.c, trace_tick.c, trace_store.c,
+ *		 trace_evid.c and trace_join.c only
  *
  * CONTRACT
  *	Not an interface for other modules: include/trace.h is. The record
@@ -15,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "maillog.h"
 #include "trace.h"
@@ -27,6 +29,12 @@ struct chunk {
 	char		 data[];
 };
 
+/*
+ * The lists of open messages, each ordered by last line: active (a line
+ * within opts.grace), done (final, waiting out the grace period),
+ * deferred (quiet, a recipient deferred), waiting (quiet, no delivery
+ * line yet).
+ */
 enum { L_NONE = 0, L_ACTIVE, L_DONE, L_DEFERRED, L_WAITING, L_COUNT };
 
 #define RCPT_INLINE	2
@@ -146,12 +154,33 @@ int		 tr_sset_span(struct trace *t, struct msg *m,
 int		 tr_sset_unquote(struct trace *t, struct msg *m,
 		    const char **field, struct ml_span s);
 
-/* trace.c */
+/* trace_table.c */
+int		 tr_table_init(struct trace *t);
+/* Every record, open or kept for reuse, and every host. */
+void		 tr_table_free(struct trace *t);
+/* Move m to the tail of list which (off the one it was on). */
 void		 tr_l_append(struct trace *t, struct msg *m, int which);
+/* The host of that name (control characters removed), made when new,
+ * and now t->lasthost; NULL when out of memory. Call tr_host_get()
+ * (below), which tries t->lasthost first. */
+struct host	*tr_host_lookup(struct trace *t, struct ml_span name);
 struct msg	*tr_msg_find(struct trace *t, struct host *h, const char *qid,
 		    size_t n);
+/* Found, or made (on L_ACTIVE); NULL for an over-long id or when out of
+ * memory (t->err). */
 struct msg	*tr_msg_get(struct trace *t, struct host *h, struct ml_span qid,
 		    int64_t when);
+/* Off its table and list; the record is kept for reuse or freed. */
+void		 tr_msg_free(struct trace *t, struct msg *m);
+
+/* trace_time.c */
+/* The epoch seconds of a line's time stamp, its hour made the cached
+ * one (see trace_time.c and tr_line_time() below). */
+int64_t		 tr_time_rebase(struct trace *t, const struct ml_time *ts);
+
+/* trace_tick.c (and the public trace_tick, _finish, _deferred) */
+/* After a line of m: on L_DONE when it is final, else on L_ACTIVE. */
+void		 tr_msg_place(struct trace *t, struct msg *m);
 
 /* trace_evid.c */
 struct evid	*tr_evid_find(struct trace *t, struct host *h, long pid);
@@ -176,5 +205,35 @@ void		 tr_on_decision(struct trace *t, struct msg *m,
 		    const struct ml_line *l);
 void		 tr_on_dsn(struct trace *t, struct msg *m, const struct ml_line *l,
 		    int64_t when);
+
+/*
+ * The per-line fast paths of trace_feed(), inline: most lines come from
+ * the host of the line before and from the same hour of the log.
+ */
+static inline struct host *
+tr_host_get(struct trace *t, struct ml_span name)
+{
+	struct host *h = t->lasthost;
+
+	if (h && h->namelen == name.n && memcmp(h->name, name.p, name.n) == 0)
+		return h;
+	return tr_host_lookup(t, name);
+}
+
+/* The epoch seconds of a line: within the cached hour, its start plus
+ * minutes and seconds; else tr_time_rebase(). The year is the line's,
+ * --year, or the one already guessed for the month (0: not yet). */
+static inline int64_t
+tr_line_time(struct trace *t, const struct ml_time *ts)
+{
+	int y = ts->year ? ts->year : t->o.year > 0 ? t->o.year :
+	    t->tc_year_for_mon[ts->mon];
+
+	if (y == 0 || y != t->tc_y || ts->mon != t->tc_m ||
+	    ts->mday != t->tc_d || ts->hour != t->tc_h ||
+	    ts->has_tz != t->tc_has_tz || (ts->has_tz && ts->tzoff != t->tc_tz))
+		return tr_time_rebase(t, ts);
+	return t->tc_base + ts->min * 60 + ts->sec;
+}
 
 #endif

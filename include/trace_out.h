@@ -4,7 +4,7 @@
  *
  * CONTRACT
  *	Pure formatting and counting: every function appends to a strbuf or
- *	updates counters; none writes to a file descriptor (trace_main.c does
+ *	updates counters; none writes to a file descriptor (trace_sink.c does
  *	the I/O and the atomic rename of the Prometheus file). Text that comes
  *	from the log is printed with control characters removed; JSON is built
  *	with json-c and every string in it is valid UTF-8 (invalid bytes

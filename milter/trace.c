@@ -1,16 +1,20 @@
 /*
- * trace.c - join maillog lines per (host, queue id), decide outcomes and
- *	     causes, release finished messages to a sink
+ * trace.c - the join's front: a struct trace made and freed, each maillog
+ *	     line handed to the handler of its kind, the counters
  *
  * CONTRACT
- *	See include/trace.h. Each message owns one allocation holding its
- *	record and a first arena chunk; its strings live in that arena (a
- *	value that changes reuses its old space when it fits). Open messages
- *	sit in one of four lists ordered by their last line: active (recent),
- *	done (final, waiting out the grace period), deferred, waiting (no
- *	delivery line yet). Lines without a queue id are kept in a fixed
- *	direct-mapped cache keyed by (host, pid). All text stored from the
- *	log has its control characters removed.
+ *	See include/trace.h (the interface) and include/trace_int.h (the
+ *	parts). trace_feed() parses a line (maillog.c), takes its time
+ *	(trace_time.c), finds or makes its host and, by queue id, its
+ *	message (trace_table.c: only the kinds that can start a message
+ *	make one), hands it to the handler of its kind (trace_join.c,
+ *	trace_evid.c, or here for the one-field kinds), places the message
+ *	on its list and lets the advanced log clock release what is due
+ *	(trace_tick.c). Every line is counted once in the stats: blank,
+ *	or by its kind (not understood is a kind, shown to the sink). A
+ *	line of a kind that would start a message but has no queue id
+ *	(NOQUEUE) joins nothing; a line without a time is only counted.
+ *	-1 only when memory ran out (t->err stays set).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,483 +26,6 @@
 #include "trace.h"
 #include "trace_int.h"
 #include "util.h"
-
-/* ------------------------------------------------------------ lists */
-
-static void
-l_unlink(struct trace *t, struct msg *m)
-{
-	struct list *l;
-
-	if (m->list == L_NONE)
-		return;
-	l = &t->lists[m->list];
-	if (m->prev)
-		m->prev->next = m->next;
-	else
-		l->head = m->next;
-	if (m->next)
-		m->next->prev = m->prev;
-	else
-		l->tail = m->prev;
-	m->prev = m->next = NULL;
-	m->list = L_NONE;
-}
-
-void
-tr_l_append(struct trace *t, struct msg *m, int which)
-{
-	struct list *l = &t->lists[which];
-
-	l_unlink(t, m);
-	m->prev = l->tail;
-	m->next = NULL;
-	if (l->tail)
-		l->tail->next = m;
-	else
-		l->head = m;
-	l->tail = m;
-	m->list = which;
-}
-
-/* ------------------------------------------------------------ hosts */
-
-static struct host *
-host_get(struct trace *t, struct ml_span s)
-{
-	struct host *h, **nt;
-	uint32_t hv;
-	size_t i, j, ncap;
-
-	if (t->lasthost && t->lasthost->namelen == s.n &&
-	    memcmp(t->lasthost->name, s.p, s.n) == 0)
-		return t->lasthost;
-	if (tr_clean_len(s.p, s.n) != s.n) {
-		/* key by the cleaned name: the one that will be printed */
-		sb_reset(&t->scratch);
-		tr_sb_append_clean(&t->scratch, s.p, s.n);
-		if (t->scratch.err) {
-			t->err = 1;
-			return NULL;
-		}
-		s.p = t->scratch.s;
-		s.n = t->scratch.len;
-	}
-	hv = tr_fnv(s.p, s.n, 2166136261u);
-	for (i = hv & (t->hostcap - 1);; i = (i + 1) & (t->hostcap - 1)) {
-		h = t->hosts[i];
-		if (h == NULL)
-			break;
-		if (h->hash == hv && h->namelen == s.n &&
-		    memcmp(h->name, s.p, s.n) == 0)
-			return t->lasthost = h;
-	}
-	if ((t->nhosts + 1) * 2 > t->hostcap) {
-		ncap = t->hostcap * 2;
-		if ((nt = calloc(ncap, sizeof(*nt))) == NULL)
-			return NULL;
-		for (j = 0; j < t->hostcap; j++) {
-			if ((h = t->hosts[j]) == NULL)
-				continue;
-			for (i = h->hash & (ncap - 1); nt[i];
-			    i = (i + 1) & (ncap - 1))
-				;
-			nt[i] = h;
-		}
-		free(t->hosts);
-		t->hosts = nt;
-		t->hostcap = ncap;
-		for (i = hv & (ncap - 1); nt[i]; i = (i + 1) & (ncap - 1))
-			;
-	}
-	if ((h = calloc(1, sizeof(*h))) == NULL)
-		return NULL;
-	if ((h->name = malloc(tr_clean_len(s.p, s.n) + 1)) == NULL) {
-		free(h);
-		return NULL;
-	}
-	tr_clean_copy(h->name, s.p, s.n);
-	h->namelen = s.n;
-	h->hash = hv;
-	sb_init(&h->milter_err);
-	t->hosts[i] = h;
-	t->nhosts++;
-	return t->lasthost = h;
-}
-
-/* ------------------------------------------------------------ messages */
-
-static uint32_t
-msg_hash(const struct host *h, const char *qid, size_t n)
-{
-	return tr_fnv(qid, n, h->hash);
-}
-
-struct msg *
-tr_msg_find(struct trace *t, struct host *h, const char *qid, size_t n)
-{
-	uint32_t hv = msg_hash(h, qid, n);
-	struct msg *m;
-
-	for (m = t->tab[hv & (t->tabsize - 1)]; m; m = m->hnext)
-		if (m->hash == hv && m->h == h && m->qidlen == n &&
-		    memcmp(m->qid, qid, n) == 0)
-			return m;
-	return NULL;
-}
-
-static int
-tab_grow(struct trace *t)
-{
-	size_t ns = t->tabsize * 2, i;
-	struct msg **nt, *m, *nx;
-
-	if ((nt = calloc(ns, sizeof(*nt))) == NULL)
-		return -1;
-	for (i = 0; i < t->tabsize; i++)
-		for (m = t->tab[i]; m; m = nx) {
-			nx = m->hnext;
-			m->hnext = nt[m->hash & (ns - 1)];
-			nt[m->hash & (ns - 1)] = m;
-		}
-	free(t->tab);
-	t->tab = nt;
-	t->tabsize = ns;
-	return 0;
-}
-
-struct msg *
-tr_msg_get(struct trace *t, struct host *h, struct ml_span qid, int64_t when)
-{
-	struct msg *m;
-	struct chunk *c;
-	size_t b;
-
-	if ((m = tr_msg_find(t, h, qid.p, qid.n)) != NULL)
-		return m;
-	if (qid.n >= sizeof(m->qid))
-		return NULL;		/* ml_is_qid() caps it at 20 */
-	if (t->count + 1 > t->tabsize && tab_grow(t) < 0) {
-		t->err = 1;
-		return NULL;
-	}
-	if ((m = t->freelist) != NULL) {
-		t->freelist = m->hnext;
-		t->nfree--;
-	} else if ((m = malloc(sizeof(*m) + sizeof(*c) + CHUNK0)) == NULL) {
-		t->err = 1;
-		return NULL;
-	}
-	memset(m, 0, sizeof(*m));
-	c = (struct chunk *)(void *)(m + 1);
-	c->next = NULL;
-	c->used = 0;
-	c->cap = CHUNK0;
-	m->arena = c;
-	memcpy(m->qid, qid.p, qid.n);
-	m->qidlen = (unsigned char)qid.n;
-	m->h = h;
-	m->hash = msg_hash(h, qid.p, qid.n);
-	m->pub.host = h->name;
-	m->pub.qid = m->qid;
-	m->pub.first = m->pub.last = when;
-	m->pub.size = -1;
-	m->pub.nrcpts = -1;
-	m->pub.rcpt = m->rin;
-	m->rcap = RCPT_INLINE;
-	b = m->hash & (t->tabsize - 1);
-	m->hnext = t->tab[b];
-	t->tab[b] = m;
-	t->count++;
-	t->st.messages++;
-	t->st.open = t->count;
-	if (t->count > t->st.open_max)
-		t->st.open_max = t->count;
-	tr_l_append(t, m, L_ACTIVE);
-	return m;
-}
-
-static void
-msg_free(struct trace *t, struct msg *m)
-{
-	struct msg **pp;
-	struct chunk *c, *nx;
-
-	for (pp = &t->tab[m->hash & (t->tabsize - 1)]; *pp; pp = &(*pp)->hnext)
-		if (*pp == m) {
-			*pp = m->hnext;
-			break;
-		}
-	l_unlink(t, m);
-	for (c = m->arena; c && c != (struct chunk *)(void *)(m + 1); c = nx) {
-		nx = c->next;
-		free(c);
-	}
-	/* keep a few records for the next messages */
-	if (t->nfree < FREE_MAX) {
-		m->hnext = t->freelist;
-		t->freelist = m;
-		t->nfree++;
-	} else
-		free(m);
-	t->count--;
-	t->st.open = t->count;
-}
-
-/* ------------------------------------------------------------ outcome */
-
-static bool
-rcpt_final(const struct tr_rcpt *r)
-{
-	return r->outcome == TR_SENT || r->outcome == TR_BOUNCED;
-}
-
-/* Decide the message outcome and cause from its recipients. */
-static void
-msg_settle(struct msg *m)
-{
-	struct tr_msg *p = &m->pub;
-	const struct cause *bc = NULL, *dc = NULL;
-	size_t i, nb = 0, nd = 0, np = 0;
-
-	for (i = 0; i < p->nrcpt; i++) {
-		switch (p->rcpt[i].outcome) {
-		case TR_BOUNCED:
-			if (nb++ == 0)
-				bc = p->rcpt[i].cause;
-			break;
-		case TR_DEFERRED:
-			if (nd++ == 0)
-				dc = p->rcpt[i].cause;
-			break;
-		case TR_PENDING:
-			np++;
-			break;
-		default:
-			break;
-		}
-	}
-	p->cause = NULL;
-	if (m->discarded)
-		p->outcome = TR_DISCARDED;
-	else if (p->nrcpt == 0)
-		p->outcome = p->reject != NULL ||
-		    (m->from_seen && p->nrcpts == 0) ? TR_REJECTED : TR_PENDING;
-	else if (nb > 0) {
-		p->outcome = TR_BOUNCED;
-		p->cause = bc;
-	} else if (nd > 0) {
-		p->outcome = TR_DEFERRED;
-		p->cause = dc;
-	} else if (np > 0)
-		p->outcome = TR_PENDING;
-	else
-		p->outcome = TR_SENT;
-}
-
-/* Final: nothing more is expected (idle: it has been quiet a while). */
-static bool
-msg_final(const struct msg *m, bool idle)
-{
-	const struct tr_msg *p = &m->pub;
-	size_t i;
-
-	if (m->discarded)
-		return true;
-	if (p->nrcpt == 0)
-		return m->from_seen && (p->nrcpts == 0 ||
-		    (idle && p->reject != NULL));
-	for (i = 0; i < p->nrcpt; i++)
-		if (!rcpt_final(&p->rcpt[i]))
-			return false;
-	if (!idle && p->nrcpts > 0 && p->nrcpt < (size_t)p->nrcpts)
-		return false;
-	return true;
-}
-
-static bool
-msg_has_deferred(const struct msg *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->pub.nrcpt; i++)
-		if (m->pub.rcpt[i].outcome == TR_DEFERRED)
-			return true;
-	return false;
-}
-
-static void
-emit(struct trace *t, struct msg *m, enum tr_emit why, int64_t now)
-{
-	msg_settle(m);
-	if (why != TR_EMIT_THRESHOLD &&
-	    (unsigned)m->pub.outcome < TR_OUTCOME_COUNT)
-		t->st.emitted[m->pub.outcome]++;
-	if (t->sink.message)
-		t->sink.message(t->sink.ctx, &m->pub, why, now);
-}
-
-static void
-emit_free(struct trace *t, struct msg *m, enum tr_emit why, int64_t now)
-{
-	emit(t, m, why, now);
-	msg_free(t, m);
-}
-
-/* Where the message waits now that it got a line. */
-static void
-msg_place(struct trace *t, struct msg *m)
-{
-	tr_l_append(t, m, msg_final(m, false) ? L_DONE : L_ACTIVE);
-}
-
-/* ------------------------------------------------------------ time */
-
-/* Offset of local time from UTC at the given local calendar hour. */
-static int
-local_offset(int y, int mo, int d, int h)
-{
-	struct tm tm;
-	time_t tt;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_isdst = -1;
-	if ((tt = mktime(&tm)) == (time_t)-1)
-		return 0;
-	return (int)(ml_epoch_utc(y, mo, d, h, 0, 0) - (int64_t)tt);
-}
-
-/* The year of an RFC 3164 line: at most a day after the reference. */
-static int
-guess_year(struct trace *t, int mon, int mday)
-{
-	struct tm tm;
-	time_t ref;
-	int y;
-
-	if (t->o.year > 0)
-		return t->o.year;
-	if (t->tc_year_for_mon[mon] != 0)
-		return t->tc_year_for_mon[mon];
-	ref = (time_t)(t->clock > t->o.now ? t->clock : t->o.now);
-	if (localtime_r(&ref, &tm) == NULL)
-		return 1970;
-	y = tm.tm_year + 1900;
-	if (ml_epoch_utc(y, mon, mday, 0, 0, 0) >
-	    ml_epoch_utc(y, tm.tm_mon + 1, tm.tm_mday, 0, 0, 0) + 86400)
-		y--;
-	t->tc_year_for_mon[mon] = y;
-	return y;
-}
-
-static int64_t
-line_time(struct trace *t, const struct ml_time *ts)
-{
-	int y = ts->year ? ts->year : guess_year(t, ts->mon, ts->mday);
-
-	if (y != t->tc_y || ts->mon != t->tc_m || ts->mday != t->tc_d ||
-	    ts->hour != t->tc_h || ts->has_tz != t->tc_has_tz ||
-	    (ts->has_tz && ts->tzoff != t->tc_tz)) {
-		t->tc_y = y;
-		t->tc_m = ts->mon;
-		t->tc_d = ts->mday;
-		t->tc_h = ts->hour;
-		t->tc_has_tz = ts->has_tz;
-		t->tc_tz = ts->tzoff;
-		t->tc_base = ml_epoch_utc(y, ts->mon, ts->mday, ts->hour, 0, 0) -
-		    (ts->has_tz ? ts->tzoff :
-		    local_offset(y, ts->mon, ts->mday, ts->hour));
-	}
-	return t->tc_base + ts->min * 60 + ts->sec;
-}
-
-/* ------------------------------------------------------------ ticking */
-
-/* When a deferred message becomes older than max_defer. */
-static int64_t
-cross_time(const struct trace *t, const struct msg *m)
-{
-	int64_t c = m->pub.ctime ? m->pub.ctime : m->pub.first;
-
-	if (m->pub.threshold_emitted)
-		return INT64_MAX;
-	return c + t->o.max_defer + 1;
-}
-
-void
-trace_tick(struct trace *t, int64_t now)
-{
-	struct msg *m, *nx;
-	int64_t due;
-
-	t->lasttick = now;
-	while ((m = t->lists[L_DONE].head) != NULL &&
-	    m->pub.last <= now - t->o.grace)
-		emit_free(t, m, TR_EMIT_FINAL, now);
-	while ((m = t->lists[L_ACTIVE].head) != NULL &&
-	    m->pub.last <= now - t->o.grace) {
-		if (msg_final(m, true))
-			emit_free(t, m, TR_EMIT_FINAL, now);
-		else if (m->pub.lines == 0) {
-			msg_free(t, m);	/* only named by a DSN line */
-			t->st.messages--;
-		}
-		else if (msg_has_deferred(m)) {
-			tr_l_append(t, m, L_DEFERRED);
-			due = cross_time(t, m);
-			if (due < t->next_cross)
-				t->next_cross = due;
-		} else
-			tr_l_append(t, m, L_WAITING);
-	}
-	while ((m = t->lists[L_DEFERRED].head) != NULL &&
-	    m->pub.last <= now - t->o.queue_lifetime)
-		emit_free(t, m, TR_EMIT_EXPIRED, now);
-	while ((m = t->lists[L_WAITING].head) != NULL &&
-	    m->pub.last <= now - t->o.idle_limit)
-		emit_free(t, m, TR_EMIT_EXPIRED, now);
-	/* deferred messages crossing the max_defer age: scan only when
-	 * the earliest crossing is due (and at most every CROSS_SCAN
-	 * seconds of log time), and note the next one */
-	if (now < t->next_cross || now < t->last_scan + CROSS_SCAN)
-		return;
-	t->last_scan = now;
-	t->next_cross = INT64_MAX;
-	for (m = t->lists[L_DEFERRED].head; m; m = nx) {
-		nx = m->next;
-		if (m->pub.threshold_emitted)
-			continue;
-		if (tr_msg_age(&m->pub, now) > t->o.max_defer) {
-			emit(t, m, TR_EMIT_THRESHOLD, now);
-			m->pub.threshold_emitted = true;
-		} else if ((due = cross_time(t, m)) < t->next_cross)
-			t->next_cross = due;
-	}
-}
-
-void
-trace_finish(struct trace *t, int64_t now)
-{
-	struct msg *m;
-	int l;
-
-	if (now < t->clock)
-		now = t->clock;
-	trace_tick(t, now);
-	for (l = L_ACTIVE; l < L_COUNT; l++)
-		while ((m = t->lists[l].head) != NULL) {
-			if (m->pub.lines == 0) {
-				msg_free(t, m);
-				t->st.messages--;
-			} else
-				emit_free(t, m, l == L_DONE || msg_final(m,
-				    true) ? TR_EMIT_FINAL : TR_EMIT_END, now);
-		}
-}
 
 /* ------------------------------------------------------------ feeding */
 
@@ -558,14 +85,14 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 	}
 	if (!l->has_ts)
 		return 0;
-	when = line_time(t, &l->ts);
+	when = tr_line_time(t, &l->ts);
 	if (when > t->clock)
 		t->clock = when;
 	if (t->st.first_time == 0 || when < t->st.first_time)
 		t->st.first_time = when;
 	if (when > t->st.last_time)
 		t->st.last_time = when;
-	if ((h = host_get(t, l->host)) == NULL) {
+	if ((h = tr_host_get(t, l->host)) == NULL) {
 		t->err = 1;
 		return -1;
 	}
@@ -634,7 +161,7 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 		break;
 	}
 	if (m)
-		msg_place(t, m);
+		tr_msg_place(t, m);
 	if (t->clock > t->lasttick)
 		trace_tick(t, t->clock);
 	return t->err ? -1 : 0;
@@ -666,15 +193,10 @@ trace_new(const struct tr_opts *o, const struct tr_sink *sink)
 	t->o = *o;
 	if (sink)
 		t->sink = *sink;
-	t->tabsize = 1024;
-	t->hostcap = 16;
-	t->tab = calloc(t->tabsize, sizeof(*t->tab));
-	t->hosts = calloc(t->hostcap, sizeof(*t->hosts));
 	t->evid = calloc(EVID_SLOTS, sizeof(*t->evid));
 	t->cc = calloc(CC_SLOTS, sizeof(*t->cc));
 	sb_init(&t->cckey);
-	if (t->tab == NULL || t->hosts == NULL || t->evid == NULL ||
-	    t->cc == NULL) {
+	if (tr_table_init(t) < 0 || t->evid == NULL || t->cc == NULL) {
 		trace_free(t);
 		return NULL;
 	}
@@ -695,19 +217,11 @@ trace_new(const struct tr_opts *o, const struct tr_sink *sink)
 void
 trace_free(struct trace *t)
 {
-	struct msg *m;
 	size_t i;
-	int l;
 
 	if (t == NULL)
 		return;
-	for (l = L_ACTIVE; l < L_COUNT; l++)
-		while (t->lists[l].head)
-			msg_free(t, t->lists[l].head);
-	while ((m = t->freelist) != NULL) {
-		t->freelist = m->hnext;
-		free(m);
-	}
+	tr_table_free(t);
 	if (t->evid)
 		for (i = 0; i < EVID_SLOTS; i++) {
 			sb_free(&t->evid[i].relay);
@@ -715,22 +229,13 @@ trace_free(struct trace *t)
 			sb_free(&t->evid[i].auth);
 			sb_free(&t->evid[i].sys);
 		}
-	if (t->hosts)
-		for (i = 0; i < t->hostcap; i++)
-			if (t->hosts[i]) {
-				sb_free(&t->hosts[i]->milter_err);
-				free(t->hosts[i]->name);
-				free(t->hosts[i]);
-			}
 	if (t->cc)
 		for (i = 0; i < CC_SLOTS; i++)
 			sb_free(&t->cc[i].key);
 	free(t->cc);
 	sb_free(&t->cckey);
-	free(t->hosts);
 	free(t->evid);
 	sb_free(&t->scratch);
-	free(t->tab);
 	free(t);
 }
 
@@ -744,29 +249,6 @@ int64_t
 trace_clock(const struct trace *t)
 {
 	return t->clock;
-}
-
-void
-trace_deferred(const struct trace *t, int64_t now, unsigned long *count,
-    long *oldest)
-{
-	const struct msg *m;
-	int l;
-	long a;
-
-	*count = 0;
-	*oldest = 0;
-	for (l = L_ACTIVE; l < L_COUNT; l++) {
-		if (l == L_DONE || l == L_WAITING)
-			continue;
-		for (m = t->lists[l].head; m; m = m->next) {
-			if (!msg_has_deferred(m))
-				continue;
-			(*count)++;
-			if ((a = tr_msg_age(&m->pub, now)) > *oldest)
-				*oldest = a;
-		}
-	}
 }
 
 const char *

@@ -8,11 +8,11 @@
  *	with memchr; a line longer than MAX_LINE is reported (FILE:LINE) and
  *	counted as not understood, never cut silently. A file is gzip when
  *	it starts with the gzip magic; standard input goes through zlib's
- *	transparent mode. Errors are printed on stderr with the file name.
+ *	transparent mode. Errors are printed on stderr with the file name
+ *	(tapp_warnx, include/trace_app.h).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,26 +28,12 @@
 #endif
 
 #include "trace.h"
+#include "trace_app.h"
 #include "trace_input.h"
 #include "util.h"
 
 #define BLOCK		(1 << 20)
 #define MAX_LINE	(1 << 20)
-
-static void
-warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-warnx_(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("relaymilter-trace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* A follower with nothing to read: let the caller tick, then sleep. */
 static void
@@ -96,7 +82,7 @@ rd(struct reader *r)
 			if (n < 0) {
 				int e;
 
-				warnx_("%s: %s", r->name, gzerror(r->gz, &e));
+				tapp_warnx("%s: %s", r->name, gzerror(r->gz, &e));
 				return -1;
 			}
 		} else
@@ -104,7 +90,7 @@ rd(struct reader *r)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			warnx_("%s: %s", r->name, strerror(errno));
+			tapp_warnx("%s: %s", r->name, strerror(errno));
 		break;
 	}
 	if (n > 0) {
@@ -119,7 +105,7 @@ feed(const struct tin_opts *a, struct reader *r, const char *p, size_t n)
 {
 	r->lineno++;
 	if (trace_feed(a->t, r->name, r->lineno, p, n) < 0 && !r->nomem) {
-		warnx_("out of memory");
+		tapp_warnx("out of memory");
 		r->nomem = true;
 	}
 }
@@ -140,7 +126,7 @@ feed_lines(const struct tin_opts *a, struct reader *r)
 	if (p == r->buf && r->len > MAX_LINE) {
 		/* no newline within MAX_LINE bytes: report and skip */
 		if (!r->skipping) {
-			warnx_("%s:%lu: line longer than %d bytes, skipped",
+			tapp_warnx("%s:%lu: line longer than %d bytes, skipped",
 			    r->name, r->lineno + 1, MAX_LINE);
 			r->lineno++;
 			trace_unparsed(a->t, r->name, r->lineno, r->buf, 200);
@@ -173,7 +159,7 @@ reader_open(struct reader *r, const char *path)
 	r->name = path ? path : "(stdin)";
 	r->fd = path ? open(path, O_RDONLY | O_CLOEXEC) : 0;
 	if (r->fd < 0) {
-		warnx_("%s: %s", path, strerror(errno));
+		tapp_warnx("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if ((r->buf = malloc(BLOCK)) == NULL) {
@@ -187,7 +173,7 @@ reader_open(struct reader *r, const char *path)
 	if (pread(r->fd, magic, 2, 0) == 2 ? magic[0] == 0x1f &&
 	    magic[1] == 0x8b : path == NULL) {
 		if ((r->gz = gzdopen(r->fd, "rb")) == NULL) {
-			warnx_("%s: cannot read through zlib", r->name);
+			tapp_warnx("%s: cannot read through zlib", r->name);
 			free(r->buf);
 			return -1;
 		}
@@ -220,7 +206,7 @@ tin_read(const struct tin_opts *a, const char *path)
 	while (!*a->stop && (n = rd(&r)) > 0)
 		feed_lines(a, &r);
 	if (n == -2)
-		warnx_("%s: out of memory", r.name);
+		tapp_warnx("%s: out of memory", r.name);
 	feed_rest(a, &r);
 	reader_close(&r);
 	return n < 0 || r.nomem ? -1 : 0;
@@ -248,24 +234,24 @@ follow_open(const struct tin_opts *a, struct reader *r, const char *path,
 			if (reader_open(r, path) < 0)
 				return -1;
 			if (r->gz) {
-				warnx_("%s: cannot follow a compressed file",
+				tapp_warnx("%s: cannot follow a compressed file",
 				    path);
 				reader_close(r);
 				return -1;
 			}
 			if (fstat(r->fd, cur) < 0) {
-				warnx_("%s: %s", path, strerror(errno));
+				tapp_warnx("%s: %s", path, strerror(errno));
 				reader_close(r);
 				return -1;
 			}
 			return 0;
 		}
 		if (errno != ENOENT) {
-			warnx_("%s: %s", path, strerror(errno));
+			tapp_warnx("%s: %s", path, strerror(errno));
 			return -1;
 		}
 		if (!said) {
-			warnx_("%s: not there (yet), waiting for it", path);
+			tapp_warnx("%s: not there (yet), waiting for it", path);
 			said = true;
 		}
 		if (*a->stop)
@@ -354,7 +340,7 @@ tin_journal(const struct tin_opts *a)
 	r = a->journal_dir ? sd_journal_open_directory(&j, a->journal_dir, 0) :
 	    sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
 	if (r < 0) {
-		warnx_("journal: %s", strerror(-r));
+		tapp_warnx("journal: %s", strerror(-r));
 		return -1;
 	}
 	for (i = 0; idents[i]; i++) {
@@ -362,7 +348,7 @@ tin_journal(const struct tin_opts *a)
 
 		snprintf(m, sizeof(m), "SYSLOG_IDENTIFIER=%s", idents[i]);
 		if ((r = sd_journal_add_match(j, m, 0)) < 0) {
-			warnx_("journal: %s", strerror(-r));
+			tapp_warnx("journal: %s", strerror(-r));
 			sd_journal_close(j);
 			return -1;
 		}
@@ -376,7 +362,7 @@ tin_journal(const struct tin_opts *a)
 	while (!*a->stop) {
 		r = sd_journal_next(j);
 		if (r < 0) {
-			warnx_("journal: %s", strerror(-r));
+			tapp_warnx("journal: %s", strerror(-r));
 			rc = -1;
 			break;
 		}
@@ -410,12 +396,12 @@ tin_journal(const struct tin_opts *a)
 		sb_puts(&line, ": ");
 		sb_append(&line, msg, msgn);
 		if (line.err) {
-			warnx_("journal: out of memory");
+			tapp_warnx("journal: out of memory");
 			rc = -1;
 			break;
 		}
 		if (trace_feed(a->t, "journal", 0, line.s, line.len) < 0) {
-			warnx_("journal: out of memory");
+			tapp_warnx("journal: out of memory");
 			rc = -1;
 			break;
 		}

@@ -1,0 +1,129 @@
+/*
+ * trace_app.h - the insides of the relaymilter-trace program, shared by
+ *		 trace_main.c, trace_opts.c, trace_ports.c, trace_sink.c and
+ *		 trace_input.c only
+ *
+ * CONTRACT
+ *	Not an interface for other modules or tests: include/trace.h (the
+ *	join), include/trace_out.h (the formatting) and include/trace_input.h
+ *	(the reading) are. This header holds the settings of one run (struct
+ *	topt, filled from the command line by trace_opts.c and read-only
+ *	afterwards), the relay port of each mailer (struct tport_map,
+ *	trace_ports.c) and the state of the run (struct tapp, owned by
+ *	main() in trace_main.c and written by the sink in trace_sink.c).
+ *	Everything is used by one thread; the only asynchronous write is the
+ *	signal handler's to *tapp.stop.
+ *
+ *	Diagnostics go through tapp_warnx(): one line on stderr, prefixed
+ *	"relaymilter-trace: ". Exit status: TAPP_EX_* (see trace_main.c).
+ */
+#ifndef RM_TRACE_APP_H
+#define RM_TRACE_APP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trace.h"
+#include "trace_out.h"
+#include "util.h"
+
+#define TAPP_EX_ALERT_WARN	1
+#define TAPP_EX_ALERT_CRIT	2
+#define TAPP_EX_FAIL		3
+
+/* ---- trace_opts.c: the command line ---- */
+
+struct topt {
+	struct tr_opts	 to;		/* for trace_new() */
+	struct tro_alert_opts ao;	/* for tro_alerts_new() */
+	struct tro_text_opts txo;	/* for tro_text() */
+	bool		 text;		/* -t, or no other output chosen */
+	bool		 force_text, json, summary, unparsed, alert, all;
+	bool		 follow, from_end, journal;
+	bool		 now_fixed;	/* --now given: to.now is the reference */
+	const char	*journal_dir;
+	const char	*prom;		/* --prometheus FILE, or NULL */
+	const char	*cf;		/* --sendmail-cf FILE, or NULL */
+	long		 prom_interval;	/* seconds */
+	long		 poll_ms;
+	size_t		 top;
+	int		 force_port;	/* --port N, or 0 */
+};
+
+enum topt_action {
+	TOPT_FAIL = -1,		/* bad usage: already reported on stderr */
+	TOPT_RUN = 0,		/* trace the FILEs from argv[*first_file] */
+	TOPT_VERSION,		/* -V */
+	TOPT_HELP,		/* -h */
+	TOPT_CAUSES		/* --list-causes */
+};
+
+/* The defaults of every setting. */
+void		 topt_init(struct topt *o);
+/* Parse argv into o (after topt_init): stops at the first -V, -h or
+ * --list-causes; on TOPT_RUN, checks the FILE operands against --follow
+ * and --journal and derives o->text and o->to.details. */
+enum topt_action topt_parse(struct topt *o, int argc, char **argv,
+		    int *first_file);
+void		 topt_usage(FILE *fp);
+
+/* ---- trace_ports.c: the relay port per mailer ---- */
+
+struct tport {
+	char		*name;		/* mailer name */
+	int		 port;
+};
+
+struct tport_map {
+	struct tport	*v;
+	size_t		 n;
+	int		 force;		/* non-zero: every mailer's port */
+};
+
+/* Add the port of each [IPC] mailer of a sendmail.cf; -1 and errno on
+ * error (what was read before stays). */
+int		 tport_load(struct tport_map *pm, const char *path);
+/* The tr_opts.mailer_port callback (ctx: a struct tport_map): force, or
+ * the mailer's port, or 0 when unknown. */
+int		 tport_lookup(void *ctx, const char *mailer);
+void		 tport_free(struct tport_map *pm);
+
+/* ---- trace_main.c: the run ---- */
+
+struct tapp {
+	struct topt	 o;
+	struct tport_map ports;
+	struct trace	*t;
+	struct tro_summary *sum;
+	struct tro_alerts *al;
+	strbuf		 out;		/* formatted, not yet written */
+	FILE		*spool;		/* text of successes, printed last */
+	unsigned long	 shown, shown_fail;
+	int64_t		 last_prom;	/* wall time the textfile was written */
+	bool		 out_dead;	/* a write failed: stop writing */
+	int		 err;
+	volatile sig_atomic_t *stop;	/* set by signals and write errors */
+};
+
+void		 tapp_warnx(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+
+/* ---- trace_sink.c: where the output goes ---- */
+
+/* The sink of the trace (ctx: a). */
+void		 tsink_init(struct tapp *a, struct tr_sink *sink);
+/* The tin_opts.idle callback of a follower (ctx: a struct tapp). */
+void		 tsink_idle(void *ctx);
+/* The time ages are measured at (see trace_sink.c). */
+int64_t		 tsink_ref_now(const struct tapp *a);
+/* Write the --prometheus textfile, if any; nd, oldest: trace_deferred. */
+int		 tsink_write_prom(struct tapp *a, unsigned long nd, long oldest);
+/* After the input: the spooled text, the totals line, the summary. */
+void		 tsink_end(struct tapp *a);
+/* --list-causes */
+void		 tsink_list_causes(void);
+
+#endif
