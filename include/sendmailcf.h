@@ -129,6 +129,10 @@ struct cf_smarthost {
  * then has raw/line only), -1 on allocation failure. */
 int		 cf_smarthost(const struct sendmail_cf *cf, struct cf_smarthost *sh);
 void		 cf_smarthost_free(struct cf_smarthost *sh);
+/* Port of a mailer: A=TCP $h PORT or A=IPC $h PORT (a number or a
+ * service name cf_port_number knows); 25 without PORT; 0 for a mailer that
+ * does not connect over TCP or an unknown port. */
+int		 cf_mailer_port(const struct cf_mailer *m);
 /* "smtp" 25, "submission" 587, "smtps"/"submissions" 465 or a number;
  * -1 otherwise. */
 int		 cf_port_number(const char *s);

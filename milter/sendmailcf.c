@@ -587,9 +587,8 @@ cf_smarthost_free(struct cf_smarthost *sh)
 	memset(sh, 0, sizeof(*sh));
 }
 
-/* Port of a mailer: A=TCP $h PORT or A=IPC $h PORT; 25 without PORT. */
-static int
-mailer_port(const struct cf_mailer *m)
+int
+cf_mailer_port(const struct cf_mailer *m)
 {
 	const char *a = cf_mailer_field(m, 'A');
 	char *copy, *cur, *w[4] = { NULL, NULL, NULL, NULL };
@@ -656,7 +655,7 @@ cf_smarthost(const struct sendmail_cf *cf, struct cf_smarthost *sh)
 		goto nomem;
 	if ((m = cf_mailer(cf, sh->mailer)) != NULL) {
 		sh->mailer_line = m->line;
-		sh->port = mailer_port(m);
+		sh->port = cf_mailer_port(m);
 	}
 	return *sh->host ? 0 : 1;
 nomem:
