@@ -1,12 +1,15 @@
 /*
- * cfcheck_int.h - what cfcheck.c shares with cfauth.c and cfmilter.c
+ * cfcheck_int.h - what cfcheck.c shares with the check modules: cfrelay.c,
+ *	cfauth.c, cfmilter.c, cfhost.c and cfqueue.c
  *
  * CONTRACT
  *	Internal to the configuration checks: nothing else includes it. A
  *	finding is written into a struct cfc_fnd (what, why, fix) and handed
  *	to cfc_fnd_add(), which strips control characters and appends it to
  *	the report, freeing the buffers in every case. Checks read only
- *	ctx->env and append to ctx->r.
+ *	ctx->env (and ctx->sh, the smarthost cfcheck_run() worked out) and
+ *	append to ctx->r; cfcheck_run() calls each cfc_check_*() once, in
+ *	the order of cfcheck.c's contract.
  */
 #ifndef RM_CFCHECK_INT_H
 #define RM_CFCHECK_INT_H
@@ -47,6 +50,11 @@ bool		 cfc_addr_eq(const char *a, const char *b);
 const char	*cfc_domain_of(const char *addr);
 bool		 cfc_needs_auth(const struct cfcheck_env *env);
 
+/* cfrelay.c */
+void		 cfc_check_smarthost(struct cfc_ctx *c);
+void		 cfc_check_build(struct cfc_ctx *c);
+void		 cfc_check_cacert(struct cfc_ctx *c);
+
 /* cfauth.c */
 const char	*cfc_relay_account(const struct cfcheck_env *env,
 		    const struct cf_smarthost *sh);
@@ -59,5 +67,13 @@ void		 cfc_check_authinfo_relaymilter(struct cfc_ctx *c);
 void		 cfc_check_milter(struct cfc_ctx *c);
 void		 cfc_check_generics(struct cfc_ctx *c);
 void		 cfc_check_local_domain(struct cfc_ctx *c);
+
+/* cfhost.c */
+void		 cfc_check_hostname(struct cfc_ctx *c);
+void		 cfc_check_loops(struct cfc_ctx *c);
+
+/* cfqueue.c */
+void		 cfc_check_loglevel(struct cfc_ctx *c);
+void		 cfc_check_queue(struct cfc_ctx *c);
 
 #endif
