@@ -17,6 +17,10 @@
 #include "cfcheck.h"
 #include "cfcheck_int.h"
 
+/* the m4 lines that make both SMTP mailers connect to port 587 */
+#define FIX_PORT_587	"define(`RELAY_MAILER_ARGS', `TCP $h 587')dnl\n" \
+			"define(`ESMTP_MAILER_ARGS', `TCP $h 587')dnl"
+
 static bool
 is_ip_literal(const char *s)
 {
@@ -25,6 +29,32 @@ is_ip_literal(const char *s)
 	if (strncasecmp(s, "IPv6:", 5) == 0)
 		s += 5;
 	return inet_pton(AF_INET, s, x) == 1 || inet_pton(AF_INET6, s, x) == 1;
+}
+
+/*
+ * The relay mailer connects to a port mail cannot leave through: the
+ * finding points at the mailer's A= definition and moves it to 587.
+ */
+static void
+port_finding(struct cfc_ctx *c, const char *id, enum cf_severity sev,
+    const char *why)
+{
+	const struct cfcheck_env *env = c->env;
+	const struct cf_smarthost *sh = &c->sh;
+	const char *file;
+	unsigned line;
+	struct cfc_fnd f;
+
+	cfc_fnd_init(&f);
+	cfc_where_define(env, strcmp(sh->mailer, "esmtp") == 0 ?
+	    "ESMTP_MAILER_ARGS" : "RELAY_MAILER_ARGS", sh->mailer_line,
+	    &file, &line);
+	sb_printf(&f.what, "the %s mailer connects to %s on port %d",
+	    sh->mailer, sh->host, sh->port);
+	sb_puts(&f.why, why);
+	sb_puts(&f.fix, FIX_PORT_587);
+	cfc_rebuild(env, &f.fix);
+	cfc_fnd_add(c->r, &f, id, sev, file, line);
 }
 
 void
@@ -76,8 +106,7 @@ cfc_check_smarthost(struct cfc_ctx *c)
 		    "connects to the port of the %s mailer (%d), not to the "
 		    "one written in SMART_HOST", sh->mailer, sh->port);
 		sb_printf(&f.fix, "define(`SMART_HOST', `[%s]')dnl\n"
-		    "define(`RELAY_MAILER_ARGS', `TCP $h 587')dnl\n"
-		    "define(`ESMTP_MAILER_ARGS', `TCP $h 587')dnl", sh->host);
+		    FIX_PORT_587, sh->host);
 		cfc_rebuild(env, &f.fix);
 		cfc_fnd_add(c->r, &f, "smarthost-port-ignored", CFS_WARN, file,
 		    line);
@@ -96,37 +125,34 @@ cfc_check_smarthost(struct cfc_ctx *c)
 		    env->cf_path, sh->line);
 		return;
 	}
-	if (sh->port == 25 && !c->sh_local_only) {
-		cfc_fnd_init(&f);
-		cfc_where_define(env, strcmp(sh->mailer, "esmtp") == 0 ?
-		    "ESMTP_MAILER_ARGS" : "RELAY_MAILER_ARGS", sh->mailer_line,
-		    &file, &line);
-		sb_printf(&f.what, "the %s mailer connects to %s on port 25",
-		    sh->mailer, sh->host);
-		sb_puts(&f.why, "many ISPs and cloud providers block outgoing "
-		    "port 25 (the connection times out), and relays such as "
-		    "smtp.gmail.com expect clients on the submission port 587 "
-		    "with STARTTLS");
-		sb_puts(&f.fix, "define(`RELAY_MAILER_ARGS', `TCP $h 587')dnl\n"
-		    "define(`ESMTP_MAILER_ARGS', `TCP $h 587')dnl");
-		cfc_rebuild(env, &f.fix);
-		cfc_fnd_add(c->r, &f, "relay-port-25", CFS_WARN, file, line);
-	} else if (sh->port == 465) {
-		cfc_fnd_init(&f);
-		cfc_where_define(env, strcmp(sh->mailer, "esmtp") == 0 ?
-		    "ESMTP_MAILER_ARGS" : "RELAY_MAILER_ARGS", sh->mailer_line,
-		    &file, &line);
-		sb_printf(&f.what, "the %s mailer connects to %s on port 465",
-		    sh->mailer, sh->host);
-		sb_puts(&f.why, "port 465 expects TLS from the first byte "
-		    "(implicit TLS); sendmail's client only speaks STARTTLS, "
-		    "so it waits for a greeting that never comes and the mail "
-		    "stays in the queue");
-		sb_puts(&f.fix, "define(`RELAY_MAILER_ARGS', `TCP $h 587')dnl\n"
-		    "define(`ESMTP_MAILER_ARGS', `TCP $h 587')dnl");
-		cfc_rebuild(env, &f.fix);
-		cfc_fnd_add(c->r, &f, "relay-port-465", CFS_ERROR, file, line);
-	}
+	if (sh->port == 25 && !c->sh_local_only)
+		port_finding(c, "relay-port-25", CFS_WARN, "many ISPs and cloud "
+		    "providers block outgoing port 25 (the connection times "
+		    "out), and relays such as smtp.gmail.com expect clients "
+		    "on the submission port 587 with STARTTLS");
+	else if (sh->port == 465)
+		port_finding(c, "relay-port-465", CFS_ERROR, "port 465 expects "
+		    "TLS from the first byte (implicit TLS); sendmail's client "
+		    "only speaks STARTTLS, so it waits for a greeting that "
+		    "never comes and the mail stays in the queue");
+}
+
+/* sendmail lacks a compile option; Debian's build (which has `has') fixes
+ * it. */
+static void
+built_without(struct cfc_ctx *c, const char *option, const char *why,
+    const char *has, const char *id, enum cf_severity sev)
+{
+	const struct sendmail_info *si = &c->env->info;
+	struct cfc_fnd f;
+
+	cfc_fnd_init(&f);
+	sb_printf(&f.what, "sendmail %s was built without %s",
+	    si->version ? si->version : "", option);
+	sb_puts(&f.why, why);
+	sb_printf(&f.fix, "apt-get install sendmail-bin   (Debian's build has "
+	    "%s)", has);
+	cfc_fnd_add(c->r, &f, id, sev, NULL, 0);
 }
 
 void
@@ -147,41 +173,43 @@ cfc_check_build(struct cfc_ctx *c)
 		    0);
 		return;
 	}
-	if (!sendmail_compiled_with(si, "STARTTLS")) {
-		cfc_fnd_init(&f);
-		sb_printf(&f.what, "sendmail %s was built without STARTTLS",
-		    si->version ? si->version : "");
-		sb_puts(&f.why, "it cannot encrypt the connection to the "
-		    "relay; smtp.gmail.com and most relays refuse AUTH and "
-		    "MAIL without TLS (530 5.7.0 Must issue a STARTTLS command "
-		    "first)");
-		sb_puts(&f.fix, "apt-get install sendmail-bin   (Debian's "
-		    "build has STARTTLS and SASLv2)");
-		cfc_fnd_add(c->r, &f, "sendmail-no-starttls", CFS_ERROR, NULL, 0);
-	}
+	if (!sendmail_compiled_with(si, "STARTTLS"))
+		built_without(c, "STARTTLS", "it cannot encrypt the connection "
+		    "to the relay; smtp.gmail.com and most relays refuse AUTH "
+		    "and MAIL without TLS (530 5.7.0 Must issue a STARTTLS "
+		    "command first)", "STARTTLS and SASLv2",
+		    "sendmail-no-starttls", CFS_ERROR);
 	if (!sendmail_compiled_with(si, "SASLv2") &&
-	    !sendmail_compiled_with(si, "SASL")) {
-		cfc_fnd_init(&f);
-		sb_printf(&f.what, "sendmail %s was built without SASL",
-		    si->version ? si->version : "");
-		sb_puts(&f.why, "it cannot authenticate to the relay (SMTP "
-		    "AUTH): authinfo entries are ignored and the relay "
-		    "answers 530 5.7.0 Authentication Required");
-		sb_puts(&f.fix, "apt-get install sendmail-bin   (Debian's "
-		    "build has STARTTLS and SASLv2)");
-		cfc_fnd_add(c->r, &f, "sendmail-no-sasl",
-		    cfc_needs_auth(env) ? CFS_ERROR : CFS_WARN, NULL, 0);
-	}
-	if (!sendmail_compiled_with(si, "MILTER")) {
-		cfc_fnd_init(&f);
-		sb_printf(&f.what, "sendmail %s was built without MILTER",
-		    si->version ? si->version : "");
-		sb_puts(&f.why, "sendmail ignores every mail filter, "
-		    "relaymilter included: no sender is rewritten");
-		sb_puts(&f.fix, "apt-get install sendmail-bin   (Debian's "
-		    "build has MILTER)");
-		cfc_fnd_add(c->r, &f, "sendmail-no-milter", CFS_ERROR, NULL, 0);
-	}
+	    !sendmail_compiled_with(si, "SASL"))
+		built_without(c, "SASL", "it cannot authenticate to the relay "
+		    "(SMTP AUTH): authinfo entries are ignored and the relay "
+		    "answers 530 5.7.0 Authentication Required",
+		    "STARTTLS and SASLv2", "sendmail-no-sasl",
+		    cfc_needs_auth(env) ? CFS_ERROR : CFS_WARN);
+	if (!sendmail_compiled_with(si, "MILTER"))
+		built_without(c, "MILTER", "sendmail ignores every mail filter, "
+		    "relaymilter included: no sender is rewritten", "MILTER",
+		    "sendmail-no-milter", CFS_ERROR);
+}
+
+/* The CA file or directory option o (named `option' in sendmail.cf, `m4'
+ * in the .mc) names something that does not exist. */
+static void
+cacert_missing(struct cfc_ctx *c, const struct cf_kv *o, const char *option,
+    const char *m4, const char *verb, const char *fix, const char *id)
+{
+	const char *file;
+	unsigned line;
+	struct cfc_fnd f;
+
+	cfc_fnd_init(&f);
+	cfc_where_define(c->env, m4, o->line, &file, &line);
+	sb_printf(&f.what, "%s %s does not exist", option, o->value);
+	sb_printf(&f.why, "sendmail cannot %s the trusted CAs and cannot "
+	    "verify the relay's certificate (verify=FAIL)", verb);
+	sb_puts(&f.fix, fix);
+	cfc_rebuild(c->env, &f.fix);
+	cfc_fnd_add(c->r, &f, id, CFS_WARN, file, line);
 }
 
 void
@@ -207,32 +235,12 @@ cfc_check_cacert(struct cfc_ctx *c)
 		cfc_fnd_add(c->r, &f, "cacert-missing", CFS_WARN, env->cf_path, 0);
 		return;
 	}
-	if (file != NULL && *file->value && env->cacert_file == 0) {
-		const char *mf;
-		unsigned ml;
-
-		cfc_fnd_init(&f);
-		cfc_where_define(env, "confCACERT", file->line, &mf, &ml);
-		sb_printf(&f.what, "CACertFile %s does not exist", file->value);
-		sb_puts(&f.why, "sendmail cannot load the trusted CAs and "
-		    "cannot verify the relay's certificate (verify=FAIL)");
-		sb_puts(&f.fix, "define(`confCACERT', "
-		    "`/etc/ssl/certs/ca-certificates.crt')dnl   (package "
-		    "ca-certificates)");
-		cfc_rebuild(env, &f.fix);
-		cfc_fnd_add(c->r, &f, "cacert-file-missing", CFS_WARN, mf, ml);
-	}
-	if (path != NULL && *path->value && env->cacert_path == 0) {
-		const char *mf;
-		unsigned ml;
-
-		cfc_fnd_init(&f);
-		cfc_where_define(env, "confCACERT_PATH", path->line, &mf, &ml);
-		sb_printf(&f.what, "CACertPath %s does not exist", path->value);
-		sb_puts(&f.why, "sendmail cannot find the trusted CAs and "
-		    "cannot verify the relay's certificate (verify=FAIL)");
-		sb_puts(&f.fix, "define(`confCACERT_PATH', `/etc/ssl/certs')dnl");
-		cfc_rebuild(env, &f.fix);
-		cfc_fnd_add(c->r, &f, "cacert-path-missing", CFS_WARN, mf, ml);
-	}
+	if (file != NULL && *file->value && env->cacert_file == 0)
+		cacert_missing(c, file, "CACertFile", "confCACERT", "load",
+		    "define(`confCACERT', `/etc/ssl/certs/ca-certificates.crt')"
+		    "dnl   (package ca-certificates)", "cacert-file-missing");
+	if (path != NULL && *path->value && env->cacert_path == 0)
+		cacert_missing(c, path, "CACertPath", "confCACERT_PATH", "find",
+		    "define(`confCACERT_PATH', `/etc/ssl/certs')dnl",
+		    "cacert-path-missing");
 }
