@@ -8,15 +8,24 @@
  * answers "continue" to everything, so the difference to relaymilter is
  * relaymilter's own work, not libmilter's.
  *
- * usage: noopmilter SOCKET
+ * With -m it also does, per message, the protocol and log work relaymilter's
+ * job cannot do without, with fixed values and no decision: insert a trace
+ * header, change the envelope sender, and write one line to stderr (the
+ * decision line relaymilter writes with Syslog no). The difference between
+ * relaymilter and `noopmilter -m' is then relaymilter's own code alone.
+ *
+ * usage: noopmilter [-m] SOCKET
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libmilter/mfapi.h>
 
 #define NR	(SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR)
+
+static int mods;	/* -m */
 
 static sfsistat
 noreply(SMFICTX *ctx)
@@ -66,7 +75,19 @@ header(SMFICTX *ctx, char *n, char *v)
 static sfsistat
 eom(SMFICTX *ctx)
 {
-	(void)ctx;
+	static char hdr[] = "id=nmaypplw6jy5u7khkqlq; qid=TESTQID1; spf=pass; "
+	    "align=fail";
+	static char from[] = "<alerts@gmail.com>";
+	char *qid;
+
+	if (!mods)
+		return SMFIS_CONTINUE;
+	if (smfi_insheader(ctx, 0, "X-Relay-Trace", hdr) != MI_SUCCESS ||
+	    smfi_chgfrom(ctx, from, NULL) != MI_SUCCESS)
+		return SMFIS_TEMPFAIL;
+	qid = smfi_getsymval(ctx, "i");
+	fprintf(stderr, "noopmilter: %s: action=rewrite, to=%s, result=ok\n",
+	    qid != NULL ? qid : "NOQUEUE", from);
 	return SMFIS_CONTINUE;
 }
 
@@ -93,8 +114,13 @@ main(int argc, char **argv)
 		.xxfi_negotiate = neg,
 	};
 
+	if (argc == 3 && strcmp(argv[1], "-m") == 0) {
+		mods = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: noopmilter SOCKET\n");
+		fprintf(stderr, "usage: noopmilter [-m] SOCKET\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
