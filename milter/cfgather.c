@@ -4,25 +4,22 @@
  *
  * CONTRACT
  *	See include/cfcheck.h (cfcheck_gather). Reads only; writes nothing.
- *	Programs run with stdin from /dev/null, stdout and stderr captured
- *	(at most RUN_MAX bytes: more is an error, not a silent cut), under a
- *	time limit after which the child -- only the child started here --
- *	is killed. The authinfo source is parsed by authinfo.c without
- *	keeping the password. Any fact that cannot be learned is left
- *	unknown with the reason, so the pure checks skip it visibly.
+ *	Programs run by run_program() (include/runprog.h): stdin from
+ *	/dev/null, stdout and stderr captured (at most RUN_MAX bytes: more
+ *	is an error, not a silent cut), under a time limit after which the
+ *	child -- only the child started here -- is killed. The authinfo
+ *	source is parsed by authinfo.c without keeping the password. Any
+ *	fact that cannot be learned is left unknown with the reason, so the
+ *	pure checks skip it visibly.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <ifaddrs.h>
 #include <netdb.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,8 +29,8 @@
 #include "authinfo.h"
 #include "cfcheck.h"
 #include "config.h"
+#include "runprog.h"
 
-#define RUN_MAX			(4u << 20)
 #define DEFAULT_CF		"/etc/mail/sendmail.cf"
 #define DEFAULT_HOSTS		"/etc/hosts"
 #define DEFAULT_SENDMAIL	"/usr/sbin/sendmail"
@@ -102,110 +99,6 @@ cfcheck_env_free(struct cfcheck_env *env)
 	mailq_free(&env->mailq);
 	free(env->mailq_error);
 	cfcheck_env_init(env);
-}
-
-/* ------------------------------------------------------------ programs */
-
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)(t.tv_sec - t0->tv_sec) * 1000 +
-	    (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
-/*
- * Run argv (argv[0] a path, or a name looked up in PATH), capture its
- * output in *out. Returns the exit status (0..255), -2 when it did not
- * finish in time (out holds what it wrote until then), or -1 with why set
- * (could not start, killed, too much output).
- */
-static int
-run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
-    strbuf *why)
-{
-	struct timespec t0;
-	int pfd[2], devnull, status, rc = -1;
-	bool timed_out = false, too_much = false;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		sb_printf(why, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	if ((pid = fork()) < 0) {
-		sb_printf(why, "fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		devnull = open("/dev/null", O_RDONLY);
-		if (devnull >= 0)
-			dup2(devnull, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		struct pollfd p = { pfd[0], POLLIN, 0 };
-		long left = (long)timeout_ms - ms_since(&t0);
-		char buf[4096];
-		ssize_t n;
-		int pr;
-
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		pr = poll(&p, 1, (int)left);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0) {
-			timed_out = pr == 0;
-			break;
-		}
-		n = read(pfd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out->len + (size_t)n > RUN_MAX) {
-			too_much = true;
-			break;
-		}
-		sb_append(out, buf, (size_t)n);
-	}
-	close(pfd[0]);
-	if (timed_out || too_much)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (timed_out) {
-		sb_printf(why, "%s did not finish within %u s", argv[0],
-		    timeout_ms / 1000);
-		rc = -2;
-	}
-	else if (too_much)
-		sb_printf(why, "%s wrote more than %u bytes", argv[0], RUN_MAX);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		sb_printf(why, "%s could not be run", argv[0]);
-	else if (WIFEXITED(status))
-		rc = WEXITSTATUS(status);
-	else
-		sb_printf(why, "%s was killed by signal %d", argv[0],
-		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	if (out->err) {
-		sb_reset(why);
-		sb_puts(why, "out of memory");
-		rc = -1;
-	}
-	return rc;
 }
 
 /* ------------------------------------------------------------ pieces */
