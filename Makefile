@@ -93,7 +93,7 @@ DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
 		   milter/mcparse.c milter/smtpconn.c milter/cfauth.c \
 		   milter/cfmilter.c milter/probetls.c milter/probeauth.c \
 		   milter/cfrelay.c milter/cfhost.c milter/cfqueue.c \
-		   milter/runprog.c
+		   milter/runprog.c milter/cfgather_host.c
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -132,7 +132,8 @@ CFCHECK_OBJS	= $(BUILD)/milter/cfcheck.o $(BUILD)/milter/cfauth.o \
 		  $(BUILD)/milter/cfmilter.o $(BUILD)/milter/cfgather.o \
 		  $(BUILD)/milter/smoutput.o $(BUILD)/milter/mcparse.o \
 		  $(BUILD)/milter/cfrelay.o $(BUILD)/milter/cfhost.o \
-		  $(BUILD)/milter/cfqueue.o $(BUILD)/milter/runprog.o
+		  $(BUILD)/milter/cfqueue.o $(BUILD)/milter/runprog.o \
+		  $(BUILD)/milter/cfgather_host.o
 
 $(BUILD)/relaymilter-doctor: $(DOCTOR_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DOCTOR_OBJS) $(CORE_LIB) $(DOCTOR_LIBS)

@@ -4,6 +4,8 @@
  *
  * CONTRACT
  *	See include/cfcheck.h (cfcheck_gather). Reads only; writes nothing.
+ *	The facts about who this host is (class w words, this host's and the
+ *	smarthost's addresses) come from cfgather_host.c.
  *	Programs run by run_program() (include/runprog.h): stdin from
  *	/dev/null, stdout and stderr captured (at most RUN_MAX bytes: more
  *	is an error, not a silent cut), under a time limit after which the
@@ -14,20 +16,15 @@
  */
 #include <errno.h>
 #include <glob.h>
-#include <ifaddrs.h>
-#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include "authinfo.h"
 #include "cfcheck.h"
+#include "cfcheck_int.h"
 #include "config.h"
 #include "runprog.h"
 
@@ -358,154 +355,6 @@ out:
 	return rc;
 }
 
-static int
-add_word(struct cfcheck_env *env, const char *w, size_t n, const char *file,
-    unsigned line)
-{
-	struct cf_word *nv, *x;
-
-	if ((nv = realloc(env->wfile_words, (env->nwfile_words + 1) *
-	    sizeof(*nv))) == NULL)
-		return -1;
-	env->wfile_words = nv;
-	x = &nv[env->nwfile_words];
-	x->line = line;
-	x->word = strndup(w, n);
-	x->file = strdup(file);
-	if (x->word == NULL || x->file == NULL) {
-		free(x->word);
-		free(x->file);
-		return -1;
-	}
-	env->nwfile_words++;
-	return 0;
-}
-
-/* Words of the files class w is read from (comments after '#' dropped). */
-static int
-gather_class_w(struct cfcheck_env *env)
-{
-	size_t i;
-
-	for (i = 0; i < env->cf.nclass_w_files; i++) {
-		const struct cf_classfile *f = &env->cf.class_w_files[i];
-		unsigned line = 0;
-		char *buf, *p;
-		size_t len;
-
-		if (f->path[0] != '/' || read_file(f->path, &buf, &len) < 0)
-			continue;
-		for (p = buf; *p; ) {
-			size_t n = strcspn(p, "\n"), k = 0;
-
-			line++;
-			while (k < n && p[k] != '#') {
-				size_t w;
-
-				while (k < n && (p[k] == ' ' || p[k] == '\t' ||
-				    p[k] == '\r'))
-					k++;
-				w = 0;
-				while (k + w < n && p[k + w] != ' ' &&
-				    p[k + w] != '\t' && p[k + w] != '\r' &&
-				    p[k + w] != '#')
-					w++;
-				if (w > 0 && add_word(env, p + k, w, f->path,
-				    line) < 0) {
-					free(buf);
-					return -1;
-				}
-				k += w;
-			}
-			p += n;
-			if (*p)
-				p++;
-		}
-		free(buf);
-	}
-	return 0;
-}
-
-static int
-add_addr(char ***v, size_t *n, const char *a)
-{
-	char **nv;
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (strcmp((*v)[i], a) == 0)
-			return 0;
-	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL)
-		return -1;
-	*v = nv;
-	if ((nv[*n] = strdup(a)) == NULL)
-		return -1;
-	(*n)++;
-	return 0;
-}
-
-static int
-sockaddr_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	if (sa->sa_family == AF_INET)
-		return inet_ntop(AF_INET,
-		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-		    buf, (socklen_t)len) ? 0 : -1;
-	if (sa->sa_family == AF_INET6)
-		return inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		    buf, (socklen_t)len) ? 0 : -1;
-	return -1;
-}
-
-static int
-gather_addresses(struct cfcheck_env *env)
-{
-	struct cf_smarthost sh;
-	struct addrinfo hints, *res = NULL, *ai;
-	struct ifaddrs *ifa = NULL, *i;
-	char buf[INET6_ADDRSTRLEN];
-	int rc, gai;
-
-	if (getifaddrs(&ifa) == 0) {
-		for (i = ifa; i != NULL; i = i->ifa_next)
-			if (i->ifa_addr != NULL &&
-			    sockaddr_text(i->ifa_addr, buf, sizeof(buf)) == 0 &&
-			    add_addr(&env->local_addrs, &env->nlocal_addrs,
-			    buf) < 0) {
-				freeifaddrs(ifa);
-				return -1;
-			}
-		freeifaddrs(ifa);
-	}
-	if ((rc = cf_smarthost(&env->cf, &sh)) != 0) {
-		cf_smarthost_free(&sh);
-		return rc < 0 ? -1 : 0;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	gai = getaddrinfo(strncasecmp(sh.host, "IPv6:", 5) == 0 ?
-	    sh.host + 5 : sh.host, NULL, &hints, &res);
-	if (gai != 0) {
-		env->resolve_error = strdup(gai_strerror(gai));
-		cf_smarthost_free(&sh);
-		return 0;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (sockaddr_text(ai->ai_addr, buf, sizeof(buf)) == 0 &&
-		    add_addr(&env->smarthost_addrs, &env->nsmarthost_addrs,
-		    buf) < 0) {
-			freeaddrinfo(res);
-			cf_smarthost_free(&sh);
-			return -1;
-		}
-	freeaddrinfo(res);
-	env->smarthost_resolved = true;
-	cf_smarthost_free(&sh);
-	return 0;
-}
-
 static void
 gather_rm(const struct cfcheck_paths *paths, struct cfcheck_env *env)
 {
@@ -607,7 +456,7 @@ cfcheck_gather(const struct cfcheck_paths *paths, struct cfcheck_env *env,
 		env->cacert_file = exists(o->value);
 	if ((o = cf_option(&env->cf, "CACertPath")) != NULL && *o->value)
 		env->cacert_path = exists(o->value);
-	if (gather_authinfo(env) < 0 || gather_class_w(env) < 0)
+	if (gather_authinfo(env) < 0 || cfc_gather_class_w(env) < 0)
 		goto nomem;
 	if (paths->hostname != NULL)
 		env->hostname = strdup(paths->hostname);
@@ -620,7 +469,7 @@ cfcheck_gather(const struct cfcheck_paths *paths, struct cfcheck_env *env,
 		goto nomem;
 	if (read_file(env->hosts_path, &env->hosts_text, &len) < 0)
 		env->hosts_text = NULL;
-	if (gather_addresses(env) < 0)
+	if (cfc_gather_addresses(env) < 0)
 		goto nomem;
 	gather_rm(paths, env);
 	gather_mailq(paths, env, sendmail, timeout);
