@@ -106,6 +106,15 @@ dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* 1 when path exists (*st filled), 0 when it does not, -1 when unknown. */
+static int
+stat_exists(const char *path, struct stat *st)
+{
+	if (stat(path, st) == 0)
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+}
+
 static int
 stat_file(const char *path, struct cf_filestat *fs)
 {
@@ -113,12 +122,10 @@ stat_file(const char *path, struct cf_filestat *fs)
 
 	if ((fs->path = strdup(path)) == NULL)
 		return -1;
-	if (stat(path, &st) == 0) {
-		fs->exists = 1;
+	if ((fs->exists = stat_exists(path, &st)) == 1) {
 		fs->mtime = st.st_mtime;
 		fs->mode = st.st_mode;
-	} else
-		fs->exists = errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	}
 	return 0;
 }
 
@@ -127,9 +134,7 @@ exists(const char *path)
 {
 	struct stat st;
 
-	if (stat(path, &st) == 0)
-		return 1;
-	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	return stat_exists(path, &st);
 }
 
 struct inc_arg {
