@@ -191,6 +191,13 @@ $(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
 	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(DOCTOR_LIBS)
 
+$(BUILD)/tests/unit/test_runprog: tests/unit/test_runprog.c $(UNIT_HELPERS) \
+    $(BUILD)/milter/runprog.o $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
+	    $< $(UNIT_HELPERS) $(BUILD)/milter/runprog.o $(CORE_LIB) \
+	    $(LDFLAGS) $(TEST_LIBS)
+
 # test_trace*: the trace modules without the program's own (main() and
 # the modules of include/trace_app.h)
 TRACE_APP_OBJS	= $(addprefix $(BUILD)/milter/,trace_main.o trace_input.o \

@@ -7,9 +7,10 @@
  *	pipe, which it reads into *out until end of file, the time limit or
  *	RUN_MAX bytes (4 MiB: more is an error, not a silent cut). After the
  *	time limit or too much output the child -- only the child started
- *	here, not its process group -- is killed. The child is always
- *	reaped before run_program() returns; the time limit covers its
- *	output, not the wait after it closed its output. It blocks,
+ *	here, not its process group -- is killed. The time limit covers the
+ *	whole run: a child that closes its output and goes on running is
+ *	killed at the limit too. The child is always reaped before
+ *	run_program() returns. It blocks,
  *	installs no signal handler and touches no other child. Out of
  *	memory in *out is an error (-1, why "out of memory").
  */

@@ -28,6 +28,27 @@ ms_since(const struct timespec *t0)
 	    (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/*
+ * The child closed its output: reap it if it exits before the time limit
+ * (checked every 10 ms). False when it is still running at the limit.
+ */
+static bool
+reaped_by(pid_t pid, int *status, const struct timespec *t0,
+    unsigned timeout_ms)
+{
+	const struct timespec tick = { 0, 10 * 1000000 };
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return r == pid;
+		if (ms_since(t0) >= (long)timeout_ms)
+			return false;
+		nanosleep(&tick, NULL);
+	}
+}
+
 int
 run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
     strbuf *why)
@@ -49,8 +70,10 @@ run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
 	}
 	if (pid == 0) {
 		devnull = open("/dev/null", O_RDONLY);
-		if (devnull >= 0)
+		if (devnull >= 0 && devnull != 0) {
 			dup2(devnull, 0);
+			close(devnull);
+		}
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
 		execvp(argv[0], argv);
@@ -72,8 +95,8 @@ run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
 		pr = poll(&p, 1, (int)left);
 		if (pr < 0 && errno == EINTR)
 			continue;
-		if (pr <= 0) {
-			timed_out = pr == 0;
+		if (pr <= 0) {		/* time is up, or poll() failed */
+			timed_out = true;
 			break;
 		}
 		n = read(pfd[0], buf, sizeof(buf));
@@ -88,13 +111,16 @@ run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
 		sb_append(out, buf, (size_t)n);
 	}
 	close(pfd[0]);
-	if (timed_out || too_much)
+	if (!timed_out && !too_much)
+		timed_out = !reaped_by(pid, &status, &t0, timeout_ms);
+	if (timed_out || too_much) {
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
 	if (timed_out) {
-		sb_printf(why, "%s did not finish within %u s", argv[0],
-		    timeout_ms / 1000);
+		sb_printf(why, "%s did not finish within %u.%u s", argv[0],
+		    timeout_ms / 1000, timeout_ms % 1000 / 100);
 		rc = -2;
 	}
 	else if (too_much)
