@@ -92,7 +92,8 @@ DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
 		   milter/cfgather.c milter/smoutput.c \
 		   milter/mcparse.c milter/smtpconn.c milter/cfauth.c \
 		   milter/cfmilter.c milter/probetls.c milter/probeauth.c \
-		   milter/cfrelay.c milter/cfhost.c milter/cfqueue.c
+		   milter/cfrelay.c milter/cfhost.c milter/cfqueue.c \
+		   milter/runprog.c milter/cfgather_host.c
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -131,7 +132,8 @@ CFCHECK_OBJS	= $(BUILD)/milter/cfcheck.o $(BUILD)/milter/cfauth.o \
 		  $(BUILD)/milter/cfmilter.o $(BUILD)/milter/cfgather.o \
 		  $(BUILD)/milter/smoutput.o $(BUILD)/milter/mcparse.o \
 		  $(BUILD)/milter/cfrelay.o $(BUILD)/milter/cfhost.o \
-		  $(BUILD)/milter/cfqueue.o
+		  $(BUILD)/milter/cfqueue.o $(BUILD)/milter/runprog.o \
+		  $(BUILD)/milter/cfgather_host.o
 
 $(BUILD)/relaymilter-doctor: $(DOCTOR_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(DOCTOR_OBJS) $(CORE_LIB) $(DOCTOR_LIBS)
@@ -188,6 +190,13 @@ $(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
 	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
 	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(DOCTOR_LIBS)
+
+$(BUILD)/tests/unit/test_runprog: tests/unit/test_runprog.c $(UNIT_HELPERS) \
+    $(BUILD)/milter/runprog.o $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
+	    $< $(UNIT_HELPERS) $(BUILD)/milter/runprog.o $(CORE_LIB) \
+	    $(LDFLAGS) $(TEST_LIBS)
 
 # test_trace*: the trace modules without the program's own (main() and
 # the modules of include/trace_app.h)

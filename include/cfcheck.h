@@ -14,10 +14,10 @@
  *
  *	cfcheck_gather() (cfgather.c) is the small I/O layer that fills the
  *	environment: it reads files, runs `sendmail -d0.1 -bt`, `sendmail
- *	-bp` and `dpkg-query` with a time limit, resolves the smarthost and
- *	lists this host's addresses. It never writes anything and never reads
- *	a password into the environment: authinfo entries keep only whether
- *	P: is present.
+ *	-bp` and `dpkg-query` with a time limit (run_program(), runprog.c),
+ *	resolves the smarthost and lists this host's addresses. It never
+ *	writes anything and never reads a password into the environment:
+ *	authinfo entries keep only whether P: is present.
  *
  *	Findings carry a stable id ("smarthost-mx-lookup"), a severity, what
  *	is wrong (specific: names the host, file, line), why it matters, the

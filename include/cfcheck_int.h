@@ -1,6 +1,7 @@
 /*
  * cfcheck_int.h - what cfcheck.c shares with the check modules: cfrelay.c,
- *	cfauth.c, cfmilter.c, cfhost.c and cfqueue.c
+ *	cfauth.c, cfmilter.c, cfhost.c and cfqueue.c; and what cfgather.c
+ *	takes from cfgather_host.c
  *
  * CONTRACT
  *	Internal to the configuration checks: nothing else includes it. A
@@ -75,5 +76,9 @@ void		 cfc_check_loops(struct cfc_ctx *c);
 /* cfqueue.c */
 void		 cfc_check_loglevel(struct cfc_ctx *c);
 void		 cfc_check_queue(struct cfc_ctx *c);
+
+/* cfgather_host.c, for cfcheck_gather(): 0, or -1 when out of memory */
+int		 cfc_gather_class_w(struct cfcheck_env *env);
+int		 cfc_gather_addresses(struct cfcheck_env *env);
 
 #endif

@@ -4,36 +4,30 @@
  *
  * CONTRACT
  *	See include/cfcheck.h (cfcheck_gather). Reads only; writes nothing.
- *	Programs run with stdin from /dev/null, stdout and stderr captured
- *	(at most RUN_MAX bytes: more is an error, not a silent cut), under a
- *	time limit after which the child -- only the child started here --
- *	is killed. The authinfo source is parsed by authinfo.c without
- *	keeping the password. Any fact that cannot be learned is left
- *	unknown with the reason, so the pure checks skip it visibly.
+ *	The facts about who this host is (class w words, this host's and the
+ *	smarthost's addresses) come from cfgather_host.c.
+ *	Programs run by run_program() (include/runprog.h): stdin from
+ *	/dev/null, stdout and stderr captured (at most RUN_MAX bytes: more
+ *	is an error, not a silent cut), under a time limit after which the
+ *	child -- only the child started here -- is killed. The authinfo
+ *	source is parsed by authinfo.c without keeping the password. Any
+ *	fact that cannot be learned is left unknown with the reason, so the
+ *	pure checks skip it visibly.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
-#include <ifaddrs.h>
-#include <netdb.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include "authinfo.h"
 #include "cfcheck.h"
+#include "cfcheck_int.h"
 #include "config.h"
+#include "runprog.h"
 
-#define RUN_MAX			(4u << 20)
 #define DEFAULT_CF		"/etc/mail/sendmail.cf"
 #define DEFAULT_HOSTS		"/etc/hosts"
 #define DEFAULT_SENDMAIL	"/usr/sbin/sendmail"
@@ -104,116 +98,21 @@ cfcheck_env_free(struct cfcheck_env *env)
 	cfcheck_env_init(env);
 }
 
-/* ------------------------------------------------------------ programs */
-
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)(t.tv_sec - t0->tv_sec) * 1000 +
-	    (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
-/*
- * Run argv (argv[0] a path, or a name looked up in PATH), capture its
- * output in *out. Returns the exit status (0..255), -2 when it did not
- * finish in time (out holds what it wrote until then), or -1 with why set
- * (could not start, killed, too much output).
- */
-static int
-run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
-    strbuf *why)
-{
-	struct timespec t0;
-	int pfd[2], devnull, status, rc = -1;
-	bool timed_out = false, too_much = false;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		sb_printf(why, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	if ((pid = fork()) < 0) {
-		sb_printf(why, "fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		devnull = open("/dev/null", O_RDONLY);
-		if (devnull >= 0)
-			dup2(devnull, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		struct pollfd p = { pfd[0], POLLIN, 0 };
-		long left = (long)timeout_ms - ms_since(&t0);
-		char buf[4096];
-		ssize_t n;
-		int pr;
-
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		pr = poll(&p, 1, (int)left);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0) {
-			timed_out = pr == 0;
-			break;
-		}
-		n = read(pfd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out->len + (size_t)n > RUN_MAX) {
-			too_much = true;
-			break;
-		}
-		sb_append(out, buf, (size_t)n);
-	}
-	close(pfd[0]);
-	if (timed_out || too_much)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (timed_out) {
-		sb_printf(why, "%s did not finish within %u s", argv[0],
-		    timeout_ms / 1000);
-		rc = -2;
-	}
-	else if (too_much)
-		sb_printf(why, "%s wrote more than %u bytes", argv[0], RUN_MAX);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		sb_printf(why, "%s could not be run", argv[0]);
-	else if (WIFEXITED(status))
-		rc = WEXITSTATUS(status);
-	else
-		sb_printf(why, "%s was killed by signal %d", argv[0],
-		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	if (out->err) {
-		sb_reset(why);
-		sb_puts(why, "out of memory");
-		rc = -1;
-	}
-	return rc;
-}
-
 /* ------------------------------------------------------------ pieces */
 
 static char *
 dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+/* 1 when path exists (*st filled), 0 when it does not, -1 when unknown. */
+static int
+stat_exists(const char *path, struct stat *st)
+{
+	if (stat(path, st) == 0)
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 }
 
 static int
@@ -223,12 +122,10 @@ stat_file(const char *path, struct cf_filestat *fs)
 
 	if ((fs->path = strdup(path)) == NULL)
 		return -1;
-	if (stat(path, &st) == 0) {
-		fs->exists = 1;
+	if ((fs->exists = stat_exists(path, &st)) == 1) {
 		fs->mtime = st.st_mtime;
 		fs->mode = st.st_mode;
-	} else
-		fs->exists = errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	}
 	return 0;
 }
 
@@ -237,9 +134,7 @@ exists(const char *path)
 {
 	struct stat st;
 
-	if (stat(path, &st) == 0)
-		return 1;
-	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	return stat_exists(path, &st);
 }
 
 struct inc_arg {
@@ -465,154 +360,6 @@ out:
 	return rc;
 }
 
-static int
-add_word(struct cfcheck_env *env, const char *w, size_t n, const char *file,
-    unsigned line)
-{
-	struct cf_word *nv, *x;
-
-	if ((nv = realloc(env->wfile_words, (env->nwfile_words + 1) *
-	    sizeof(*nv))) == NULL)
-		return -1;
-	env->wfile_words = nv;
-	x = &nv[env->nwfile_words];
-	x->line = line;
-	x->word = strndup(w, n);
-	x->file = strdup(file);
-	if (x->word == NULL || x->file == NULL) {
-		free(x->word);
-		free(x->file);
-		return -1;
-	}
-	env->nwfile_words++;
-	return 0;
-}
-
-/* Words of the files class w is read from (comments after '#' dropped). */
-static int
-gather_class_w(struct cfcheck_env *env)
-{
-	size_t i;
-
-	for (i = 0; i < env->cf.nclass_w_files; i++) {
-		const struct cf_classfile *f = &env->cf.class_w_files[i];
-		unsigned line = 0;
-		char *buf, *p;
-		size_t len;
-
-		if (f->path[0] != '/' || read_file(f->path, &buf, &len) < 0)
-			continue;
-		for (p = buf; *p; ) {
-			size_t n = strcspn(p, "\n"), k = 0;
-
-			line++;
-			while (k < n && p[k] != '#') {
-				size_t w;
-
-				while (k < n && (p[k] == ' ' || p[k] == '\t' ||
-				    p[k] == '\r'))
-					k++;
-				w = 0;
-				while (k + w < n && p[k + w] != ' ' &&
-				    p[k + w] != '\t' && p[k + w] != '\r' &&
-				    p[k + w] != '#')
-					w++;
-				if (w > 0 && add_word(env, p + k, w, f->path,
-				    line) < 0) {
-					free(buf);
-					return -1;
-				}
-				k += w;
-			}
-			p += n;
-			if (*p)
-				p++;
-		}
-		free(buf);
-	}
-	return 0;
-}
-
-static int
-add_addr(char ***v, size_t *n, const char *a)
-{
-	char **nv;
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (strcmp((*v)[i], a) == 0)
-			return 0;
-	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL)
-		return -1;
-	*v = nv;
-	if ((nv[*n] = strdup(a)) == NULL)
-		return -1;
-	(*n)++;
-	return 0;
-}
-
-static int
-sockaddr_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	if (sa->sa_family == AF_INET)
-		return inet_ntop(AF_INET,
-		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-		    buf, (socklen_t)len) ? 0 : -1;
-	if (sa->sa_family == AF_INET6)
-		return inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		    buf, (socklen_t)len) ? 0 : -1;
-	return -1;
-}
-
-static int
-gather_addresses(struct cfcheck_env *env)
-{
-	struct cf_smarthost sh;
-	struct addrinfo hints, *res = NULL, *ai;
-	struct ifaddrs *ifa = NULL, *i;
-	char buf[INET6_ADDRSTRLEN];
-	int rc, gai;
-
-	if (getifaddrs(&ifa) == 0) {
-		for (i = ifa; i != NULL; i = i->ifa_next)
-			if (i->ifa_addr != NULL &&
-			    sockaddr_text(i->ifa_addr, buf, sizeof(buf)) == 0 &&
-			    add_addr(&env->local_addrs, &env->nlocal_addrs,
-			    buf) < 0) {
-				freeifaddrs(ifa);
-				return -1;
-			}
-		freeifaddrs(ifa);
-	}
-	if ((rc = cf_smarthost(&env->cf, &sh)) != 0) {
-		cf_smarthost_free(&sh);
-		return rc < 0 ? -1 : 0;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	gai = getaddrinfo(strncasecmp(sh.host, "IPv6:", 5) == 0 ?
-	    sh.host + 5 : sh.host, NULL, &hints, &res);
-	if (gai != 0) {
-		env->resolve_error = strdup(gai_strerror(gai));
-		cf_smarthost_free(&sh);
-		return 0;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (sockaddr_text(ai->ai_addr, buf, sizeof(buf)) == 0 &&
-		    add_addr(&env->smarthost_addrs, &env->nsmarthost_addrs,
-		    buf) < 0) {
-			freeaddrinfo(res);
-			cf_smarthost_free(&sh);
-			return -1;
-		}
-	freeaddrinfo(res);
-	env->smarthost_resolved = true;
-	cf_smarthost_free(&sh);
-	return 0;
-}
-
 static void
 gather_rm(const struct cfcheck_paths *paths, struct cfcheck_env *env)
 {
@@ -714,7 +461,7 @@ cfcheck_gather(const struct cfcheck_paths *paths, struct cfcheck_env *env,
 		env->cacert_file = exists(o->value);
 	if ((o = cf_option(&env->cf, "CACertPath")) != NULL && *o->value)
 		env->cacert_path = exists(o->value);
-	if (gather_authinfo(env) < 0 || gather_class_w(env) < 0)
+	if (gather_authinfo(env) < 0 || cfc_gather_class_w(env) < 0)
 		goto nomem;
 	if (paths->hostname != NULL)
 		env->hostname = strdup(paths->hostname);
@@ -727,7 +474,7 @@ cfcheck_gather(const struct cfcheck_paths *paths, struct cfcheck_env *env,
 		goto nomem;
 	if (read_file(env->hosts_path, &env->hosts_text, &len) < 0)
 		env->hosts_text = NULL;
-	if (gather_addresses(env) < 0)
+	if (cfc_gather_addresses(env) < 0)
 		goto nomem;
 	gather_rm(paths, env);
 	gather_mailq(paths, env, sendmail, timeout);

@@ -1,0 +1,141 @@
+/*
+ * runprog.c - run a program under a time limit and capture its output
+ *
+ * CONTRACT
+ *	See include/runprog.h. The time limit counts on CLOCK_MONOTONIC from
+ *	just after the fork; a poll() interrupted by a signal resumes with what is
+ *	left of it. Exit status 127 is taken as "could not be run" (what the
+ *	child returns when execvp() fails).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runprog.h"
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)(t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * The child closed its output: reap it if it exits before the time limit
+ * (checked every 10 ms). False when it is still running at the limit.
+ */
+static bool
+reaped_by(pid_t pid, int *status, const struct timespec *t0,
+    unsigned timeout_ms)
+{
+	const struct timespec tick = { 0, 10 * 1000000 };
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return r == pid;
+		if (ms_since(t0) >= (long)timeout_ms)
+			return false;
+		nanosleep(&tick, NULL);
+	}
+}
+
+int
+run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
+    strbuf *why)
+{
+	struct timespec t0;
+	int pfd[2], devnull, status, rc = -1;
+	bool timed_out = false, too_much = false;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		sb_printf(why, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		sb_printf(why, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDONLY);
+		if (devnull >= 0 && devnull != 0) {
+			dup2(devnull, 0);
+			close(devnull);
+		}
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { pfd[0], POLLIN, 0 };
+		long left = (long)timeout_ms - ms_since(&t0);
+		char buf[4096];
+		ssize_t n;
+		int pr;
+
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		pr = poll(&p, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0) {		/* time is up, or poll() failed */
+			timed_out = true;
+			break;
+		}
+		n = read(pfd[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out->len + (size_t)n > RUN_MAX) {
+			too_much = true;
+			break;
+		}
+		sb_append(out, buf, (size_t)n);
+	}
+	close(pfd[0]);
+	if (!timed_out && !too_much)
+		timed_out = !reaped_by(pid, &status, &t0, timeout_ms);
+	if (timed_out || too_much) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (timed_out) {
+		sb_printf(why, "%s did not finish within %u.%u s", argv[0],
+		    timeout_ms / 1000, timeout_ms % 1000 / 100);
+		rc = -2;
+	}
+	else if (too_much)
+		sb_printf(why, "%s wrote more than %u bytes", argv[0], RUN_MAX);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		sb_printf(why, "%s could not be run", argv[0]);
+	else if (WIFEXITED(status))
+		rc = WEXITSTATUS(status);
+	else
+		sb_printf(why, "%s was killed by signal %d", argv[0],
+		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	if (out->err) {
+		sb_reset(why);
+		sb_puts(why, "out of memory");
+		rc = -1;
+	}
+	return rc;
+}
