@@ -1,5 +1,6 @@
 /*
- * probe_int.h - what probe.c shares with probetls.c and probeauth.c
+ * probe_int.h - what the probe's modules share: probe.c, proberesult.c,
+ * probetls.c, probeauth.c
  *
  * CONTRACT
  *	Internal to the probe: nothing else includes it. A step is opened
@@ -39,6 +40,7 @@ struct probe {
 	bool			 cert_ok;
 };
 
+/* proberesult.c */
 struct probe_step *pr_step_begin(struct probe_result *r, const char *name,
 		    unsigned *t0);
 void		 pr_step_end(struct probe_step *s, unsigned t0,
@@ -53,6 +55,7 @@ void		 pr_step_reply(struct probe_step *s, const struct smtp_reply *rep);
 /* The catalogue id for a server reply, or fallback. */
 const char	*pr_classify(const char *host, int port, const char *reply,
 		    enum cause_phase phase, const char *fallback);
+/* probe.c */
 bool		 pr_is_literal(const char *host);
 /* EHLO; records the keywords in p->ehlo, says what failed in s. */
 bool		 pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0,

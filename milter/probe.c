@@ -5,7 +5,8 @@
  *	See include/probe.h. The connection itself (bounded waits, replies,
  *	STARTTLS, verification errors) is smtpconn.c; this file holds the
  *	steps up to EHLO and the order of all of them, probetls.c the TLS
- *	steps, probeauth.c the login. One SSL_CTX per probe.
+ *	steps, probeauth.c the login, proberesult.c what the steps record.
+ *	One SSL_CTX per probe.
  *	The only commands ever sent are EHLO, STARTTLS, AUTH (with --auth)
  *	and QUIT. Secrets live in buffers that are wiped (free_secret or
  *	OPENSSL_cleanse) as soon as the AUTH exchange ends.
@@ -16,7 +17,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,173 +32,6 @@
 #include "smtpreply.h"
 #include "util.h"
 
-
-/* ------------------------------------------------------------ results */
-
-const char *
-probe_verdict_name(enum probe_verdict v)
-{
-	switch (v) {
-	case PV_OK: return "ok";
-	case PV_INFO: return "info";
-	case PV_WARN: return "warning";
-	default: return "fail";
-	}
-}
-
-void
-probe_result_free(struct probe_result *r)
-{
-	size_t i, j;
-
-	for (i = 0; i < r->nsteps; i++) {
-		struct probe_step *s = &r->steps[i];
-
-		free(s->message);
-		free(s->reply);
-		for (j = 0; j < s->nfacts; j++) {
-			free(s->facts[j].key);
-			free(s->facts[j].value);
-		}
-		free(s->facts);
-	}
-	free(r->steps);
-	free(r->host);
-	free(r->helo);
-	memset(r, 0, sizeof(*r));
-}
-
-enum probe_verdict
-probe_worst(const struct probe_result *r)
-{
-	enum probe_verdict w = PV_OK;
-	size_t i;
-
-	for (i = 0; i < r->nsteps; i++)
-		if (r->steps[i].verdict > w)
-			w = r->steps[i].verdict;
-	return w;
-}
-
-const struct probe_step *
-probe_step_find(const struct probe_result *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->nsteps; i++)
-		if (strcmp(r->steps[i].name, name) == 0)
-			return &r->steps[i];
-	return NULL;
-}
-
-const char *
-probe_fact(const struct probe_step *s, const char *key)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < s->nfacts; i++)
-		if (strcmp(s->facts[i].key, key) == 0)
-			return s->facts[i].value;
-	return NULL;
-}
-
-/* Start a step; its time runs from now until pr_step_end(). */
-struct probe_step *
-pr_step_begin(struct probe_result *r, const char *name, unsigned *t0)
-{
-	struct probe_step *nv, *s;
-
-	if (r->err)
-		return NULL;
-	if ((nv = realloc(r->steps, (r->nsteps + 1) * sizeof(*nv))) == NULL) {
-		r->err = 1;
-		return NULL;
-	}
-	r->steps = nv;
-	s = &nv[r->nsteps++];
-	memset(s, 0, sizeof(*s));
-	s->name = name;
-	*t0 = smtpconn_now_ms();
-	return s;
-}
-
-void
-pr_step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
-    const char *cause, const char *fmt, ...)
-{
-	strbuf sb;
-	va_list ap;
-
-	if (s == NULL)
-		return;
-	s->ms = smtpconn_now_ms() - t0;
-	s->verdict = v;
-	s->cause_id = cause;
-	sb_init(&sb);
-	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	free(s->message);
-	s->message = sb.err ? NULL : sanitize_inplace(sb_steal(&sb));
-	sb_free(&sb);
-}
-
-void
-pr_step_fact(struct probe_result *r, struct probe_step *s, const char *key,
-    const char *value)
-{
-	struct probe_fact *nv;
-	char *k, *v;
-
-	if (s == NULL || value == NULL)
-		return;
-	k = strdup(key);
-	v = sanitize_dup(value);
-	nv = realloc(s->facts, (s->nfacts + 1) * sizeof(*nv));
-	if (k == NULL || v == NULL || nv == NULL) {
-		free(k);
-		free(v);
-		if (nv != NULL)
-			s->facts = nv;
-		r->err = 1;
-		return;
-	}
-	s->facts = nv;
-	nv[s->nfacts].key = k;
-	nv[s->nfacts].value = v;
-	s->nfacts++;
-}
-
-void
-pr_step_factf(struct probe_result *r, struct probe_step *s, const char *key,
-    const char *fmt, ...)
-{
-	strbuf sb;
-	va_list ap;
-
-	sb_init(&sb);
-	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	if (sb.err)
-		r->err = 1;
-	else
-		pr_step_fact(r, s, key, sb.s);
-	sb_free(&sb);
-}
-
-void
-pr_step_reply(struct probe_step *s, const struct smtp_reply *rep)
-{
-	strbuf sb;
-
-	if (s == NULL)
-		return;
-	sb_init(&sb);
-	smtpreply_format(rep, &sb);
-	free(s->reply);
-	s->reply = sb_steal(&sb);
-}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -297,25 +130,6 @@ own_name(void)
 	if (res != NULL)
 		freeaddrinfo(res);
 	return strdup(host);
-}
-
-/* The catalogue entry for a server reply, or fallback. */
-const char *
-pr_classify(const char *host, int port, const char *reply,
-    enum cause_phase phase, const char *fallback)
-{
-	const struct cause *c;
-	struct cause_input in;
-
-	if (reply == NULL)
-		return fallback;
-	memset(&in, 0, sizeof(in));
-	in.reply = reply;
-	in.relay_host = host;
-	in.port = port;
-	in.phase = phase;
-	c = cause_classify(&in);
-	return c != NULL ? c->id : fallback;
 }
 
 static const char *
