@@ -88,10 +88,11 @@ TRACE_SRCS	:= milter/trace.c milter/trace_table.c milter/trace_time.c \
 		   milter/trace_alert.c milter/trace_input.c milter/trace_main.c \
 		   milter/trace_opts.c milter/trace_ports.c milter/trace_sink.c
 CORE_SRCS	+= milter/smtpreply.c
-DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/proberesult.c \
-		   milter/cfcheck.c milter/cfgather.c milter/smoutput.c \
+DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
+		   milter/cfgather.c milter/smoutput.c \
 		   milter/mcparse.c milter/smtpconn.c milter/cfauth.c \
 		   milter/cfmilter.c milter/probetls.c milter/probeauth.c \
+		   milter/proberesult.c milter/probeaddr.c \
 		   milter/cfrelay.c milter/cfhost.c milter/cfqueue.c
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)

@@ -5,15 +5,13 @@
  *	See include/probe.h. The connection itself (bounded waits, replies,
  *	STARTTLS, verification errors) is smtpconn.c; this file holds the
  *	steps up to EHLO and the order of all of them, probetls.c the TLS
- *	steps, probeauth.c the login, proberesult.c what the steps record.
- *	One SSL_CTX per probe.
+ *	steps, probeauth.c the login, proberesult.c what the steps record,
+ *	probeaddr.c the addresses. One SSL_CTX per probe.
  *	The only commands ever sent are EHLO, STARTTLS, AUTH (with --auth)
  *	and QUIT. Secrets live in buffers that are wiped (free_secret or
  *	OPENSSL_cleanse) as soon as the AUTH exchange ends.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -34,103 +32,6 @@
 
 
 /* ------------------------------------------------------------ helpers */
-
-bool
-pr_is_literal(const char *host)
-{
-	unsigned char b[16];
-
-	return inet_pton(AF_INET, host, b) == 1 ||
-	    inet_pton(AF_INET6, host, b) == 1;
-}
-
-static int
-addr_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const void *p;
-
-	if (sa->sa_family == AF_INET)
-		p = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	else if (sa->sa_family == AF_INET6)
-		p = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-	else
-		return -1;
-	return inet_ntop(sa->sa_family, p, buf, (socklen_t)len) ? 0 : -1;
-}
-
-static void
-set_port(struct sockaddr_storage *ss, int port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-}
-
-static bool
-addr_is_local(const struct sockaddr *sa)
-{
-	struct ifaddrs *ifa = NULL, *i;
-	bool local = false;
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s = (const void *)sa;
-
-		if ((ntohl(s->sin_addr.s_addr) >> 24) == 127)
-			return true;
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const void *)sa;
-
-		if (IN6_IS_ADDR_LOOPBACK(&s->sin6_addr))
-			return true;
-	}
-	if (getifaddrs(&ifa) < 0)
-		return false;
-	for (i = ifa; i != NULL && !local; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family !=
-		    sa->sa_family)
-			continue;
-		if (sa->sa_family == AF_INET)
-			local = memcmp(&((struct sockaddr_in *)(void *)
-			    i->ifa_addr)->sin_addr,
-			    &((const struct sockaddr_in *)(const void *)sa)->
-			    sin_addr, 4) == 0;
-		else
-			local = memcmp(&((struct sockaddr_in6 *)(void *)
-			    i->ifa_addr)->sin6_addr,
-			    &((const struct sockaddr_in6 *)(const void *)sa)->
-			    sin6_addr, 16) == 0;
-	}
-	freeifaddrs(ifa);
-	return local;
-}
-
-/* This host's name as sendmail would say it in EHLO. */
-static char *
-own_name(void)
-{
-	struct addrinfo hints, *res = NULL;
-	char host[256];
-	char *name;
-
-	if (gethostname(host, sizeof(host)) < 0)
-		return strdup("localhost");
-	host[sizeof(host) - 1] = '\0';
-	if (strchr(host, '.') != NULL)
-		return strdup(host);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_CANONNAME;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, NULL, &hints, &res) == 0 && res != NULL &&
-	    res->ai_canonname != NULL && strchr(res->ai_canonname, '.')) {
-		name = strdup(res->ai_canonname);
-		freeaddrinfo(res);
-		return name;
-	}
-	if (res != NULL)
-		freeaddrinfo(res);
-	return strdup(host);
-}
 
 static const char *
 errno_cause(int err, int port)
@@ -193,7 +94,7 @@ step_dns(struct probe *p)
 		bool dup = false;
 
 		if (ai->ai_addrlen > sizeof(t->ss) ||
-		    addr_text(ai->ai_addr, t->text, sizeof(t->text)) < 0)
+		    pr_addr_text(ai->ai_addr, t->text, sizeof(t->text)) < 0)
 			continue;
 		for (k = 0; k < p->naddrs; k++)
 			dup |= strcmp(p->addrs[k].text, t->text) == 0;
@@ -201,8 +102,8 @@ step_dns(struct probe *p)
 			continue;
 		memcpy(&t->ss, ai->ai_addr, ai->ai_addrlen);
 		t->len = (socklen_t)ai->ai_addrlen;
-		set_port(&t->ss, o->port);
-		local |= addr_is_local(ai->ai_addr);
+		pr_set_port(&t->ss, o->port);
+		local |= pr_addr_is_local(ai->ai_addr);
 		sb_printf(&list, "%s%s", list.len ? " " : "", t->text);
 		p->naddrs++;
 	}
@@ -243,7 +144,7 @@ connect_many(const struct target *t, struct cmp *v, size_t n,
 
 		v[i].err = ETIMEDOUT;
 		v[i].ms = 0;
-		set_port(&ss, v[i].port);
+		pr_set_port(&ss, v[i].port);
 		v[i].fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
 		if (v[i].fd < 0) {
@@ -579,7 +480,7 @@ probe_run(const struct probe_options *o, struct probe_result *r)
 	smtpconn_init(&p.c, o->timeout_ms ? o->timeout_ms : 10000, o->debug);
 	r->port = o->port;
 	if ((r->host = strdup(o->host)) == NULL ||
-	    (r->helo = o->helo ? strdup(o->helo) : own_name()) == NULL) {
+	    (r->helo = o->helo ? strdup(o->helo) : pr_own_name()) == NULL) {
 		r->err = 1;
 		goto out;
 	}
