@@ -30,7 +30,6 @@
 #include "smtpreply.h"
 #include "util.h"
 
-
 /* ------------------------------------------------------------ helpers */
 
 static const char *
@@ -451,18 +450,6 @@ step_ehlo(struct probe *p)
 	    p->ehlo.domain : p->o->host);
 	return true;
 }
-
-
-
-
-
-
-
-
-
-
-
-
 
 /* ------------------------------------------------------------ run */
 
