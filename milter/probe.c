@@ -453,6 +453,17 @@ step_ehlo(struct probe *p)
 
 /* ------------------------------------------------------------ run */
 
+/* The auth step when the password is not sent: failed, with why. */
+static void
+auth_withheld(struct probe_result *r, const char *cause, const char *why)
+{
+	struct probe_step *s;
+	unsigned t0;
+
+	s = pr_step_begin(r, "auth", &t0);
+	pr_step_end(s, t0, PV_FAIL, cause, "%s", why);
+}
+
 int
 probe_run(const struct probe_options *o, struct probe_result *r)
 {
@@ -482,22 +493,13 @@ probe_run(const struct probe_options *o, struct probe_result *r)
 			goto quit;
 		if (o->auth && p.cert_ok)
 			pr_step_auth(&p);
-		else if (o->auth) {
-			unsigned t0;
-			struct probe_step *s = pr_step_begin(r, "auth", &t0);
-
-			pr_step_end(s, t0, PV_FAIL, "tls-verify", "not sending the "
-			    "password to a server whose certificate failed "
-			    "verification (give its CA with --cafile if it is "
-			    "a private one)");
-		}
-	} else if (o->auth) {
-		unsigned t0;
-		struct probe_step *s = pr_step_begin(r, "auth", &t0);
-
-		pr_step_end(s, t0, PV_FAIL, "starttls-not-offered", "not sending "
-		    "the password: the connection is not encrypted");
-	}
+		else if (o->auth)
+			auth_withheld(r, "tls-verify", "not sending the password "
+			    "to a server whose certificate failed verification "
+			    "(give its CA with --cafile if it is a private one)");
+	} else if (o->auth)
+		auth_withheld(r, "starttls-not-offered", "not sending the "
+		    "password: the connection is not encrypted");
 quit:
 	if (p.c.fd >= 0) {
 		memset(&rep, 0, sizeof(rep));
