@@ -57,6 +57,10 @@ void		 pr_step_reply(struct probe_step *s, const struct smtp_reply *rep);
 /* The catalogue id for a server reply, or fallback. */
 const char	*pr_classify(const char *host, int port, const char *reply,
 		    enum cause_phase phase, const char *fallback);
+/* Fail s with "the relay refuses <what>: <reply>" and the reply's cause. */
+void		 pr_step_refused(const struct probe_options *o,
+		    struct probe_step *s, unsigned t0, enum cause_phase phase,
+		    const char *fallback, const char *what);
 /* probe.c */
 /* EHLO; records the keywords in p->ehlo, says what failed in s. */
 bool		 pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0,

@@ -366,9 +366,8 @@ step_greeting(struct probe *p)
 	pr_step_reply(s, &rep);
 	pr_step_fact(p->r, s, "banner", rep.nlines ? rep.lines[0] : "");
 	if (rep.code != 220) {
-		pr_step_end(s, t0, PV_FAIL, pr_classify(p->o->host, p->o->port,
-		    s ? s->reply : NULL, CAUSE_PHASE_CONNECT, NULL),
-		    "the relay refuses the connection: %s", s ? s->reply : "");
+		pr_step_refused(p->o, s, t0, CAUSE_PHASE_CONNECT, NULL,
+		    "the connection");
 		smtpreply_free(&rep);
 		return false;
 	}
@@ -403,9 +402,7 @@ pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
 	}
 	pr_step_reply(s, &rep);
 	if (smtpreply_ehlo(&rep, &p->ehlo) != 0) {
-		pr_step_end(s, t0, PV_FAIL, pr_classify(p->o->host, p->o->port,
-		    s ? s->reply : NULL, CAUSE_PHASE_CONNECT, NULL),
-		    "the relay refuses EHLO: %s", s ? s->reply : "");
+		pr_step_refused(p->o, s, t0, CAUSE_PHASE_CONNECT, NULL, "EHLO");
 		smtpreply_free(&rep);
 		return false;
 	}

@@ -10,7 +10,8 @@
  *	allocation failure sets r->err, after which pr_step_begin() returns
  *	NULL; every pr_step_*() takes a NULL step and does nothing.
  *	pr_classify() gives the catalogue's cause id for a server reply
- *	(causes.h). No network, no output.
+ *	(causes.h); pr_step_refused() fails a step with the reply it holds
+ *	(pr_step_reply() first). No network, no output.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -206,4 +207,14 @@ pr_classify(const char *host, int port, const char *reply,
 	in.phase = phase;
 	c = cause_classify(&in);
 	return c != NULL ? c->id : fallback;
+}
+
+void
+pr_step_refused(const struct probe_options *o, struct probe_step *s,
+    unsigned t0, enum cause_phase phase, const char *fallback,
+    const char *what)
+{
+	pr_step_end(s, t0, PV_FAIL, pr_classify(o->host, o->port,
+	    s ? s->reply : NULL, phase, fallback), "the relay refuses %s: %s",
+	    what, s ? s->reply : "");
 }
