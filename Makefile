@@ -92,6 +92,7 @@ DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
 		   milter/cfgather.c milter/smoutput.c \
 		   milter/mcparse.c milter/smtpconn.c milter/cfauth.c \
 		   milter/cfmilter.c milter/probetls.c milter/probeauth.c \
+		   milter/proberesult.c milter/probeaddr.c \
 		   milter/cfrelay.c milter/cfhost.c milter/cfqueue.c \
 		   milter/runprog.c milter/cfgather_host.c
 

@@ -1,5 +1,6 @@
 /*
- * probe_int.h - what probe.c shares with probetls.c and probeauth.c
+ * probe_int.h - what the probe's modules share: probe.c, proberesult.c,
+ * probeaddr.c, probetls.c, probeauth.c
  *
  * CONTRACT
  *	Internal to the probe: nothing else includes it. A step is opened
@@ -13,6 +14,8 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
 
 #include "causes.h"
 #include "probe.h"
@@ -39,6 +42,7 @@ struct probe {
 	bool			 cert_ok;
 };
 
+/* proberesult.c */
 struct probe_step *pr_step_begin(struct probe_result *r, const char *name,
 		    unsigned *t0);
 void		 pr_step_end(struct probe_step *s, unsigned t0,
@@ -53,10 +57,25 @@ void		 pr_step_reply(struct probe_step *s, const struct smtp_reply *rep);
 /* The catalogue id for a server reply, or fallback. */
 const char	*pr_classify(const char *host, int port, const char *reply,
 		    enum cause_phase phase, const char *fallback);
-bool		 pr_is_literal(const char *host);
+/* Fail s with "the relay refuses <what>: <reply>" and the reply's cause. */
+void		 pr_step_refused(const struct probe_options *o,
+		    struct probe_step *s, unsigned t0, enum cause_phase phase,
+		    const char *fallback, const char *what);
+/* probe.c */
 /* EHLO; records the keywords in p->ehlo, says what failed in s. */
 bool		 pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0,
 		    bool after_tls);
+
+/* probeaddr.c */
+bool		 pr_is_literal(const char *host);
+/* The address of sa as text ("192.0.2.1", "2001:db8::1"); -1 for another
+ * family or a short buffer. */
+int		 pr_addr_text(const struct sockaddr *sa, char *buf, size_t len);
+void		 pr_set_port(struct sockaddr_storage *ss, int port);
+/* Loopback, or an address of one of this host's interfaces. */
+bool		 pr_addr_is_local(const struct sockaddr *sa);
+/* This host's name as sendmail would say it in EHLO; NULL on ENOMEM. */
+char		*pr_own_name(void);
 
 /* probetls.c */
 bool		 pr_step_starttls(struct probe *p);

@@ -5,18 +5,16 @@
  *	See include/probe.h. The connection itself (bounded waits, replies,
  *	STARTTLS, verification errors) is smtpconn.c; this file holds the
  *	steps up to EHLO and the order of all of them, probetls.c the TLS
- *	steps, probeauth.c the login. One SSL_CTX per probe.
+ *	steps, probeauth.c the login, proberesult.c what the steps record,
+ *	probeaddr.c the addresses. One SSL_CTX per probe.
  *	The only commands ever sent are EHLO, STARTTLS, AUTH (with --auth)
  *	and QUIT. Secrets live in buffers that are wiped (free_secret or
  *	OPENSSL_cleanse) as soon as the AUTH exchange ends.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,291 +30,7 @@
 #include "smtpreply.h"
 #include "util.h"
 
-
-/* ------------------------------------------------------------ results */
-
-const char *
-probe_verdict_name(enum probe_verdict v)
-{
-	switch (v) {
-	case PV_OK: return "ok";
-	case PV_INFO: return "info";
-	case PV_WARN: return "warning";
-	default: return "fail";
-	}
-}
-
-void
-probe_result_free(struct probe_result *r)
-{
-	size_t i, j;
-
-	for (i = 0; i < r->nsteps; i++) {
-		struct probe_step *s = &r->steps[i];
-
-		free(s->message);
-		free(s->reply);
-		for (j = 0; j < s->nfacts; j++) {
-			free(s->facts[j].key);
-			free(s->facts[j].value);
-		}
-		free(s->facts);
-	}
-	free(r->steps);
-	free(r->host);
-	free(r->helo);
-	memset(r, 0, sizeof(*r));
-}
-
-enum probe_verdict
-probe_worst(const struct probe_result *r)
-{
-	enum probe_verdict w = PV_OK;
-	size_t i;
-
-	for (i = 0; i < r->nsteps; i++)
-		if (r->steps[i].verdict > w)
-			w = r->steps[i].verdict;
-	return w;
-}
-
-const struct probe_step *
-probe_step_find(const struct probe_result *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->nsteps; i++)
-		if (strcmp(r->steps[i].name, name) == 0)
-			return &r->steps[i];
-	return NULL;
-}
-
-const char *
-probe_fact(const struct probe_step *s, const char *key)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < s->nfacts; i++)
-		if (strcmp(s->facts[i].key, key) == 0)
-			return s->facts[i].value;
-	return NULL;
-}
-
-/* Start a step; its time runs from now until pr_step_end(). */
-struct probe_step *
-pr_step_begin(struct probe_result *r, const char *name, unsigned *t0)
-{
-	struct probe_step *nv, *s;
-
-	if (r->err)
-		return NULL;
-	if ((nv = realloc(r->steps, (r->nsteps + 1) * sizeof(*nv))) == NULL) {
-		r->err = 1;
-		return NULL;
-	}
-	r->steps = nv;
-	s = &nv[r->nsteps++];
-	memset(s, 0, sizeof(*s));
-	s->name = name;
-	*t0 = smtpconn_now_ms();
-	return s;
-}
-
-void
-pr_step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
-    const char *cause, const char *fmt, ...)
-{
-	strbuf sb;
-	va_list ap;
-
-	if (s == NULL)
-		return;
-	s->ms = smtpconn_now_ms() - t0;
-	s->verdict = v;
-	s->cause_id = cause;
-	sb_init(&sb);
-	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	free(s->message);
-	s->message = sb.err ? NULL : sanitize_inplace(sb_steal(&sb));
-	sb_free(&sb);
-}
-
-void
-pr_step_fact(struct probe_result *r, struct probe_step *s, const char *key,
-    const char *value)
-{
-	struct probe_fact *nv;
-	char *k, *v;
-
-	if (s == NULL || value == NULL)
-		return;
-	k = strdup(key);
-	v = sanitize_dup(value);
-	nv = realloc(s->facts, (s->nfacts + 1) * sizeof(*nv));
-	if (k == NULL || v == NULL || nv == NULL) {
-		free(k);
-		free(v);
-		if (nv != NULL)
-			s->facts = nv;
-		r->err = 1;
-		return;
-	}
-	s->facts = nv;
-	nv[s->nfacts].key = k;
-	nv[s->nfacts].value = v;
-	s->nfacts++;
-}
-
-void
-pr_step_factf(struct probe_result *r, struct probe_step *s, const char *key,
-    const char *fmt, ...)
-{
-	strbuf sb;
-	va_list ap;
-
-	sb_init(&sb);
-	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	if (sb.err)
-		r->err = 1;
-	else
-		pr_step_fact(r, s, key, sb.s);
-	sb_free(&sb);
-}
-
-void
-pr_step_reply(struct probe_step *s, const struct smtp_reply *rep)
-{
-	strbuf sb;
-
-	if (s == NULL)
-		return;
-	sb_init(&sb);
-	smtpreply_format(rep, &sb);
-	free(s->reply);
-	s->reply = sb_steal(&sb);
-}
-
 /* ------------------------------------------------------------ helpers */
-
-bool
-pr_is_literal(const char *host)
-{
-	unsigned char b[16];
-
-	return inet_pton(AF_INET, host, b) == 1 ||
-	    inet_pton(AF_INET6, host, b) == 1;
-}
-
-static int
-addr_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const void *p;
-
-	if (sa->sa_family == AF_INET)
-		p = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	else if (sa->sa_family == AF_INET6)
-		p = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-	else
-		return -1;
-	return inet_ntop(sa->sa_family, p, buf, (socklen_t)len) ? 0 : -1;
-}
-
-static void
-set_port(struct sockaddr_storage *ss, int port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-}
-
-static bool
-addr_is_local(const struct sockaddr *sa)
-{
-	struct ifaddrs *ifa = NULL, *i;
-	bool local = false;
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s = (const void *)sa;
-
-		if ((ntohl(s->sin_addr.s_addr) >> 24) == 127)
-			return true;
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const void *)sa;
-
-		if (IN6_IS_ADDR_LOOPBACK(&s->sin6_addr))
-			return true;
-	}
-	if (getifaddrs(&ifa) < 0)
-		return false;
-	for (i = ifa; i != NULL && !local; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family !=
-		    sa->sa_family)
-			continue;
-		if (sa->sa_family == AF_INET)
-			local = memcmp(&((struct sockaddr_in *)(void *)
-			    i->ifa_addr)->sin_addr,
-			    &((const struct sockaddr_in *)(const void *)sa)->
-			    sin_addr, 4) == 0;
-		else
-			local = memcmp(&((struct sockaddr_in6 *)(void *)
-			    i->ifa_addr)->sin6_addr,
-			    &((const struct sockaddr_in6 *)(const void *)sa)->
-			    sin6_addr, 16) == 0;
-	}
-	freeifaddrs(ifa);
-	return local;
-}
-
-/* This host's name as sendmail would say it in EHLO. */
-static char *
-own_name(void)
-{
-	struct addrinfo hints, *res = NULL;
-	char host[256];
-	char *name;
-
-	if (gethostname(host, sizeof(host)) < 0)
-		return strdup("localhost");
-	host[sizeof(host) - 1] = '\0';
-	if (strchr(host, '.') != NULL)
-		return strdup(host);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_CANONNAME;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, NULL, &hints, &res) == 0 && res != NULL &&
-	    res->ai_canonname != NULL && strchr(res->ai_canonname, '.')) {
-		name = strdup(res->ai_canonname);
-		freeaddrinfo(res);
-		return name;
-	}
-	if (res != NULL)
-		freeaddrinfo(res);
-	return strdup(host);
-}
-
-/* The catalogue entry for a server reply, or fallback. */
-const char *
-pr_classify(const char *host, int port, const char *reply,
-    enum cause_phase phase, const char *fallback)
-{
-	const struct cause *c;
-	struct cause_input in;
-
-	if (reply == NULL)
-		return fallback;
-	memset(&in, 0, sizeof(in));
-	in.reply = reply;
-	in.relay_host = host;
-	in.port = port;
-	in.phase = phase;
-	c = cause_classify(&in);
-	return c != NULL ? c->id : fallback;
-}
 
 static const char *
 errno_cause(int err, int port)
@@ -379,7 +93,7 @@ step_dns(struct probe *p)
 		bool dup = false;
 
 		if (ai->ai_addrlen > sizeof(t->ss) ||
-		    addr_text(ai->ai_addr, t->text, sizeof(t->text)) < 0)
+		    pr_addr_text(ai->ai_addr, t->text, sizeof(t->text)) < 0)
 			continue;
 		for (k = 0; k < p->naddrs; k++)
 			dup |= strcmp(p->addrs[k].text, t->text) == 0;
@@ -387,8 +101,8 @@ step_dns(struct probe *p)
 			continue;
 		memcpy(&t->ss, ai->ai_addr, ai->ai_addrlen);
 		t->len = (socklen_t)ai->ai_addrlen;
-		set_port(&t->ss, o->port);
-		local |= addr_is_local(ai->ai_addr);
+		pr_set_port(&t->ss, o->port);
+		local |= pr_addr_is_local(ai->ai_addr);
 		sb_printf(&list, "%s%s", list.len ? " " : "", t->text);
 		p->naddrs++;
 	}
@@ -429,7 +143,7 @@ connect_many(const struct target *t, struct cmp *v, size_t n,
 
 		v[i].err = ETIMEDOUT;
 		v[i].ms = 0;
-		set_port(&ss, v[i].port);
+		pr_set_port(&ss, v[i].port);
 		v[i].fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
 		if (v[i].fd < 0) {
@@ -652,9 +366,8 @@ step_greeting(struct probe *p)
 	pr_step_reply(s, &rep);
 	pr_step_fact(p->r, s, "banner", rep.nlines ? rep.lines[0] : "");
 	if (rep.code != 220) {
-		pr_step_end(s, t0, PV_FAIL, pr_classify(p->o->host, p->o->port,
-		    s ? s->reply : NULL, CAUSE_PHASE_CONNECT, NULL),
-		    "the relay refuses the connection: %s", s ? s->reply : "");
+		pr_step_refused(p->o, s, t0, CAUSE_PHASE_CONNECT, NULL,
+		    "the connection");
 		smtpreply_free(&rep);
 		return false;
 	}
@@ -689,9 +402,7 @@ pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
 	}
 	pr_step_reply(s, &rep);
 	if (smtpreply_ehlo(&rep, &p->ehlo) != 0) {
-		pr_step_end(s, t0, PV_FAIL, pr_classify(p->o->host, p->o->port,
-		    s ? s->reply : NULL, CAUSE_PHASE_CONNECT, NULL),
-		    "the relay refuses EHLO: %s", s ? s->reply : "");
+		pr_step_refused(p->o, s, t0, CAUSE_PHASE_CONNECT, NULL, "EHLO");
 		smtpreply_free(&rep);
 		return false;
 	}
@@ -737,19 +448,18 @@ step_ehlo(struct probe *p)
 	return true;
 }
 
-
-
-
-
-
-
-
-
-
-
-
-
 /* ------------------------------------------------------------ run */
+
+/* The auth step when the password is not sent: failed, with why. */
+static void
+auth_withheld(struct probe_result *r, const char *cause, const char *why)
+{
+	struct probe_step *s;
+	unsigned t0;
+
+	s = pr_step_begin(r, "auth", &t0);
+	pr_step_end(s, t0, PV_FAIL, cause, "%s", why);
+}
 
 int
 probe_run(const struct probe_options *o, struct probe_result *r)
@@ -765,7 +475,7 @@ probe_run(const struct probe_options *o, struct probe_result *r)
 	smtpconn_init(&p.c, o->timeout_ms ? o->timeout_ms : 10000, o->debug);
 	r->port = o->port;
 	if ((r->host = strdup(o->host)) == NULL ||
-	    (r->helo = o->helo ? strdup(o->helo) : own_name()) == NULL) {
+	    (r->helo = o->helo ? strdup(o->helo) : pr_own_name()) == NULL) {
 		r->err = 1;
 		goto out;
 	}
@@ -780,22 +490,13 @@ probe_run(const struct probe_options *o, struct probe_result *r)
 			goto quit;
 		if (o->auth && p.cert_ok)
 			pr_step_auth(&p);
-		else if (o->auth) {
-			unsigned t0;
-			struct probe_step *s = pr_step_begin(r, "auth", &t0);
-
-			pr_step_end(s, t0, PV_FAIL, "tls-verify", "not sending the "
-			    "password to a server whose certificate failed "
-			    "verification (give its CA with --cafile if it is "
-			    "a private one)");
-		}
-	} else if (o->auth) {
-		unsigned t0;
-		struct probe_step *s = pr_step_begin(r, "auth", &t0);
-
-		pr_step_end(s, t0, PV_FAIL, "starttls-not-offered", "not sending "
-		    "the password: the connection is not encrypted");
-	}
+		else if (o->auth)
+			auth_withheld(r, "tls-verify", "not sending the password "
+			    "to a server whose certificate failed verification "
+			    "(give its CA with --cafile if it is a private one)");
+	} else if (o->auth)
+		auth_withheld(r, "starttls-not-offered", "not sending the "
+		    "password: the connection is not encrypted");
 quit:
 	if (p.c.fd >= 0) {
 		memset(&rep, 0, sizeof(rep));

@@ -39,9 +39,8 @@ pr_step_starttls(struct probe *p)
 	}
 	pr_step_reply(s, &rep);
 	if (rep.code != 220) {
-		pr_step_end(s, t0, PV_FAIL, pr_classify(p->o->host, p->o->port,
-		    s ? s->reply : NULL, CAUSE_PHASE_TLS, "tls-handshake"),
-		    "the relay refuses STARTTLS: %s", s ? s->reply : "");
+		pr_step_refused(p->o, s, t0, CAUSE_PHASE_TLS, "tls-handshake",
+		    "STARTTLS");
 		smtpreply_free(&rep);
 		return false;
 	}
