@@ -482,7 +482,13 @@ static const struct cause_entry causes[] = {
     "confCLIENT_CERT, the clock, and test with openssl s_client "
     "-starttls smtp -connect HOST:587"),
   { CTXT("403", "4.7.0", "TLS handshake"),
-    TXT("TLS handshake failed|STARTTLS=client, error|SSL_connect") } },
+    TXT("TLS handshake failed|STARTTLS=client, error|SSL_connect"),
+    /* RFC 3207: 454 TLS not available due to temporary reason; the same
+     * code as a temporary AUTH failure, told apart by the text or by the
+     * step that got it */
+    CTXT("454", "4.7.0", "TLS not available"),
+    { "454", "4.7.0", NULL, 0, CAUSE_PHASE_TLS, 0 },
+    { "454", NULL, NULL, 0, CAUSE_PHASE_TLS, 0 } } },
 
 { C("tls-verify", ERROR, TLS,
     "The relay's TLS certificate could not be verified (unknown CA, wrong "

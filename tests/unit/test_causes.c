@@ -197,6 +197,14 @@ static const struct vec vecs[] = {
 	    "failed.", .dsn = "4.7.0", .phase = CAUSE_PHASE_TLS,
 	    .extra = "STARTTLS=client, error: connect failed=-1, "
 	    "SSL_error=1, errno=0, retry=-1" } },
+	/* 454 4.7.0 is also a temporary AUTH failure: the text or the step
+	 * (the doctor's STARTTLS probe) tells TLS apart */
+	{ "tls-handshake", R("454 4.7.0 TLS not available due to temporary "
+	    "reason") },
+	{ "tls-handshake", { .reply = "454 4.7.0 Try again later",
+	    .phase = CAUSE_PHASE_TLS } },
+	{ "auth-temporary", { .reply = "454 4.7.0 Try again later",
+	    .phase = CAUSE_PHASE_AUTH } },
 	{ "tls-verify", S("Deferred: 403 4.7.0 Server not authenticated.",
 	    "4.7.0") },
 	{ "tls-verify", { .stat = "Deferred", .phase = CAUSE_PHASE_TLS,
