@@ -34,8 +34,11 @@ bool		 netlist_match_str(const struct netlist *nl, const char *ip);
 /* Text form of a socket address ("192.0.2.1", "2001:db8::1"; mapped
  * addresses as IPv4). -1 for other families. */
 int		 sockaddr_text(const struct sockaddr *sa, strbuf *out);
-/* Is this text an IPv4/IPv6 address? Sets *v6; maps ::ffff:a.b.c.d to v4
- * text in canon (when canon is not NULL). */
+/* The same into buf (len >= INET6_ADDRSTRLEN holds any); -1 for other
+ * families or a buffer too small. */
+int		 sockaddr_ntop(const struct sockaddr *sa, char *buf, size_t len);
+/* Is this text an IPv4/IPv6 address? Sets *v6 (when v6 is not NULL); maps
+ * ::ffff:a.b.c.d to v4 text in canon (when canon is not NULL). */
 bool		 ip_parse_text(const char *s, bool *v6, strbuf *canon);
 bool		 ip_is_loopback_text(const char *s);
 

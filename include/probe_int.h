@@ -67,10 +67,7 @@ bool		 pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0,
 		    bool after_tls);
 
 /* probeaddr.c */
-bool		 pr_is_literal(const char *host);
-/* The address of sa as text ("192.0.2.1", "2001:db8::1"); -1 for another
- * family or a short buffer. */
-int		 pr_addr_text(const struct sockaddr *sa, char *buf, size_t len);
+/* Set the port of an AF_INET or AF_INET6 address. */
 void		 pr_set_port(struct sockaddr_storage *ss, int port);
 /* Loopback, or an address of one of this host's interfaces. */
 bool		 pr_addr_is_local(const struct sockaddr *sa);

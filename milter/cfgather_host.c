@@ -28,6 +28,7 @@
 
 #include "cfcheck.h"
 #include "cfcheck_int.h"
+#include "netlist.h"
 
 static int
 add_word(struct cfcheck_env *env, const char *w, size_t n, const char *file,
@@ -115,20 +116,6 @@ add_addr(char ***v, size_t *n, const char *a)
 	return 0;
 }
 
-static int
-sockaddr_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	if (sa->sa_family == AF_INET)
-		return inet_ntop(AF_INET,
-		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-		    buf, (socklen_t)len) ? 0 : -1;
-	if (sa->sa_family == AF_INET6)
-		return inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		    buf, (socklen_t)len) ? 0 : -1;
-	return -1;
-}
-
 int
 cfc_gather_addresses(struct cfcheck_env *env)
 {
@@ -141,7 +128,7 @@ cfc_gather_addresses(struct cfcheck_env *env)
 	if (getifaddrs(&ifa) == 0) {
 		for (i = ifa; i != NULL; i = i->ifa_next)
 			if (i->ifa_addr != NULL &&
-			    sockaddr_text(i->ifa_addr, buf, sizeof(buf)) == 0 &&
+			    sockaddr_ntop(i->ifa_addr, buf, sizeof(buf)) == 0 &&
 			    add_addr(&env->local_addrs, &env->nlocal_addrs,
 			    buf) < 0) {
 				freeifaddrs(ifa);
@@ -164,7 +151,7 @@ cfc_gather_addresses(struct cfcheck_env *env)
 		return 0;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (sockaddr_text(ai->ai_addr, buf, sizeof(buf)) == 0 &&
+		if (sockaddr_ntop(ai->ai_addr, buf, sizeof(buf)) == 0 &&
 		    add_addr(&env->smarthost_addrs, &env->nsmarthost_addrs,
 		    buf) < 0) {
 			freeaddrinfo(res);

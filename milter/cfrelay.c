@@ -16,6 +16,7 @@
 
 #include "cfcheck.h"
 #include "cfcheck_int.h"
+#include "netlist.h"
 
 /* the m4 lines that make both SMTP mailers connect to port 587 */
 #define FIX_PORT_587	"define(`RELAY_MAILER_ARGS', `TCP $h 587')dnl\n" \
@@ -24,11 +25,9 @@
 static bool
 is_ip_literal(const char *s)
 {
-	unsigned char x[16];
-
 	if (strncasecmp(s, "IPv6:", 5) == 0)
 		s += 5;
-	return inet_pton(AF_INET, s, x) == 1 || inet_pton(AF_INET6, s, x) == 1;
+	return ip_parse_text(s, NULL, NULL);
 }
 
 /*

@@ -188,30 +188,36 @@ netlist_match_str(const struct netlist *nl, const char *ip)
 }
 
 int
-sockaddr_text(const struct sockaddr *sa, strbuf *out)
+sockaddr_ntop(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char buf[INET6_ADDRSTRLEN];
 	const struct sockaddr_in6 *s6;
+	const void *a;
+	int af = AF_INET;
 
 	if (sa == NULL)
 		return -1;
 	if (sa->sa_family == AF_INET) {
-		if (inet_ntop(AF_INET, &((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr, buf, sizeof(buf)) == NULL)
-			return -1;
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
 	} else if (sa->sa_family == AF_INET6) {
 		s6 = (const struct sockaddr_in6 *)(const void *)sa;
-		if (memcmp(&s6->sin6_addr, mapped_prefix, 12) == 0) {
-			if (inet_ntop(AF_INET, (const unsigned char *)
-			    &s6->sin6_addr + 12, buf, sizeof(buf)) == NULL)
-				return -1;
-		} else if (inet_ntop(AF_INET6, &s6->sin6_addr, buf,
-		    sizeof(buf)) == NULL) {
-			return -1;
-		}
+		a = &s6->sin6_addr;
+		if (memcmp(a, mapped_prefix, 12) == 0)
+			a = (const unsigned char *)a + 12;
+		else
+			af = AF_INET6;
 	} else {
 		return -1;
 	}
+	return inet_ntop(af, a, buf, (socklen_t)len) != NULL ? 0 : -1;
+}
+
+int
+sockaddr_text(const struct sockaddr *sa, strbuf *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (sockaddr_ntop(sa, buf, sizeof(buf)) < 0)
+		return -1;
 	return sb_puts(out, buf);
 }
 
@@ -224,7 +230,8 @@ ip_parse_text(const char *s, bool *v6, strbuf *canon)
 
 	if (s == NULL || !parse16(s, a, &is4))
 		return false;
-	*v6 = !is4;
+	if (v6 != NULL)
+		*v6 = !is4;
 	if (canon != NULL) {
 		if (is4)
 			inet_ntop(AF_INET, a + 12, buf, sizeof(buf));

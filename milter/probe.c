@@ -25,6 +25,7 @@
 
 #include "causes.h"
 #include "probe.h"
+#include "netlist.h"
 #include "probe_int.h"
 #include "smtpconn.h"
 #include "smtpreply.h"
@@ -77,7 +78,7 @@ step_dns(struct probe *p)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	if (pr_is_literal(o->host))
+	if (ip_parse_text(o->host, NULL, NULL))
 		hints.ai_flags = AI_NUMERICHOST;
 	gai = getaddrinfo(o->host, NULL, &hints, &res);
 	if (gai != 0) {
@@ -93,7 +94,7 @@ step_dns(struct probe *p)
 		bool dup = false;
 
 		if (ai->ai_addrlen > sizeof(t->ss) ||
-		    pr_addr_text(ai->ai_addr, t->text, sizeof(t->text)) < 0)
+		    sockaddr_ntop(ai->ai_addr, t->text, sizeof(t->text)) < 0)
 			continue;
 		for (k = 0; k < p->naddrs; k++)
 			dup |= strcmp(p->addrs[k].text, t->text) == 0;

@@ -1,15 +1,14 @@
 /*
- * probeaddr.c - the probe's addresses: as text, with a port, this host's
+ * probeaddr.c - the probe's addresses: with a port, this host's
  *
  * CONTRACT
- *	See include/probe_int.h. IPv4 and IPv6 only: pr_addr_text() is -1
- *	for another family, pr_set_port() takes anything that is not
- *	AF_INET for AF_INET6. pr_addr_is_local() is true for loopback
- *	(127/8, ::1) and for an address of one of this host's interfaces,
- *	false when the interfaces cannot be listed. pr_own_name() is NULL
- *	only when out of memory; it falls back to the short name, then to
- *	"localhost". pr_is_literal() takes the bare address (no brackets, no
- *	"IPv6:").
+ *	See include/probe_int.h (the text form of an address is
+ *	sockaddr_ntop(), netlist.h). IPv4 and IPv6 only: pr_set_port() takes
+ *	anything that is not AF_INET for AF_INET6. pr_addr_is_local() is
+ *	true for loopback (127/8, ::1) and for an address of one of this
+ *	host's interfaces, false when the interfaces cannot be listed.
+ *	pr_own_name() is NULL only when out of memory; it falls back to the
+ *	short name, then to "localhost".
  */
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -22,29 +21,6 @@
 #include <unistd.h>
 
 #include "probe_int.h"
-
-bool
-pr_is_literal(const char *host)
-{
-	unsigned char b[16];
-
-	return inet_pton(AF_INET, host, b) == 1 ||
-	    inet_pton(AF_INET6, host, b) == 1;
-}
-
-int
-pr_addr_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const void *p;
-
-	if (sa->sa_family == AF_INET)
-		p = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	else if (sa->sa_family == AF_INET6)
-		p = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-	else
-		return -1;
-	return inet_ntop(sa->sa_family, p, buf, (socklen_t)len) ? 0 : -1;
-}
 
 void
 pr_set_port(struct sockaddr_storage *ss, int port)

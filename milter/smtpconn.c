@@ -20,6 +20,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "netlist.h"
 #include "smtpconn.h"
 
 unsigned
@@ -40,15 +41,6 @@ smtpconn_init(struct smtpconn *c, unsigned timeout_ms, FILE *debug)
 	c->timeout_ms = timeout_ms;
 	c->debug = debug;
 	sb_init(&c->in);
-}
-
-static bool
-is_literal(const char *host)
-{
-	unsigned char b[16];
-
-	return inet_pton(AF_INET, host, b) == 1 ||
-	    inet_pton(AF_INET6, host, b) == 1;
 }
 
 void
@@ -371,7 +363,7 @@ smtpconn_tls(struct smtpconn *c, const char *host, const char *cafile,
 	vp = SSL_get0_param(c->ssl);
 	X509_VERIFY_PARAM_set_hostflags(vp,
 	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	if (is_literal(host))
+	if (ip_parse_text(host, NULL, NULL))
 		X509_VERIFY_PARAM_set1_ip_asc(vp, host);
 	else {
 		X509_VERIFY_PARAM_set1_host(vp, host, 0);
