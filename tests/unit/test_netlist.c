@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "testutil.h"
 #include "netlist.h"
@@ -89,6 +90,25 @@ test_v4_mapped(void **state)
 	assert_int_equal(sockaddr_text((struct sockaddr *)&sa4, &t), 0);
 	assert_string_equal(t.s, "192.0.2.10");
 	sb_free(&t);
+	{	/* the buffer form: the same text; -1 for a short buffer or
+		 * another family */
+		char buf[INET6_ADDRSTRLEN], tiny[8];
+		struct sockaddr_un su = { .sun_family = AF_UNIX };
+
+		assert_int_equal(sockaddr_ntop((struct sockaddr *)&sa6, buf,
+		    sizeof(buf)), 0);
+		assert_string_equal(buf, "127.0.0.1");
+		inet_pton(AF_INET6, "2001:db8::25", &sa6.sin6_addr);
+		assert_int_equal(sockaddr_ntop((struct sockaddr *)&sa6, buf,
+		    sizeof(buf)), 0);
+		assert_string_equal(buf, "2001:db8::25");
+		assert_int_equal(sockaddr_ntop((struct sockaddr *)&sa4, tiny,
+		    sizeof(tiny)), -1);
+		assert_int_equal(sockaddr_ntop((struct sockaddr *)&su, buf,
+		    sizeof(buf)), -1);
+		assert_false(ip_parse_text("smtp.gmail.com", NULL, NULL));
+		assert_true(ip_parse_text("2001:db8::25", NULL, NULL));
+	}
 	/* "::/0" is v6 only: it does not swallow mapped v4 clients */
 	assert_true(netlist_match_str(all6, "2001:db8::1"));
 	assert_false(netlist_match_str(all6, "::ffff:192.0.2.10"));
