@@ -3,7 +3,8 @@
  *
  * CONTRACT
  *	See include/log.h. Thread-safe: syslog(3) is, and the stderr path
- *	writes each line with one fprintf under the stdio lock.
+ *	writes each line with one fwrite under the stdio lock; its time
+ *	stamp is formatted once a second per thread.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,7 +74,9 @@ log_close(void)
 static void
 emit(int prio, const strbuf *sb)
 {
-	char ts[32];
+	/* the stamp of this thread's last line: written once a second */
+	static _Thread_local time_t ts_when = (time_t)-1;
+	static _Thread_local char ts[32];
 	struct tm tm;
 	time_t now;
 	strbuf out;
@@ -83,9 +86,13 @@ emit(int prio, const strbuf *sb)
 		return;
 	}
 	now = time(NULL);
-	localtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (now != ts_when) {
+		localtime_r(&now, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		ts_when = now;
+	}
 	sb_init(&out);
+	sb_reserve(&out, sizeof(ts) + strlen(log_ident) + sb->len + 4);
 	sb_puts(&out, ts);
 	sb_putc(&out, ' ');
 	sb_puts(&out, log_ident);
@@ -97,10 +104,13 @@ emit(int prio, const strbuf *sb)
 	sb_free(&out);
 }
 
+/* Start a line with room for more bytes after the queue id. */
 static void
-start_line(strbuf *sb, const char *qid)
+start_line(strbuf *sb, const char *qid, size_t more)
 {
 	sb_init(sb);
+	if (more > 0)
+		sb_reserve(sb, (qid != NULL ? strlen(qid) + 2 : 0) + more);
 	if (qid != NULL && *qid != '\0') {
 		sb_puts_sanitized(sb, qid);
 		sb_append(sb, ": ", 2);
@@ -113,7 +123,7 @@ log_msg(int prio, const char *qid, const char *fmt, ...)
 	strbuf sb;
 	va_list ap;
 
-	start_line(&sb, qid);
+	start_line(&sb, qid, 0);
 	va_start(ap, fmt);
 	sb_vprintf(&sb, fmt, ap);
 	va_end(ap);
@@ -263,8 +273,7 @@ kv_log(int prio, const char *qid, const struct kvline *kv)
 
 	if (kv->sb.err)
 		return;
-	start_line(&sb, qid);
-	sb_reserve(&sb, kv->sb.len + 1);
+	start_line(&sb, qid, kv->sb.len);
 	sb_append(&sb, kv->sb.s, kv->sb.len);	/* kv_add sanitised it */
 	if (!sb.err)
 		emit(prio, &sb);

@@ -70,6 +70,16 @@ in_set(const struct strtab *t, const char *s)
 	return hit;
 }
 
+/* in_set() for a key made of an rm_addr's domain: that is lower case
+ * already (addr.h), except a domain literal, so no lower-case copy. */
+static bool
+in_set_lower(const struct strtab *t, const char *key, const char *domain)
+{
+	if (domain[0] == '[')
+		return in_set(t, key);
+	return strtab_get(t, key, NULL) == 1;
+}
+
 /* Step 1: the first recipient that leaves via a relay mailer. */
 static const struct rcpt_info *
 first_relayed(const struct rm_snapshot *s, const struct msg_facts *f,
@@ -137,7 +147,8 @@ find_account(const struct rm_snapshot *s, const char *relay,
 		return d->account ? 0 : -1;
 	}
 	sb_init(&src);
-	sb_printf(&src, "authinfo:%s", *e->host ? e->host : "default");
+	sb_puts(&src, "authinfo:");
+	sb_puts(&src, *e->host ? e->host : "default");
 	d->account = strdup(e->authid);
 	d->account_src = sb_steal(&src);
 	return d->account && d->account_src ? 0 : -1;
@@ -155,8 +166,9 @@ allowed(const struct rm_snapshot *s, const struct rm_addr *a, const char *text)
 	if (in_set(s->allowed, text))
 		return true;
 	sb_init(&k);
-	sb_printf(&k, "@%s", a->domain);
-	hit = !k.err && in_set(s->allowed, k.s);
+	sb_putc(&k, '@');
+	sb_puts(&k, a->domain);
+	hit = !k.err && in_set_lower(s->allowed, k.s, a->domain);
 	sb_free(&k);
 	return hit;
 }
@@ -274,7 +286,8 @@ policy_decide(const struct rm_snapshot *s, const struct msg_facts *f,
 
 	/* 5. SenderMap, AllowedSenders, account */
 	lookup = a;
-	local_ok = a.domain == NULL || in_set(s->local_domains, a.domain) ||
+	local_ok = a.domain == NULL ||
+	    in_set_lower(s->local_domains, a.domain, a.domain) ||
 	    (f->jdomain != NULL && str_ieq(a.domain, f->jdomain));
 	if (a.domain == NULL && f->jdomain != NULL && *f->jdomain != '\0') {
 		if ((lookup.domain = strdup_lower(f->jdomain)) == NULL)

@@ -126,7 +126,8 @@ spf_hint(const struct decision *d, const char *dom, const struct prediction *p,
 	strbuf mech;
 
 	sb_init(&mech);
-	mechanism(d, p->spf_ip, &mech);
+	if (p->spf == SPFV_NONE || p->spf == SPFV_PERMERROR)
+		mechanism(d, p->spf_ip, &mech);
 	switch (p->spf) {
 	case SPFV_NONE:
 		sb_printf(h, "%s publishes no SPF record: publish \"v=spf1 %s "
@@ -146,7 +147,7 @@ spf_hint(const struct decision *d, const char *dom, const struct prediction *p,
 		sb_puts(h, " SPF does not authorize ");
 		sb_puts(h, p->spf_ip);
 		sb_puts(h, ": add ");
-		sb_puts(h, mech.s);
+		mechanism(d, p->spf_ip, h);
 		break;
 	}
 	sb_free(&mech);
@@ -199,8 +200,9 @@ check_spf(const struct rm_snapshot *s, struct spfc *sc,
 			free(p->spf_ip);
 			free(p->spf_detail);
 			p->spf_ip = strdup(s->spf_addrs.v[i]);
-			p->spf_detail = o.detail ? sanitize_dup(o.detail) :
-			    NULL;
+			p->spf_detail = o.detail ? sanitize_inplace(o.detail) :
+			    NULL;	/* taken from o */
+			o.detail = NULL;
 			if (p->spf_ip == NULL) {
 				spf_outcome_clear(&o);
 				sb_puts(err, "out of memory");
@@ -235,8 +237,10 @@ from_domain(const struct decision *d, const char *header_from,
 	if (header_from == NULL || from_count != 1 ||
 	    hdr_from_parse(header_from, &hf) < 0)
 		return 0;
-	if (hf.count == 1 && hf.addr.domain != NULL)
-		p->from_domain = strdup(hf.addr.domain);
+	if (hf.count == 1 && hf.addr.domain != NULL) {
+		p->from_domain = hf.addr.domain;	/* taken from hf */
+		hf.addr.domain = NULL;
+	}
 	hdr_from_free(&hf);
 	return 0;
 }
@@ -325,6 +329,9 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 	if (p->spf_state == PRED_DONE && act(c->spf_fail_action) >= PACT_TAG)
 		p->tag_spf = true;
 	if (p->align == 0) {
+		/* the fixed text below is under 130 bytes, and three names */
+		sb_reserve(&hint, 160 + strlen(p->from_domain) + strlen(dom) +
+		    strlen(d->final));
 		if (hint.len > 0)
 			sb_puts(&hint, "; ");
 		sb_puts(&hint, "From: domain ");
@@ -352,7 +359,7 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 		goto fail;
 	}
 	if (hint.len > 0)
-		p->hint = sanitize_dup(hint.s);
+		p->hint = sanitize_inplace(sb_steal(&hint));
 	sb_free(&hint);
 	sb_free(&why);
 	return 0;

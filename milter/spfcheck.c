@@ -211,8 +211,6 @@ struct client {
 	char		text[INET6_ADDRSTRLEN];
 };
 
-/* Parse ip; v4-mapped IPv6 becomes IPv4 (RFC 7208 5: the client is the
- * IPv4 host). -1 with why set for bad text, loopback or unspecified. */
 /* dst = a b c; dst has room (the caller sized it). */
 static void
 join3(char *dst, const char *a, const char *b, const char *c)
@@ -224,6 +222,62 @@ join3(char *dst, const char *a, const char *b, const char *c)
 	memcpy(dst + la + lb, c, lc + 1);
 }
 
+/*
+ * The text inet_ntop(AF_INET6) writes for a (RFC 5952: lower case, no
+ * leading zeros, the first longest run of two or more zero groups as
+ * "::"), without its sprintf per group: the relay addresses come here
+ * on every message. The forms glibc writes with an embedded IPv4
+ * address (::a.b.c.d, ::ffff:a.b.c.d) are left to inet_ntop.
+ */
+static void
+v6_text(const struct in6_addr *a, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int i, sh, best = -1, blen = 0, cur = -1, clen = 0;
+	char *o = out;
+
+	for (i = 0; i < 8; i++) {
+		w[i] = (unsigned)a->s6_addr[2 * i] << 8 | a->s6_addr[2 * i + 1];
+		if (w[i] != 0) {
+			cur = -1;
+			continue;
+		}
+		if (cur < 0) {
+			cur = i;
+			clen = 0;
+		}
+		if (++clen > blen) {	/* ties keep the first run */
+			best = cur;
+			blen = clen;
+		}
+	}
+	if (blen < 2)
+		best = -1;
+	if (best == 0 && (blen == 6 || (blen == 5 && w[5] == 0xffff))) {
+		inet_ntop(AF_INET6, a, out, (socklen_t)size);
+		return;
+	}
+	for (i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + blen) {
+			if (i == best)
+				*o++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*o++ = ':';
+		for (sh = 12; sh > 0 && (w[i] >> sh) == 0; sh -= 4)
+			;
+		for (; sh >= 0; sh -= 4)
+			*o++ = hex[(w[i] >> sh) & 0xf];
+	}
+	if (best >= 0 && best + blen == 8)
+		*o++ = ':';
+	*o = '\0';
+}
+
+/* Parse ip; v4-mapped IPv6 becomes IPv4 (RFC 7208 5: the client is the
+ * IPv4 host). -1 with why set for bad text, loopback or unspecified. */
 static int
 client_parse(const char *ip, struct client *c, const char **why)
 {
@@ -232,7 +286,8 @@ client_parse(const char *ip, struct client *c, const char **why)
 		*why = "no client address";
 		return -1;
 	}
-	if (inet_pton(AF_INET, ip, &c->v4) == 1) {
+	/* text with a colon is never IPv4: one inet_pton for IPv6 */
+	if (strchr(ip, ':') == NULL && inet_pton(AF_INET, ip, &c->v4) == 1) {
 		c->family = AF_INET;
 		/* inet_pton takes only a.b.c.d without leading zeros: the text
 		 * is already canonical, spare the inet_ntop below */
@@ -265,7 +320,7 @@ client_parse(const char *ip, struct client *c, const char **why)
 			    "passes it unconditionally, it tells nothing";
 			return -1;
 		}
-		inet_ntop(AF_INET6, &c->v6, c->text, sizeof(c->text));
+		v6_text(&c->v6, c->text, sizeof(c->text));
 	}
 	return 0;
 }

@@ -3,7 +3,8 @@
  *		     and with fake name servers on loopback
  *
  * CONTRACT
- *	Covers every verdict, IPv6, include and redirect chains, the INVALID
+ *	Covers every verdict, IPv6 (and its text in details, as inet_ntop
+ *	writes it), include and redirect chains, the INVALID
  *	mapping, the wrapper's RFC 7208 fixes, the cache (hits do no lookup,
  *	expiry by a fake clock, LRU bound, per-sender entries, no temperror),
  *	threads sharing one checker, the error handler, and the DNS deadline
@@ -217,6 +218,45 @@ test_ipv6(void **state)
 	    SPFV_FAIL);
 	assert_int_equal(verdict(sc, "a@gmail-like.test",
 	    "2a00:1450:4001::5"), SPFV_PASS);
+	spfc_free(sc);
+}
+
+/* The address in the detail is the text inet_ntop() gives, whatever the
+ * spelling of the input: leading zeros, upper case, where "::" goes,
+ * the forms with an embedded IPv4 address. */
+static void
+test_ipv6_text(void **state)
+{
+	static const char *const in[] = {
+		"2001:DB8:0:0:0:0:0:1", "2001:0db8:0000::0001",
+		"2001:db8:0:0:1:0:0:1", "2001:db8:0:1:0:0:0:1",
+		"0:0:1:0:0:0:0:1", "1:0:0:0:0:0:0:0", "1::", "1:0:1:0:1:0:1:0",
+		"0:1:0:0:1:0:0:0", "FFFF:0:0:ABC:0:0:0:0", "::2", "::1.2.3.4",
+		"::0:102:304", "0:0:0:0:0:1:102:304", "2607:f8b0:4864:20::841",
+		"2607:F8B0:4864:0020:0000:0000:0000:0841", "::fffe:0:1",
+		"1:2:3:4:5:6:7:8", "a:b::c:d:e:f:0",
+	};
+	struct spfc *sc = zone_checker(0, 0);
+	struct spf_outcome out;
+	struct in6_addr a;
+	char want[INET6_ADDRSTRLEN + 16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		assert_int_equal(inet_pton(AF_INET6, in[i], &a), 1);
+		assert_non_null(inet_ntop(AF_INET6, &a, want, INET6_ADDRSTRLEN));
+		strcat(want, " (fail)");
+		memset(&out, 0, sizeof(out));
+		assert_int_equal(spfc_eval(sc, "a@fail.test", NULL, in[i],
+		    &out), 0);
+		assert_int_equal(out.verdict, SPFV_FAIL);
+		assert_non_null(out.detail);
+		if (strstr(out.detail, want) == NULL)
+			fail_msg("%s: detail \"%s\" lacks \"%s\"", in[i],
+			    out.detail, want);
+		spf_outcome_clear(&out);
+	}
 	spfc_free(sc);
 }
 
@@ -781,6 +821,7 @@ main(void)
 		cmocka_unit_test(test_cache_local_part),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_error_handler),
+		cmocka_unit_test(test_ipv6_text),
 		cmocka_unit_test(test_zone_file),
 		cmocka_unit_test(test_deadline_silent_udp),
 		cmocka_unit_test(test_deadline_silent_tcp),
