@@ -41,7 +41,8 @@ enum pred_action { PACT_NONE = 0, PACT_TAG, PACT_TEMPFAIL, PACT_REJECT };
 struct prediction {
 	enum pred_state	 spf_state;	/* OFF: no SPFRelayAddress */
 	enum spf_verdict spf;		/* when DONE: the worst verdict */
-	char		*spf_ip;	/* address of that verdict */
+	const char	*spf_ip;	/* address of that verdict, in the snapshot's
+				 * spf_addrs: valid while the snapshot is */
 	char		*spf_detail;
 	bool		 spf_cached;	/* every address came from the cache */
 	const char	*unchecked_why;	/* static, when UNCHECKED */

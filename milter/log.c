@@ -155,61 +155,126 @@ kv_free(struct kvline *kv)
 	kv->n = 0;
 }
 
-/* Quoting is decided on the sanitised value: control characters are
- * dropped (TAB becomes a space) before anything is written. */
-static bool
-needs_quotes(const char *v)
+/*
+ * The class of each byte in a value: KV_CTL for what sanitising drops (TAB
+ * becomes a space; NUL ends the value), KV_QUOTE for what makes the value
+ * quoted, KV_ESC for what is escaped inside the quotes. Quoting is decided
+ * on the sanitised value: TAB quotes it (it is a space there), a value with
+ * nothing left is written as "".
+ */
+enum { KV_CTL = 1, KV_QUOTE = 2, KV_ESC = 4 };
+#define C_	KV_CTL
+#define T_	(KV_CTL | KV_QUOTE)
+#define Q_	KV_QUOTE
+#define E_	(KV_QUOTE | KV_ESC)
+static const unsigned char kv_class[256] = {
+	C_, C_, C_, C_, C_, C_, C_, C_, C_, T_, C_, C_, C_, C_, C_, C_,
+	C_, C_, C_, C_, C_, C_, C_, C_, C_, C_, C_, C_, C_, C_, C_, C_,
+	Q_, 0,  E_, 0,  0,  0,  0,  0,  0,  0,  0,  0,  Q_, 0,  0,  0,	/*  ", */
+	0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  Q_, 0,  0,	/* = */
+	0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  E_, 0,  0,  0,	/* \ */
+	0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  C_,	/* DEL */
+	/* 0x80-0xff: 0, UTF-8 passes unchanged */
+};
+#undef C_
+#undef T_
+#undef Q_
+#undef E_
+
+/* The length of the leading bytes of v that are written as they are. */
+static size_t
+plain_len(const char *v)
 {
 	const unsigned char *p = (const unsigned char *)v;
-	bool any = false;
 
-	for (; *p; p++) {
-		if (*p == ' ' || *p == ',' || *p == '"' || *p == '\\' ||
-		    *p == '=' || *p == '\t')
-			return true;
-		if (*p >= 0x20 && *p != 0x7f)
+	while (kv_class[*p] == 0)
+		p++;
+	return (size_t)(p - (const unsigned char *)v);
+}
+
+/*
+ * Start a field: ", key=" (no comma before the first one) and the n bytes
+ * at v, with room for more bytes after them. One reservation, then the
+ * pieces are copied into the line's buffer without a growth check each.
+ */
+static void
+field_start(struct kvline *kv, const char *key, const char *v, size_t n,
+    size_t more)
+{
+	strbuf *sb = &kv->sb;
+	size_t klen = strlen(key);
+	char *d;
+
+	if (sb_reserve(sb, 2 + klen + 1 + n + more) < 0)
+		return;
+	d = sb->s + sb->len;
+	if (kv->n++ > 0) {
+		memcpy(d, ", ", 2);
+		d += 2;
+	}
+	memcpy(d, key, klen);
+	d += klen;
+	*d++ = '=';
+	memcpy(d, v, n);
+	d += n;
+	*d = '\0';
+	sb->len = (size_t)(d - sb->s);
+}
+
+/* The value from its first byte that is not plain (at v + n): drop control
+ * characters, and quote and escape when needs be (see kv_class). */
+static void
+add_value(struct kvline *kv, const char *key, const char *v, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)v + n, *run;
+	bool quote = false, any = n > 0;
+
+	for (run = p; *run != '\0'; run++) {
+		if (kv_class[*run] & KV_QUOTE) {
+			quote = true;
+			break;
+		}
+		if (!(kv_class[*run] & KV_CTL))
 			any = true;
 	}
-	return !any;		/* an empty value is written as "" */
-}
-
-static void
-key_start(struct kvline *kv, const char *key)
-{
-	if (kv->n++ > 0)
-		sb_append(&kv->sb, ", ", 2);
-	sb_puts(&kv->sb, key);
-	sb_putc(&kv->sb, '=');
-}
-
-void
-kv_add(struct kvline *kv, const char *key, const char *value)
-{
-	const unsigned char *p, *run;
-
-	if (value == NULL)
-		return;
-	key_start(kv, key);
-	if (!needs_quotes(value)) {
-		sb_puts_sanitized(&kv->sb, value);
-		return;
-	}
-	sb_putc(&kv->sb, '"');
-	run = (const unsigned char *)value;
-	for (p = run; *p; p++) {
-		if (*p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\')
-			continue;
+	quote = quote || !any;
+	field_start(kv, key, "\"", quote ? 1 : 0, n + strlen((const char *)p) +
+	    1);
+	sb_append(&kv->sb, v, n);
+	/* unquoted, the value holds neither TAB nor a byte to escape */
+	for (run = p;; p++) {
+		while (!(kv_class[*p] & (KV_CTL | KV_ESC)))
+			p++;
 		sb_append(&kv->sb, (const char *)run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
 		if (*p == '\t')
 			sb_putc(&kv->sb, ' ');
-		else if (*p == '"' || *p == '\\') {
+		else if (kv_class[*p] & KV_ESC) {
 			sb_putc(&kv->sb, '\\');
 			sb_putc(&kv->sb, *p);
 		}
 		run = p + 1;
 	}
-	sb_append(&kv->sb, (const char *)run, (size_t)(p - run));
-	sb_putc(&kv->sb, '"');
+	if (quote)
+		sb_putc(&kv->sb, '"');
+}
+
+void
+kv_add(struct kvline *kv, const char *key, const char *value)
+{
+	size_t n;
+
+	if (value == NULL)
+		return;
+	n = plain_len(value);
+	if (value[n] == '\0' && n > 0) {	/* the usual case: as it is */
+		field_start(kv, key, value, n, 0);
+		return;
+	}
+	add_value(kv, key, value, n);
 }
 
 void
@@ -231,20 +296,24 @@ kv_add_angle(struct kvline *kv, const char *key, const char *addr)
 {
 	strbuf v;
 	size_t n;
-	bool bracketed;
+	bool plain, bracketed;
 
 	if (addr == NULL)
 		return;
 	/* a sender that could not be parsed comes as sendmail gave it */
-	n = strlen(addr);
+	n = plain_len(addr);
+	plain = addr[n] == '\0';
+	if (!plain)
+		n += strlen(addr + n);
 	bracketed = n >= 2 && addr[0] == '<' && addr[n - 1] == '>';
-	if (!needs_quotes(addr)) {	/* the usual case: no copy */
-		key_start(kv, key);
-		if (!bracketed)
-			sb_putc(&kv->sb, '<');
-		sb_puts_sanitized(&kv->sb, addr);
-		if (!bracketed)
-			sb_putc(&kv->sb, '>');
+	if (plain) {			/* the usual case: no copy */
+		if (bracketed) {
+			field_start(kv, key, addr, n, 0);
+			return;
+		}
+		field_start(kv, key, "<", 1, n + 1);
+		sb_append(&kv->sb, addr, n);
+		sb_putc(&kv->sb, '>');
 		return;
 	}
 	/*
@@ -253,10 +322,11 @@ kv_add_angle(struct kvline *kv, const char *key, const char *addr)
 	 * pose as a field of the line.
 	 */
 	sb_init(&v);
-	if (bracketed)
-		sb_puts(&v, addr);
-	else
-		sb_printf(&v, "<%s>", addr);
+	if (!bracketed)
+		sb_putc(&v, '<');
+	sb_append(&v, addr, n);
+	if (!bracketed)
+		sb_putc(&v, '>');
 	if (v.err) {
 		kv->sb.err = 1;
 		sb_free(&v);

@@ -371,7 +371,10 @@ apply(SMFICTX *ctx, const struct rm_snapshot *s, const struct decision *d,
 		return "adding the trace header failed";
 	if (d->action == DECIDE_REWRITE) {
 		sb_init(&v);
-		sb_printf(&v, "<%s>", d->final);
+		sb_reserve(&v, strlen(d->final) + 2);
+		sb_putc(&v, '<');
+		sb_puts(&v, d->final);
+		sb_putc(&v, '>');
 		if (v.err)
 			return "out of memory";
 		sanitize_inplace(v.s);
@@ -471,6 +474,9 @@ mlfi_eom(SMFICTX *ctx)
 			return rc;
 		}
 		trace = id;
+		/* the longest value: the words are at most 9 bytes */
+		sb_reserve(&tv, sizeof("id=; qid=; spf=; align=") +
+		    TAG_ID_LEN + (m->qid ? strlen(m->qid) : 0) + 2 * 9);
 		sb_puts(&tv, "id=");
 		sb_puts(&tv, id);
 		sb_puts(&tv, "; qid=");

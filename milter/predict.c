@@ -22,7 +22,6 @@
 void
 prediction_free(struct prediction *p)
 {
-	free(p->spf_ip);
 	free(p->spf_detail);
 	free(p->from_domain);
 	free(p->hint);
@@ -197,17 +196,11 @@ check_spf(const struct rm_snapshot *s, struct spfc *sc,
 		if (rank(o.verdict) > worst) {
 			worst = rank(o.verdict);
 			p->spf = o.verdict;
-			free(p->spf_ip);
 			free(p->spf_detail);
-			p->spf_ip = strdup(s->spf_addrs.v[i]);
+			p->spf_ip = s->spf_addrs.v[i];
 			p->spf_detail = o.detail ? sanitize_inplace(o.detail) :
 			    NULL;	/* taken from o */
 			o.detail = NULL;
-			if (p->spf_ip == NULL) {
-				spf_outcome_clear(&o);
-				sb_puts(err, "out of memory");
-				return -1;
-			}
 		}
 		/* a dead resolver costs one DNSTimeout, not one per address */
 		if (o.verdict == SPFV_TEMPERROR && o.dns_error) {

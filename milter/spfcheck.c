@@ -211,15 +211,33 @@ struct client {
 	char		text[INET6_ADDRSTRLEN];
 };
 
-/* dst = a b c; dst has room (the caller sized it). */
+/* n bytes of s to d in ASCII lower case. */
 static void
-join3(char *dst, const char *a, const char *b, const char *c)
+lower_copy(char *d, const char *s, size_t n)
 {
-	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	size_t i;
 
-	memcpy(dst, a, la);
-	memcpy(dst + la, b, lb);
-	memcpy(dst + la + lb, c, lc + 1);
+	for (i = 0; i < n; i++)
+		d[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') :
+		    s[i];
+}
+
+/*
+ * The cache key "a|b" in lower case, in buf when it fits, else in a new
+ * allocation (free it when it is not buf); NULL when out of memory.
+ */
+static char *
+key_make(char *buf, size_t size, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *d = la + lb + 2 <= size ? buf : malloc(la + lb + 2);
+
+	if (d == NULL)
+		return NULL;
+	lower_copy(d, a, la);
+	d[la] = '|';
+	lower_copy(d + la + 1, b, lb + 1);	/* with the NUL */
+	return d;
 }
 
 /*
@@ -439,6 +457,8 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 	unsigned queries = 0;
 	struct client c;
 	const char *why = NULL, *dom, *at;
+	/* the sender and the cache keys live here when short enough */
+	char sbuf[320], kbuf[320], lbuf[320];
 	char *sender = NULL, *key = NULL, *lkey = NULL;
 	size_t n;
 	struct spfdns_eval *ev = NULL;
@@ -453,7 +473,10 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 		sender_in = "";
 	while (*sender_in == ' ' || *sender_in == '\t')
 		sender_in++;
-	if ((sender = strdup(sender_in)) == NULL) {
+	n = strlen(sender_in);
+	sender = n < sizeof(sbuf) ? memcpy(sbuf, sender_in, n + 1) :
+	    strdup(sender_in);
+	if (sender == NULL) {
 		why = "out of memory";
 		goto bad;
 	}
@@ -492,18 +515,21 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 		goto done;
 	}
 	if (use_cache && sc->opt.cache_ttl > 0) {
-		key = malloc(strlen(dom) + strlen(c.text) + 2);
-		lkey = malloc(strlen(sender) + strlen(c.text) + 2);
-		if (key == NULL || lkey == NULL) {
+		/* the sender key only when the domain key misses */
+		if ((key = key_make(kbuf, sizeof(kbuf), dom, c.text)) == NULL) {
 			why = "out of memory";
 			goto bad;
 		}
-		join3(key, dom, "|", c.text);
-		join3(lkey, sender, "|", c.text);
-		str_lower_inplace(key);
-		str_lower_inplace(lkey);
-		if (spfcache_get(sc->cache, key, out) ||
-		    spfcache_get(sc->cache, lkey, out)) {
+		if (spfcache_get(sc->cache, key, out)) {
+			rc = 0;
+			goto done;
+		}
+		lkey = key_make(lbuf, sizeof(lbuf), sender, c.text);
+		if (lkey == NULL) {
+			why = "out of memory";
+			goto bad;
+		}
+		if (spfcache_get(sc->cache, lkey, out)) {
 			rc = 0;
 			goto done;
 		}
@@ -549,9 +575,12 @@ done:
 		queries = ev->queries;
 		spfdns_eval_free(ev);
 	}
-	free(sender);
-	free(key);
-	free(lkey);
+	if (sender != sbuf)
+		free(sender);
+	if (key != kbuf)
+		free(key);
+	if (lkey != lbuf)
+		free(lkey);
 	sb_free(&sb);
 	out->dns_queries = queries;
 	out->elapsed_ms = (unsigned)(dnsq_now_ms() - t0);

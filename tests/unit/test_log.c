@@ -76,6 +76,126 @@ test_kv_angle_quoting(void **state)
 	kv_free(&kv);
 }
 
+/* Quoting edge cases, one value per line: what kv_add writes after "k=". */
+static void
+test_kv_quoting_cases(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+	} cases[] = {
+		{ "plain", "plain" },
+		{ "", "\"\"" },				/* empty: "" */
+		{ "a b", "\"a b\"" },
+		{ "a,b", "\"a,b\"" },
+		{ "a=b", "\"a=b\"" },
+		{ "=", "\"=\"" },
+		{ "a\"b", "\"a\\\"b\"" },
+		{ "a\\b", "\"a\\\\b\"" },
+		{ "\\", "\"\\\\\"" },
+		{ "\"\"", "\"\\\"\\\"\"" },
+		{ "\t", "\" \"" },			/* TAB: a space, quoted */
+		{ "a\tb", "\"a b\"" },
+		{ "\x01", "\"\"" },			/* only dropped bytes */
+		{ "\x01\x1f\x7f", "\"\"" },
+		{ "a\x01", "a" },
+		{ "\x01" "a", "a" },
+		{ "a\rb\nc\x7f", "abc" },
+		{ "a\x01 b", "\"a b\"" },
+		{ "\x01\"", "\"\\\"\"" },
+		{ "<a@b>", "<a@b>" },
+		{ "[smtp.gmail.com]", "[smtp.gmail.com]" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },	/* UTF-8 passes as it is */
+		{ "\xff\x80", "\xff\x80" },
+		{ "\xc3\xa9 x", "\"\xc3\xa9 x\"" },
+		{ "x:y;z'!#$%&()*+-./?@^_`{|}~", "x:y;z'!#$%&()*+-./?@^_`{|}~" },
+	};
+	struct kvline kv;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kv_init(&kv);
+		kv_add(&kv, "k", cases[i].in);
+		assert_string_equal(kv_str(&kv) + 2, cases[i].out);
+		kv_free(&kv);
+	}
+}
+
+/* What log.h promises, written plainly: drop control characters (TAB
+ * becomes a space), then quote when the rest holds a space, comma, quote,
+ * backslash or '=', or is empty, escaping quote and backslash. */
+static void
+model_value(strbuf *out, const char *v, bool angle)
+{
+	strbuf s;
+	const char *p;
+	size_t n = strlen(v);
+	bool quote;
+
+	sb_init(&s);
+	if (angle && !(n >= 2 && v[0] == '<' && v[n - 1] == '>'))
+		sb_putc(&s, '<');
+	for (p = v; *p; p++)
+		if (*p == '\t')
+			sb_putc(&s, ' ');
+		else if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+			sb_putc(&s, *p);
+	if (angle && !(n >= 2 && v[0] == '<' && v[n - 1] == '>'))
+		sb_putc(&s, '>');
+	quote = s.len == 0 || strpbrk(s.s, " ,\"\\=") != NULL;
+	if (quote)
+		sb_putc(out, '"');
+	for (p = s.s; *p; p++) {
+		if (quote && (*p == '"' || *p == '\\'))
+			sb_putc(out, '\\');
+		sb_putc(out, *p);
+	}
+	if (quote)
+		sb_putc(out, '"');
+	sb_free(&s);
+}
+
+/* Every byte in several places of a value, and pairs of bytes: kv_add and
+ * kv_add_angle write what the model above writes. */
+static void
+test_kv_quoting_model(void **state)
+{
+	static const char *shapes[] = { "%", "a%", "%a", "a%b", "%%", "<%>",
+	    "<a%>", "%<a>", "a%%b%" };
+	char v[16];
+	struct kvline kv;
+	strbuf want;
+	size_t i, j;
+	int c, d;
+
+	(void)state;
+	for (c = 1; c < 256; c++)
+		for (d = 1; d < 256; d += (c < 0x80 ? 1 : 37)) {
+			for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]);
+			    i++) {
+				const char *sh = shapes[i];
+				int k = 0;
+
+				for (j = 0; sh[j] != '\0'; j++)
+					v[j] = sh[j] == '%' ?
+					    (char)(k++ == 0 ? c : d) : sh[j];
+				v[j] = '\0';
+				kv_init(&kv);
+				sb_init(&want);
+				kv_add(&kv, "k", v);
+				kv_add_angle(&kv, "a", v);
+				sb_puts(&want, "k=");
+				model_value(&want, v, false);
+				sb_puts(&want, ", a=");
+				model_value(&want, v, true);
+				assert_string_equal(kv_str(&kv), want.s);
+				sb_free(&want);
+				kv_free(&kv);
+			}
+		}
+}
+
 static void
 test_sanitize(void **state)
 {
@@ -172,6 +292,8 @@ main(void)
 		cmocka_unit_test(test_kvline),
 		cmocka_unit_test(test_kv_injection),
 		cmocka_unit_test(test_kv_angle_quoting),
+		cmocka_unit_test(test_kv_quoting_cases),
+		cmocka_unit_test(test_kv_quoting_model),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_strbuf),

@@ -453,6 +453,35 @@ test_cache_local_part(void **state)
 	assert_true(o.cached);
 	assert_int_equal(o.verdict, SPFV_PASS);
 	spf_outcome_clear(&o);
+	/* the keys are in lower case */
+	assert_int_equal(spfc_check(sc, "<ALICE@Local.TEST>", "192.0.2.1",
+	    &o), 0);
+	assert_true(o.cached);
+	assert_int_equal(o.verdict, SPFV_PASS);
+	spf_outcome_clear(&o);
+	spfc_free(sc);
+}
+
+/* A sender longer than evaluate()'s stack buffers: the same verdicts, the
+ * second one from the cache under the sender's key. */
+static void
+test_cache_long_sender(void **state)
+{
+	struct spfc *sc = zone_checker(3600, 100);
+	struct spf_outcome o, o2;
+	char sender[600];
+
+	(void)state;
+	memset(sender, 'x', 500);
+	strcpy(sender + 500, "@local.test");
+	assert_int_equal(spfc_check(sc, sender, "192.0.2.1", &o), 0);
+	assert_false(o.cached);
+	assert_int_equal(spfc_check(sc, sender, "192.0.2.1", &o2), 0);
+	assert_int_equal(o2.verdict, o.verdict);
+	assert_string_equal(o2.detail, o.detail);
+	assert_true(o2.cached);
+	spf_outcome_clear(&o);
+	spf_outcome_clear(&o2);
 	spfc_free(sc);
 }
 
@@ -819,6 +848,7 @@ main(void)
 		cmocka_unit_test(test_cache_expiry),
 		cmocka_unit_test(test_cache_bound),
 		cmocka_unit_test(test_cache_local_part),
+		cmocka_unit_test(test_cache_long_sender),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_error_handler),
 		cmocka_unit_test(test_ipv6_text),
