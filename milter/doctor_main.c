@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,6 +570,10 @@ main(int argc, char **argv)
 	bool json = false;
 	int i = 1;
 
+	/* SIGCHLD ignored by whoever started us (it survives exec) would let
+	 * the kernel reap sendmail -d0.1, mailq and dpkg-query before their
+	 * exit status is read */
+	signal(SIGCHLD, SIG_DFL);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;

@@ -3,9 +3,12 @@
  *
  * CONTRACT
  *	See include/runprog.h. The time limit counts on CLOCK_MONOTONIC from
- *	just after the fork; a poll() interrupted by a signal resumes with what is
- *	left of it. Exit status 127 is taken as "could not be run" (what the
- *	child returns when execvp() fails).
+ *	just after the fork; a poll() interrupted by a signal resumes with what
+ *	is left of it, a failing poll() kills the child and is an error (-1).
+ *	Exit status 127 is taken as "could not be run" (what the child returns
+ *	when execvp() fails). With SIGCHLD ignored (inherited through exec)
+ *	the kernel reaps the child itself: its status is lost, an error (-1),
+ *	not a time-out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,12 +31,16 @@ ms_since(const struct timespec *t0)
 	    (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+enum reap { REAPED, RUNNING, LOST };
+
 /*
  * The child closed its output: reap it if it exits before the time limit
- * (checked every 10 ms). False when it is still running at the limit.
+ * (checked every 10 ms). RUNNING when it still runs at the limit, LOST
+ * when it cannot be waited for (ECHILD: SIGCHLD is ignored, the kernel
+ * reaped it and its status is gone).
  */
-static bool
-reaped_by(pid_t pid, int *status, const struct timespec *t0,
+static enum reap
+reap_by(pid_t pid, int *status, const struct timespec *t0,
     unsigned timeout_ms)
 {
 	const struct timespec tick = { 0, 10 * 1000000 };
@@ -41,10 +48,12 @@ reaped_by(pid_t pid, int *status, const struct timespec *t0,
 
 	for (;;) {
 		r = waitpid(pid, status, WNOHANG);
-		if (r == pid || (r < 0 && errno != EINTR))
-			return r == pid;
+		if (r == pid)
+			return REAPED;
+		if (r < 0 && errno != EINTR)
+			return LOST;
 		if (ms_since(t0) >= (long)timeout_ms)
-			return false;
+			return RUNNING;
 		nanosleep(&tick, NULL);
 	}
 }
@@ -54,8 +63,9 @@ run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
     strbuf *why)
 {
 	struct timespec t0;
-	int pfd[2], devnull, status, rc = -1;
+	int pfd[2], devnull, status = 0, rc = -1, poll_errno = 0;
 	bool timed_out = false, too_much = false;
+	enum reap reap = REAPED;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -95,7 +105,11 @@ run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
 		pr = poll(&p, 1, (int)left);
 		if (pr < 0 && errno == EINTR)
 			continue;
-		if (pr <= 0) {		/* time is up, or poll() failed */
+		if (pr < 0) {
+			poll_errno = errno;
+			break;
+		}
+		if (pr == 0) {
 			timed_out = true;
 			break;
 		}
@@ -111,18 +125,28 @@ run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
 		sb_append(out, buf, (size_t)n);
 	}
 	close(pfd[0]);
-	if (!timed_out && !too_much)
-		timed_out = !reaped_by(pid, &status, &t0, timeout_ms);
-	if (timed_out || too_much) {
+	if (!timed_out && !too_much && poll_errno == 0) {
+		reap = reap_by(pid, &status, &t0, timeout_ms);
+		timed_out = reap == RUNNING;
+	}
+	if (reap != LOST && (timed_out || too_much || poll_errno != 0)) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
 	if (timed_out) {
-		sb_printf(why, "%s did not finish within %u.%u s", argv[0],
-		    timeout_ms / 1000, timeout_ms % 1000 / 100);
+		if (timeout_ms % 1000 == 0)
+			sb_printf(why, "%s did not finish within %u s",
+			    argv[0], timeout_ms / 1000);
+		else
+			sb_printf(why, "%s did not finish within %u ms",
+			    argv[0], timeout_ms);
 		rc = -2;
-	}
+	} else if (poll_errno != 0)
+		sb_printf(why, "poll: %s", strerror(poll_errno));
+	else if (reap == LOST)
+		sb_printf(why, "the exit status of %s is lost (SIGCHLD is "
+		    "ignored)", argv[0]);
 	else if (too_much)
 		sb_printf(why, "%s wrote more than %u bytes", argv[0], RUN_MAX);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)

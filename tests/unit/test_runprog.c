@@ -3,6 +3,7 @@
  * too much output, and the time limit, also for a child that closes its
  * output and goes on running
  */
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -95,12 +96,39 @@ test_time_limit(void **state)
 	assert_int_equal(run("echo started; exec sleep 30", 300, &out, &why),
 	    -2);
 	assert_string_equal(out.s, "started\n");
-	assert_string_equal(why.s, "/bin/sh did not finish within 0.3 s");
+	assert_string_equal(why.s, "/bin/sh did not finish within 300 ms");
 	assert_true(now() - t0 < 20);
 	t0 = now();
 	assert_int_equal(run("exec >/dev/null 2>&1; sleep 30", 300, &out,
 	    &why), -2);
 	assert_true(now() - t0 < 20);
+	sb_free(&out);
+	sb_free(&why);
+}
+
+/* SIGCHLD ignored (as a parent may leave it through exec): the kernel
+ * reaps the child, its status is lost; an error, not a time-out, and
+ * no signal sent to a pid that may be reused. */
+static void
+test_sigchld_ignored(void **state)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	strbuf out, why;
+	double t0;
+	int rc;
+
+	(void)state;
+	sb_init(&out);
+	sb_init(&why);
+	sigaction(SIGCHLD, &ign, &old);
+	t0 = now();
+	rc = run("echo hi", 5000, &out, &why);
+	sigaction(SIGCHLD, &old, NULL);
+	assert_int_equal(rc, -1);
+	assert_string_equal(out.s, "hi\n");
+	assert_string_equal(why.s, "the exit status of /bin/sh is lost "
+	    "(SIGCHLD is ignored)");
+	assert_true(now() - t0 < 4);
 	sb_free(&out);
 	sb_free(&why);
 }
@@ -113,6 +141,7 @@ main(void)
 		cmocka_unit_test(test_not_run),
 		cmocka_unit_test(test_too_much),
 		cmocka_unit_test(test_time_limit),
+		cmocka_unit_test(test_sigchld_ignored),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
