@@ -149,7 +149,8 @@ DEPS_BUILD	:= gcc make binutils pkg-config libmilter-dev libspf2-dev libssl-dev 
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
 		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
 		   swaks openssl iproute2 util-linux procps mandoc valgrind time \
-		   clang libclang-rt-14-dev systemd nftables python3-cryptography
+		   clang libclang-rt-14-dev systemd nftables python3-cryptography \
+		   strace
 DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
 
 deps:
@@ -278,9 +279,17 @@ install: all
 	for m in $(MANS); do \
 		sec=$${m##*.}; $(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$sec; \
 		$(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$$sec/; done
-	test -e $(DESTDIR)$(SYSCONFDIR)/relaymilter/relaymilter.conf || \
-	    $(INSTALL) -m 640 conf/relaymilter.conf \
-	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/relaymilter.conf
+	# a new configuration: root:smmsp 0640, readable by the daemon
+	# (relaymilter:smmsp in the unit); an existing one is left alone
+	c=$(DESTDIR)$(SYSCONFDIR)/relaymilter/relaymilter.conf; \
+	if ! test -e $$c; then \
+		$(INSTALL) -m 640 conf/relaymilter.conf $$c; \
+		if getent group smmsp >/dev/null 2>&1; then chgrp smmsp $$c || \
+		    echo "install: chgrp smmsp $$c failed: the daemon" \
+			"(group smmsp) cannot read it until you do it" >&2; \
+		else echo "install: no group smmsp (sendmail not installed" \
+		    "yet): after installing sendmail, chgrp smmsp $$c" >&2; fi; \
+	fi
 	$(INSTALL) -m 644 conf/sendermap.sample conf/allowed-senders.sample \
 	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/
 	$(INSTALL) -m 644 conf/sendmail.mc.snippet README.md LICENSE \
