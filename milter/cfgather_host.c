@@ -14,7 +14,8 @@
  *	cfc_gather_addresses() lists this host's interface addresses (none
  *	when getifaddrs() fails) and resolves the smarthost (DS; an "IPv6:"
  *	prefix dropped) into its addresses, or sets resolve_error; addresses
- *	are numeric text (inet_ntop), each listed once.
+ *	are numeric text (sockaddr_ntop(): IPv4-mapped ones as IPv4), each
+ *	listed once.
  */
 #include <ifaddrs.h>
 #include <netdb.h>
@@ -22,9 +23,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include "cfcheck.h"
 #include "cfcheck_int.h"

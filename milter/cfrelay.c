@@ -10,7 +10,6 @@
  *	really connects to: that of the mailer's A= (TCP $h PORT), not one
  *	written after the brackets of SMART_HOST, which sendmail ignores.
  */
-#include <arpa/inet.h>
 #include <string.h>
 #include <strings.h>
 

@@ -24,7 +24,6 @@
 #include "smtpreply.h"
 #include "util.h"
 
-
 const char *
 probe_verdict_name(enum probe_verdict v)
 {

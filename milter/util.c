@@ -161,6 +161,8 @@ sb_printf(strbuf *sb, const char *fmt, ...)
 	return rc;
 }
 
+/* what sanitising drops; log.c's kv_class table encodes the same rule
+ * (test_log checks it against a model for every byte) */
 static bool
 is_ctl(unsigned char c)
 {
