@@ -1,7 +1,8 @@
 #!/bin/sh
 # relaymilter-alert-mail.sh - cron alternative to the timer: mail the alerts
 # of relaymilter-trace to the postmaster when there are any.
-#   */10 * * * * root /usr/local/share/doc/relaymilter/relaymilter-alert-mail.sh
+#   */10 * * * * root /usr/local/share/doc/relaymilter/alerting/relaymilter-alert-mail.sh
+# (`make install` puts it in $(PREFIX)/share/doc/relaymilter/alerting/)
 # The report goes out through the same sendmail: if the smarthost is the
 # problem it stays in the queue, so also watch the exit status elsewhere.
 set -u
