@@ -31,6 +31,8 @@ typedef struct strbuf {
 
 void	 sb_init(strbuf *sb);
 void	 sb_free(strbuf *sb);
+/* Free v[0..n-1] and v (either may be NULL when n is 0). */
+void	 strv_free(char **v, size_t n);
 void	 sb_reset(strbuf *sb);
 int	 sb_append(strbuf *sb, const char *p, size_t n);
 /* Make room for n more bytes at once (fewer reallocations). */

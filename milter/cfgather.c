@@ -44,16 +44,6 @@ cfcheck_env_init(struct cfcheck_env *env)
 	env->auth.db.exists = -1;
 }
 
-static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 cfcheck_env_free(struct cfcheck_env *env)
 {

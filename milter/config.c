@@ -77,11 +77,7 @@ config_option(const char *name)
 static void
 strlist_clear(struct strlist *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
+	strv_free(l->v, l->n);
 	l->v = NULL;
 	l->n = 0;
 }

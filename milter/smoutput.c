@@ -17,11 +17,7 @@
 void
 sendmail_info_free(struct sendmail_info *si)
 {
-	size_t i;
-
-	for (i = 0; i < si->ncompiled; i++)
-		free(si->compiled[i]);
-	free(si->compiled);
+	strv_free(si->compiled, si->ncompiled);
 	free(si->version);
 	free(si->canon_host);
 	memset(si, 0, sizeof(*si));

@@ -108,13 +108,9 @@ enh_len(const char *s)
 void
 smtpreply_free(struct smtp_reply *r)
 {
-	size_t i;
-
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->nlines; i++)
-		free(r->lines[i]);
-	free(r->lines);
+	strv_free(r->lines, r->nlines);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -329,24 +325,14 @@ list_add(char ***v, size_t *n, const char *s, size_t len)
 	return 0;
 }
 
-static void
-list_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 ehlo_info_free(struct ehlo_info *e)
 {
 	if (e == NULL)
 		return;
 	free(e->domain);
-	list_free(e->keywords, e->nkeywords);
-	list_free(e->auth, e->nauth);
+	strv_free(e->keywords, e->nkeywords);
+	strv_free(e->auth, e->nauth);
 	memset(e, 0, sizeof(*e));
 }
 

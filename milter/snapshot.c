@@ -35,8 +35,6 @@ static unsigned generation;
 static void
 snapshot_free(struct rm_snapshot *s)
 {
-	size_t i;
-
 	if (s == NULL)
 		return;
 	config_free(s->cfg);
@@ -47,9 +45,7 @@ snapshot_free(struct rm_snapshot *s)
 	strtab_free(s->relay_mailers, NULL);
 	strtab_free(s->spf_domains, NULL);
 	netlist_free(s->trusted);
-	for (i = 0; i < s->spf_addrs.n; i++)
-		free(s->spf_addrs.v[i]);
-	free(s->spf_addrs.v);
+	strv_free(s->spf_addrs.v, s->spf_addrs.n);
 	tag_key_wipe(&s->key);
 	free(s);
 }

@@ -92,11 +92,7 @@ set_str(char **dst, const char *s)
 static void
 pending_clear(struct spfdns_eval *ev)
 {
-	size_t i;
-
-	for (i = 0; i < ev->npending; i++)
-		free(ev->pending[i]);
-	free(ev->pending);
+	strv_free(ev->pending, ev->npending);
 	ev->pending = NULL;
 	ev->npending = ev->ipending = 0;
 }

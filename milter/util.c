@@ -28,6 +28,16 @@ sb_init(strbuf *sb)
 }
 
 void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
 sb_free(strbuf *sb)
 {
 	if (sb->cap > 0)
