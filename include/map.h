@@ -19,8 +19,13 @@
  *	"@domain" with %1 = local part; then, only when local_ok (unqualified
  *	senders and senders in LocalDomains or $j), the bare "local",
  *	"user+*" and "user". The result is one of MAP_FOUND (with the new
- *	address), MAP_NOTFOUND, MAP_ERROR (allocation failure or an expansion
- *	that is not an address), never a guess.
+ *	address), MAP_NOTFOUND, MAP_ERROR (allocation failure only), never a
+ *	guess. An entry whose %1 expansion is not an address for this sender
+ *	("user+*@d %1@x" for "user+@d" gives "@x"; "@d %1@x" for
+ *	"\"john smith\"@d" gives a local part with a space) does not apply:
+ *	the lookup goes on down the order, and the first entry passed over
+ *	is named in hit->skipped_key/skipped_line (whatever the result) so
+ *	that the caller can log it. map_hit_free() the hit after every lookup.
  */
 #ifndef RM_MAP_H
 #define RM_MAP_H
@@ -39,6 +44,9 @@ struct map_hit {
 	char		*address;	/* the new sender, "user@domain" */
 	char		*key;		/* the key that matched */
 	unsigned	 line;		/* its line in the file */
+	char		*skipped_key;	/* an entry that matched but whose
+					 * expansion is no address, or NULL */
+	unsigned	 skipped_line;
 };
 
 int		 sendermap_load(const char *path, struct sendermap **out,

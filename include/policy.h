@@ -19,7 +19,9 @@
  *	     default AuthInfo: entry; an I: that is not an address (SendGrid's
  *	     "apikey") is no account;
  *	  5. the new sender: a SenderMap hit (genericstable order; unqualified
- *	     senders are looked up as user@$j first), else the sender itself
+ *	     senders are looked up as user@$j first; an entry whose %1
+ *	     expansion is no address for this sender does not apply and is
+ *	     named in map_skipped_key), else the sender itself
  *	     when AllowedSenders lists it or its @domain (keep, allowed), else
  *	     the account (keep, no-account when there is none); a result equal
  *	     to the sender is a keep (unchanged);
@@ -72,6 +74,10 @@ struct decision {
 	char			*relay;		/* {rcpt_host} of the first relayed rcpt */
 	char			*map_key;	/* SenderMap key that matched */
 	unsigned		 map_line;
+	char			*map_skipped_key; /* a key that matched but whose
+						   * %1 expansion is no address
+						   * for this sender (passed over) */
+	unsigned		 map_skipped_line;
 	bool			 relayed;
 	/* From: header */
 	bool			 from_rewrite;

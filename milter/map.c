@@ -3,8 +3,13 @@
  *
  * CONTRACT
  *	See include/map.h. The table is a strtab of lower-cased keys; values
- *	are checked at load time by expanding %1 with a sample local part, so
- *	a lookup can only fail on allocation failure.
+ *	are checked at load time by expanding %1 with a sample local part.
+ *	That cannot prove every expansion valid: %1 comes from the sender
+ *	("user+@d" gives an empty detail, a quoted local part may hold a
+ *	space), so an expansion that is not an address makes its entry not
+ *	apply to that sender (the lookup goes on down the order and the hit
+ *	names the entry it passed over); a lookup fails only on allocation
+ *	failure.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -52,22 +57,28 @@ sendermap_count(const struct sendermap *m)
 	return m ? strtab_count(m->tab) : 0;
 }
 
-/* Expand the value template; local is the full local part of the sender. */
-static char *
-expand(const char *tmpl, const char *pct1, const char *local)
+/*
+ * Expand the value template; local is the full local part of the sender.
+ * Returns 0 with *out set, EXPAND_NOT_ADDRESS when the expansion is not a
+ * full address, -1 on allocation failure.
+ */
+#define EXPAND_NOT_ADDRESS	1
+static int
+expand(const char *tmpl, const char *pct1, const char *local, char **out)
 {
 	strbuf sb;
 	const char *p;
 	struct rm_addr a;
 	char *text;
 
+	*out = NULL;
 	sb_init(&sb);
 	if (tmpl[0] == '@') {
 		/* "@domain": keep the local part */
 		char *q = addr_format(local, tmpl + 1);
 
 		if (q == NULL)
-			return NULL;
+			return -1;
 		sb_puts(&sb, q);
 		free(q);
 	} else {
@@ -85,19 +96,21 @@ expand(const char *tmpl, const char *pct1, const char *local)
 	}
 	if (sb.err) {
 		sb_free(&sb);
-		return NULL;
+		return -1;
 	}
 	/* normalise (and validate) through the envelope parser */
 	if (addr_parse_envelope(sb.s, &a) < 0 || a.null || a.domain == NULL) {
 		addr_free(&a);		/* safe on a failed parse too */
 		sb_free(&sb);
-		errno = EINVAL;
-		return NULL;
+		return EXPAND_NOT_ADDRESS;
 	}
 	sb_free(&sb);
 	text = addr_text(&a);
 	addr_free(&a);
-	return text;
+	if (text == NULL)
+		return -1;
+	*out = text;
+	return 0;
 }
 
 static bool
@@ -153,13 +166,18 @@ value_is_valid(const char *v, strbuf *why)
 		if (*p == '%')
 			p++;
 	}
-	if ((x = expand(v, "detail", "local.part")) == NULL) {
+	switch (expand(v, "detail", "local.part", &x)) {
+	case 0:
+		free(x);
+		return true;
+	case EXPAND_NOT_ADDRESS:
 		sb_printf(why, "'%s' is not a full address (user@domain) or "
 		    "@domain", v);
 		return false;
+	default:
+		sb_puts(why, "out of memory");
+		return false;
 	}
-	free(x);
-	return true;
 }
 
 static void
@@ -287,24 +305,36 @@ map_hit_free(struct map_hit *hit)
 {
 	free(hit->address);
 	free(hit->key);
-	hit->address = hit->key = NULL;
-	hit->line = 0;
+	free(hit->skipped_key);
+	hit->address = hit->key = hit->skipped_key = NULL;
+	hit->line = hit->skipped_line = 0;
 }
 
-/* Try one key; MAP_FOUND fills hit. */
+/*
+ * Try one key; MAP_FOUND fills hit. An entry whose expansion for this
+ * sender is not an address does not apply: MAP_NOTFOUND, and the first
+ * such entry is named in hit->skipped_key/skipped_line.
+ */
 static enum map_result
 try_key(const struct sendermap *m, const char *key, const char *pct1,
     const char *local, struct map_hit *hit)
 {
 	struct map_entry *e;
+	int rc;
 
 	if (!strtab_get(m->tab, key, (void **)&e))
 		return MAP_NOTFOUND;
-	if ((hit->address = expand(e->value, pct1, local)) == NULL ||
-	    (hit->key = strdup(key)) == NULL) {
-		map_hit_free(hit);
-		return MAP_ERROR;
+	rc = expand(e->value, pct1, local, &hit->address);
+	if (rc == EXPAND_NOT_ADDRESS) {
+		if (hit->skipped_key == NULL) {
+			if ((hit->skipped_key = strdup(key)) == NULL)
+				return MAP_ERROR;
+			hit->skipped_line = e->line;
+		}
+		return MAP_NOTFOUND;
 	}
+	if (rc < 0 || (hit->key = strdup(key)) == NULL)
+		return MAP_ERROR;
 	hit->line = e->line;
 	return MAP_FOUND;
 }
@@ -367,6 +397,8 @@ sendermap_lookup(const struct sendermap *m, const struct rm_addr *sender,
 	}
 #undef TRY
 done:
+	if (r == MAP_ERROR)
+		map_hit_free(hit);
 	sb_free(&key);
 	free(local);
 	free(user);

@@ -297,6 +297,12 @@ log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
 		kv_add(&kv, "map", v.s);
 		sb_reset(&v);
 	}
+	if (d->map_skipped_key != NULL) {
+		sb_printf(&v, "%s:%u", d->map_skipped_key,
+		    d->map_skipped_line);
+		kv_add(&kv, "map_skipped", v.s);
+		sb_reset(&v);
+	}
 	if (d->from_rewrite)
 		kv_add_angle(&kv, "header_from", d->final);
 	else if (d->from_note != NULL) {

@@ -41,6 +41,7 @@ decision_free(struct decision *d)
 	free(d->account_src);
 	free(d->relay);
 	free(d->map_key);
+	free(d->map_skipped_key);
 	free(d->from_old_addr);
 	free(d->from_new);
 	free(d->reply_to);
@@ -301,6 +302,11 @@ policy_decide(const struct rm_snapshot *s, const struct msg_facts *f,
 		sb_puts(err, "SenderMap lookup failed (out of memory)");
 		goto fail;
 	}
+	/* an entry that matched but expanded to no address: named in the
+	 * decision (the lookup went on down the order) */
+	d->map_skipped_key = hit.skipped_key;
+	d->map_skipped_line = hit.skipped_line;
+	hit.skipped_key = NULL;
 	if (mr == MAP_FOUND) {
 		d->final = hit.address;
 		d->map_key = hit.key;

@@ -220,6 +220,10 @@ testmode_run(const char *config_path, const char *sender, const char *from,
 	if (d.map_key != NULL)
 		printf(" (SenderMap key %s, line %u)", d.map_key, d.map_line);
 	printf("\n");
+	if (d.map_skipped_key != NULL)
+		printf("  SenderMap key %s (line %u) matched, but its %%1 gives "
+		    "no address for this sender: passed over\n",
+		    d.map_skipped_key, d.map_skipped_line);
 	if (from != NULL && d.final != NULL) {
 		const char *fd = strrchr(hdr.s, '@') + 1;
 		char *fdom = strndup(fd, strcspn(fd, ">"));

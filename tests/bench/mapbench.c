@@ -86,10 +86,9 @@ main(int argc, char **argv)
 			snprintf(buf, sizeof(buf), "<nobody%ld@else.example>", i);
 		if (addr_parse_envelope(buf, &a) < 0)
 			return 1;
-		if (sendermap_lookup(m, &a, false, &hit) == MAP_FOUND) {
+		if (sendermap_lookup(m, &a, false, &hit) == MAP_FOUND)
 			hits++;
-			map_hit_free(&hit);
-		}
+		map_hit_free(&hit);
 		addr_free(&a);
 	}
 	tq = now() - t0;

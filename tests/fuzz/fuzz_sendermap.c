@@ -29,8 +29,11 @@ look(const struct sendermap *m, const char *sender)
 			    h.domain == NULL || h.null)
 				__builtin_trap();
 			addr_free(&h);
-			map_hit_free(&hit);
 		}
+		/* an entry passed over is named with its line */
+		if (hit.skipped_key != NULL && hit.skipped_line == 0)
+			__builtin_trap();
+		map_hit_free(&hit);
 	}
 	addr_free(&a);
 }

@@ -58,6 +58,7 @@ look(const struct sendermap *m, const char *sender, int local_ok,
 		assert_string_equal(hit.key, want_key);
 		assert_true(hit.line > 0);
 	}
+	assert_null(hit.skipped_key);
 	map_hit_free(&hit);
 	addr_free(&a);
 }
@@ -128,6 +129,62 @@ test_null_sender_never_matches(void **state)
 	(void)state;
 	assert_int_equal(addr_parse_envelope("<>", &a), 0);
 	assert_int_equal(sendermap_lookup(m, &a, 1, &hit), MAP_NOTFOUND);
+	sendermap_free(m);
+}
+
+/*
+ * A valid sender whose %1 expansion is no address: the entry does not
+ * apply (issue 14.1; it was MAP_ERROR, an internal error, a tempfail loop).
+ */
+static void
+skip_case(const struct sendermap *m, const char *sender, int local_ok,
+    enum map_result want_r, const char *want, const char *want_skipped,
+    unsigned want_line)
+{
+	struct rm_addr a;
+	struct map_hit hit;
+	enum map_result r;
+
+	assert_int_equal(addr_parse_envelope(sender, &a), 0);
+	r = sendermap_lookup(m, &a, local_ok, &hit);
+	if (r != want_r)
+		fail_msg("%s: result %d, expected %d", sender, r, want_r);
+	if (want != NULL)
+		assert_string_equal(hit.address, want);
+	else
+		assert_null(hit.address);
+	assert_non_null(hit.skipped_key);
+	assert_string_equal(hit.skipped_key, want_skipped);
+	assert_int_equal(hit.skipped_line, want_line);
+	map_hit_free(&hit);
+	addr_free(&a);
+}
+
+static void
+test_expansion_not_an_address(void **state)
+{
+	struct sendermap *m = load(
+	    "user+*@example.com        %1@dest.example\n"
+	    "@example.com              other@dest.example\n"
+	    "@other.example            %1@dest.example\n"
+	    "list+*                    %1@dest.example\n");
+
+	(void)state;
+	/* "user+@example.com": %1 is empty, "@dest.example" is no address;
+	 * the lookup goes on to @example.com */
+	skip_case(m, "<user+@example.com>", 0, MAP_FOUND,
+	    "other@dest.example", "user+*@example.com", 1);
+	/* a quoted local part with a space: "john smith@dest.example" is
+	 * no address, and nothing further down matches */
+	skip_case(m, "<\"john smith\"@other.example>", 0, MAP_NOTFOUND,
+	    NULL, "@other.example", 3);
+	/* bare local part keys too */
+	skip_case(m, "<list+>", 1, MAP_NOTFOUND, NULL, "list+*", 4);
+	/* the normal case still works and names nothing */
+	look(m, "<user+tag@example.com>", 0, "tag@dest.example",
+	    "user+*@example.com");
+	look(m, "<john@other.example>", 0, "john@dest.example",
+	    "@other.example");
 	sendermap_free(m);
 }
 
@@ -221,6 +278,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup_order),
+		cmocka_unit_test(test_expansion_not_an_address),
 		cmocka_unit_test(test_at_domain_beats_bare_user),
 		cmocka_unit_test(test_null_sender_never_matches),
 		cmocka_unit_test(test_bad_lines),

@@ -227,6 +227,17 @@ test_sender_map(void **state)
 	/* the bare key does not apply to foreign domains */
 	relay_to(&x, "<cron@elsewhere.example>", "[smtp.gmail.com]");
 	expect(s, &x, DECIDE_REWRITE, NULL, "acct@gmail.com");
+	/* a valid sender whose %1 expansion is no address: the entry does
+	 * not apply (not an internal error: that was a tempfail loop), the
+	 * decision names it, and the account is used */
+	relay_to(&x, "<\"john smith\"@host.example.lan>", "[smtp.gmail.com]");
+	decide(s, &x, &d);
+	assert_int_equal(d.action, DECIDE_REWRITE);
+	assert_string_equal(d.final, "acct@gmail.com");
+	assert_null(d.map_key);
+	assert_string_equal(d.map_skipped_key, "@host.example.lan");
+	assert_int_equal(d.map_skipped_line, 1);
+	decision_free(&d);
 	snapshot_unref(s);
 }
 
