@@ -13,6 +13,10 @@
  *	gets On-InternalError (tempfail, or accept unchanged) and the decision
  *	line says result=tempfail or result=failopen with error="...". State is
  *	reset at each MAIL FROM and freed on abort and close.
+ *
+ *	Stop: milter_quiesce() makes sure no callback still reads the
+ *	snapshot, the SPF checker or the log before main() frees them
+ *	(libmilter does not join its session threads when smfi_main returns).
  */
 #ifndef RM_MILTER_H
 #define RM_MILTER_H
@@ -20,6 +24,12 @@
 struct spfc;
 
 int	milter_register(void);
+/*
+ * After smfi_main() returned: close the callbacks' gate and wait up to
+ * timeout_ms until no callback runs; 0 when none does (the shared state
+ * may be freed), -1 when *busy callbacks still run (leave it alone).
+ */
+int	milter_quiesce(unsigned timeout_ms, unsigned *busy);
 /* The process-wide SPF checker (NULL: no SPF checks); before smfi_main. */
 void	milter_set_spf(struct spfc *sc);
 

@@ -208,6 +208,20 @@ spf_checker_new(const struct rm_config *cfg, strbuf *err)
 	return sc;
 }
 
+/*
+ * How long the stop waits for callbacks in flight: a message's work at end
+ * of message is bounded by one DNSTimeout (README "DNS time is bounded");
+ * twice that and 5 s more covers the rest, and stays below the unit's
+ * TimeoutStopSec=20s with the default DNSTimeout.
+ */
+static unsigned
+stop_wait_ms(const struct rm_config *cfg)
+{
+	unsigned long ms = (unsigned long)cfg->dns_timeout * 2000UL + 5000UL;
+
+	return ms > 600000UL ? 600000U : (unsigned)ms;
+}
+
 static int
 check_config(const struct rm_config *loaded)
 {
@@ -427,8 +441,29 @@ main(int argc, char **argv)
 #ifdef HAVE_LIBSYSTEMD
 	sd_notify(0, "STOPPING=1");
 #endif
+	/*
+	 * libmilter does not join its session threads: one may still be in
+	 * a callback (waiting on DNS at end of message). Let those finish
+	 * (one DNSTimeout bounds a message) before freeing what they read;
+	 * the reload thread goes first, so no new snapshot appears.
+	 */
 	pthread_cancel(rt);
 	pthread_join(rt, NULL);
+	{
+		struct rm_snapshot *now = snapshot_current();
+		unsigned busy = 0, limit_ms = now != NULL ?
+		    stop_wait_ms(now->cfg) : 9000;
+
+		snapshot_unref(now);
+
+		if (milter_quiesce(limit_ms, &busy) < 0) {
+			log_msg(LOG_ERR, NULL, "%u session(s) still inside a "
+			    "callback after %u ms: exiting without freeing "
+			    "their state", busy, limit_ms);
+			log_close();
+			_exit(rc == MI_SUCCESS ? 0 : 1);
+		}
+	}
 	milter_set_spf(NULL);
 	spfc_free(spf);
 	snapshot_shutdown();

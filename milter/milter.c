@@ -9,7 +9,19 @@
  *	a stock sendmail.mc works: {j} at connect; i and {auth_authen} at MAIL;
  *	{rcpt_mailer}, {rcpt_host} and {rcpt_addr} at RCPT (copied at once:
  *	they are only valid inside that callback); i again at end of message.
+ *
+ *	Stop: libmilter's smfi_main() returns while session threads still
+ *	run (it never joins them), one of them perhaps inside mlfi_eom
+ *	waiting on DNS. Every callback that reads process-wide state (the
+ *	snapshot, the SPF checker, the log) passes a gate; milter_quiesce()
+ *	closes the gate and waits until no callback is inside, so that main()
+ *	frees that state only once nothing can touch it. A callback that
+ *	comes after the gate closed answers tempfail without touching shared
+ *	state (sendmail keeps the message, F=T style); abort and close only
+ *	free the connection's own memory and need no gate.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +60,57 @@ struct msg_ctx {
 };
 
 static struct spfc *spf_checker;	/* shared, set before smfi_main */
+
+/* The stop gate (see the contract). */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static unsigned gate_busy;		/* callbacks inside */
+static bool gate_closed;
+
+static bool
+gate_enter(void)
+{
+	bool open;
+
+	pthread_mutex_lock(&gate_mu);
+	if ((open = !gate_closed))
+		gate_busy++;
+	pthread_mutex_unlock(&gate_mu);
+	return open;
+}
+
+static void
+gate_leave(void)
+{
+	pthread_mutex_lock(&gate_mu);
+	if (--gate_busy == 0 && gate_closed)
+		pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
+}
+
+int
+milter_quiesce(unsigned timeout_ms, unsigned *busy)
+{
+	struct timespec until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&gate_mu);
+	gate_closed = true;
+	while (gate_busy > 0 && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&gate_cv, &gate_mu, &until);
+	if (busy != NULL)
+		*busy = gate_busy;
+	rc = gate_busy == 0 ? 0 : -1;
+	pthread_mutex_unlock(&gate_mu);
+	return rc;
+}
 
 struct conn_ctx {
 	unsigned long		 noreply;	/* SMFIP_NR_* negotiated */
@@ -125,7 +188,7 @@ reply(const struct conn_ctx *c, unsigned long nr_flag)
 }
 
 static sfsistat
-mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
@@ -165,7 +228,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 }
 
 static sfsistat
-mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct conn_ctx *c = conn_get(ctx);
 	strbuf sb;
@@ -194,7 +257,7 @@ mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 }
 
 static sfsistat
-mlfi_envfrom(SMFICTX *ctx, char **argv)
+cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn_ctx *c = conn_get(ctx);
 	struct msg_ctx *m;
@@ -215,7 +278,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 }
 
 static sfsistat
-mlfi_envrcpt(SMFICTX *ctx, char **argv)
+cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn_ctx *c = conn_get(ctx);
 	struct msg_ctx *m;
@@ -247,7 +310,7 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 }
 
 static sfsistat
-mlfi_header(SMFICTX *ctx, char *name, char *value)
+cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn_ctx *c = smfi_getpriv(ctx);
 	struct msg_ctx *m;
@@ -421,7 +484,7 @@ refuse(SMFICTX *ctx, const struct prediction *p)
 }
 
 static sfsistat
-mlfi_eom(SMFICTX *ctx)
+cb_eom(SMFICTX *ctx)
 {
 	struct conn_ctx *c = smfi_getpriv(ctx);
 	struct msg_ctx *m;
@@ -530,6 +593,44 @@ mlfi_eom(SMFICTX *ctx)
 	msg_reset(m);
 	return SMFIS_CONTINUE;
 }
+
+/*
+ * The gated callbacks: after the gate closed (stop), a callback answers
+ * without touching shared state. negotiate keeps sendmail's defaults.
+ */
+static sfsistat
+mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	sfsistat rc;
+
+	if (!gate_enter())
+		return SMFIS_REJECT;	/* stopping: not this connection */
+	rc = cb_negotiate(ctx, f0, f1, f2, f3, pf0, pf1, pf2, pf3);
+	gate_leave();
+	return rc;
+}
+
+#define GATED(cb, params, args)						\
+static sfsistat								\
+mlfi_##cb params							\
+{									\
+	sfsistat rc;							\
+									\
+	if (!gate_enter())						\
+		return SMFIS_TEMPFAIL;					\
+	rc = cb_##cb args;						\
+	gate_leave();							\
+	return rc;							\
+}
+GATED(connect, (SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr),
+    (ctx, hostname, hostaddr))
+GATED(envfrom, (SMFICTX *ctx, char **argv), (ctx, argv))
+GATED(envrcpt, (SMFICTX *ctx, char **argv), (ctx, argv))
+GATED(header, (SMFICTX *ctx, char *name, char *value), (ctx, name, value))
+GATED(eom, (SMFICTX *ctx), (ctx))
+#undef GATED
 
 static sfsistat
 mlfi_abort(SMFICTX *ctx)

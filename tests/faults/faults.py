@@ -10,6 +10,8 @@ smarthost reader, base state to restore):
   t_reload          corrupt SenderMap and relaymilter.conf reloaded (SIGUSR1)
                     under traffic
   t_authinfo_start  an authinfo file the run user cannot read, at start
+  t_stop_dns        SIGTERM while a message waits on a black-holed DNS for
+                    longer than libmilter's own stop takes
 Each leaves what it changed for ctx.reset() or puts it back itself.
 """
 import json
@@ -399,6 +401,58 @@ def t_smarthost(c, ctx):
     return ("faults: smarthost stopped: deferred (stat=Deferred: Connection refused), "
             "relaymilter-trace names the cause connect-refused; back and one queue run: "
             "every message delivered exactly once, one decision line each")
+
+
+def t_stop_dns(c, ctx):
+    """stop while a message waits on a black-holed DNS (issue 14.2)"""
+    # libmilter's smfi_main() returns about 5 s after SIGTERM without
+    # joining its session threads; DNSTimeout 8 keeps the message's end of
+    # message step waiting on DNS past that, so the stop path must wait for
+    # it (before, main() freed the SPF checker under it, and the message's
+    # session died with the process: sendmail tempfailed it). No sleep: the
+    # SIGTERM goes as soon as the MTA logged the message's from= line,
+    # which sendmail writes before the milter's end-of-message step.
+    w = ctx.w
+    wait = 8
+    _sendmail_without_dns(w, ctx)
+    ctx.set_conf(conf_with("198.51.100.160", "On-DNSError accept\n").replace(
+        "DNSTimeout %d\n" % DNS_TIMEOUT, "DNSTimeout %d\n" % wait), restart=True)
+    led = Ledger(w)
+    s = led.new(POLICY[0], "stop during DNS")
+    mark = w.log_mark()
+    res = {}
+    w.blackhole("127.0.0.1", 53, "udp")
+    try:
+        th = threading.Thread(target=lambda: res.update(
+            smtp1(w, s.sender, s.data, client=s.client, timeout=60)))
+        th.start()
+        qid = wait_for(lambda: w.qids_for_msgid(s.msgid, since=mark).get("mta"), 20,
+                       "the from= line of the message")
+        t0 = time.monotonic()
+        w.stop("relaymilter", timeout=3 * wait + 10)
+        took = time.monotonic() - t0
+        th.join(60)
+    finally:
+        w.unblackhole("127.0.0.1", 53, "udp")
+    ex = [e for e in w.exits if e["name"] == "relaymilter"][-1]
+    c.eq((ex["status"], ex["output"]), (0, ""), "relaymilter's exit status and output "
+         "(an ASan build reports a use after free there)")
+    c.true(res.get("ok"), "the message in flight got its answer (accepted, On-DNSError "
+           "accept), not a tempfail from a dead milter: %r" % res)
+    try:
+        d = kv(w.wait_decision(qid, mark, timeout=5))
+    except WorldError:
+        d = {}
+    c.eq((d.get("action"), d.get("spf"), d.get("result")), ("rewrite", "temperror", "ok"),
+         "the decision line of %s was written before the daemon exited" % qid)
+    c.true(took >= 5.0, "the stop waited for the session in flight (%.1fs)" % took)
+    missing = ctx.gmail.wait_all([s.msgid], timeout=30)
+    c.true(not missing, "the message reached the smarthost: missing %s" % missing)
+    led.verify(c, ctx.gmail, "stop-during-DNS message")
+    return ("faults: SIGTERM while a message waits on a black-holed DNS (DNSTimeout %ds, "
+            "longer than libmilter's stop): the stop waits for it (%.1fs), the message is "
+            "answered, decided and delivered once, exit status 0 with no sanitizer report"
+            % (wait, took))
 
 
 def t_reload(c, ctx):
