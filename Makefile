@@ -73,7 +73,7 @@ CPPFLAGS	+= -DRM_MILTER_PKGVERSION='"$(shell pkg-config --modversion milter 2>/d
 # Shared library of pure modules (no libmilter types).
 CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/netlist.c milter/config.c milter/map.c \
-		   milter/authinfo.c milter/tag.c milter/align.c \
+		   milter/authinfo.c milter/relayprof.c milter/tag.c milter/align.c \
 		   milter/snapshot.c milter/policy.c \
 		   milter/spfrec.c milter/dnsq.c milter/spfcache.c \
 		   milter/spfguard.c milter/spfzone.c milter/spfdns.c \

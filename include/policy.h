@@ -16,8 +16,10 @@
  *	     envelope sender that does not parse is skipped (bad-sender);
  *	  4. the relay account: RelayAccount, else the I: of the authinfo
  *	     entry for the first relayed recipient's {rcpt_host}, else the
- *	     default AuthInfo: entry; an I: that is not an address (SendGrid's
- *	     "apikey") is no account;
+ *	     default AuthInfo: entry; an I: without a domain is qualified
+ *	     with the provider's account domain where it has one ("I:user_id"
+ *	     for smtp.gmail.com is user_id@gmail.com, relayprof.h); any other
+ *	     I: that is not an address (SendGrid's "apikey") is no account;
  *	  5. the new sender: a SenderMap hit (genericstable order; unqualified
  *	     senders are looked up as user@$j first; an entry whose %1
  *	     expansion is no address for this sender does not apply and is

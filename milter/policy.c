@@ -17,6 +17,7 @@
 #include "map.h"
 #include "netlist.h"
 #include "policy.h"
+#include "relayprof.h"
 #include "snapshot.h"
 #include "strtab.h"
 #include "util.h"
@@ -142,14 +143,38 @@ find_account(const struct rm_snapshot *s, const char *relay,
 	}
 	if ((e = authinfo_lookup(s->authinfo, relay)) == NULL)
 		return 0;
+	sb_init(&src);
+	sb_puts(&src, "authinfo:");
+	sb_puts(&src, *e->host ? e->host : "default");
 	if (!is_address(e->authid)) {
+		/* "I:user_id" for smtp.gmail.com: Gmail logs it in as
+		 * user_id@gmail.com (relayprof.c) */
+		const struct relay_profile *rp =
+		    relay_profile_for(*e->host ? e->host : relay);
+		strbuf q;
+
+		sb_init(&q);
+		if (rp != NULL && rp->account_domain != NULL &&
+		    strchr(e->authid, '@') == NULL) {
+			sb_puts(&q, e->authid);
+			sb_putc(&q, '@');
+			sb_puts(&q, rp->account_domain);
+		}
+		if (q.s != NULL && !q.err && is_address(q.s)) {
+			sb_puts(&src, ", I:");
+			sb_puts(&src, e->authid);
+			sb_puts(&src, " qualified with @");
+			sb_puts(&src, rp->account_domain);
+			d->account = sb_steal(&q);
+			d->account_src = sb_steal(&src);
+			return d->account && d->account_src ? 0 : -1;
+		}
+		sb_free(&q);
+		sb_free(&src);
 		*not_address = true;
 		d->account = strdup(e->authid);
 		return d->account ? 0 : -1;
 	}
-	sb_init(&src);
-	sb_puts(&src, "authinfo:");
-	sb_puts(&src, *e->host ? e->host : "default");
 	d->account = strdup(e->authid);
 	d->account_src = sb_steal(&src);
 	return d->account && d->account_src ? 0 : -1;

@@ -313,6 +313,81 @@ test_accounts(void **state)
 	snapshot_unref(s2);
 }
 
+/* A snapshot with its own authinfo text. */
+static struct rm_snapshot *
+snap_ai(const char *name, const char *ai_text, const char *extra)
+{
+	struct rm_snapshot *s = NULL;
+	struct snapshot_opts opt = { false, NULL };
+	strbuf err, warn, conf;
+	const char *ai = tu_write(name, ai_text, 0600);
+	const char *path;
+
+	sb_init(&conf);
+	sb_printf(&conf, "AuthInfoFile %s\nTraceKeyFile %s/key\n%s", ai,
+	    tu_dir(), extra);
+	path = tu_write("ai.conf", conf.s, 0644);
+	sb_init(&err);
+	sb_init(&warn);
+	if (snapshot_load(path, &opt, &s, &err, &warn) != 0)
+		fail_msg("snapshot: %s", err.s);
+	sb_free(&err);
+	sb_free(&warn);
+	sb_free(&conf);
+	return s;
+}
+
+/*
+ * Seeds 000 and 002 write the Gmail account as "I:user_id", as most Gmail
+ * guides do, and Gmail logs it in as user_id@gmail.com: relaymilter must
+ * rewrite to that address (it kept every sender, account-not-address).
+ */
+static void
+test_gmail_user_id_is_qualified(void **state)
+{
+	struct rm_snapshot *s = snap_ai("ai-userid",
+	    "AuthInfo:smtp.gmail.com \"U:smmsp\" \"I:user_id\" \"P:pw\" "
+	    "\"M:PLAIN\"\n"
+	    "AuthInfo:smtp.googlemail.com \"U:smmsp\" \"I:other\" \"P:pw\"\n"
+	    "AuthInfo:mail.example.net \"U:smmsp\" \"I:bare\" \"P:pw\"\n"
+	    "AuthInfo: \"U:smmsp\" \"I:dflt\" \"P:pw\"\n", "");
+	struct facts x;
+	struct decision d;
+
+	(void)state;
+	relay_to(&x, "<www-data@web.example.lan>", "[smtp.gmail.com]");
+	decide(s, &x, &d);
+	assert_int_equal(d.action, DECIDE_REWRITE);
+	assert_string_equal(d.final, "user_id@gmail.com");
+	assert_string_equal(d.account, "user_id@gmail.com");
+	assert_string_equal(d.account_src, "authinfo:smtp.gmail.com, "
+	    "I:user_id qualified with @gmail.com");
+	decision_free(&d);
+	/* an unbracketed SMART_HOST, a trailing dot, other case */
+	relay_to(&x, "<www-data@web.example.lan>", "Smtp.Gmail.Com.");
+	expect(s, &x, DECIDE_REWRITE, NULL, "user_id@gmail.com");
+	relay_to(&x, "<www-data@web.example.lan>", "[smtp.googlemail.com]");
+	expect(s, &x, DECIDE_REWRITE, NULL, "other@gmail.com");
+	/* an unknown provider: no guess, the sender is kept */
+	relay_to(&x, "<www-data@web.example.lan>", "[mail.example.net]");
+	expect(s, &x, DECIDE_KEEP, "account-not-address",
+	    "www-data@web.example.lan");
+	/* the default entry used for smtp.gmail.com is qualified too */
+	snapshot_unref(s);
+	s = snap_ai("ai-dflt", "AuthInfo: \"U:smmsp\" \"I:dflt\" \"P:pw\"\n",
+	    "");
+	relay_to(&x, "<www-data@web.example.lan>", "[smtp.gmail.com]");
+	expect(s, &x, DECIDE_REWRITE, NULL, "dflt@gmail.com");
+	snapshot_unref(s);
+	/* SendGrid's apikey is never qualified */
+	s = snap_ai("ai-sg", "AuthInfo:smtp.sendgrid.net \"U:apikey\" "
+	    "\"I:apikey\" \"P:pw\"\n", "");
+	relay_to(&x, "<www-data@web.example.lan>", "[smtp.sendgrid.net]");
+	expect(s, &x, DECIDE_KEEP, "account-not-address",
+	    "www-data@web.example.lan");
+	snapshot_unref(s);
+}
+
 static void
 test_no_account(void **state)
 {
@@ -519,6 +594,7 @@ main(void)
 		cmocka_unit_test(test_allowed_senders),
 		cmocka_unit_test(test_allowed_senders_file),
 		cmocka_unit_test(test_accounts),
+		cmocka_unit_test(test_gmail_user_id_is_qualified),
 		cmocka_unit_test(test_no_account),
 		cmocka_unit_test(test_header_from),
 		cmocka_unit_test(test_spf_domain_scope),
