@@ -73,7 +73,7 @@ CPPFLAGS	+= -DRM_MILTER_PKGVERSION='"$(shell pkg-config --modversion milter 2>/d
 # Shared library of pure modules (no libmilter types).
 CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/netlist.c milter/config.c milter/map.c \
-		   milter/authinfo.c milter/relayprof.c milter/tag.c milter/align.c \
+		   milter/authinfo.c milter/relayprof.c milter/runas.c milter/tag.c milter/align.c \
 		   milter/snapshot.c milter/policy.c \
 		   milter/spfrec.c milter/dnsq.c milter/spfcache.c \
 		   milter/spfguard.c milter/spfzone.c milter/spfdns.c \
@@ -81,7 +81,8 @@ CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
 		   milter/predict.c milter/causes.c milter/maillog.c \
 		   milter/sendmailcf.c \
 		   milter/maillog_msg.c
-DAEMON_SRCS	:= milter/main.c milter/daemon.c milter/milter.c milter/testmode.c
+DAEMON_SRCS	:= milter/main.c milter/daemon.c milter/milter.c milter/testmode.c \
+		   milter/checkmode.c
 TRACE_SRCS	:= milter/trace.c milter/trace_table.c milter/trace_time.c \
 		   milter/trace_tick.c milter/trace_store.c milter/trace_evid.c \
 		   milter/trace_join.c milter/trace_out.c milter/trace_stats.c \

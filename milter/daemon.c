@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "runas.h"
 #include "log.h"
 #include "util.h"
 
@@ -75,45 +76,11 @@ daemon_die(const char *fmt, ...)
 	exit(1);
 }
 
-/* Resolve "user[:group]". */
-static int
-lookup_user(const char *spec, uid_t *uid, gid_t *gid, char **name,
-    strbuf *err)
-{
-	char *copy = strdup(spec), *colon;
-	struct passwd *pw;
-	struct group *gr;
-
-	if (copy == NULL)
-		return -1;
-	if ((colon = strchr(copy, ':')) != NULL)
-		*colon++ = '\0';
-	if ((pw = getpwnam(copy)) == NULL) {
-		sb_printf(err, "UserID: no such user '%s'", copy);
-		free(copy);
-		return -1;
-	}
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	if (colon != NULL && *colon != '\0') {
-		if ((gr = getgrnam(colon)) == NULL) {
-			sb_printf(err, "UserID: no such group '%s'", colon);
-			free(copy);
-			return -1;
-		}
-		*gid = gr->gr_gid;
-	}
-	*name = copy;
-	return 0;
-}
-
 /* Drop to UserID when running as root; refuse root without it. */
 void
 daemon_drop_privileges(const struct rm_config *cfg, const char *sockpath)
 {
-	uid_t uid;
-	gid_t gid;
-	char *name;
+	struct runas_user u;
 	strbuf err;
 
 	if (cfg->userid == NULL || *cfg->userid == '\0') {
@@ -123,27 +90,24 @@ daemon_drop_privileges(const struct rm_config *cfg, const char *sockpath)
 		return;
 	}
 	sb_init(&err);
-	if (lookup_user(cfg->userid, &uid, &gid, &name, &err) < 0)
-		daemon_die("%s", err.s[0] ? err.s : "out of memory");
+	if (runas_lookup(cfg->userid, &u, &err) < 0)
+		daemon_die("UserID: %s", err.s[0] ? err.s : "out of memory");
 	if (geteuid() != 0) {
-		free(name);
-		if (geteuid() != uid)
+		if (geteuid() != u.uid)
 			daemon_die("UserID is %s but relaymilter runs as uid %u and "
 			    "cannot switch", cfg->userid, (unsigned)geteuid());
+		runas_user_free(&u);
 		return;
 	}
-	if (sockpath != NULL && chown(sockpath, uid, gid) < 0)
+	if (sockpath != NULL && chown(sockpath, u.uid, u.gid) < 0)
 		daemon_die("cannot chown %s to %s: %s", sockpath, cfg->userid,
 		    strerror(errno));
-	/* initgroups keeps the user's supplementary groups (smmsp reads
-	 * authinfo on Debian) and drops root's */
-	if (initgroups(name, gid) < 0 || setresgid(gid, gid, gid) < 0 ||
-	    setresuid(uid, uid, uid) < 0)
-		daemon_die("cannot drop privileges to %s: %s", cfg->userid,
-		    strerror(errno));
-	free(name);
-	if (setuid(0) == 0)
-		daemon_die("privileges were not dropped (setuid(0) succeeded)");
+	/* keeps the user's supplementary groups (smmsp reads authinfo on
+	 * Debian) and drops root's */
+	if (runas_become(&u, &err) < 0)
+		daemon_die("UserID: %s", err.s);
+	runas_user_free(&u);
+	sb_free(&err);
 }
 
 const char *

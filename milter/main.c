@@ -4,8 +4,10 @@
  *
  * CONTRACT
  *	relaymilter [-c FILE] [-p SOCKET] [-f]   run the milter
- *	relaymilter -n [-c FILE]                 check the configuration and
- *	                                         every file it names; exit 1
+ *	relaymilter -n [--cf FILE] [-c FILE]     check the configuration and
+ *	                                         every file it names (as the
+ *	                                         daemon's user), say what it
+ *	                                         will do (checkmode.c); exit 1
  *	                                         with FILE:LINE on an error
  *	relaymilter -V                           versions of relaymilter,
  *	                                         libmilter, libspf2, OpenSSL
@@ -48,6 +50,7 @@
 #endif
 
 #include "align.h"
+#include "checkmode.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -69,7 +72,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: relaymilter [-f] [-c FILE] [-p SOCKET]\n"
-	    "       relaymilter -n [-c FILE]        check the configuration\n"
+	    "       relaymilter -n [--cf SENDMAIL.CF] [-c FILE]  check the "
+	    "configuration\n"
 	    "       relaymilter -T SENDER [--from DOMAIN] [--relay HOST] "
 	    "[--cf SENDMAIL.CF] [-c FILE]\n"
 	    "       relaymilter -k 'id=...; qid=...' [-c FILE]\n"
@@ -223,54 +227,6 @@ stop_wait_ms(const struct rm_config *cfg)
 }
 
 static int
-check_config(const struct rm_config *loaded)
-{
-	struct snapshot_opts opt = { true, socket_override };
-	struct rm_snapshot *s;
-	struct spfc *sc;
-	strbuf err, warn;
-	const char *path;
-	struct stat st;
-	char *dir, *slash;
-
-	(void)loaded;
-	sb_init(&err);
-	sb_init(&warn);
-	if (snapshot_load(config_path, &opt, &s, &err, &warn) < 0) {
-		print_warnings(&warn, false);
-		fprintf(stderr, "relaymilter: %s\n", err.s);
-		sb_free(&err);
-		sb_free(&warn);
-		return 1;
-	}
-	if ((sc = predict_checker_new(s->cfg, &err)) == NULL) {
-		fprintf(stderr, "relaymilter: %s\n", err.s);
-		snapshot_unref(s);
-		sb_free(&err);
-		sb_free(&warn);
-		return 1;
-	}
-	spfc_free(sc);
-	path = daemon_socket_path(s->cfg->socket);
-	if (path != NULL && (dir = strdup(path)) != NULL) {
-		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-			*slash = '\0';
-			if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-				sb_printf(&warn, "%s: Socket: directory %s "
-				    "does not exist (systemd creates it with "
-				    "RuntimeDirectory=)\n", s->cfg->path, dir);
-		}
-		free(dir);
-	}
-	print_warnings(&warn, false);
-	printf("relaymilter: %s: configuration OK\n", config_path);
-	snapshot_unref(s);
-	sb_free(&err);
-	sb_free(&warn);
-	return 0;
-}
-
-static int
 verify_trace(const char *value)
 {
 	struct rm_config *cfg;
@@ -357,21 +313,16 @@ main(int argc, char **argv)
 		return testmode_run(config_path, test_sender, test_from,
 		    test_relay, test_cf);
 
+	if (check)
+		return checkmode_run(config_path, socket_override, test_cf);
+
 	sb_init(&err);
 	sb_init(&warn);
 	if (config_load(config_path, &cfg, &err) < 0) {
 		fprintf(stderr, "relaymilter: %s\n", err.s);
 		return 1;
 	}
-	if (check) {
-		/* check with the rights the daemon will have */
-		if (geteuid() == 0 && cfg->userid != NULL && *cfg->userid)
-			daemon_drop_privileges(cfg, NULL);
-		rc = check_config(cfg);
-		config_free(cfg);
-		sb_free(&err);
-		return rc;
-	}
+
 	if (log_open("relaymilter", rm_facility_names[cfg->syslog_facility],
 	    cfg->syslog) < 0) {
 		fprintf(stderr, "relaymilter: cannot open the log\n");
