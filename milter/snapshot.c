@@ -466,6 +466,39 @@ load_key(struct rm_snapshot *s, bool check_only, strbuf *err, strbuf *warn)
 	return 0;
 }
 
+/*
+ * A file an option names that does not exist yet: say which step of the
+ * set-up is missing (a first start before the file was made restarted the
+ * unit every 2 s with a bare "No such file"). True when it is missing.
+ */
+static bool
+missing_step(const struct rm_config *cfg, enum opt_id id, const char *path,
+    strbuf *err)
+{
+	struct stat st;
+	strbuf where;
+
+	if (stat(path, &st) == 0 || errno != ENOENT)
+		return false;
+	sb_init(&where);
+	config_where(cfg, id, &where);
+	sb_printf(err, "%s: %s %s does not exist yet: ", where.s,
+	    id == OPT_AUTHINFOFILE ? "AuthInfoFile" : "SenderMap", path);
+	if (id == OPT_AUTHINFOFILE)
+		sb_printf(err, "create it first, one line per smarthost "
+		    "(AuthInfo:smtp.gmail.com \"U:smmsp\" \"I:you@gmail.com\" "
+		    "\"P:app-password\" \"M:PLAIN LOGIN\"), group smmsp, mode "
+		    "0640, then makemap hash %s < %s for sendmail; or set "
+		    "RelayAccount instead, or comment the line out until the "
+		    "file exists", path, path);
+	else
+		sb_puts(err, "create it (\"key new-sender\" lines, see "
+		    "sendermap.sample), or comment the line out until it "
+		    "exists");
+	sb_free(&where);
+	return true;
+}
+
 int
 snapshot_build(struct rm_config *cfg, const struct snapshot_opts *opt,
     struct rm_snapshot **out, strbuf *err, strbuf *warn)
@@ -518,10 +551,15 @@ snapshot_build(struct rm_config *cfg, const struct snapshot_opts *opt,
 	    add_spf_domain(s, at + 1, err) < 0)
 		goto fail;
 	if (cfg->sender_map != NULL && *cfg->sender_map != '\0') {
+		if (missing_step(cfg, OPT_SENDERMAP, cfg->sender_map, err))
+			goto fail;
 		if (sendermap_load(cfg->sender_map, &s->map, err) < 0)
 			goto fail;
 		sendermap_value_domains(s->map, note_map_domain, s);
 	}
+	if (cfg->authinfo_file != NULL && *cfg->authinfo_file != '\0' &&
+	    missing_step(cfg, OPT_AUTHINFOFILE, cfg->authinfo_file, err))
+		goto fail;
 	if (load_authinfo(s, err, warn) < 0)
 		goto fail;
 	if (cfg->trace_header != NULL && *cfg->trace_header != '\0') {
