@@ -43,6 +43,12 @@ char	*addr_text(const struct rm_addr *a);
 int	 addr_split_detail(const char *local, char delim, char **user,
 	    char **detail);
 /* Lower-case and strip one trailing dot; in place. */
+/*
+ * An address as an administrator writes it in a configuration file may be
+ * in angle brackets ("<alerts@example.com>", as in a MAIL FROM): strip one
+ * enclosing pair in place (and white space inside it); returns s.
+ */
+char	*addr_unbracket(char *s);
 char	*domain_normalise(char *domain);
 bool	 domain_is_valid(const char *domain);
 

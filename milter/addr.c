@@ -246,6 +246,20 @@ addr_format(const char *local, const char *domain)
 }
 
 char *
+addr_unbracket(char *s)
+{
+	size_t n = strlen(s);
+	char *p;
+
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+		s[n - 1] = '\0';
+		p = str_trim(s + 1);
+		memmove(s, p, strlen(p) + 1);
+	}
+	return s;
+}
+
+char *
 addr_text(const struct rm_addr *a)
 {
 	if (a->null)

@@ -211,18 +211,21 @@ opt_parse(struct rm_config *cfg, const struct opt_desc *d, const char *value,
 		*FIELD(cfg, d, char *) = copy;
 		return 0;
 	case OT_ADDR:
+		/* "<alerts@example.com>" is the address, not "<<...>>" later */
+		if ((copy = strdup(value)) == NULL)
+			goto nomem;
+		addr_unbracket(copy);
 		if (*value != '\0') {
-			if (addr_parse_envelope(value, &a) < 0 || a.null ||
+			if (addr_parse_envelope(copy, &a) < 0 || a.null ||
 			    a.domain == NULL) {
 				addr_free(&a);
 				sb_printf(err, "%s: '%s' is not a full e-mail "
 				    "address (user@domain)", d->name, value);
+				free(copy);
 				return -1;
 			}
 			addr_free(&a);
 		}
-		if ((copy = strdup(value)) == NULL)
-			goto nomem;
 		opt_clear(cfg, d);
 		*FIELD(cfg, d, char *) = copy;
 		return 0;

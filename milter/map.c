@@ -247,6 +247,10 @@ sendermap_parse(const char *name, char *text, struct sendermap **out,
 				goto fail;
 			}
 		}
+		/* "<user@domain>": the address inside, as for every
+		 * address-valued setting */
+		addr_unbracket(key);
+		addr_unbracket(value);
 		str_lower_inplace(key);
 		if (!key_is_valid(key)) {
 			sb_printf(err, "%s:%u: '%s' is not a valid key "

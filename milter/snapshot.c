@@ -225,8 +225,10 @@ add_spf_domain(struct rm_snapshot *s, const char *domain, strbuf *err)
 	return rc;
 }
 
+/* One AllowedSenders entry ("<alias@example.com>" is the address inside,
+ * as an admin may copy it from a MAIL FROM). */
 static int
-add_allowed(struct rm_snapshot *s, const char *v, strbuf *err)
+add_allowed_1(struct rm_snapshot *s, const char *v, strbuf *err)
 {
 	struct rm_addr a;
 
@@ -239,8 +241,10 @@ add_allowed(struct rm_snapshot *s, const char *v, strbuf *err)
 			return -1;
 		return add_spf_domain(s, v + 1, err);
 	}
-	if (addr_parse_envelope(v, &a) < 0 || a.null || a.domain == NULL) {
-		addr_free(&a);
+	if (v[0] == '<' || addr_parse_envelope(v, &a) < 0 || a.null ||
+	    a.domain == NULL) {
+		if (v[0] != '<')
+			addr_free(&a);
 		sb_printf(err, "'%s' is not an address (user@domain) or "
 		    "@domain", v);
 		return -1;
@@ -249,6 +253,21 @@ add_allowed(struct rm_snapshot *s, const char *v, strbuf *err)
 	if (put_lower(s->allowed, v, err) < 0)
 		return -1;
 	return add_spf_domain(s, strrchr(v, '@') + 1, err);
+}
+
+static int
+add_allowed(struct rm_snapshot *s, const char *v, strbuf *err)
+{
+	char *copy = strdup(v);
+	int rc;
+
+	if (copy == NULL) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	rc = add_allowed_1(s, addr_unbracket(copy), err);
+	free(copy);
+	return rc;
 }
 
 static int

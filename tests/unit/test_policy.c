@@ -388,6 +388,70 @@ test_gmail_user_id_is_qualified(void **state)
 	snapshot_unref(s);
 }
 
+/*
+ * Addresses written in angle brackets, as an admin copies them from a
+ * MAIL FROM: RelayAccount gave <<alerts@...>>, and AllowedSenders and
+ * SenderMap keys never matched (issue 14.3). Every address-valued setting.
+ */
+static void
+test_angle_brackets(void **state)
+{
+	const char *map, *al;
+	char extra[1024];
+	struct rm_snapshot *s;
+	struct facts x;
+	struct decision d;
+
+	(void)state;
+	s = snap("RelayAccount <relay@example.com>\n");
+	relay_to(&x, "<www@web.example.lan>", "[smtp.gmail.com]");
+	decide(s, &x, &d);
+	assert_string_equal(d.final, "relay@example.com");
+	assert_string_equal(d.account, "relay@example.com");
+	decision_free(&d);
+	snapshot_unref(s);
+	snprintf(extra, sizeof(extra), "AllowedSenders <alias@example.com> "
+	    "<@workspace.example>\n");
+	s = snap(extra);
+	relay_to(&x, "<alias@example.com>", "[smtp.gmail.com]");
+	expect(s, &x, DECIDE_KEEP, "allowed", "alias@example.com");
+	relay_to(&x, "<anyone@workspace.example>", "[smtp.gmail.com]");
+	expect(s, &x, DECIDE_KEEP, "allowed", "anyone@workspace.example");
+	snapshot_unref(s);
+	al = tu_write("allowed-angle", "<second@example.com>\n", 0644);
+	snprintf(extra, sizeof(extra), "AllowedSenders %s\n", al);
+	s = snap(extra);
+	relay_to(&x, "<second@example.com>", "[smtp.gmail.com]");
+	expect(s, &x, DECIDE_KEEP, "allowed", "second@example.com");
+	snapshot_unref(s);
+	{
+		struct snapshot_opts opt = { false, NULL };
+		strbuf err, warn, conf;
+		const char *path;
+
+		map = tu_write("map-angle",
+		    "<bob@example.org>      <robert@example.com>\n"
+		    "<@host.example.lan>    <%1.alerts@example.com>\n", 0644);
+		sb_init(&conf);
+		sb_init(&err);
+		sb_init(&warn);
+		sb_printf(&conf, "SenderMap %s\nTraceKeyFile %s/key\n"
+		    "RelayAccount acct@gmail.com\n", map, tu_dir());
+		path = tu_write("angle.conf", conf.s, 0644);
+		if (snapshot_load(path, &opt, &s, &err, &warn) != 0)
+			fail_msg("snapshot: %s", err.s);
+		relay_to(&x, "<bob@example.org>", "[smtp.gmail.com]");
+		expect(s, &x, DECIDE_REWRITE, NULL, "robert@example.com");
+		relay_to(&x, "<cron@host.example.lan>", "[smtp.gmail.com]");
+		expect(s, &x, DECIDE_REWRITE, NULL,
+		    "cron.alerts@example.com");
+		snapshot_unref(s);
+		sb_free(&conf);
+		sb_free(&err);
+		sb_free(&warn);
+	}
+}
+
 static void
 test_no_account(void **state)
 {
@@ -545,9 +609,13 @@ test_snapshot_errors(void **state)
 	snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s", "");
 	snap_bad(line, "bad-allowed:3: 'not' is not an address");
 	snap_bad("TraceHeader\nSenderMap /nonexistent/map\n",
-	    "/nonexistent/map: cannot read");
+	    "bad.conf:2: SenderMap /nonexistent/map does not exist yet: "
+	    "create it");
 	snap_bad("TraceHeader\nAuthInfoFile /nonexistent/authinfo\n",
-	    "/nonexistent/authinfo: cannot read");
+	    "bad.conf:2: AuthInfoFile /nonexistent/authinfo does not exist "
+	    "yet: create it first");
+	/* unreadable, not missing: the reason is the read error */
+	snap_bad("TraceHeader\nSenderMap /\n", "/: cannot read");
 }
 
 static void
@@ -595,6 +663,7 @@ main(void)
 		cmocka_unit_test(test_allowed_senders_file),
 		cmocka_unit_test(test_accounts),
 		cmocka_unit_test(test_gmail_user_id_is_qualified),
+		cmocka_unit_test(test_angle_brackets),
 		cmocka_unit_test(test_no_account),
 		cmocka_unit_test(test_header_from),
 		cmocka_unit_test(test_spf_domain_scope),
