@@ -23,7 +23,9 @@
  *	exit); open the socket with UMask; write PidFile; drop to UserID;
  *	load the snapshot (maps, authinfo, trace key) as that user, so that
  *	what works at start also works at reload; tell systemd READY=1;
- *	smfi_main(). SIGUSR1 reloads (a dedicated thread waits for it);
+ *	smfi_main(). SIGUSR1 reloads (a dedicated thread waits for it; it is
+ *	blocked from the start, so one sent during start-up is a reload once
+ *	start-up is done);
  *	libmilter itself stops on SIGTERM, SIGINT and SIGHUP. A start that
  *	fails after the socket or the PidFile was made removes them again
  *	(nothing half-started; the error says so when it cannot).
@@ -315,6 +317,16 @@ main(int argc, char **argv)
 
 	if (check)
 		return checkmode_run(config_path, socket_override, test_cf);
+
+	/*
+	 * SIGUSR1 (reload) is blocked from the very start: one that comes
+	 * while the daemon starts (the PidFile exists before the snapshot is
+	 * loaded) would kill it; blocked, it stays pending and the reload
+	 * thread takes it once start-up is done.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	sb_init(&err);
 	sb_init(&warn);
