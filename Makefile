@@ -163,13 +163,19 @@ deps:
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_PROGS	= $(UNIT_SRCS:%.c=$(BUILD)/%)
 TEST_LIBS	= $(call pkglib,cmocka $(DAEMON_PKGS)) $(CORE_LIBS)
-TEST_TOOLS	= $(BUILD)/tests/tools/milterclient $(BUILD)/tests/spf/spfsuite
+TEST_TOOLS	= $(BUILD)/tests/tools/milterclient $(BUILD)/tests/spf/spfsuite \
+		  $(BUILD)/tests/tools/swapshim.so
 
 # SPF conformance driver (tests/spf/run)
 $(BUILD)/tests/spf/spfsuite: tests/spf/spfsuite.c $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
 	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
+
+# an LD_PRELOAD attacker for the cli suite (no sanitizer: it is preloaded)
+$(BUILD)/tests/tools/swapshim.so: tests/tools/swapshim.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra $(WERROR_FLAG) -shared -fPIC -o $@ $< -ldl
 
 $(BUILD)/tests/tools/milterclient: tests/tools/milterclient.c
 	@mkdir -p $(@D)

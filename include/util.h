@@ -98,6 +98,8 @@ int	 parse_bool(const char *s, bool *out);
 /* Read a whole file into a NUL-terminated buffer; -1 and errno on error.
  * Files containing NUL bytes are refused (errno EINVAL). */
 int	 read_file(const char *path, char **buf, size_t *len);
+/* The same from an open descriptor (read to its end; not closed). */
+int	 read_fd(int fd, char **buf, size_t *len);
 
 /* read_file() with the error written as "PATH: cannot read: REASON". */
 int	 read_text(const char *path, char **buf, size_t *len, strbuf *err);

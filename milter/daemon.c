@@ -99,9 +99,18 @@ daemon_drop_privileges(const struct rm_config *cfg, const char *sockpath)
 		runas_user_free(&u);
 		return;
 	}
-	if (sockpath != NULL && chown(sockpath, u.uid, u.gid) < 0)
-		daemon_die("cannot chown %s to %s: %s", sockpath, cfg->userid,
-		    strerror(errno));
+	if (sockpath != NULL) {
+		struct stat st;
+
+		/* the socket libmilter just made, not what a symlink put in
+		 * its place points to */
+		if (lstat(sockpath, &st) < 0 || !S_ISSOCK(st.st_mode))
+			daemon_die("%s is no longer the socket relaymilter "
+			    "made", sockpath);
+		if (lchown(sockpath, u.uid, u.gid) < 0)
+			daemon_die("cannot chown %s to %s: %s", sockpath,
+			    cfg->userid, strerror(errno));
+	}
 	/* keeps the user's supplementary groups (smmsp reads authinfo on
 	 * Debian) and drops root's */
 	if (runas_become(&u, &err) < 0)
@@ -146,15 +155,32 @@ daemon_socket_in_use(const char *path)
 void
 daemon_write_pidfile(const char *path)
 {
-	FILE *fp;
+	struct stat st;
+	char buf[32];
+	int fd, n;
 
 	if (path == NULL || *path == '\0')
 		return;
-	if ((fp = fopen(path, "w")) == NULL)
-		daemon_die("cannot write PidFile %s: %s", path, strerror(errno));
+	/*
+	 * Root writes it before the privilege drop, possibly in a directory
+	 * the daemon user can write: never through a symlink (O_NOFOLLOW),
+	 * never into a hard link to another file or one someone else owns.
+	 */
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+	    0644);
+	if (fd < 0)
+		daemon_die("cannot write PidFile %s: %s", path,
+		    errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    st.st_uid != geteuid()) {
+		close(fd);
+		daemon_die("cannot write PidFile %s: not a regular file of "
+		    "this user with a single link; remove it", path);
+	}
 	made_pidfile = strdup(path);	/* NULL: not removed on failure */
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) != 0)
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n ||
+	    close(fd) < 0)
 		daemon_die("cannot write PidFile %s: %s", path, strerror(errno));
 }
 

@@ -369,12 +369,14 @@ tag_key_load(const char *path, bool create, struct tag_key *key,
 		close(fd);
 		return -1;
 	}
-	close(fd);
-	if (read_file(path, &buf, &len) < 0) {
+	/* read what was checked: the descriptor, not the path again */
+	if (read_fd(fd, &buf, &len) < 0) {
 		sb_printf(err, "%s: cannot read the trace key: %s", path,
 		    strerror(errno));
+		close(fd);
 		return -1;
 	}
+	close(fd);
 	p = str_trim(buf);
 	if (strlen(p) != TAG_KEY_LEN * 2) {
 		sb_printf(err, "%s: the trace key must be %d hex digits on "

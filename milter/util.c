@@ -438,32 +438,30 @@ parse_bool(const char *s, bool *out)
 }
 
 int
-read_file(const char *path, char **bufp, size_t *lenp)
+read_fd(int fd, char **bufp, size_t *lenp)
 {
 	struct stat st;
 	size_t cap, len = 0;
 	char *buf, *nbuf;
 	ssize_t n;
-	int fd, saved;
+	int saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
 	if (fstat(fd, &st) < 0)
-		goto fail;
+		return -1;
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
-		goto fail;
+		return -1;
 	}
 	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
 	if ((buf = malloc(cap)) == NULL)
-		goto fail;
+		return -1;
 	for (;;) {
 		if (len + 1 >= cap) {
 			if (cap > SIZE_MAX / 2 ||
 			    (nbuf = malloc(cap * 2)) == NULL) {
 				free_secret(buf, cap);
 				errno = ENOMEM;
-				goto fail;
+				return -1;
 			}
 			/* copy, then wipe: the buffer may hold secrets */
 			memcpy(nbuf, buf, len);
@@ -478,13 +476,12 @@ read_file(const char *path, char **bufp, size_t *lenp)
 			saved = errno;
 			free_secret(buf, cap);
 			errno = saved;
-			goto fail;
+			return -1;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len) != NULL) {
 		free_secret(buf, cap);
@@ -494,11 +491,20 @@ read_file(const char *path, char **bufp, size_t *lenp)
 	*bufp = buf;
 	*lenp = len;
 	return 0;
-fail:
+}
+
+int
+read_file(const char *path, char **bufp, size_t *lenp)
+{
+	int fd, rc, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = read_fd(fd, bufp, lenp);
 	saved = errno;
 	close(fd);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 int
