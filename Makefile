@@ -150,7 +150,7 @@ DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
 		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
 		   swaks openssl iproute2 util-linux procps mandoc valgrind time \
 		   clang libclang-rt-14-dev systemd nftables python3-cryptography \
-		   strace
+		   strace opendkim opendmarc python3-dkim
 DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
 
 deps:
