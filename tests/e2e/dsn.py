@@ -59,6 +59,7 @@ copied wholesale):
             sendmail is saved as a fixture too, tests/e2e/fixtures/dsn.)
 """
 import email.utils
+import hashlib
 import mailbox
 import os
 import re
@@ -82,7 +83,8 @@ def _date(t):
 
 
 def _boundary(seed, width=28):
-    return ("%0*x" % (width, zlib.crc32(seed.encode()) * 0x9E3779B1))[-width:]
+    """Gmail-like boundary (28 hex digits), stable for a given seed."""
+    return hashlib.sha1(seed.encode()).hexdigest()[:width]
 
 
 def _one_line(reply):
@@ -121,7 +123,7 @@ def build_gmail(f, now):
     b0 = _boundary("r" + f["queue_id"])
     b1 = _boundary("l" + f["queue_id"])
     b2 = _boundary("a" + f["queue_id"])
-    mid = "<%s.%s.GMRIR@mx.google.com>" % (b0[:8], b0[8:16])
+    mid = "<%s.%s.%s.%s.GMRIR@mx.google.com>" % (b0[:8], b0[8:16], b0[16:21], b0[21:25])
     omid = f.get("message_id") or ""
     head = [
         'Content-Type: multipart/report; boundary="%s"; report-type=delivery-status' % b0,
