@@ -3,15 +3,20 @@
 egress hands it to the recipient's MX: envelope, From:, DKIM signature.
 
 CONTRACT (library, used by smarthost.py; pure except reading key files)
-  out = transform(settings, login, mail_from, rcpt_to, content, now=None)
+  out = transform(settings, login, mail_from, rcpt_to, content, now=None,
+                  helo=None, peer=None)
     settings  the stand-in's provider.json (dict, see below)
     login     the AUTH user of the session or None (smtp-relay, open relay)
     mail_from the envelope sender the stand-in accepted ("" for <>)
     content   the message as received (bytes, CRLF line ends)
+    helo, peer  the client's HELO name and address, for the provider's
+              Received: line on top
   returns {"mail_from": envelope the provider's egress uses,
            "content": the message as it leaves (bytes),
            "from": the From: address that leaves, "from_rewritten": bool,
-           "dkim": {"d", "s"} or None, "notes": [...]}
+           "dkim": {"d", "s"} signed with, or None, "dkim_wanted": the
+           {"d", "s"} the provider would sign with (also when the key is
+           missing), "notes": [...]}
   Never raises on bad input: a message without a From: leaves unchanged
   (note "no-from"), a DKIM key that is not there means no signature (note
   "no-key:SELECTOR._domainkey.DOMAIN"), as a provider without the key would.

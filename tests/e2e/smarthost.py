@@ -60,9 +60,10 @@ Onward delivery (the provider's side, provider.py): when DIR/provider.json
   "sendgrid", sendmail for "passthrough") is delivered to the mailbox of
   the provider's bounce address (the envelope that left; SendGrid's own
   bounce address is not a mailbox of ours: there it goes to its "Forward
-  Bounce" address settings["forward_bounce"], or only to the event feed
-  DIR/events-provider.jsonl), under settings["mailboxes"] (mbox and
-  Maildir). A 4xx is recorded as deferred; there is no retry.
+  Bounce" address settings["forward_bounce"], if any, and always to the
+  event feed, a "provider-bounce" line in events.jsonl like SendGrid's
+  event webhook), under settings["mailboxes"] (mbox and Maildir). A 4xx
+  is recorded as deferred; there is no retry.
 Ends cleanly on SIGTERM/SIGINT.
 """
 import argparse
