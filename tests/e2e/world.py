@@ -209,11 +209,14 @@ def parse_dmarc(auth_results):
             out["spf"] = m.group(1).lower()
             out["spf_domain"] = (m.group(2) or "").rstrip(";")
             continue
-        for m in re.finditer(r"dkim=(\w+)(?:\s*\([^)]*\))?((?:\s+header\.\w+=\S+)*)", v):
-            props = dict(re.findall(r"header\.(\w+)=(\S+)", m.group(2)))
-            out["dkim"].append({"result": m.group(1).lower(),
-                                "d": props.get("d", "").rstrip(";"),
-                                "s": props.get("s", "").rstrip(";")})
+        # one result a ";"-separated segment: dkim=RESULT [(comment)]
+        # [reason="..."] header.d=... header.s=...
+        for seg in re.sub(r"\([^)]*\)", "", v).split(";"):
+            m = re.match(r"\s*dkim=(\w+)(.*)", seg, re.S)
+            if m:
+                props = dict(re.findall(r"header\.(\w+)=(\S+)", m.group(2)))
+                out["dkim"].append({"result": m.group(1).lower(), "d": props.get("d", ""),
+                                    "s": props.get("s", "")})
     return out if found else None
 
 
