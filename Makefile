@@ -151,7 +151,7 @@ DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
 		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
 		   swaks openssl iproute2 util-linux procps mandoc valgrind time \
 		   clang libclang-rt-14-dev systemd nftables python3-cryptography \
-		   strace
+		   strace opendkim opendmarc python3-dkim
 DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
 
 deps:
@@ -220,8 +220,8 @@ $(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
 	    $< $(UNIT_HELPERS) $(TRACE_TEST_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(call pkglib,$(TRACE_PKGS))
 
-TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e spfworld doctor valgrind \
-		   faults
+TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e spfworld dmarcworld doctor \
+		   valgrind faults
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \

@@ -46,6 +46,24 @@ Failure injection:
   by mode file DIR/mode.json, re-read when it changes:
   {"ehlo"|"auth"|"mail"|"rcpt"|"data": "CODE text"}: every such command gets
   that reply. A 421 reply closes the connection, as real servers do.
+Onward delivery (the provider's side, provider.py): when DIR/provider.json
+  (re-read for every message, written by world.py's set_provider) has a
+  "forward" {"to": "ADDR:PORT", "egress": ADDR, "helo": NAME}, each accepted
+  message is, after the 250 reply, changed as the provider would
+  (provider.transform: envelope, From:, DKIM) and sent by SMTP to the
+  recipient's MX from the egress address, as the provider's outbound server
+  does. DIR/forwarded/NNNNNN.json (same number as received/) records what
+  left (mail_from, from, from_rewritten, dkim, egress) and each reply; the
+  message as it left is DIR/forwarded/NNNNNN.eml. A 5xx from the MX after
+  the stand-in accepted is a late bounce: a DSN (dsn.py, layout
+  settings["bounce"]["layout"], default by provider: gmail, sendgrid for
+  "sendgrid", sendmail for "passthrough") is delivered to the mailbox of
+  the provider's bounce address (the envelope that left; SendGrid's own
+  bounce address is not a mailbox of ours: there it goes to its "Forward
+  Bounce" address settings["forward_bounce"], if any, and always to the
+  event feed, a "provider-bounce" line in events.jsonl like SendGrid's
+  event webhook), under settings["mailboxes"] (mbox and Maildir). A 4xx
+  is recorded as deferred; there is no retry.
 Ends cleanly on SIGTERM/SIGINT.
 """
 import argparse
@@ -56,6 +74,7 @@ import json
 import os
 import re
 import signal
+import smtplib
 import ssl
 import sys
 import time
@@ -63,6 +82,11 @@ from email.parser import BytesHeaderParser
 from email import policy
 
 from aiosmtpd.smtp import SMTP, AuthResult, syntax
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dsn  # noqa: E402
+import provider  # noqa: E402
 
 STD_TEXT = {
     "421": "4.7.0 Try again later, closing connection.",
@@ -104,6 +128,8 @@ class Recorder:
         self.mode_path = os.path.join(directory, "mode.json")
         self._mode = {}
         self._mode_stamp = None
+        self.provider_path = os.path.join(directory, "provider.json")
+        self.forwarded = os.path.join(directory, "forwarded")
 
     def event(self, **kw):
         kw["t"] = round(time.time(), 3)
@@ -126,6 +152,29 @@ class Recorder:
                 self._mode = {}
             self._mode_stamp = stamp
         return self._mode
+
+    def provider(self):
+        """The provider settings (provider.json), {} when there are none."""
+        try:
+            with open(self.provider_path) as f:
+                p = json.load(f)
+            return p if isinstance(p, dict) else {}
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as e:
+            sys.stderr.write("smarthost: bad provider file: %s\n" % e)
+            return {}
+
+    def save_forwarded(self, qid, record, content):
+        os.makedirs(self.forwarded, exist_ok=True)
+        base = os.path.join(self.forwarded, qid[2:])
+        if content is not None:
+            with open(base + ".eml.tmp", "wb") as f:
+                f.write(content)
+            os.rename(base + ".eml.tmp", base + ".eml")
+        with open(base + ".json.tmp", "w") as f:
+            json.dump(record, f, indent=1, sort_keys=True)
+        os.rename(base + ".json.tmp", base + ".json")
 
     def save(self, record, content):
         n = next(self.seq)
@@ -268,12 +317,119 @@ class Handler:
                 record["gmail_sender"] = "rewritten"
                 record["notes"].append("from-not-account")
         qid = self.rec.save(record, content)
+        settings = self.rec.provider()
+        if settings.get("forward"):
+            # after the 250: the provider has accepted; what the MX does
+            # with it is a later story (a late bounce, if any)
+            asyncio.get_running_loop().run_in_executor(
+                None, forward, self.rec, settings, qid, record, content)
         reply = "250 2.0.0 OK: queued as %s" % qid
         self.rec.event(event="data", reply=reply,
                        mail_from=null_to_empty(envelope.mail_from),
                        rcpt_to=envelope.rcpt_tos, queued_as=qid,
                        message_id=record["message_id"])
         return reply
+
+
+def smtp_reply(code, msg):
+    """A reply as the wire had it: "550-5.7.26 a\n550 5.7.26 b"."""
+    text = msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)
+    lines = text.splitlines() or [""]
+    return "\n".join("%d%s%s" % (code, "-" if i < len(lines) - 1 else " ", l)
+                     for i, l in enumerate(lines))
+
+
+def forward(rec, settings, qid, record, content):
+    """Send the accepted message on as the provider would; record it; on a
+    5xx from the MX deliver a DSN (see the module's docstring)."""
+    fwd = settings["forward"]
+    login = (record.get("auth") or {}).get("user")
+    out_rec = {"queued_as": qid, "message_id": record["message_id"],
+               "egress": fwd.get("egress"), "to": fwd.get("to"),
+               "provider": settings.get("provider"), "rcpt": {}, "data": None,
+               "started_at": round(time.time(), 3)}
+    out = None
+    try:
+        out = provider.transform(settings, login, record["mail_from"], record["rcpt_to"],
+                                 content, helo=record.get("helo"),
+                                 peer=(record.get("peer") or [""])[0])
+        for k in ("mail_from", "from", "from_rewritten", "dkim", "dkim_wanted", "notes"):
+            out_rec[k] = out[k]
+        host, _, port = fwd["to"].rpartition(":")
+        accepted = []
+        with smtplib.SMTP(host, int(port), local_hostname=fwd.get("helo"),
+                          source_address=(fwd["egress"], 0), timeout=30) as s:
+            s.ehlo()
+            code, msg = s.mail(out["mail_from"])
+            out_rec["mail"] = smtp_reply(code, msg)
+            if code == 250:
+                for r in record["rcpt_to"]:
+                    code, msg = s.rcpt(r)
+                    out_rec["rcpt"][r] = smtp_reply(code, msg)
+                    if code in (250, 251):
+                        accepted.append(r)
+                if accepted:
+                    # smtplib raises only for a refused DATA command; the
+                    # reply after the message is returned
+                    try:
+                        code, msg = s.data(out["content"])
+                    except smtplib.SMTPDataError as e:
+                        code, msg = e.smtp_code, e.smtp_error
+                    out_rec["data"] = smtp_reply(code, msg)
+            else:
+                accepted = []
+        failed = []
+        for r in record["rcpt_to"]:
+            rr = out_rec["rcpt"].get(r) or out_rec.get("mail", "")
+            stage = "RCPT" if r in out_rec["rcpt"] else "MAIL"
+            if r in accepted:
+                rr, stage = out_rec["data"] or "", "DATA"
+            if rr.startswith("5"):
+                failed.append((r, rr, stage))
+            elif rr.startswith("4"):
+                out_rec.setdefault("deferred", []).append(r)
+        out_rec["bounces"] = [bounce(rec, settings, qid, record, out, r, rr, stage)
+                              for r, rr, stage in failed]
+    except Exception as e:      # recorded, never kills the stand-in
+        out_rec["error"] = "%s: %s" % (type(e).__name__, e)
+    out_rec["finished_at"] = round(time.time(), 3)
+    rec.save_forwarded(qid, out_rec, out["content"] if out else None)
+    rec.event(event="forward", queued_as=qid, message_id=record["message_id"],
+              error=out_rec.get("error"), rcpt=out_rec["rcpt"], data=out_rec["data"])
+
+
+DEFAULT_LAYOUT = {"gmail": "gmail", "gmail-relay": "gmail", "sendgrid": "sendgrid",
+                  "passthrough": "sendmail"}
+
+
+def bounce(rec, settings, qid, record, out, rcpt, reply, stage):
+    """The DSN for one refused recipient: built, delivered, described."""
+    kind = settings.get("provider", "passthrough")
+    b = settings.get("bounce", {})
+    layout = b.get("layout") or DEFAULT_LAYOUT.get(kind, "sendmail")
+    if kind == "sendgrid":
+        to = settings.get("forward_bounce")
+        rec.event(event="provider-bounce", email=rcpt, reason=reply,
+                  status=dsn.status_of(reply), sg_message_id=qid)
+    else:
+        to = out["mail_from"]
+    desc = {"rcpt": rcpt, "reply": reply, "stage": stage, "layout": layout, "to": to}
+    if not to:
+        desc["delivered"] = None
+        return desc
+    host, _, _ = settings["forward"]["to"].rpartition(":")
+    failure = {"to": to, "envelope_from": out["mail_from"], "rcpt": rcpt,
+               "reply": reply, "stage": stage,
+               "remote_mta": settings["forward"].get("mx_name", host),
+               "remote_ip": host, "egress": settings["forward"].get("egress", ""),
+               "reporting_mta": settings.get("received_by", "localhost"),
+               "arrival": record["received_at"], "original": out["content"],
+               "queue_id": qid, "message_id": record["message_id"],
+               "client": "%s [%s]" % (record.get("helo") or "unknown",
+                                      (record.get("peer") or [""])[0])}
+    msg = dsn.build(layout, failure)
+    desc["delivered"] = dsn.deliver(settings["mailboxes"], to, msg)
+    return desc
 
 
 class StandIn(SMTP):

@@ -48,6 +48,22 @@ CONTRACT (library; `world.py --help` for the command-line front end)
   w.wait_mta_qid(msgid), w.wait_delivery(qid, rcpt, stat=regex),
   w.wait_log(regex, since=mark) -> matching line, w.decision_line(qid),
   w.wait_decision(qid), w.mailbox(user).
+  Recipient MX (tests/dmarcworld, README "The recipient MX"):
+  w.add_recipient_mx() adds mx.remote.test (198.51.100.27:25, a second
+  sendmail, etc/rmx/) with Debian's opendkim and opendmarc milters, the
+  providers' egress addresses (EGRESS) on lo and the providers' DNS
+  (etc/dnsmasq-providers.conf plus their test DKIM keys); components
+  "rmx-opendkim", "rmx-opendmarc", "rmx". w.set_recipient_mx(
+  reject_failures=) restarts opendmarc with RejectFailures on or off.
+  w.rmx_received() -> [dict] (envelope, headers, auth_results, dmarc),
+  w.wait_rmx(msgid). w.set_provider(NAME, settings) makes stand-in NAME
+  forward what it accepts as its provider would (provider.py);
+  w.forwarded(NAME), w.wait_forwarded(NAME, msgid); DSNs of late bounces
+  land in w.path("mailboxes", ADDRESS, "mbox"|"Maildir"), read with
+  w.dsns(ADDRESS). DNS and keys: w.add_dns(text) appends dnsmasq lines
+  and restarts DNS; w.dkim_key(domain, selector, publish=True) makes a
+  test key the stand-ins sign with and returns its TXT line (or "").
+  Accounts: w.set_account(NAME, account, password) rewrites authinfo.
   Every wait takes timeout= (seconds) and raises WorldError naming what it
   waited for. Nothing is written outside DIR: the host's /etc/mail,
   spools, /run and /dev are replaced inside the private mount namespace.
@@ -80,6 +96,32 @@ LAN_MTA = "192.0.2.1"
 LAN_UNTRUSTED = "192.0.2.10"     # printer.lan.test, relays, not trusted
 LAN_TRUSTED = "192.0.2.20"       # pbx.test, in TrustedNetworks
 INTERNET = "203.0.113.10"        # mail.outside.test
+
+# the recipient MX (w.add_recipient_mx) and the providers' egress
+# addresses, added on lo with it: what a real receiver sees as the client of
+# a relayed message. 209.85.220.41 is the address relaymilter's "google"
+# preset names (SPFRelayAddress google), inside Google's 209.85.128.0/17;
+# 149.72.120.130 is in SendGrid's 149.72.0.0/16; 203.0.113.25 is a local
+# relay's public address. They exist only on the world's loopback, in its
+# private network namespace: nothing is ever sent to the real hosts.
+RMX_ADDR = "198.51.100.27"
+RMX_NAME = "mx.remote.test"
+RMX_QUEUE = "/run/rmx/mqueue"
+RMX_STORE = "/run/rmx/store"
+EGRESS = {
+    "google": {"addr": "209.85.220.41", "helo": "mail-sor-f41.google.com",
+               "received_by": "smtp.gmail.com"},
+    "sendgrid": {"addr": "149.72.120.130", "helo": "o1.ptr4711.sendgrid.net",
+                 "received_by": "smtp.sendgrid.net"},
+    "local": {"addr": "203.0.113.25", "helo": "james-out.example.net",
+              "received_by": "james.local.test"},
+}
+# provider -> its egress
+PROVIDER_EGRESS = {"gmail": "google", "gmail-relay": "google", "sendgrid": "sendgrid",
+                   "passthrough": "local"}
+# the providers' own DKIM keys (domain, selector), made by add_recipient_mx;
+# Google's per-domain *.gappssmtp.com keys come with w.dkim_key()
+PROVIDER_KEYS = [("gmail.com", "20230601"), ("sendgrid.net", "smtpapi")]
 
 # the relays our users run; the authinfo file is generated from this table
 SMARTHOSTS = {
@@ -142,6 +184,40 @@ MILTER_CONF = "/etc/mail/relaymilter/relaymilter.conf"
 
 class WorldError(Exception):
     pass
+
+
+def parse_dmarc(auth_results):
+    """OpenDMARC's verdict from a message's Authentication-Results values:
+    {"dmarc": pass|fail|none|..., "policy": p= (the policy applied, p or
+    sp), "disposition": dis=, "header_from": ..., "spf": ..., "dkim": [...]}
+    or None when no dmarc= field is there. RFC 8601 syntax as opendmarc
+    1.4.2 and opendkim 2.11 write it (one method per field)."""
+    out = {"spf": None, "dkim": []}
+    found = False
+    for v in auth_results:
+        m = re.search(r";\s*dmarc=(\w+)(?:\s*\(([^)]*)\))?(?:\s+header\.from=(\S+))?", v)
+        if m:
+            found = True
+            out["dmarc"] = m.group(1).lower()
+            cm = dict(re.findall(r"(\w+)=(\S+)", m.group(2) or ""))
+            out["policy"] = cm.get("p")
+            out["disposition"] = cm.get("dis")
+            out["header_from"] = (m.group(3) or "").rstrip(";")
+            continue
+        m = re.search(r";\s*spf=(\w+)(?:\s+smtp\.(?:mailfrom|helo)=(\S+))?", v)
+        if m:
+            out["spf"] = m.group(1).lower()
+            out["spf_domain"] = (m.group(2) or "").rstrip(";")
+            continue
+        # one result a ";"-separated segment: dkim=RESULT [(comment)]
+        # [reason="..."] header.d=... header.s=...
+        for seg in re.sub(r"\([^)]*\)", "", v).split(";"):
+            m = re.match(r"\s*dkim=(\w+)(.*)", seg, re.S)
+            if m:
+                props = dict(re.findall(r"header\.(\w+)=(\S+)", m.group(2)))
+                out["dkim"].append({"result": m.group(1).lower(), "d": props.get("d", ""),
+                                    "s": props.get("s", "")})
+    return out if found else None
 
 
 def require_root():
@@ -262,6 +338,8 @@ class World:
         self._ready_fn = {}
         self.ids = {}
         self.exits = []                # [{"name", "pid", "status", "output"}]
+        self.rmx = None                # {"reject_failures": bool} once added
+        self._pending_dns = []         # dkim_key() lines not yet added
 
     def __enter__(self):
         return self.up()
@@ -442,7 +520,7 @@ class World:
                  "milter_argv": self.milter_argv,
                  "profile": self.profile, "blackholes": self.blackholes,
                  "smarthosts": self.smarthosts, "loglevel": self.loglevel,
-                 "ids": self.ids, "keep": self.keep}
+                 "ids": self.ids, "keep": self.keep, "rmx": self.rmx}
         tmp = self.path("state.json.tmp")
         with open(tmp, "w") as f:
             json.dump(state, f, indent=1)
@@ -462,6 +540,7 @@ class World:
         w.procs, w.smart = st["procs"], tuple(st["smart"])
         w.milter_flags, w.blackholes, w.ids = st["milter_flags"], st["blackholes"], st["ids"]
         w.milter_socket = st.get("milter_socket", MILTER_SOCKET)
+        w.rmx = st.get("rmx")
         return w
 
     # ------------------------------------------------------------ up / down
@@ -617,6 +696,20 @@ class World:
                 os.unlink(sock)
             return ([self.milter_binary, "-f", "-c", self.milter_conf],
                     lambda: self.listening("unix", MILTER_SOCKET))
+        if name == "rmx":
+            return (["/usr/sbin/sendmail", "-C", "/etc/mail/rmx/sendmail.cf", "-L", "sm-rmx",
+                     "-bD", "-q30m"],
+                    lambda: self.listening("tcp", RMX_ADDR, 25))
+        if name == "rmx-opendkim":
+            sock = "/run/rmx/opendkim/opendkim.sock"
+            return (["/usr/sbin/opendkim", "-f", "-x", "/etc/mail/rmx/opendkim.conf"],
+                    lambda: self.listening("unix", sock))
+        if name == "rmx-opendmarc":
+            sock = "/run/rmx/opendmarc/opendmarc.sock"
+            if os.path.exists(self.root(sock)):
+                os.unlink(self.root(sock))
+            return (["/usr/sbin/opendmarc", "-f", "-c", "/etc/mail/rmx/opendmarc.conf"],
+                    lambda: self.listening("unix", sock))
         if name == "mta":
             return (["/usr/sbin/sendmail", "-Am", "-L", "sm-mta", "-bD", "-q30m"],
                     lambda: self.listening("tcp", MTA_ADDR, 25)
@@ -699,13 +792,28 @@ class World:
         except (OSError, TypeError):
             return []
         out = []
+        rmx = self.pid("rmx")
         for k in self.world_pids():
             try:
-                if k != daemon and os.readlink("/proc/%d/exe" % k) == exe:
+                if k != daemon and k != rmx and os.readlink("/proc/%d/exe" % k) == exe \
+                        and not self._is_rmx(k):
                     out.append((k, proc_start(k)))
             except OSError:
                 pass
         return out
+
+    def _is_rmx(self, pid):
+        """A sendmail process of the recipient MX: it works in its queue."""
+        try:
+            return os.readlink("/proc/%d/cwd" % pid) == RMX_QUEUE
+        except OSError:
+            return False
+
+    def rmx_workers(self):
+        """The recipient MX's sendmail processes other than its daemon."""
+        daemon = self.pid("rmx")
+        return [(k, proc_start(k)) for k in self.world_pids()
+                if k != daemon and self._is_rmx(k)]
 
     def stop(self, name, sig=signal.SIGTERM, timeout=15):
         """Stop NAME and whatever it started (for the MTA also its detached
@@ -718,6 +826,8 @@ class World:
             kids = self.descendants(p["pid"])
             if name == "mta":
                 kids += [k for k in self.mta_workers() if k not in kids]
+            if name == "rmx":
+                kids += [k for k in self.rmx_workers() if k not in kids]
             os.kill(p["pid"], sig)
             for k, start in kids:
                 if proc_start(k) == start:
@@ -809,10 +919,11 @@ class World:
             atexit.unregister(self.down)
         except Exception:
             pass
-        others = [n for n in self.procs if n not in ("mta", "syslog")]
+        others = [n for n in self.procs if n not in ("mta", "rmx", "syslog")]
         if self.holder:
-            if "mta" in self.procs:
-                report["stop_seconds"]["mta"] = self.stop("mta")
+            for n in ("mta", "rmx"):
+                if n in self.procs:
+                    report["stop_seconds"][n] = self.stop(n)
             for n in others:
                 if self.running(n):
                     os.kill(self.pid(n), signal.SIGTERM)
@@ -1055,6 +1166,243 @@ class World:
         for a, p, pr in self.blackholes:
             self.run(["nft", "add", "rule", "inet", "e2e", "in", "ip", "daddr", a,
                       pr, "dport", str(p), "drop"])
+        self._save()
+
+    # ------------------------------------------------------------ recipient MX
+    def add_recipient_mx(self, reject_failures=False):
+        """Start the recipient MX (see the module contract and README)."""
+        if self.rmx is not None:
+            raise WorldError("the recipient MX is already there")
+        for prog in ("/usr/sbin/opendkim", "/usr/sbin/opendmarc"):
+            if not os.access(prog, os.X_OK):
+                raise WorldError("no %s (run `make deps`)" % prog)
+        have = self.run(["ip", "-o", "addr", "show", "dev", "lo"]).stdout
+        for a in [RMX_ADDR] + [e["addr"] for e in EGRESS.values()]:
+            if " %s/" % a not in have:
+                self.run(["ip", "addr", "add", a + "/32", "dev", "lo"])
+        etc = self.root("/etc/mail/rmx")
+        os.makedirs(etc, exist_ok=True)
+        src = os.path.join(ETC, "rmx")
+        for f in os.listdir(src):
+            shutil.copy(os.path.join(src, f), os.path.join(etc, f))
+        out = subprocess.run(["m4", os.path.join(etc, "sendmail.mc")], cwd=etc,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        if out.returncode != 0 or out.stderr.strip():
+            raise WorldError("m4 rmx sendmail.mc: %s" % out.stderr.decode(errors="replace"))
+        with open(os.path.join(etc, "sendmail.cf"), "wb") as f:
+            f.write(out.stdout)
+        for d, owner, mode in (("mqueue", None, 0o700), ("store", None, 0o1777),
+                               ("opendkim", "opendkim", 0o750),
+                               ("opendmarc", "opendmarc", 0o750)):
+            p = self.root("/run/rmx/" + d)
+            os.makedirs(p, exist_ok=True)
+            os.chmod(p, mode)
+            uid = self._host_user(owner)
+            if uid:
+                os.chown(p, uid[0], uid[1])
+        self.rmx = {"reject_failures": bool(reject_failures)}
+        self._render_rmx_milters()
+        for name, sel in PROVIDER_KEYS:
+            self.dkim_key(name, sel)
+        with open(os.path.join(ETC, "dnsmasq-providers.conf")) as f:
+            providers = f.read()
+        self.add_dns(providers + "\n" + "".join(self._pending_dns))
+        self._pending_dns = []
+        self.run(["sh", "-ec", "cd /etc/mail/rmx; makemap hash access < access"])
+        self._save()
+        for name in ("rmx-opendkim", "rmx-opendmarc"):
+            self.start(name, wait=False)
+        for name in ("rmx-opendkim", "rmx-opendmarc"):
+            self._wait_ready(name)
+        self.start("rmx")
+        return self
+
+    def _host_user(self, name):
+        """(uid, gid) of NAME in the world's passwd, or None."""
+        if not name:
+            return None
+        with open(self.root("/etc/passwd")) as f:
+            for l in f:
+                p = l.split(":")
+                if p[0] == name and len(p) >= 7:
+                    return int(p[2]), int(p[3])
+        return None
+
+    def _render_rmx_milters(self):
+        etc = self.root("/etc/mail/rmx")
+        for name, user in (("opendkim.conf", "opendkim"), ("opendmarc.conf", "opendmarc")):
+            with open(os.path.join(ETC, "rmx", name)) as f:
+                text = f.read()
+            text = text.replace("@REJECT@", "true" if self.rmx["reject_failures"] else "false")
+            # the packages' own system users, when they exist (else root)
+            text = text.replace("@USERID@", ("UserID\t\t\t%s\n" % user)
+                                if self._host_user(user) else "")
+            with open(os.path.join(etc, name), "w") as f:
+                f.write(text)
+
+    def set_recipient_mx(self, reject_failures):
+        """opendmarc's RejectFailures on (a failing message with p=reject is
+        refused with 550 5.7.1 at the end of DATA) or off; restarts it."""
+        if self.rmx is None:
+            raise WorldError("no recipient MX (add_recipient_mx first)")
+        self.rmx["reject_failures"] = bool(reject_failures)
+        self._render_rmx_milters()
+        self._save()
+        self.wait_rmx_idle()
+        self.restart("rmx-opendmarc")
+
+    def wait_rmx_idle(self, timeout=30):
+        return wait_for(lambda: not self.rmx_workers(), timeout,
+                        "the recipient MX's workers to finish")
+
+    def rmx_received(self):
+        """Every message the recipient MX delivered: {"file", "from", "to",
+        "headers" [[name, value]], "message_id", "auth_results" [values],
+        "dmarc" {...} (parse_dmarc of opendmarc's field) or None}."""
+        d = self.root(RMX_STORE)
+        out = []
+        try:
+            names = sorted(n for n in os.listdir(d) if n.endswith(".eml"))
+        except FileNotFoundError:
+            return out
+        from email.parser import BytesHeaderParser
+        from email import policy as email_policy
+        for n in names:
+            base = os.path.join(d, n[:-4])
+            with open(base + ".eml", "rb") as f:
+                raw = f.read()
+            env = {}
+            try:
+                with open(base + ".env") as f:
+                    for l in f:
+                        k, _, v = l.rstrip("\n").partition(" ")
+                        env[k] = v
+            except FileNotFoundError:
+                pass
+            msg = BytesHeaderParser(policy=email_policy.compat32).parsebytes(raw)
+            headers = [[k, " ".join(str(v).split())] for k, v in msg.items()]
+            ar = [v for k, v in headers if k.lower() == "authentication-results"]
+            out.append({"file": base + ".eml", "from": env.get("from"), "to": env.get("to"),
+                        "headers": headers, "message_id": msg.get("Message-ID", "").strip(),
+                        "auth_results": ar, "dmarc": parse_dmarc(ar)})
+        return out
+
+    def wait_rmx(self, msgid, count=1, timeout=30):
+        return wait_for(lambda: (lambda r: r if len(r) >= count else None)(
+            [m for m in self.rmx_received() if m["message_id"] == msgid]), timeout,
+            "%d message(s) %s at the recipient MX" % (count, msgid))
+
+    # ------------------------------------------------------------ providers
+    def set_provider(self, name, settings):
+        """Stand-in NAME forwards what it accepts as SETTINGS["provider"]
+        would (provider.py); forward target, egress, keys and mailboxes are
+        filled in unless SETTINGS has them. None: stop forwarding."""
+        d = self.path("smarthost", name)
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, "provider.json")
+        if settings is None:
+            if os.path.exists(path):
+                os.unlink(path)
+            return None
+        if self.rmx is None:
+            raise WorldError("no recipient MX to forward to (add_recipient_mx first)")
+        s = dict(settings)
+        eg = EGRESS[PROVIDER_EGRESS.get(s.get("provider", "passthrough"), "local")]
+        fwd = {"to": "%s:25" % RMX_ADDR, "egress": eg["addr"], "helo": eg["helo"],
+               "mx_name": RMX_NAME}
+        fwd.update(s.get("forward") or {})
+        s["forward"] = fwd
+        s.setdefault("received_by", eg["received_by"])
+        s.setdefault("keys", self.path("dkim"))
+        s.setdefault("mailboxes", self.path("mailboxes"))
+        with open(path + ".tmp", "w") as f:
+            json.dump(s, f, indent=1, sort_keys=True)
+        os.rename(path + ".tmp", path)
+        return s
+
+    def forwarded(self, name):
+        d = self.path("smarthost", name, "forwarded")
+        out = []
+        try:
+            names = sorted(n for n in os.listdir(d) if n.endswith(".json"))
+        except FileNotFoundError:
+            return out
+        for n in names:
+            with open(os.path.join(d, n)) as f:
+                rec = json.load(f)
+            rec["file"] = os.path.join(d, n[:-5] + ".eml")
+            out.append(rec)
+        return out
+
+    def wait_forwarded(self, name, msgid, timeout=30):
+        return wait_for(lambda: [r for r in self.forwarded(name)
+                                 if r.get("message_id") == msgid] or None, timeout,
+                        "stand-in %s to forward %s" % (name, msgid))
+
+    def dsns(self, address):
+        """The messages in ADDRESS's Maildir (new/), oldest first, as bytes."""
+        sys.path.insert(0, HERE)
+        import dsn
+        d = os.path.join(dsn.mailbox_dir(self.path("mailboxes"), address), "Maildir", "new")
+        try:
+            names = sorted(os.listdir(d))
+        except FileNotFoundError:
+            return []
+        out = []
+        for n in names:
+            with open(os.path.join(d, n), "rb") as f:
+                out.append(f.read())
+        return out
+
+    def dkim_key(self, domain, selector, publish=True):
+        """A test DKIM key for DOMAIN/SELECTOR in DIR/dkim (made once; the
+        stand-ins sign with it). Returns the dnsmasq txt-record line that
+        publishes its public key ("" when not PUBLISH); add_dns() it."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        import base64
+        d = self.path("dkim")
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, "%s._domainkey.%s.pem" % (selector, domain))
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                key = serialization.load_pem_private_key(f.read(), None)
+        else:
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            with open(path + ".tmp", "wb") as f:
+                f.write(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.TraditionalOpenSSL,
+                                          serialization.NoEncryption()))
+            os.rename(path + ".tmp", path)
+        if not publish:
+            return ""
+        pub = base64.b64encode(key.public_key().public_bytes(
+            serialization.Encoding.DER,
+            serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+        rec = "v=DKIM1; k=rsa; p=" + pub
+        parts = [rec[i:i + 250] for i in range(0, len(rec), 250)]   # <= 255 a string
+        line = "txt-record=%s._domainkey.%s,%s\n" % (
+            selector, domain, ",".join('"%s"' % p for p in parts))
+        self._pending_dns.append(line)
+        return line
+
+    def add_dns(self, text):
+        """Append dnsmasq lines to the world's DNS and restart it."""
+        with open(self.path("dnsmasq.conf"), "a") as f:
+            f.write("\n" + text + "\n")
+        if self.running("dns"):
+            self.restart("dns")
+
+    def set_account(self, name, account, password=None):
+        """Stand-in NAME's authinfo entry becomes ACCOUNT (and PASSWORD);
+        authinfo.db is rebuilt. The stand-in must accept it (--user)."""
+        sh = self.smarthosts[name]
+        sh["account"] = account
+        if password is not None:
+            sh["password"] = password
+        self._write_authinfo()
+        self.run(["sh", "-ec", "cd /etc/mail; makemap hash authinfo < authinfo; "
+                  "chown smmta:smmsp authinfo.db; chmod 0640 authinfo.db"])
         self._save()
 
     # ------------------------------------------------------------ DNS

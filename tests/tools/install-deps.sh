@@ -4,8 +4,9 @@
 # Idempotent: does nothing (and needs no network) when every package is
 # installed. Otherwise runs `apt-get update` once and installs the missing
 # ones non-interactively. A temporary policy-rc.d keeps package scripts from
-# starting system daemons (sendmail, dnsmasq) on this machine; it is removed
-# again unless it existed before.
+# starting system daemons (sendmail, dnsmasq, opendkim, opendmarc) on this
+# machine; it is removed again unless it existed before. The tests run
+# their own instances of these, with their own configuration.
 set -eu
 
 : "${DEPS:?DEPS must list the packages}"
@@ -39,6 +40,14 @@ fi
 cleanup() { [ "$made_policy" = 1 ] && $SUDO rm -f "$policy"; return 0; }
 trap cleanup EXIT
 export DEBIAN_FRONTEND=noninteractive
+# opendmarc (the recipient MX of tests/dmarcworld runs its own instance)
+# would ask dbconfig-common to set up a MySQL database for its reports:
+# answer no, rather than let it fail against a server that is not there
+case " $missing " in
+*" opendmarc "*)
+	echo "opendmarc opendmarc/dbconfig-install boolean false" |
+		$SUDO debconf-set-selections ;;
+esac
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q $missing
