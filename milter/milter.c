@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -120,6 +121,58 @@ struct conn_ctx {
 	struct msg_ctx		 msg;
 };
 
+/*
+ * Connection reuse (SMFIC_QUIT_NC): libmilter calls close, then connect on
+ * the same SMFICTX without negotiating again, so the no-reply flags
+ * negotiated for it must outlive the conn_ctx that close frees. close
+ * files them under the SMFICTX here, connect of a context without private
+ * data takes them back, negotiate (a new connection, perhaps at a reused
+ * address) clears the slot. A fixed table: a collision only loses the
+ * flags of one reused connection (libmilter then corrects each reply and
+ * logs it), never memory.
+ */
+#define REUSE_SLOTS	1024
+static struct {
+	const void	*ctx;
+	unsigned long	 noreply;
+} reuse_tab[REUSE_SLOTS];
+static pthread_mutex_t reuse_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t
+reuse_slot(const void *ctx)
+{
+	uintptr_t p = (uintptr_t)ctx;
+
+	return (size_t)((p >> 4) ^ (p >> 14)) % REUSE_SLOTS;
+}
+
+static void
+reuse_put(const void *ctx, unsigned long noreply)
+{
+	size_t i = reuse_slot(ctx);
+
+	pthread_mutex_lock(&reuse_mu);
+	reuse_tab[i].ctx = ctx;
+	reuse_tab[i].noreply = noreply;
+	pthread_mutex_unlock(&reuse_mu);
+}
+
+/* Take the flags filed for ctx; false when there are none. */
+static bool
+reuse_take(const void *ctx, unsigned long *noreply)
+{
+	size_t i = reuse_slot(ctx);
+	bool hit;
+
+	pthread_mutex_lock(&reuse_mu);
+	if ((hit = reuse_tab[i].ctx == ctx)) {
+		*noreply = reuse_tab[i].noreply;
+		reuse_tab[i].ctx = NULL;
+	}
+	pthread_mutex_unlock(&reuse_mu);
+	return hit;
+}
+
 static void
 msg_reset(struct msg_ctx *m)
 {
@@ -163,6 +216,9 @@ conn_get(SMFICTX *ctx)
 			free(c);
 			return NULL;
 		}
+		/* a connection reused after SMFIC_QUIT_NC keeps what it
+		 * negotiated */
+		(void)reuse_take(ctx, &c->noreply);
 	}
 	return c;
 }
@@ -204,6 +260,12 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		    "headers; offered 0x%lx): this connection is not "
 		    "filtered", f0);
 		return SMFIS_REJECT;
+	}
+	{
+		unsigned long stale;
+
+		/* a new connection: nothing filed for this SMFICTX applies */
+		(void)reuse_take(ctx, &stale);
 	}
 	if ((c = conn_get(ctx)) == NULL)
 		return SMFIS_ALL_OPTS;	/* connect() will retry and fail */
@@ -647,6 +709,9 @@ mlfi_close(SMFICTX *ctx)
 {
 	struct conn_ctx *c = smfi_getpriv(ctx);
 
+	/* close also ends a connection that SMFIC_QUIT_NC will reuse */
+	if (c != NULL)
+		reuse_put(ctx, c->noreply);
 	conn_free(c);
 	(void)smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;

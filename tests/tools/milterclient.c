@@ -33,6 +33,10 @@
  *	-A AUTHEN     {auth_authen}
  *	-H 'Name: value'  a header (repeatable; default From: = sender)
  *	-m COUNT      messages on one connection (tests state reset)
+ *	-K            with -m: between messages send SMFIC_QUIT_NC and the
+ *	              connect step again without a new negotiation (the
+ *	              connection reuse libmilter supports; sendmail 8.17 never
+ *	              does it, other MTAs may)
  *	-x            abort after the headers instead of sending end of message
  *	-e            the values of -f, -H, -q, -j, -A and the address of -r
  *	              carry C escapes: \r \n \t \\ \0 \xHH (for bytes an MTA
@@ -89,6 +93,7 @@ struct opts {
 	int		 escapes;
 	int		 per_conn;
 	int		 abort_msg;
+	int		 reuse;		/* -K */
 	long		 bench_n;
 	int		 bench_c;
 };
@@ -344,15 +349,16 @@ one_message(struct conn *c, const char *qid)
 	return 0;
 }
 
+static int connect_step(struct conn *c);
+
 static int
 open_conn(struct conn *c)
 {
 	struct sockaddr_un sun;
 	const char *path = O.sock;
 	uint32_t w[3];
-	char cmd, *b, buf[512];
-	size_t len, n;
-	int rc;
+	char cmd, *b;
+	size_t len;
 
 	if (strncmp(path, "unix:", 5) == 0)
 		path += 5;
@@ -379,6 +385,18 @@ open_conn(struct conn *c)
 	memcpy(w, b, 12);
 	c->proto = ntohl(w[2]);
 	free(b);
+	return connect_step(c);
+}
+
+/* The connect step: {j} and SMFIC_CONNECT (also after SMFIC_QUIT_NC, when
+ * the connection is reused without a new negotiation). */
+static int
+connect_step(struct conn *c)
+{
+	char buf[512];
+	size_t n;
+	int rc;
+
 	{
 		const char *kv[] = { "j", O.j, NULL, NULL };
 
@@ -540,7 +558,7 @@ main(int argc, char **argv)
 	O.qid = "TESTQID1";
 	O.sender = "<root@host.example.lan>";
 	O.per_conn = 1;
-	while ((ch = getopt(argc, argv, "s:a:j:q:f:r:A:H:m:xen:c:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:a:j:q:f:r:A:H:m:xen:c:K")) != -1) {
 		switch (ch) {
 		case 's': O.sock = optarg; break;
 		case 'a': O.addr = optarg; break;
@@ -550,6 +568,7 @@ main(int argc, char **argv)
 		case 'A': O.auth = optarg; break;
 		case 'm': O.per_conn = atoi(optarg); break;
 		case 'x': O.abort_msg = 1; break;
+		case 'K': O.reuse = 1; break;
 		case 'e': O.escapes = 1; break;
 		case 'n': O.bench_n = atol(optarg); break;
 		case 'c': O.bench_c = atoi(optarg); break;
@@ -615,6 +634,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (m = 0; m < O.per_conn; m++) {
+		if (m > 0 && O.reuse && (send_cmd(&c, 'K', "", 0) < 0 ||
+		    connect_step(&c) != 0)) {
+			fprintf(stderr, "milterclient: reuse (QUIT_NC) "
+			    "failed\n");
+			rc = 1;
+			break;
+		}
 		snprintf(qid, sizeof(qid), "%s%s", O.qid, m ? "X" : "");
 		if (m)
 			qid[strlen(qid) - 1] = (char)('A' + m);

@@ -9,10 +9,15 @@
  *	RM_SWAP_ON=fstat	after an fstat() of a descriptor open on
  *				RM_SWAP_PATH (the trace key was checked),
  *				rename RM_SWAP_WITH over RM_SWAP_PATH
- *	Once per process. Test code only: never installed.
+ *	Once per process.
+ *	RM_SHIM_SYSLOG=1	also copy every syslog() line (libmilter logs
+ *				with __syslog_chk) to stderr as "SYSLOG: ...",
+ *				so a test can read what libmilter says
+ *	Test code only: never installed.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,4 +79,34 @@ fstat(int fd, struct stat *st)
 		}
 	}
 	return rc;
+}
+
+static void
+copy_line(const char *fmt, va_list ap)
+{
+	fputs("SYSLOG: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+void __syslog_chk(int pri, int flag, const char *fmt, ...);
+
+void
+__syslog_chk(int pri, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (getenv("RM_SHIM_SYSLOG") != NULL) {
+		copy_line(fmt, ap);
+	} else {
+		void (*real)(int, int, const char *, va_list) =
+		    (void (*)(int, int, const char *, va_list))dlsym(RTLD_NEXT,
+		    "__vsyslog_chk");
+
+		if (real != NULL)
+			real(pri, flag, fmt, ap);
+	}
+	va_end(ap);
 }
