@@ -7,6 +7,7 @@
 #   make bench      benchmarks, figures as ratios against baselines
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
+#   make deb        the Debian package relaymilter_VERSION_ARCH.deb (here)
 #   make SANITIZE=1 ...   same, built with ASan + UBSan into build-san/
 #
 # CI=true (or WERROR=1) turns warnings into errors.
@@ -17,6 +18,7 @@ BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
 UNITDIR		?= /lib/systemd/system
+TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR		?=
 
 VERSION		:= 0.9.0
@@ -106,7 +108,8 @@ CORE_LIB	= $(BUILD)/librelaymilter.a
 PROGS		= $(BUILD)/relaymilter $(BUILD)/relaymilter-trace
 PROGS		+= $(BUILD)/relaymilter-doctor
 
-.PHONY: all deps check test demo bench fuzz fuzz-build install uninstall clean
+.PHONY: all deps check test demo bench fuzz fuzz-build install uninstall clean \
+	deb deb-deps
 all: $(PROGS)
 
 $(CORE_LIB): $(CORE_OBJS)
@@ -273,7 +276,7 @@ INSTALL		?= install
 install: all
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/relaymilter $(DESTDIR)$(DOCDIR) \
-	    $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR)
 	for p in $(PROGS); do \
 		case $$p in *-trace) d=$(BINDIR);; *) d=$(SBINDIR);; esac; \
 		$(INSTALL) -m 755 $$p $(DESTDIR)$$d/; done
@@ -305,6 +308,8 @@ install: all
 		    -e 's|/etc/relaymilter/|$(SYSCONFDIR)/relaymilter/|g' $$u \
 		    >$(DESTDIR)$(UNITDIR)/$${u##*/}; \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	$(INSTALL) -m 644 contrib/systemd/relaymilter.tmpfiles \
+	    $(DESTDIR)$(TMPFILESDIR)/relaymilter.conf
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(SBINDIR)/$${p##*/} \
@@ -312,9 +317,45 @@ uninstall:
 	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
 	    done
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	rm -f $(DESTDIR)$(TMPFILESDIR)/relaymilter.conf
 	rm -f $(DESTDIR)$(SYSCONFDIR)/relaymilter/sendermap.sample \
 	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/allowed-senders.sample
 	rm -rf $(DESTDIR)$(DOCDIR)
+
+# ---------------------------------------------------------------- deb
+# The Debian package, from the packaging in contrib/debian (debhelper,
+# compat 13): the tree is copied to build/deb/src with contrib/debian as
+# debian/, dpkg-buildpackage builds it there with a plain build (whatever
+# BUILD or SANITIZE say), and the .deb is copied here. It is rebuilt only
+# when a file it is made from changed, so every run of the suites
+# (build and build-san) tests the same package.
+DEB_VERSION	:= $(shell dpkg-parsechangelog -l contrib/debian/changelog -S Version 2>/dev/null)
+DEB_ARCH	:= $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE	:= relaymilter_$(DEB_VERSION)_$(DEB_ARCH).deb
+DEB_DIR		:= build/deb
+DEB_INPUTS	:= Makefile README.md LICENSE $(shell find milter include conf \
+		   contrib -type f 2>/dev/null)
+DEPS_DEB	:= debhelper dpkg-dev
+
+deb-deps:
+	@DEPS="$(DEPS_BUILD) $(DEPS_DEB)" sh tests/tools/install-deps.sh
+
+deb: deb-deps
+	@$(MAKE) --no-print-directory $(DEB_FILE)
+
+$(DEB_FILE): $(DEB_INPUTS)
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src/relaymilter-$(DEB_VERSION)
+	cp -a milter include conf contrib Makefile README.md LICENSE \
+	    $(DEB_DIR)/src/relaymilter-$(DEB_VERSION)/
+	cp -a contrib/debian $(DEB_DIR)/src/relaymilter-$(DEB_VERSION)/debian
+	cd $(DEB_DIR)/src/relaymilter-$(DEB_VERSION) && \
+	    env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u BUILD -u SANITIZE \
+	    -u FUZZ dpkg-buildpackage -b --no-sign >../build.log 2>&1 || \
+	    { tail -40 ../build.log; echo "make deb: dpkg-buildpackage" \
+	    "failed, see $(DEB_DIR)/src/build.log" >&2; exit 1; }
+	cp $(DEB_DIR)/src/$(DEB_FILE) $@
+	@echo "make deb: $@"
 
 # ---------------------------------------------------------------- fuzzing
 # tests/fuzz/fuzz_NAME.c: one libFuzzer target per parser; `make fuzz` runs
@@ -344,6 +385,6 @@ fuzz:
 	@FUZZ_BUILD=build-fuzz tests/fuzz/run $(FUZZ_SECONDS)
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz relaymilter_*.deb
 
 -include $(wildcard $(BUILD)/milter/*.d $(BUILD)/tests/*/*.d)
