@@ -18,7 +18,6 @@ BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
 UNITDIR		?= /lib/systemd/system
-TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR		?=
 
 VERSION		:= 0.9.0
@@ -276,7 +275,7 @@ INSTALL		?= install
 install: all
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/relaymilter $(DESTDIR)$(DOCDIR) \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR)
+	    $(DESTDIR)$(UNITDIR)
 	for p in $(PROGS); do \
 		case $$p in *-trace) d=$(BINDIR);; *) d=$(SBINDIR);; esac; \
 		$(INSTALL) -m 755 $$p $(DESTDIR)$$d/; done
@@ -308,8 +307,6 @@ install: all
 		    -e 's|/etc/relaymilter/|$(SYSCONFDIR)/relaymilter/|g' $$u \
 		    >$(DESTDIR)$(UNITDIR)/$${u##*/}; \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
-	$(INSTALL) -m 644 contrib/systemd/relaymilter.tmpfiles \
-	    $(DESTDIR)$(TMPFILESDIR)/relaymilter.conf
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(SBINDIR)/$${p##*/} \
@@ -317,7 +314,6 @@ uninstall:
 	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
 	    done
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}; done
-	rm -f $(DESTDIR)$(TMPFILESDIR)/relaymilter.conf
 	rm -f $(DESTDIR)$(SYSCONFDIR)/relaymilter/sendermap.sample \
 	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/allowed-senders.sample
 	rm -rf $(DESTDIR)$(DOCDIR)
