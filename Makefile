@@ -98,6 +98,18 @@ DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
 		   milter/cfrelay.c milter/cfhost.c milter/cfqueue.c \
 		   milter/runprog.c milter/cfgather_host.c
 
+# Every object depends on $(BUILD)/.flags, which holds the compiler and
+# the flags and is rewritten only when they change: `CI=true make` after
+# a plain `make` rebuilds everything with -Werror.
+FLAGS_FILE	:= $(BUILD)/.flags
+FLAGS_NOW	:= $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
+ifeq ($(filter clean deps deb deb-deps,$(MAKECMDGOALS)),)
+ifneq ($(file <$(FLAGS_FILE)),$(FLAGS_NOW))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_FILE),$(FLAGS_NOW))
+endif
+endif
+
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 TRACE_OBJS	= $(TRACE_SRCS:%.c=$(BUILD)/%.o)
@@ -120,7 +132,7 @@ $(BUILD)/relaymilter-trace: $(TRACE_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(TRACE_OBJS) $(CORE_LIB) \
 	    $(call pkglib,$(TRACE_PKGS))
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -151,13 +163,17 @@ DEPS_BUILD	:= gcc make binutils pkg-config libmilter-dev libspf2-dev libssl-dev 
 		   libsystemd-dev
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
 		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
-		   swaks openssl iproute2 util-linux procps mandoc valgrind time \
+		   openssl iproute2 util-linux procps mandoc valgrind time \
 		   clang libclang-rt-14-dev systemd nftables python3-cryptography \
-		   strace
-DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
+		   strace debootstrap systemd-container lintian prometheus
+DEPS		:= $(DEPS_BUILD) $(DEPS_TEST) debhelper dpkg-dev
 
+# install-deps.sh refuses to replace another MTA (exim4, postfix...) with
+# sendmail unless DEPS_REPLACE_MTA=yes, installs no recommends, and leaves
+# the daemons it brought in disabled at boot
 deps:
-	@DEPS="$(DEPS)" sh tests/tools/install-deps.sh
+	@DEPS="$(DEPS)" DEPS_REPLACE_MTA="$(DEPS_REPLACE_MTA)" \
+	    sh tests/tools/install-deps.sh
 
 # ---------------------------------------------------------------- tests
 # Unit tests: tests/unit/test_NAME.c, one cmocka program each, linked with
@@ -173,13 +189,13 @@ $(BUILD)/tests/spf/spfsuite: tests/spf/spfsuite.c $(CORE_LIB)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
 	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
 
-$(BUILD)/tests/tools/milterclient: tests/tools/milterclient.c
+$(BUILD)/tests/tools/milterclient: tests/tools/milterclient.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
 UNIT_HELPERS	= $(BUILD)/tests/unit/testutil.o
 
-$(BUILD)/tests/unit/testutil.o: tests/unit/testutil.c
+$(BUILD)/tests/unit/testutil.o: tests/unit/testutil.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -c -o $@ $<
 
@@ -217,7 +233,7 @@ $(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
 	    $(TEST_LIBS) $(call pkglib,$(TRACE_PKGS))
 
 TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e spfworld doctor valgrind \
-		   faults
+		   faults system
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \
