@@ -7,6 +7,7 @@
 #   make bench      benchmarks, figures as ratios against baselines
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
+#   make deb        the Debian package relaymilter_VERSION_ARCH.deb (here)
 #   make SANITIZE=1 ...   same, built with ASan + UBSan into build-san/
 #
 # CI=true (or WERROR=1) turns warnings into errors.
@@ -97,6 +98,18 @@ DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
 		   milter/cfrelay.c milter/cfhost.c milter/cfqueue.c \
 		   milter/runprog.c milter/cfgather_host.c
 
+# Every object depends on $(BUILD)/.flags, which holds the compiler and
+# the flags and is rewritten only when they change: `CI=true make` after
+# a plain `make` rebuilds everything with -Werror.
+FLAGS_FILE	:= $(BUILD)/.flags
+FLAGS_NOW	:= $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
+ifeq ($(filter clean deps deb deb-deps,$(MAKECMDGOALS)),)
+ifneq ($(file <$(FLAGS_FILE)),$(FLAGS_NOW))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_FILE),$(FLAGS_NOW))
+endif
+endif
+
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 TRACE_OBJS	= $(TRACE_SRCS:%.c=$(BUILD)/%.o)
@@ -106,7 +119,8 @@ CORE_LIB	= $(BUILD)/librelaymilter.a
 PROGS		= $(BUILD)/relaymilter $(BUILD)/relaymilter-trace
 PROGS		+= $(BUILD)/relaymilter-doctor
 
-.PHONY: all deps check test demo bench fuzz fuzz-build install uninstall clean
+.PHONY: all deps check test demo bench fuzz fuzz-build install uninstall clean \
+	deb deb-deps
 all: $(PROGS)
 
 $(CORE_LIB): $(CORE_OBJS)
@@ -118,7 +132,7 @@ $(BUILD)/relaymilter-trace: $(TRACE_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(TRACE_OBJS) $(CORE_LIB) \
 	    $(call pkglib,$(TRACE_PKGS))
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -149,13 +163,18 @@ DEPS_BUILD	:= gcc make binutils pkg-config libmilter-dev libspf2-dev libssl-dev 
 		   libsystemd-dev
 DEPS_TEST	:= libcmocka-dev miltertest sendmail-bin sendmail-cf m4 \
 		   python3 python3-aiosmtpd python3-yaml dnsmasq-base libsasl2-modules \
-		   swaks openssl iproute2 util-linux procps mandoc valgrind time \
+		   openssl iproute2 util-linux procps mandoc valgrind time \
 		   clang libclang-rt-14-dev systemd nftables python3-cryptography \
-		   strace opendkim opendmarc python3-dkim
-DEPS		:= $(DEPS_BUILD) $(DEPS_TEST)
+		   strace opendkim opendmarc python3-dkim \
+		   debootstrap systemd-container lintian prometheus
+DEPS		:= $(DEPS_BUILD) $(DEPS_TEST) debhelper dpkg-dev
 
+# install-deps.sh refuses to replace another MTA (exim4, postfix...) with
+# sendmail unless DEPS_REPLACE_MTA=yes, installs no recommends, and leaves
+# the daemons it brought in disabled at boot
 deps:
-	@DEPS="$(DEPS)" sh tests/tools/install-deps.sh
+	@DEPS="$(DEPS)" DEPS_REPLACE_MTA="$(DEPS_REPLACE_MTA)" \
+	    sh tests/tools/install-deps.sh
 
 # ---------------------------------------------------------------- tests
 # Unit tests: tests/unit/test_NAME.c, one cmocka program each, linked with
@@ -173,17 +192,17 @@ $(BUILD)/tests/spf/spfsuite: tests/spf/spfsuite.c $(CORE_LIB)
 	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
 
 # an LD_PRELOAD attacker for the cli suite (no sanitizer: it is preloaded)
-$(BUILD)/tests/tools/swapshim.so: tests/tools/swapshim.c
+$(BUILD)/tests/tools/swapshim.so: tests/tools/swapshim.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -Wall -Wextra $(WERROR_FLAG) -shared -fPIC -o $@ $< -ldl
 
-$(BUILD)/tests/tools/milterclient: tests/tools/milterclient.c
+$(BUILD)/tests/tools/milterclient: tests/tools/milterclient.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
 UNIT_HELPERS	= $(BUILD)/tests/unit/testutil.o
 
-$(BUILD)/tests/unit/testutil.o: tests/unit/testutil.c
+$(BUILD)/tests/unit/testutil.o: tests/unit/testutil.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -c -o $@ $<
 
@@ -221,7 +240,7 @@ $(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
 	    $(TEST_LIBS) $(call pkglib,$(TRACE_PKGS))
 
 TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e spfworld dmarcworld doctor \
-		   valgrind faults
+		   valgrind faults system
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \
@@ -322,6 +341,41 @@ uninstall:
 	    $(DESTDIR)$(SYSCONFDIR)/relaymilter/allowed-senders.sample
 	rm -rf $(DESTDIR)$(DOCDIR)
 
+# ---------------------------------------------------------------- deb
+# The Debian package, from the packaging in contrib/debian (debhelper,
+# compat 13): the tree is copied to build/deb/src with contrib/debian as
+# debian/, dpkg-buildpackage builds it there with a plain build (whatever
+# BUILD or SANITIZE say), and the .deb is copied here. It is rebuilt only
+# when a file it is made from changed, so every run of the suites
+# (build and build-san) tests the same package.
+DEB_VERSION	:= $(shell dpkg-parsechangelog -l contrib/debian/changelog -S Version 2>/dev/null)
+DEB_ARCH	:= $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE	:= relaymilter_$(DEB_VERSION)_$(DEB_ARCH).deb
+DEB_DIR		:= build/deb
+DEB_INPUTS	:= Makefile README.md LICENSE $(shell find milter include conf \
+		   contrib -type f 2>/dev/null)
+DEPS_DEB	:= debhelper dpkg-dev
+
+deb-deps:
+	@DEPS="$(DEPS_BUILD) $(DEPS_DEB)" sh tests/tools/install-deps.sh
+
+deb: deb-deps
+	@$(MAKE) --no-print-directory $(DEB_FILE)
+
+$(DEB_FILE): $(DEB_INPUTS)
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src/relaymilter-$(DEB_VERSION)
+	cp -a milter include conf contrib Makefile README.md LICENSE \
+	    $(DEB_DIR)/src/relaymilter-$(DEB_VERSION)/
+	cp -a contrib/debian $(DEB_DIR)/src/relaymilter-$(DEB_VERSION)/debian
+	cd $(DEB_DIR)/src/relaymilter-$(DEB_VERSION) && \
+	    env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u BUILD -u SANITIZE \
+	    -u FUZZ -u CI -u WERROR dpkg-buildpackage -b --no-sign >../build.log 2>&1 || \
+	    { tail -40 ../build.log; echo "make deb: dpkg-buildpackage" \
+	    "failed, see $(DEB_DIR)/src/build.log" >&2; exit 1; }
+	cp $(DEB_DIR)/src/$(DEB_FILE) $@
+	@echo "make deb: $@"
+
 # ---------------------------------------------------------------- fuzzing
 # tests/fuzz/fuzz_NAME.c: one libFuzzer target per parser; `make fuzz` runs
 # each for FUZZ_SECONDS (default 60) from its seed corpus.
@@ -350,6 +404,6 @@ fuzz:
 	@FUZZ_BUILD=build-fuzz tests/fuzz/run $(FUZZ_SECONDS)
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz relaymilter_*.deb
 
 -include $(wildcard $(BUILD)/milter/*.d $(BUILD)/tests/*/*.d)

@@ -48,6 +48,7 @@ struct topt {
 	const char	*prom;		/* --prometheus FILE, or NULL */
 	const char	*cf;		/* --sendmail-cf FILE, or NULL */
 	long		 prom_interval;	/* seconds */
+	long		 since;		/* --since DUR (seconds), or 0 */
 	long		 poll_ms;
 	size_t		 top;
 	int		 force_port;	/* --port N, or 0 */

@@ -23,6 +23,8 @@ struct tin_opts {
 	bool			 from_end;	/* skip what is there */
 	long			 poll_ms;
 	const char		*journal_dir;	/* NULL: the local journal */
+	int64_t			 since;		/* journal: entries from this
+						 * epoch second on; 0: all */
 	void			(*idle)(void *ctx);
 	void			*ctx;
 	volatile sig_atomic_t	*stop;

@@ -356,7 +356,9 @@ tin_journal(const struct tin_opts *a)
 	if (a->from_end) {
 		sd_journal_seek_tail(j);
 		sd_journal_previous(j);
-	} else
+	} else if (a->since > 0)
+		sd_journal_seek_realtime_usec(j, (uint64_t)a->since * 1000000);
+	else
 		sd_journal_seek_head(j);
 	sb_init(&line);
 	while (!*a->stop) {

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "trace.h"
 #include "trace_app.h"
@@ -66,6 +67,9 @@ read_input(struct tapp *a, int nfiles, char **files)
 	in.from_end = o->from_end;
 	in.poll_ms = o->poll_ms;
 	in.journal_dir = o->journal_dir;
+	/* the window ends at the reference time: --now, else the clock */
+	in.since = o->since ? (o->now_fixed ? o->to.now : (int64_t)time(NULL)) -
+	    o->since : 0;
 	in.idle = tsink_idle;
 	in.ctx = a;
 	in.stop = &stop;

@@ -71,6 +71,8 @@ topt_usage(FILE *fp)
 "      --journal           read the systemd journal (sendmail, sm-mta,\n"
 "                          sm-msp-queue, relaymilter)\n"
 "      --journal-dir DIR   read journal files from DIR\n"
+"      --since DUR         with --journal: only the last DUR (e.g. the\n"
+"                          period of the timer that runs this)\n"
 "      --now TIME          reference time: epoch seconds or\n"
 "                          YYYY-MM-DDTHH:MM:SS[Z] (default: now)\n"
 "      --year YYYY         year of syslog lines without one\n"
@@ -140,7 +142,7 @@ opt_now(const char *v, int64_t *out)
 enum {
 	O_MAXDEFER = 256, O_MAXFAIL, O_WINDOW, O_FROMEND, O_POLL, O_JOURNAL,
 	O_JDIR, O_NOW, O_YEAR, O_CF, O_PORT, O_GRACE, O_LIFETIME, O_TOP,
-	O_NOFIX, O_PROMINT, O_CAUSES
+	O_NOFIX, O_PROMINT, O_CAUSES, O_SINCE
 };
 
 static const struct option longopts[] = {
@@ -162,6 +164,7 @@ static const struct option longopts[] = {
 	{ "prometheus-interval", required_argument, NULL, O_PROMINT },
 	{ "journal", no_argument, NULL, O_JOURNAL },
 	{ "journal-dir", required_argument, NULL, O_JDIR },
+	{ "since", required_argument, NULL, O_SINCE },
 	{ "now", required_argument, NULL, O_NOW },
 	{ "year", required_argument, NULL, O_YEAR },
 	{ "sendmail-cf", required_argument, NULL, O_CF },
@@ -243,6 +246,14 @@ opt_one(struct topt *o, int c)
 		o->journal = true;
 		o->journal_dir = optarg;
 		break;
+	case O_SINCE:
+		if (opt_duration("since", optarg, &o->since) < 0)
+			return -1;
+		if (o->since == 0) {
+			tapp_warnx("--since: the window must be longer than 0");
+			return -1;
+		}
+		break;
 	case O_NOW:
 		if (opt_now(optarg, &o->to.now) < 0)
 			return -1;
@@ -313,6 +324,15 @@ topt_parse(struct topt *o, int argc, char **argv, int *first_file)
 	    !o->alert && o->prom == NULL);
 	if (o->follow && !o->journal && nfiles != 1) {
 		tapp_warnx("--follow needs exactly one FILE (or --journal)");
+		return TOPT_FAIL;
+	}
+	if (o->since && !o->journal) {
+		tapp_warnx("--since needs --journal");
+		return TOPT_FAIL;
+	}
+	if (o->since && o->follow) {
+		tapp_warnx("--since and --follow do not go together "
+		    "(--from-end skips what is there)");
 		return TOPT_FAIL;
 	}
 	if (o->journal && nfiles > 0) {

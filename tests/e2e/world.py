@@ -620,7 +620,9 @@ class World:
         pid = self.holder["pid"]
         if proc_start(pid) != self.holder["start"]:
             raise WorldError("the namespace holder (pid %d) is gone" % pid)
-        pre = ["nsenter", "-t", str(pid), "-m", "-n", "-u", "--wd=" + self.dir, "--"]
+        # -r: the holder's root too (inside a chroot, paths would resolve
+        # on the host without it)
+        pre = ["nsenter", "-t", str(pid), "-r", "-m", "-n", "-u", "--wd=" + self.dir, "--"]
         if user:
             pre += ["setpriv", "--reuid=" + user, "--regid=%d" % self._gid_of(user),
                     "--init-groups", "--reset-env", "--"]

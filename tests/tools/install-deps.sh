@@ -3,10 +3,14 @@
 #
 # Idempotent: does nothing (and needs no network) when every package is
 # installed. Otherwise runs `apt-get update` once and installs the missing
-# ones non-interactively. A temporary policy-rc.d keeps package scripts from
-# starting system daemons (sendmail, dnsmasq, opendkim, opendmarc) on this
-# machine; it is removed again unless it existed before. The tests run
-# their own instances of these, with their own configuration.
+# ones non-interactively, without their recommends (sendmail-base's would
+# bring postfix-mta-sts-resolver, a daemon listening on a port). A
+# temporary policy-rc.d keeps package scripts from starting system daemons
+# (sendmail, dnsmasq, opendkim, opendmarc, prometheus) on this machine; it is removed again unless it
+# existed before, and the services the installation enabled at boot are
+# disabled again: this is a test machine's tool set, not a mail server.
+# sendmail-bin replaces any other MTA (exim4, postfix...): when one is
+# installed and sendmail is not, it refuses unless DEPS_REPLACE_MTA=yes.
 set -eu
 
 : "${DEPS:?DEPS must list the packages}"
@@ -21,6 +25,19 @@ if [ -z "$missing" ]; then
 	exit 0
 fi
 echo "deps: installing:$missing"
+case " $missing " in
+*" sendmail-bin "*)
+	other=$(dpkg-query -W -f='${Status} ${Package} ${Provides}\n' 2>/dev/null |
+		awk '/^install ok installed/ && /mail-transport-agent/ &&
+		     $4 !~ /^sendmail/ { print $4 }' | tr '\n' ' ')
+	if [ -n "$other" ] && [ "${DEPS_REPLACE_MTA:-}" != yes ]; then
+		echo "deps: REFUSING: the tests need sendmail-bin, which would" \
+			"remove the installed MTA: $other" >&2
+		echo "deps: make deps is meant for a test machine; to replace" \
+			"it anyway: make deps DEPS_REPLACE_MTA=yes" >&2
+		exit 1
+	fi;;
+esac
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then
@@ -39,6 +56,10 @@ if [ ! -e "$policy" ]; then
 fi
 cleanup() { [ "$made_policy" = 1 ] && $SUDO rm -f "$policy"; return 0; }
 trap cleanup EXIT
+enabled() {	# the unit files enabled at boot, one a line
+	ls /etc/systemd/system/*.wants/ 2>/dev/null | grep -v ':$' | sort -u
+}
+before=$(enabled)
 export DEBIAN_FRONTEND=noninteractive
 # opendmarc (the recipient MX of tests/dmarcworld runs its own instance)
 # would ask dbconfig-common to set up a MySQL database for its reports:
@@ -50,4 +71,11 @@ case " $missing " in
 esac
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -q $missing
+$SUDO apt-get install -y -q --no-install-recommends $missing
+# disable at boot what this installation enabled (sendmail, prometheus...)
+for u in $(enabled); do
+	case " $(echo $before) " in *" $u "*) continue;; esac
+	echo "deps: disabling $u at boot (installed for the tests only)"
+	$SUDO systemctl disable --no-reload "$u" >/dev/null 2>&1 ||
+		$SUDO rm -f /etc/systemd/system/*.wants/"$u"
+done
