@@ -70,7 +70,10 @@ daemon_die(const char *fmt, ...)
 	if (log_to_syslog())
 		log_msg(LOG_ERR, NULL, "%s", sb.s);
 	if (status_fd >= 0) {
-		(void)write(status_fd, sb.s, sb.len);
+		/* a failed write leaves the parent an empty pipe, which it
+		 * reports as a failed start too */
+		if (write(status_fd, sb.s, sb.len) < 0)
+			sb_reset(&sb);
 		close(status_fd);
 	}
 	exit(1);
