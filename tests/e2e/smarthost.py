@@ -24,20 +24,31 @@ Profiles (what the real relay does, see domain-notes.md):
                own password is used where an app password is needed;
                records when MAIL FROM is not the authenticated account
                (note "from-not-account"; Gmail would rewrite it unless it
-               is a verified alias, --alias).
+               is a verified alias, --alias). With --account-domain D a
+               login without "@" is the account LOGIN@D (Gmail takes the
+               bare user name of a gmail.com account); the record's auth
+               has that "account".
   workspace    smtp-relay style: no AUTH; accepts only from --client
-               networks and envelope domains in --domain (a null sender
-               needs a --domain in HELO), else "550 5.7.1 Invalid
-               credentials for relay [IP]...".
+               networks and envelope domains in --domain or below it
+               ("subdomains are allowed", Google Admin Help 2956491); a
+               null sender needs such a domain in HELO; else "550 5.7.1
+               Invalid credentials for relay [IP]...".
   generic      SendGrid style: STARTTLS + AUTH required (user "apikey");
                MAIL FROM must be one of --verified when any is given, else
-               550 "does not match a verified Sender Identity".
+               550 "does not match a verified Sender Identity"; with
+               --verify-from header the From: header is checked instead,
+               after DATA (what SendGrid checks). --noauth-reply TEXT is
+               the reply to MAIL without AUTH (SendGrid: "550
+               Unauthenticated senders not allowed").
   local-relay  a local server (e.g. Apache James): AUTH required, offered
-               without TLS, no STARTTLS.
+               without TLS, no STARTTLS; clients in --trusted-client
+               networks relay without AUTH (James's authorizedAddresses).
   open         accepts everything (STARTTLS offered if a certificate is).
 Options: --user USER:PASS (repeatable; accepted credentials),
   --account-password USER:PASS (gmail: answers 534 5.7.9), --alias ADDR,
   --client CIDR, --domain DOMAIN, --verified ADDR, --hostname NAME (greeting),
+  --account-domain D, --verify-from envelope|header, --noauth-reply TEXT,
+  --trusted-client CIDR,
   --cert PEM --key PEM (enables STARTTLS), --no-starttls (never offer it
   even with a certificate).
 Failure injection:
@@ -200,6 +211,10 @@ class Config:
         self.clients = [ipaddress.ip_network(c, strict=False) for c in a.client]
         self.domains = {d.lower() for d in a.domain}
         self.verified = {v.lower() for v in a.verified}
+        self.account_domain = (a.account_domain or "").lower()
+        self.verify_from = a.verify_from
+        self.noauth_reply = a.noauth_reply or "530 5.7.0 Authentication Required."
+        self.trusted = [ipaddress.ip_network(c, strict=False) for c in a.trusted_client]
         self.hostname = a.hostname
         self.tls_context = None
         if a.cert and not a.no_starttls and self.starttls:
@@ -218,6 +233,18 @@ def null_to_empty(addr):
 
 def domain_of(addr):
     return addr.rpartition("@")[2].lower() if "@" in addr else ""
+
+
+def in_domains(dom, domains):
+    """DOM is one of DOMAINS or below one of them."""
+    dom = dom.lower().rstrip(".")
+    return any(dom == d or dom.endswith("." + d) for d in domains)
+
+
+def header_address(value):
+    """The address of a From: header value (\"Name <a@b>\" or a@b), lower case."""
+    m = re.search(r"<([^>]*)>", value or "")
+    return (m.group(1) if m else (value or "").strip()).lower()
 
 
 class Handler:
@@ -240,12 +267,13 @@ class Handler:
         if cfg.profile == "workspace":
             client_ok = any(ipaddress.ip_address(peer) in n for n in cfg.clients)
             dom = domain_of(addr) if addr else domain_of("@" + (session.host_name or ""))
-            if not client_ok or dom not in cfg.domains:
+            if not client_ok or not in_domains(dom, cfg.domains):
                 reply = ("550 5.7.1 Invalid credentials for relay [%s]. The IP "
                          "address you've registered in your Workspace SMTP Relay "
                          "service doesn't match domain of the account this email "
                          "is being sent from." % peer)
-        elif cfg.profile == "generic" and cfg.verified and addr.lower() not in cfg.verified:
+        elif (cfg.profile == "generic" and cfg.verified and cfg.verify_from == "envelope"
+              and addr.lower() not in cfg.verified):
             reply = ("550 The from address does not match a verified Sender "
                      "Identity. Mail cannot be sent until this error is resolved.")
         if reply is None:
@@ -288,6 +316,15 @@ class Handler:
         content = envelope.original_content or b""
         msg = BytesHeaderParser(policy=policy.compat32).parsebytes(content)
         headers = [[k, str(v)] for k, v in msg.items()]
+        if (self.cfg.profile == "generic" and self.cfg.verified
+                and self.cfg.verify_from == "header"
+                and header_address(msg.get("From", "")) not in self.cfg.verified):
+            reply = ("550 The from address does not match a verified Sender "
+                     "Identity. Mail cannot be sent until this error is resolved.")
+            self.rec.event(event="data", reply=reply, header_from=msg.get("From", ""),
+                           mail_from=null_to_empty(envelope.mail_from),
+                           rcpt_to=envelope.rcpt_tos)
+            return reply
         login = getattr(session, "standin_auth", None)
         record = {
             "profile": self.cfg.profile,
@@ -307,7 +344,7 @@ class Handler:
             "notes": [],
         }
         if self.cfg.profile == "gmail" and login:
-            acct = login["user"].lower()
+            acct = login.get("account", login["user"]).lower()
             sender = null_to_empty(envelope.mail_from).lower()
             if sender == acct:
                 record["gmail_sender"] = "account"
@@ -483,6 +520,8 @@ class StandIn(SMTP):
             result = AuthResult(success=False, handled=False, message=mode)
         elif self.cfg.users.get(user) == password:
             session.standin_auth = {"mechanism": mechanism, "user": user}
+            if "@" not in user and self.cfg.account_domain:
+                session.standin_auth["account"] = "%s@%s" % (user, self.cfg.account_domain)
             result = AuthResult(success=True, handled=False,
                                 message="235 2.7.0 Accepted", auth_data=auth_data)
         elif self.cfg.account_passwords.get(user) == password:
@@ -516,11 +555,19 @@ class StandIn(SMTP):
             self.rec.event(event=stage, reply=mode, injected=True)
             return True
         if (stage in ("mail", "rcpt", "data") and cfg.auth_required
-                and not self.session.authenticated):
-            await self.push("530 5.7.0 Authentication Required.")
-            self.rec.event(event=stage, reply="530 5.7.0 Authentication Required.")
+                and not self.session.authenticated and not self.trusted_peer()):
+            await self.push(cfg.noauth_reply)
+            self.rec.event(event=stage, reply=cfg.noauth_reply)
             return True
         return False
+
+    def trusted_peer(self):
+        peer = self.session.peer[0] if self.session and self.session.peer else None
+        try:
+            return bool(peer) and any(ipaddress.ip_address(peer) in n
+                                      for n in self.cfg.trusted)
+        except ValueError:
+            return False
 
     async def _after(self):
         if self._close_after_reply:
@@ -609,6 +656,10 @@ def parse_args(argv):
     ap.add_argument("--client", action="append", default=[])
     ap.add_argument("--domain", action="append", default=[])
     ap.add_argument("--verified", action="append", default=[])
+    ap.add_argument("--account-domain")
+    ap.add_argument("--verify-from", choices=("envelope", "header"), default="envelope")
+    ap.add_argument("--noauth-reply")
+    ap.add_argument("--trusted-client", action="append", default=[])
     return ap.parse_args(argv)
 
 

@@ -4,9 +4,9 @@
 CONTRACT: `syslogd.py SOCKET MAILLOG ALLLOG [READYFILE]` binds an AF_UNIX
 datagram socket at SOCKET (the world's private /dev/log, mode 0666) and
 writes every datagram it receives as one classic syslog line
-    "Mon DD HH:MM:SS mta prog[pid]: message"
-(the sender's RFC 3164 timestamp kept, the host name "mta" inserted, as
-rsyslog writes /var/log/mail.log) to ALLLOG, and the lines of facility mail
+    "Mon DD HH:MM:SS host prog[pid]: message"
+(the sender's RFC 3164 timestamp kept, the short host name inserted, "mta"
+for the world's mta.test, as rsyslog writes /var/log/mail.log) to ALLLOG, and the lines of facility mail
 (2) also to MAILLOG. A line without an RFC 3164 timestamp gets the time of
 arrival. Control characters other than tab are written as #ooo octal
 escapes, as rsyslog does, so one datagram is always one line. Lines are
@@ -21,7 +21,7 @@ import socket
 import sys
 import time
 
-HOSTNAME = "mta"
+HOSTNAME = socket.gethostname().split(".")[0] or "mta"
 MAIL_FACILITY = 2
 RFC3164_TS = re.compile(rb"^([A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d) ")
 

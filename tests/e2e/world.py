@@ -64,6 +64,25 @@ CONTRACT (library; `world.py --help` for the command-line front end)
   and restarts DNS; w.dkim_key(domain, selector, publish=True) makes a
   test key the stand-ins sign with and returns its TXT line (or "").
   Accounts: w.set_account(NAME, account, password) rewrites authinfo.
+  A user's own configuration instead of the world's (tests/seeds):
+  World(setup=load_setup(DIR)) reads DIR/setup.json (format in load_setup):
+  the host name, extra addresses, files put at their inside paths with
+  their modes and owners (a .mc, authinfo, hosts, relaymilter.conf ...),
+  the commands the user ran (makemap, m4 ...; run inside as root, each
+  recorded in w.setup_log with its status and output, a failure is data,
+  not an error), DNS records (the stand-ins under the relays' real names,
+  smtp.gmail.com ...), the stand-ins, black holes, and how the MTA runs
+  (label, arguments, or not at all). Such a world mounts overlays on /etc,
+  /var and /usr (ns-setup.sh) so that whatever that configuration writes
+  stays in DIR (and a file it needs, e.g. CentOS's procmail, can be put
+  there), refuses a sendmail.cf naming files elsewhere, trusts the test CA
+  in /etc/ssl/certs (as a public CA signs the real relays), and runs the
+  MTA with SETUP_MTA_OPTIONS on its command line (short connect timeouts,
+  no load-average queueing): the .cf stays the user's. A component that
+  fails to start (a truncated .cf, a milter that cannot read its files) is
+  recorded in w.start_errors instead of failing up(); w.render_only()
+  stops after the commands (no services). w.host_path(P) is the host path
+  of inside path P; w.run_queue(kind, args=) passes more arguments.
   Every wait takes timeout= (seconds) and raises WorldError naming what it
   waited for. Nothing is written outside DIR: the host's /etc/mail,
   spools, /run and /dev are replaced inside the private mount namespace.
@@ -180,6 +199,27 @@ LOCAL_USER = "alice"
 
 MILTER_SOCKET = "/run/relaymilter/relaymilter.sock"
 MILTER_CONF = "/etc/mail/relaymilter/relaymilter.conf"
+# where a user's relaymilter.conf lives (README, make install)
+SETUP_MILTER_CONF = "/etc/relaymilter/relaymilter.conf"
+
+# paths ns-setup.sh bind-mounts from DIR/root over the stock ones
+BOUND = ("/etc/mail", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/resolv.conf",
+         "/var/spool/mqueue", "/var/spool/mqueue-client", "/var/lib/sendmail",
+         "/var/mail", "/run")
+# directories covered by an overlay in a world with a user's configuration
+OVERLAID = ("/etc", "/var", "/usr")
+
+# The world's deviations for a user's configuration, given on the MTA's
+# command line so that the .cf stays the user's own: a black-holed port
+# times out in 3 s (instead of the kernel's 2 minutes), and the busy 2-core
+# test machine never makes sendmail queue or refuse mail by load average.
+SETUP_MTA_OPTIONS = ["-OTimeout.connect=3s", "-OTimeout.iconnect=3s",
+                     "-OQueueLA=100", "-ORefuseLA=200", "-ODelayLA=0"]
+
+# sendmail.cf options naming files sendmail writes: in a world with a
+# user's configuration they must be inside the world's private paths
+CF_WRITTEN_OPTIONS = ("QueueDirectory", "PidFile", "StatusFile", "HostStatusDirectory",
+                      "AliasFile", "DeadLetterDrop", "ControlSocketName")
 
 
 class WorldError(Exception):
@@ -218,6 +258,71 @@ def parse_dmarc(auth_results):
                 out["dkim"].append({"result": m.group(1).lower(), "d": props.get("d", ""),
                                     "s": props.get("s", "")})
     return out if found else None
+def load_setup(directory):
+    """Read DIRECTORY/setup.json: a user's configuration for World(setup=).
+
+    {
+     "title": "one line",
+     "hostname": "homeserver.example.lan",     # UTS name (default mta.test)
+     "addresses": ["192.168.10.10/32"],        # more addresses on lo
+     "dirs": [{"path": "/etc/mail/auth", "mode": "0700", "owner": "root:root"}],
+     "base": "../world.json",                  # settings this file extends
+     "files": [{"src": "client-info",          # relative to this file
+                "dst": "/etc/mail/auth/client-info",
+                "mode": "0600", "owner": "root:root"},   # default 0644 root:root
+               {"symlink": "/usr/share/sendmail/cf", "dst": "/usr/share/sendmail-cf"}],
+     "installed_mc": "REL.mc",    # rendered to sendmail.cf before the commands
+     "commands": ["makemap -r hash ... < ...", "cd /etc/mail && m4 ..."],
+     "dns": ["host-record=smtp.gmail.com,127.0.0.2"],    # dnsmasq.conf lines
+     "smarthosts": {"NAME": {...as SMARTHOSTS...}},       # replaces SMARTHOSTS
+     "blackhole": [["127.0.0.2", 25]],
+     "milter": true,                           # start relaymilter
+     "milter_conf": "/etc/relaymilter/relaymilter.conf",
+     "mta": {"run": true, "label": "sm-mta", "args": ["-bD", "-q30m"],
+             "listen": [["127.0.0.1", 25]]}
+    }
+    Paths inside are those of a stock box; files may be put anywhere under
+    /etc, /var or /usr (overlays) or the bound paths (BOUND)."""
+    return _load_setup_file(os.path.join(os.path.abspath(directory), "setup.json"), 0)
+
+
+# keys of a setup whose lists add up along "base" (the others replace)
+SETUP_LISTS = ("files", "dirs", "dns", "addresses", "blackhole", "commands")
+
+
+def _load_setup_file(path, depth):
+    """One setup file; "base": "REL.json" names a file whose settings this
+    one extends (lists in SETUP_LISTS: the base's first; others replaced).
+    "src" paths are made absolute, relative to the file that names them."""
+    if depth > 4:
+        raise WorldError("%s: base files nest too deep" % path)
+    try:
+        with open(path) as f:
+            setup = json.load(f)
+    except (OSError, ValueError) as e:
+        raise WorldError("%s: %s" % (path, e))
+    if not isinstance(setup, dict):
+        raise WorldError("%s: not an object" % path)
+    here = os.path.dirname(path)
+    for f in setup.get("files", []):
+        if not f.get("dst", "").startswith("/"):
+            raise WorldError("%s: dst must be absolute: %r" % (path, f))
+        if "src" in f:
+            f["src"] = os.path.normpath(os.path.join(here, f["src"]))
+            if not os.path.isfile(f["src"]):
+                raise WorldError("%s: no file %s" % (path, f["src"]))
+    if setup.get("installed_mc"):
+        setup["installed_mc"] = os.path.normpath(os.path.join(here, setup["installed_mc"]))
+    base = setup.pop("base", None)
+    if base:
+        b = _load_setup_file(os.path.normpath(os.path.join(here, base)), depth + 1)
+        for k in SETUP_LISTS:
+            if k in b or k in setup:
+                setup[k] = list(b.get(k, [])) + list(setup.get(k, []))
+        for k, v in b.items():
+            setup.setdefault(k, v)
+    setup["dir"] = here
+    return setup
 
 
 def require_root():
@@ -309,8 +414,19 @@ def teardown_on_signals():
 class World:
     def __init__(self, dir=None, milter=True, profile="gmail", keep=False,
                  milter_binary=None, milter_conf=MILTER_CONF, loglevel=9,
-                 smarthosts=None, milter_argv=None):
+                 smarthosts=None, milter_argv=None, setup=None):
         self.dir = dir
+        # a user's configuration instead of the world's (load_setup)
+        self.setup = setup
+        self.setup_log = []            # [{"cmd", "status", "stdout", "stderr"}]
+        self.start_errors = {}         # component -> why it did not start
+        if setup is not None:
+            smarthosts = setup.get("smarthosts", smarthosts)
+            milter = bool(setup.get("milter", milter))
+            if milter_conf == MILTER_CONF:
+                milter_conf = setup.get("milter_conf", SETUP_MILTER_CONF)
+            if profile not in (smarthosts or {}):
+                profile = sorted(smarthosts)[0] if smarthosts else profile
         self.milter = milter
         self.profile = profile
         self.keep = keep
@@ -356,6 +472,117 @@ class World:
         """Host path of a path as seen inside the world (bind-mounted ones)."""
         return self.path("root", inside_path.lstrip("/"))
 
+    def host_path(self, inside_path):
+        """Host path of any file the world keeps: under a bound path
+        (DIR/root/...) or, with a user's configuration, under /etc or /var
+        (the overlays' upper directories). WorldError for anything else."""
+        p = os.path.normpath(inside_path)
+        if not p.startswith("/"):
+            raise WorldError("not an absolute path: %s" % inside_path)
+        if p == "/var/run" or p.startswith("/var/run/"):
+            p = "/run" + p[len("/var/run"):]      # a symlink on Debian
+        for b in BOUND:
+            if p == b or p.startswith(b + "/"):
+                return self.root(p)
+        if self.setup is not None:
+            for top in OVERLAID:
+                if p.startswith(top + "/"):
+                    return self.path("overlay", top[1:], "upper", p[len(top) + 1:])
+        raise WorldError("%s is outside the world's private paths" % inside_path)
+
+    def _owner(self, spec):
+        """uid, gid of "user:group" (names of the world's passwd/group)."""
+        user, _, group = (spec or "root:root").partition(":")
+        uid = gid = None
+        with open(self.root("/etc/passwd")) as f:
+            for l in f:
+                p = l.split(":")
+                if len(p) >= 7 and p[0] == user:
+                    uid, gid = int(p[2]), int(p[3])
+        if group:
+            gid = None
+            with open(self.root("/etc/group")) as f:
+                for l in f:
+                    p = l.split(":")
+                    if len(p) >= 3 and p[0] == group:
+                        gid = int(p[2])
+        if uid is None or gid is None:
+            raise WorldError("no owner %s inside the world" % spec)
+        return uid, gid
+
+    def _apply_setup(self):
+        """Put a user's configuration in place (before the namespaces):
+        directories, files, DNS lines, the test CA in the system bundle."""
+        st = self.setup
+        for d in st.get("dirs", []):
+            hp = self.host_path(d["path"])
+            os.makedirs(hp, exist_ok=True)
+            os.chown(hp, *self._owner(d.get("owner")))
+            os.chmod(hp, int(d.get("mode", "0755"), 8))
+        for f in st.get("files", []):
+            hp = self.host_path(f["dst"])
+            os.makedirs(os.path.dirname(hp), exist_ok=True)
+            if "symlink" in f:
+                if os.path.lexists(hp):
+                    os.unlink(hp)
+                os.symlink(f["symlink"], hp)
+                continue
+            if "src" in f:
+                with open(f["src"], "rb") as src:
+                    data = src.read()
+            else:
+                data = f.get("text", "").encode()
+            if os.path.islink(hp) or os.path.isdir(hp):
+                raise WorldError("%s: not a plain file" % f["dst"])
+            with open(hp, "wb") as out:
+                out.write(data)
+            os.chown(hp, *self._owner(f.get("owner")))
+            os.chmod(hp, int(f.get("mode", "0644"), 8))
+        if st.get("dns"):
+            with open(self.path("dnsmasq.conf"), "a") as out:
+                out.write("\n# the setup's own records (%s)\n" % st.get("title", st["dir"]))
+                out.write("\n".join(st["dns"]) + "\n")
+        # the relays' real names are signed by the test CA here, as a public
+        # CA signs them in reality: trust it where Debian's bundle is
+        bundle = "/etc/ssl/certs/ca-certificates.crt"
+        with open(self.path("tls", "ca.pem")) as f:
+            ca = f.read()
+        try:
+            with open(bundle) as f:
+                system = f.read()
+        except OSError:
+            system = ""
+        hp = self.host_path(bundle)
+        os.makedirs(os.path.dirname(hp), exist_ok=True)
+        with open(hp, "w") as out:
+            out.write(system + ("" if system.endswith("\n") or not system else "\n") + ca)
+        h = subprocess.run(["openssl", "x509", "-noout", "-hash", "-in",
+                            self.path("tls", "ca.pem")], stdout=subprocess.PIPE,
+                           text=True, check=True).stdout.strip()
+        shutil.copy(self.path("tls", "ca.pem"),
+                    os.path.join(os.path.dirname(hp), "%s.0" % h))
+
+    def _check_cf_paths(self, cf="/etc/mail/sendmail.cf"):
+        """Refuse a user's sendmail.cf that names files sendmail writes
+        outside the world's private paths (/etc, /var, /usr, /run)."""
+        try:
+            with open(self.host_path(cf), errors="replace") as f:
+                lines = f.read().splitlines()
+        except FileNotFoundError:
+            return
+        for l in lines:
+            m = re.match(r"^O\s*(\w+)\s*=\s*(.*)$", l)
+            if not m or m.group(1) not in CF_WRITTEN_OPTIONS:
+                continue
+            for word in re.split(r"[\s,]+", m.group(2)):
+                word = word.split(":", 1)[-1] if word.startswith(("hash:", "dbm:")) else word
+                if not word.startswith("/") or word == "/dev/null":
+                    continue
+                if not any(word == t or word.startswith(t + "/")
+                           for t in OVERLAID + ("/run",)):
+                    raise WorldError("REFUSING: %s sets %s=%s, outside the world"
+                                     % (cf, m.group(1), word))
+
     @property
     def maillog_path(self):
         return self.path("log", "maillog")
@@ -375,6 +602,10 @@ class World:
             os.makedirs(self.path(d), exist_ok=True)
         for name in ("maillog", "all.log"):
             open(self.path("log", name), "a").close()
+        if self.setup is not None:
+            for top in OVERLAID:
+                for sub in ("upper", "work"):
+                    os.makedirs(self.path("overlay", top[1:], sub), exist_ok=True)
         ids = self._accounts()
         etc = self.root("/etc/mail")
         for f in ("access", "aliases", "local-host-names", "trusted-users",
@@ -384,7 +615,8 @@ class World:
         for f in os.listdir(os.path.join(ETC, "relaymilter")):
             shutil.copy(os.path.join(ETC, "relaymilter", f),
                         os.path.join(etc, "relaymilter", f))
-        self._write_authinfo()
+        if self.setup is None:
+            self._write_authinfo()   # a user's configuration brings its own
         # ownership and modes as Debian has them
         smmta, smmsp, mail = ids["smmta"], ids["smmsp"], ids["mail_gid"]
         os.chown(etc, smmta[0], smmsp[1]); os.chmod(etc, 0o2755)
@@ -408,6 +640,11 @@ class World:
         with open(self.root("/etc/resolv.conf"), "w") as f:
             f.write("nameserver 127.0.0.1\noptions timeout:2 attempts:2\n")
         self._make_certs()
+        if self.setup is not None:
+            if self.setup.get("hostname"):
+                with open(self.root("/etc/hosts"), "w") as f:
+                    f.write("127.0.0.1\tlocalhost\n")
+            self._apply_setup()
         self._render()
 
     def _accounts(self):
@@ -488,9 +725,11 @@ class World:
 
     def _render(self):
         """Render sendmail.cf (and submit.cf) from the .mc files with m4."""
-        if self.smart is None:
+        if self.smart is None and self.profile in self.smarthosts:
             sh = self.smarthosts[self.profile]
             self.smart = (sh["name"], sh["port"])
+        elif self.smart is None:
+            self.smart = ("", 0)      # a user's configuration without stand-ins
         defs = ["-DE2E_SMART_HOST=%s" % self.smart[0],
                 "-DE2E_SMART_PORT=%d" % self.smart[1],
                 "-DE2E_LOGLEVEL=%d" % self.loglevel]
@@ -498,7 +737,13 @@ class World:
             defs += ["-DE2E_MILTER=local:%s" % self.milter_socket,
                      "-DE2E_MILTER_FLAGS=%s" % self.milter_flags]
         etc = self.root("/etc/mail")
-        for mc, cf, d in (("sendmail.mc", "sendmail.cf", defs), ("submit.mc", "submit.cf", [])):
+        todo = [("sendmail.mc", "sendmail.cf", defs), ("submit.mc", "submit.cf", [])]
+        if self.setup is not None:
+            if self._popen.get("holder"):
+                raise WorldError("a world with a user's configuration has no world "
+                                 "sendmail.mc to render again")
+            todo = todo[1:]     # sendmail.cf comes from the setup's own commands
+        for mc, cf, d in todo:
             out = subprocess.run(["m4"] + d + [os.path.join(etc, mc)],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  cwd=etc, check=False)
@@ -520,7 +765,8 @@ class World:
                  "milter_argv": self.milter_argv,
                  "profile": self.profile, "blackholes": self.blackholes,
                  "smarthosts": self.smarthosts, "loglevel": self.loglevel,
-                 "ids": self.ids, "keep": self.keep, "rmx": self.rmx}
+                 "ids": self.ids, "keep": self.keep, "rmx": self.rmx,
+                 "setup": self.setup}
         tmp = self.path("state.json.tmp")
         with open(tmp, "w") as f:
             json.dump(state, f, indent=1)
@@ -535,7 +781,7 @@ class World:
                 keep=st["keep"], milter_binary=st["milter_binary"],
                 milter_argv=st.get("milter_argv"),
                 milter_conf=st["milter_conf"], loglevel=st["loglevel"],
-                smarthosts=st["smarthosts"])
+                smarthosts=st["smarthosts"], setup=st.get("setup"))
         w.holder, w.host_ns, w.world_ns = st["holder"], st["host_ns"], st["world_ns"]
         w.procs, w.smart = st["procs"], tuple(st["smart"])
         w.milter_flags, w.blackholes, w.ids = st["milter_flags"], st["blackholes"], st["ids"]
@@ -555,6 +801,62 @@ class World:
             self.down()
             raise
 
+    def render_only(self):
+        """A world with a user's configuration up to its commands (the .cf
+        rendered, maps built), without any service: for fixtures whose
+        sendmail.cf is all that is wanted. down() as usual."""
+        if self.setup is None:
+            raise WorldError("render_only() needs setup=")
+        why = require_root()
+        if why:
+            raise WorldError("cannot build the world: " + why)
+        atexit.register(self.down)
+        try:
+            self._prepare()
+            self._start_holder()
+            self._save()
+            self._setup_commands()
+            return self
+        except BaseException:
+            self.down()
+            raise
+
+    def _setup_commands(self):
+        """The user's own commands, inside, as root; each one recorded."""
+        st = self.setup
+        for a in st.get("addresses", []):
+            self.run(["ip", "addr", "add", a, "dev", "lo"])
+        if st.get("installed_mc"):
+            # the box as the sendmail package left it, before the user's
+            # changes: the packaged sendmail.mc rendered (makemap needs a .cf)
+            # (dated an hour back: the user's files are newer, as after an edit)
+            out = self.run(["sh", "-c", "m4 %s > /etc/mail/sendmail.cf; s=$?; touch -d "
+                            "'1 hour ago' /etc/mail/sendmail.cf; exit $s"
+                            % st["installed_mc"]], check=False)
+            self.setup_log.append({"cmd": "m4 (installed) %s" % st["installed_mc"],
+                                   "world": True, "status": out.returncode,
+                                   "stdout": out.stdout, "stderr": out.stderr})
+        for cmd in st.get("commands", []):
+            out = self.run(["sh", "-c", cmd], check=False)
+            self.setup_log.append({"cmd": cmd, "status": out.returncode,
+                                   "stdout": out.stdout, "stderr": out.stderr})
+        self._check_cf_paths()
+        # the access map as Debian builds it; makemap reads only the one
+        # setting it needs (the user's sendmail.cf may be broken): TrustedUser
+        # smmta, which owns /etc/mail (else the directory is "unsafe")
+        with open(self.path("makemap.cf"), "w") as f:
+            f.write("O TrustedUser=smmta\n")
+        self.run(["sh", "-ec", "cd /etc/mail; makemap -C %s hash access < access; "
+                  "chown smmta:smmsp access.db; chmod 0640 access.db"
+                  % self.path("makemap.cf")])
+        if st.get("newaliases", True) and os.path.exists(self.root("/etc/mail/sendmail.cf")):
+            # what installing sendmail did on the user's box (not one of
+            # their commands): the alias database
+            out = self.run(["/usr/sbin/sendmail", "-bi", "-L", self.mta_label()], check=False)
+            self.setup_log.append({"cmd": "sendmail -bi", "world": True,
+                                   "status": out.returncode,
+                                   "stdout": out.stdout, "stderr": out.stderr})
+
     def _up(self):
         t0 = time.monotonic()
         self._prepare()
@@ -563,6 +865,8 @@ class World:
         self._start_holder()
         self._save()
         self.times["namespaces"] = time.monotonic() - t
+        if self.setup is not None:
+            return self._up_setup(t0)
         t = time.monotonic()
         self.start("syslog")
         for name in ["dns"] + ["smarthost:" + n for n in self.smarthosts]:
@@ -584,6 +888,43 @@ class World:
         self.times["mta"] = time.monotonic() - t
         self.times["up"] = time.monotonic() - t0
         return self
+
+    def _up_setup(self, t0):
+        """up() for a user's configuration: services, the user's commands,
+        then relaymilter and the MTA as the setup says; a component that
+        does not start is recorded in start_errors."""
+        t = time.monotonic()
+        self.start("syslog")
+        names = ["dns"] + ["smarthost:" + n for n in self.smarthosts]
+        for name in names:
+            self.start(name, wait=False)
+        for name in names:
+            self._wait_ready(name)
+        self.times["services"] = time.monotonic() - t
+        t = time.monotonic()
+        self._setup_commands()
+        for b in self.setup.get("blackhole", []):
+            self.blackhole(*b)
+        self.times["commands"] = time.monotonic() - t
+        t = time.monotonic()
+        mta = self.setup.get("mta", {})
+        todo = (["relaymilter"] if self.milter else []) + \
+            (["mta"] if mta.get("run", True) else [])
+        for name in todo:
+            try:
+                self.start(name)
+            except WorldError as e:
+                self.start_errors[name] = str(e)
+                self.procs.pop(name, None)
+                self._popen.pop(name, None)
+                self._save()
+        self.times["mta"] = time.monotonic() - t
+        self.times["up"] = time.monotonic() - t0
+        return self
+
+    def mta_label(self):
+        """The MTA's syslog name (-L): sm-mta, or the setup's (CentOS: sendmail)."""
+        return (self.setup or {}).get("mta", {}).get("label", "sm-mta")
 
     def _start_holder(self):
         self.host_ns = ns_ids()
@@ -608,13 +949,16 @@ class World:
                 raise WorldError("REFUSING: the holder's %s namespace is the host's" % kind)
         self.holder = {"pid": p.pid, "start": proc_start(p.pid)}
         self.world_ns = ids
-        out = self.run([os.path.join(HERE, "ns-setup.sh"), self.dir, self.host_ns["mnt"],
-                        self.host_ns["net"], self.host_ns["uts"]], check=False)
+        argv = [os.path.join(HERE, "ns-setup.sh"), self.dir, self.host_ns["mnt"],
+                self.host_ns["net"], self.host_ns["uts"]]
+        if self.setup is not None:
+            argv += [self.setup.get("hostname") or "mta.test", "overlay"]
+        out = self.run(argv, check=False)
         if out.returncode != 0:
             raise WorldError("ns-setup.sh failed (%d): %s" % (out.returncode,
                                                              out.stdout + out.stderr))
 
-    def _nsenter(self, argv, user=None):
+    def _nsenter(self, argv, user=None, group=None):
         if not self.holder:
             raise WorldError("the world is not up")
         pid = self.holder["pid"]
@@ -624,7 +968,8 @@ class World:
         # on the host without it)
         pre = ["nsenter", "-t", str(pid), "-r", "-m", "-n", "-u", "--wd=" + self.dir, "--"]
         if user:
-            pre += ["setpriv", "--reuid=" + user, "--regid=%d" % self._gid_of(user),
+            gid = self._owner("root:" + group)[1] if group else self._gid_of(user)
+            pre += ["setpriv", "--reuid=" + user, "--regid=%d" % gid,
                     "--init-groups", "--reset-env", "--"]
         return pre + list(argv)
 
@@ -636,10 +981,10 @@ class World:
                     return int(p[3])
         raise WorldError("no user %s inside the world" % user)
 
-    def run(self, argv, input=None, user=None, timeout=60, check=True, env=None):
+    def run(self, argv, input=None, user=None, timeout=60, check=True, env=None, group=None):
         """Run ARGV inside the world; text in/out. Raises WorldError if check."""
         try:
-            out = subprocess.run(self._nsenter(argv, user), input=input,
+            out = subprocess.run(self._nsenter(argv, user, group), input=input,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  timeout=timeout, env=env,
                                  text=not isinstance(input, bytes))
@@ -653,10 +998,10 @@ class World:
                                                      out.stdout, out.stderr))
         return out
 
-    def popen(self, argv, user=None, **kw):
+    def popen(self, argv, user=None, group=None, **kw):
         kw.setdefault("stdin", subprocess.DEVNULL)
         kw.setdefault("start_new_session", True)
-        return subprocess.Popen(self._nsenter(argv, user), **kw)
+        return subprocess.Popen(self._nsenter(argv, user, group), **kw)
 
     # ------------------------------------------------------------ components
     def _spec(self, name):
@@ -712,6 +1057,12 @@ class World:
                 os.unlink(self.root(sock))
             return (["/usr/sbin/opendmarc", "-f", "-c", "/etc/mail/rmx/opendmarc.conf"],
                     lambda: self.listening("unix", sock))
+        if name == "mta" and self.setup is not None:
+            mta = self.setup.get("mta", {})
+            listen = [tuple(x) for x in mta.get("listen", [[MTA_ADDR, 25]])]
+            argv = (["/usr/sbin/sendmail", "-Am", "-L", self.mta_label()]
+                    + list(mta.get("args", ["-bD", "-q30m"])) + SETUP_MTA_OPTIONS)
+            return (argv, lambda: all(self.listening("tcp", a, p) for a, p in listen))
         if name == "mta":
             return (["/usr/sbin/sendmail", "-Am", "-L", "sm-mta", "-bD", "-q30m"],
                     lambda: self.listening("tcp", MTA_ADDR, 25)
@@ -722,8 +1073,25 @@ class World:
         if self.running(name):
             raise WorldError("%s is already running (pid %d)" % (name, self.pid(name)))
         argv, ready = self._spec(name)
+        user = group = None
+        if name == "relaymilter" and self.setup is not None and not self.milter_argv:
+            # as relaymilter.service runs it: User=relaymilter, Group=smmsp,
+            # StateDirectory=relaymilter, after ExecStartPre=relaymilter -n
+            user, group = MILTER_USER, "smmsp"
+            # (inside: the overlay's upper directory must not be changed
+            # from outside while it is mounted)
+            self.run(["install", "-d", "-o", MILTER_USER, "-g", MILTER_USER, "-m", "0700",
+                      "/var/lib/relaymilter"])
+            pre = self.run([self.milter_binary, "-n", "-c", self.milter_conf],
+                           user=user, group=group, check=False)
+            self.setup_log.append({"cmd": "relaymilter -n -c %s" % self.milter_conf,
+                                   "world": True, "status": pre.returncode,
+                                   "stdout": pre.stdout, "stderr": pre.stderr})
+            if pre.returncode != 0:
+                raise WorldError("relaymilter -n (ExecStartPre) exited %d: %s%s"
+                                 % (pre.returncode, pre.stdout, pre.stderr))
         log = open(self.path("log", name.replace(":", "-") + ".out"), "ab")
-        p = self.popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        p = self.popen(argv, user=user, group=group, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self._popen[name] = p
         self.procs[name] = {"pid": p.pid, "start": proc_start(p.pid), "argv": argv,
@@ -1004,17 +1372,19 @@ class World:
                         "the %s queue to empty (left: %s)" % (kind, self.queue(kind))) \
             if self.queue(kind) else True
 
-    def run_queue(self, kind="mta", timeout=60):
+    def run_queue(self, kind="mta", timeout=60, args=()):
         """One queue run in the foreground (sm-mta / sm-msp-queue). Waits first
         until no sendmail worker runs: a delivery that has just logged its
         Deferred line still holds the queue file, and a queue run started
         then skips the message without a word."""
         self.wait_mta_idle()
         if kind == "mta":
-            argv = ["/usr/sbin/sendmail", "-Am", "-L", "sm-mta", "-qf"]
+            argv = ["/usr/sbin/sendmail", "-Am", "-L", self.mta_label(), "-qf"]
+            if self.setup is not None:
+                argv += SETUP_MTA_OPTIONS
         else:
             argv = ["/usr/sbin/sendmail", "-Ac", "-L", "sm-msp-queue", "-qf"]
-        return self.run(argv, timeout=timeout, check=False)
+        return self.run(argv + list(args), timeout=timeout, check=False)
 
     # ------------------------------------------------------------ mail
     def message(self, from_hdr, to, subject=None, body=None, headers=(), msgid=None):
