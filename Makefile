@@ -239,8 +239,8 @@ $(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
 	    $< $(UNIT_HELPERS) $(TRACE_TEST_OBJS) $(CORE_LIB) $(LDFLAGS) \
 	    $(TEST_LIBS) $(call pkglib,$(TRACE_PKGS))
 
-TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e spfworld dmarcworld doctor \
-		   valgrind faults system
+TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e seeds spfworld dmarcworld \
+		   doctor valgrind faults system
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \

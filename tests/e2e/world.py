@@ -19,6 +19,8 @@ CONTRACT (library; `world.py --help` for the command-line front end)
                 Safe to call twice; also runs from atexit, and `with
                 World() as w:` calls it. teardown_on_signals() makes
                 SIGTERM/SIGINT/SIGHUP unwind into it.
+  World(quick_stop=("relaymilter",)): down() stops those with SIGKILL (for
+  tests that do not look at how they end).
   Components: "syslog", "dns", "smarthost:NAME" (NAME in SMARTHOSTS),
   "relaymilter", "mta". w.start(name), w.stop(name, sig, timeout) -> seconds
   (also stops what the component started; for the MTA its detached sendmail
@@ -414,8 +416,11 @@ def teardown_on_signals():
 class World:
     def __init__(self, dir=None, milter=True, profile="gmail", keep=False,
                  milter_binary=None, milter_conf=MILTER_CONF, loglevel=9,
-                 smarthosts=None, milter_argv=None, setup=None):
+                 smarthosts=None, milter_argv=None, setup=None, quick_stop=()):
         self.dir = dir
+        # components down() stops with SIGKILL (tests that do not test how
+        # they end: libmilter takes seconds to return after SIGTERM)
+        self.quick_stop = set(quick_stop)
         # a user's configuration instead of the world's (load_setup)
         self.setup = setup
         self.setup_log = []            # [{"cmd", "status", "stdout", "stderr"}]
@@ -1296,9 +1301,11 @@ class World:
                     report["stop_seconds"][n] = self.stop(n)
             for n in others:
                 if self.running(n):
-                    os.kill(self.pid(n), signal.SIGTERM)
+                    os.kill(self.pid(n), signal.SIGKILL if n in self.quick_stop
+                            else signal.SIGTERM)
             for n in others:
-                report["stop_seconds"][n] = self.stop(n)
+                report["stop_seconds"][n] = self.stop(
+                    n, signal.SIGKILL if n in self.quick_stop else signal.SIGTERM)
             if "syslog" in self.procs:
                 report["stop_seconds"]["syslog"] = self.stop("syslog")
             hp = self.holder["pid"]
