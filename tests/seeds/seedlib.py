@@ -10,7 +10,11 @@ CONTRACT
   submission as `sendmail -t -i` (cron, a web application, a phone system)
   through the world's MSP; Sent.mid, .msp (the MSP's queue id or None),
   .out (the CompletedProcess).
-  mta_qid(w, sent, since, timeout) -> the MTA queue id of a submission.
+  mta_qid(w, sent, timeout) -> the MTA queue id of a submission.
+  switch(w, config) -> the user changes the running world to CONFIG (same
+  seed): its files written inside, its commands run, the MTA restarted,
+  relaymilter started or stopped as CONFIG says; returns the commands'
+  records (as w.setup_log).
   normalized_cf(text) -> sendmail.cf text with the two lines m4 writes
   about who rendered it, where and when ("##### built by ...", "##### in
   ...") replaced by fixed ones, so that a stored .cf changes only when its
