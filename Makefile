@@ -45,7 +45,7 @@ CC		?= cc
 OPT		?= -O2 -g
 WARN		:= -Wall -Wextra -Wformat=2 -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wno-unused-parameter $(WERROR_FLAG)
-CPPFLAGS	+= -D_GNU_SOURCE -DRM_VERSION='"$(VERSION)"' -Iinclude
+CPPFLAGS	+= -D_GNU_SOURCE -DRM_VERSION='"$(VERSION)"'
 CFLAGS		?=
 CFLAGS		+= -std=c11 $(OPT) $(WARN) $(SAN_FLAGS) -MMD -MP
 # full RELRO, and no lazy symbol binding: the lazy resolver spills vector
@@ -55,48 +55,71 @@ LDFLAGS		+= $(SAN_FLAGS) -Wl,-z,relro -Wl,-z,now
 pkgcf		= $(shell pkg-config --cflags $(1) 2>/dev/null)
 pkglib		= $(shell pkg-config --libs $(1) 2>/dev/null)
 
-# libspf2 ships no .pc file; libsystemd is optional (sd_notify).
+# libsystemd is optional (sd_notify, the journal).
 HAVE_SYSTEMD	:= $(shell pkg-config --exists libsystemd 2>/dev/null && echo 1)
 ifeq ($(HAVE_SYSTEMD),1)
 CPPFLAGS	+= -DHAVE_LIBSYSTEMD
 SYSTEMD_PKG	:= libsystemd
 endif
 
-CORE_PKGS	:= libcrypto libpsl libidn2
-# libraries of the core modules that have no .pc file (spfcheck, dnsq)
-CORE_LIBS	:= -lspf2 -lresolv -lpthread
-DAEMON_PKGS	:= milter $(CORE_PKGS) $(SYSTEMD_PKG)
-TRACE_PKGS	:= json-c zlib $(SYSTEMD_PKG)
-CPPFLAGS	+= $(call pkgcf,milter $(CORE_PKGS) json-c zlib)
+# the include paths of the outside libraries (their link flags: PKGS_ below)
+CPPFLAGS	+= $(call pkgcf,milter libcrypto libpsl libidn2 json-c zlib)
 CPPFLAGS	+= -DRM_MILTER_PKGVERSION='"$(shell pkg-config --modversion milter 2>/dev/null)"'
 
-# ---------------------------------------------------------------- sources
-# Shared library of pure modules (no libmilter types).
-CORE_SRCS	:= milter/util.c milter/strtab.c milter/log.c milter/addr.c \
-		   milter/netlist.c milter/config.c milter/map.c \
-		   milter/authinfo.c milter/relayprof.c milter/runas.c milter/tag.c milter/align.c \
-		   milter/snapshot.c milter/policy.c \
-		   milter/spfrec.c milter/dnsq.c milter/spfcache.c \
-		   milter/spfguard.c milter/spfzone.c milter/spfdns.c \
-		   milter/spfcheck.c \
-		   milter/predict.c milter/causes.c milter/maillog.c \
-		   milter/sendmailcf.c \
-		   milter/maillog_msg.c
-DAEMON_SRCS	:= milter/main.c milter/daemon.c milter/milter.c milter/testmode.c \
-		   milter/checkmode.c
-TRACE_SRCS	:= milter/trace.c milter/trace_table.c milter/trace_time.c \
-		   milter/trace_tick.c milter/trace_store.c milter/trace_evid.c \
-		   milter/trace_join.c milter/trace_out.c milter/trace_stats.c \
-		   milter/trace_alert.c milter/trace_input.c milter/trace_main.c \
-		   milter/trace_opts.c milter/trace_ports.c milter/trace_sink.c
-CORE_SRCS	+= milter/smtpreply.c
-DOCTOR_SRCS	:= milter/doctor_main.c milter/probe.c milter/cfcheck.c \
-		   milter/cfgather.c milter/smoutput.c \
-		   milter/mcparse.c milter/smtpconn.c milter/cfauth.c \
-		   milter/cfmilter.c milter/probetls.c milter/probeauth.c \
-		   milter/proberesult.c milter/probeaddr.c \
-		   milter/cfrelay.c milter/cfhost.c milter/cfqueue.c \
-		   milter/runprog.c milter/cfgather_host.c
+# ---------------------------------------------------------------- layout
+# One folder per library layer, lowest first, and one per program (README
+# "Layout"). A layer's headers are in include/LAYER/, a program's private
+# headers beside its sources in milter/PROGRAM/. Each folder compiles with
+# its own -I set: its own headers and those of the layers under it (BELOW_),
+# so that an include of a higher layer or of another program fails to
+# build. Each folder makes one archive, $(BUILD)/libNAME.a (a program's
+# without the file holding main()).
+LAYERS		:= util global spf policy
+PROGRAMS	:= daemon trace doctor
+# the folders each one builds on, nearest first (tests/layout reads these)
+BELOW_util	:=
+BELOW_global	:= util
+BELOW_spf	:= global util
+BELOW_policy	:= spf global util
+BELOW_daemon	:= policy spf global util
+BELOW_trace	:= global util
+BELOW_doctor	:= global util
+# the outside libraries of each folder: pkg-config names, then the others
+PKGS_util	:=
+PKGS_global	:= libcrypto
+PKGS_spf	:=
+LIBS_spf	:= -lspf2 -lresolv -lpthread
+PKGS_policy	:= libcrypto libpsl libidn2
+LIBS_policy	:= -lpthread
+PKGS_daemon	:= milter libpsl $(SYSTEMD_PKG)
+LIBS_daemon	:= -lspf2 -lpthread
+PKGS_trace	:= json-c zlib $(SYSTEMD_PKG)
+PKGS_doctor	:= libssl libcrypto json-c
+MAINS		:= milter/daemon/main.c milter/trace/trace_main.c \
+		   milter/doctor/doctor_main.c
+
+# $(call stack,X): X and the folders under it
+stack		= $(1) $(BELOW_$(1))
+# $(call incs,X): the -I set of folder X
+incs		= $(if $(filter $(1),$(PROGRAMS)),-Imilter/$(1)) \
+		  $(addprefix -Iinclude/,$(filter $(LAYERS),$(call stack,$(1))))
+# $(call archives,X): the archives a program of folder X links, top first
+archives	= $(foreach l,$(call stack,$(1)),$(BUILD)/lib$(l).a)
+# $(call ldlibs,X): the outside libraries of X and the folders under it
+uniq		= $(if $(1),$(firstword $(1)) $(call uniq,$(filter-out \
+		  $(firstword $(1)),$(1))))
+ldlibs		= $(call pkglib,$(call uniq,$(foreach l,$(call stack,$(1)),\
+		  $(PKGS_$(l))))) $(call uniq,$(foreach l,$(call stack,$(1)),\
+		  $(LIBS_$(l))))
+
+define folder
+OBJS_$(1)	:= $$(patsubst %.c,$$(BUILD)/%.o,$$(filter-out $$(MAINS),$$(wildcard milter/$(1)/*.c)))
+$$(BUILD)/lib$(1).a: $$(OBJS_$(1))
+	@mkdir -p $$(@D)
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach f,$(LAYERS) $(PROGRAMS),$(eval $(call folder,$(f))))
 
 # Every object depends on $(BUILD)/.flags, which holds the compiler and
 # the flags and is rewritten only when they change: `CI=true make` after
@@ -110,12 +133,12 @@ $(file >$(FLAGS_FILE),$(FLAGS_NOW))
 endif
 endif
 
-CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
-DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
-TRACE_OBJS	= $(TRACE_SRCS:%.c=$(BUILD)/%.o)
-DOCTOR_OBJS	= $(DOCTOR_SRCS:%.c=$(BUILD)/%.o)
+# milter/FOLDER/NAME.c -> $(BUILD)/milter/FOLDER/NAME.o, with FOLDER's -I set
+$(BUILD)/milter/%.o: milter/%.c $(FLAGS_FILE)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(call incs,$(firstword $(subst /, ,$*))) $(CFLAGS) \
+	    -c -o $@ $<
 
-CORE_LIB	= $(BUILD)/librelaymilter.a
 PROGS		= $(BUILD)/relaymilter $(BUILD)/relaymilter-trace
 PROGS		+= $(BUILD)/relaymilter-doctor
 
@@ -123,36 +146,36 @@ PROGS		+= $(BUILD)/relaymilter-doctor
 	deb deb-deps
 all: $(PROGS)
 
-$(CORE_LIB): $(CORE_OBJS)
-	@mkdir -p $(@D)
-	rm -f $@
-	$(AR) rcs $@ $^
+$(BUILD)/relaymilter: $(BUILD)/milter/daemon/main.o $(call archives,daemon)
+	$(CC) $(LDFLAGS) -o $@ $< $(call archives,daemon) \
+	    $(call ldlibs,daemon)
 
-$(BUILD)/relaymilter-trace: $(TRACE_OBJS) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(TRACE_OBJS) $(CORE_LIB) \
-	    $(call pkglib,$(TRACE_PKGS))
+$(BUILD)/relaymilter-trace: $(BUILD)/milter/trace/trace_main.o \
+    $(call archives,trace)
+	$(CC) $(LDFLAGS) -o $@ $< $(call archives,trace) $(call ldlibs,trace)
 
-$(BUILD)/%.o: %.c $(FLAGS_FILE)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+$(BUILD)/relaymilter-doctor: $(BUILD)/milter/doctor/doctor_main.o \
+    $(call archives,doctor)
+	$(CC) $(LDFLAGS) -o $@ $< $(call archives,doctor) $(call ldlibs,doctor)
 
-DAEMON_LIBS	= $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
-
-$(BUILD)/relaymilter: $(DAEMON_OBJS) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(CORE_LIB) $(DAEMON_LIBS)
-
-DOCTOR_PKGS	:= libssl libcrypto json-c
-DOCTOR_LIBS	= $(call pkglib,$(DOCTOR_PKGS) $(CORE_PKGS)) $(CORE_LIBS)
-# the doctor's configuration checks, for their unit tests
-CFCHECK_OBJS	= $(BUILD)/milter/cfcheck.o $(BUILD)/milter/cfauth.o \
-		  $(BUILD)/milter/cfmilter.o $(BUILD)/milter/cfgather.o \
-		  $(BUILD)/milter/smoutput.o $(BUILD)/milter/mcparse.o \
-		  $(BUILD)/milter/cfrelay.o $(BUILD)/milter/cfhost.o \
-		  $(BUILD)/milter/cfqueue.o $(BUILD)/milter/runprog.o \
-		  $(BUILD)/milter/cfgather_host.o
-
-$(BUILD)/relaymilter-doctor: $(DOCTOR_OBJS) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(DOCTOR_OBJS) $(CORE_LIB) $(DOCTOR_LIBS)
+# A test, fuzz or bench program from one C file builds on the folder of the
+# highest header it includes (ORDER: layers, then programs): it compiles
+# with that folder's -I set and links its archives. No per-test lists.
+ORDER		:= $(LAYERS) $(PROGRAMS)
+hdr_home	= $(word 2,$(subst /, ,$(firstword $(wildcard include/*/$(1) \
+		  milter/*/$(1)))))
+top_of		= $(lastword $(filter $(sort $(foreach h,$(shell sed -n \
+		  's/^\#include "\([^"/]*\)".*/\1/p' $(1)),$(call hdr_home,$(h)))),\
+		  $(ORDER)))
+# $(call testprog,SOURCE,EXTRA FLAGS,EXTRA OBJECTS,EXTRA LIBS): the rule
+define testprog
+TOP_$(1)	:= $$(call top_of,$(1))
+$$(BUILD)/$(1:.c=): $(1) $(3) $$(call archives,$$(TOP_$(1))) $$(FLAGS_FILE)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(call incs,$$(TOP_$(1))) $(2) $$(CFLAGS) -o $$@ \
+	    $$< $(3) $$(call archives,$$(TOP_$(1))) $$(LDFLAGS) $(4) \
+	    $$(call ldlibs,$$(TOP_$(1)))
+endef
 
 # ---------------------------------------------------------------- deps
 # Debian packages the build and the tests need. `make deps` installs the
@@ -177,67 +200,29 @@ deps:
 	    sh tests/tools/install-deps.sh
 
 # ---------------------------------------------------------------- tests
-# Unit tests: tests/unit/test_NAME.c, one cmocka program each, linked with
-# the core library (and the objects of the tools they test).
+# Unit tests: tests/unit/test_NAME.c, one cmocka program each; like every
+# test program it builds on the folder of the highest header it includes
+# (testprog above).
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_PROGS	= $(UNIT_SRCS:%.c=$(BUILD)/%)
-TEST_LIBS	= $(call pkglib,cmocka $(DAEMON_PKGS)) $(CORE_LIBS)
+UNIT_HELPERS	= $(BUILD)/tests/unit/testutil.o
 TEST_TOOLS	= $(BUILD)/tests/tools/milterclient $(BUILD)/tests/spf/spfsuite \
 		  $(BUILD)/tests/tools/swapshim.so
-
-# SPF conformance driver (tests/spf/run)
-$(BUILD)/tests/spf/spfsuite: tests/spf/spfsuite.c $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
-	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
-
-# an LD_PRELOAD attacker for the cli suite (no sanitizer: it is preloaded)
-$(BUILD)/tests/tools/swapshim.so: tests/tools/swapshim.c $(FLAGS_FILE)
-	@mkdir -p $(@D)
-	$(CC) -std=c11 -O2 -Wall -Wextra $(WERROR_FLAG) -shared -fPIC -o $@ $< -ldl
-
-$(BUILD)/tests/tools/milterclient: tests/tools/milterclient.c $(FLAGS_FILE)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
-
-UNIT_HELPERS	= $(BUILD)/tests/unit/testutil.o
 
 $(BUILD)/tests/unit/testutil.o: tests/unit/testutil.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(call pkgcf,cmocka) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
-	    $< $(UNIT_HELPERS) $(CORE_LIB) $(LDFLAGS) $(TEST_LIBS)
+$(foreach t,$(UNIT_SRCS),$(eval $(call testprog,$(t),-Itests/unit \
+    $(call pkgcf,cmocka),$(UNIT_HELPERS),$(call pkglib,cmocka))))
+# the SPF conformance driver (tests/spf/run), an MTA-side milter client
+$(eval $(call testprog,tests/spf/spfsuite.c))
+$(eval $(call testprog,tests/tools/milterclient.c,,,-lpthread))
 
-# the doctor's configuration checks link its objects
-$(BUILD)/tests/unit/test_cfcheck: tests/unit/test_cfcheck.c $(UNIT_HELPERS) \
-    $(CFCHECK_OBJS) $(CORE_LIB)
+# an LD_PRELOAD attacker for the cli suite (no sanitizer: it is preloaded)
+$(BUILD)/tests/tools/swapshim.so: tests/tools/swapshim.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
-	    $< $(UNIT_HELPERS) $(CFCHECK_OBJS) $(CORE_LIB) $(LDFLAGS) \
-	    $(TEST_LIBS) $(DOCTOR_LIBS)
-
-$(BUILD)/tests/unit/test_runprog: tests/unit/test_runprog.c $(UNIT_HELPERS) \
-    $(BUILD)/milter/runprog.o $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
-	    $< $(UNIT_HELPERS) $(BUILD)/milter/runprog.o $(CORE_LIB) \
-	    $(LDFLAGS) $(TEST_LIBS)
-
-# test_trace*: the trace modules without the program's own (main() and
-# the modules of include/trace_app.h)
-TRACE_APP_OBJS	= $(addprefix $(BUILD)/milter/,trace_main.o trace_input.o \
-		   trace_opts.o trace_ports.o trace_sink.o)
-TRACE_TEST_OBJS	= $(filter-out $(TRACE_APP_OBJS),$(TRACE_OBJS))
-TRACE_UNITS	= $(filter $(BUILD)/tests/unit/test_trace%,$(UNIT_PROGS))
-$(TRACE_UNITS): $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) \
-    $(TRACE_TEST_OBJS) $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(call pkgcf,cmocka) $(CFLAGS) -o $@ \
-	    $< $(UNIT_HELPERS) $(TRACE_TEST_OBJS) $(CORE_LIB) $(LDFLAGS) \
-	    $(TEST_LIBS) $(call pkglib,$(TRACE_PKGS))
+	$(CC) -std=c11 -O2 -Wall -Wextra $(WERROR_FLAG) -shared -fPIC -o $@ $< -ldl
 
 TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e seeds spfworld dmarcworld \
 		   doctor valgrind faults system
@@ -249,24 +234,11 @@ BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench $(BUILD)/tests/bench/noopmilter \
 		   $(BUILD)/tests/bench/mapbench $(BUILD)/tests/tools/milterclient \
 		   $(BUILD)/tests/bench/tracegen
 
-$(BUILD)/tests/bench/noopmilter: tests/bench/noopmilter.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) \
-	    $(call pkglib,milter) -lpthread
-
-$(BUILD)/tests/bench/mapbench: tests/bench/mapbench.c $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
-	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
-
-$(BUILD)/tests/bench/tracegen: tests/bench/tracegen.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
-
-$(BUILD)/tests/bench/spfbench: tests/bench/spfbench.c $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) \
-	    $(call pkglib,$(CORE_PKGS)) $(CORE_LIBS)
+$(eval $(call testprog,tests/bench/noopmilter.c,,,$(call pkglib,milter) \
+    -lpthread))
+$(eval $(call testprog,tests/bench/mapbench.c))
+$(eval $(call testprog,tests/bench/tracegen.c))
+$(eval $(call testprog,tests/bench/spfbench.c))
 
 bench: all $(BENCH_TOOLS)
 	@for b in $(BENCHES); do BUILD=$(BUILD) $$b || exit 1; done
@@ -291,7 +263,7 @@ demo:
 # is never overwritten; `make uninstall` keeps /etc/relaymilter (like a
 # Debian "remove", not a "purge").
 DOCDIR		?= $(PREFIX)/share/doc/relaymilter
-MANS		:= $(wildcard milter/*.1 milter/*.5 milter/*.8)
+MANS		:= $(wildcard milter/*/*.1 milter/*/*.5 milter/*/*.8)
 UNITS		:= $(wildcard contrib/systemd/*.service contrib/systemd/*.timer)
 INSTALL		?= install
 
@@ -383,18 +355,7 @@ FUZZ_SECONDS	?= 60
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_PROGS	= $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
-$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(CORE_LIB) \
-	    $(LDFLAGS) $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
-
-# relaymilter-doctor's readers of sendmail's files and outputs
-$(BUILD)/tests/fuzz/fuzz_sendmailcf: tests/fuzz/fuzz_sendmailcf.c \
-    $(BUILD)/milter/mcparse.o $(BUILD)/milter/smoutput.o $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
-	    $(filter %.o,$^) $(CORE_LIB) $(LDFLAGS) \
-	    $(call pkglib,$(DAEMON_PKGS)) $(CORE_LIBS)
+$(foreach t,$(FUZZ_SRCS),$(eval $(call testprog,$(t),-fsanitize=fuzzer)))
 
 fuzz-build: $(FUZZ_PROGS)
 
@@ -406,4 +367,4 @@ fuzz:
 clean:
 	rm -rf build build-san build-fuzz relaymilter_*.deb
 
--include $(wildcard $(BUILD)/milter/*.d $(BUILD)/tests/*/*.d)
+-include $(wildcard $(BUILD)/milter/*/*.d $(BUILD)/tests/*/*.d)
