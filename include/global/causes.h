@@ -2,7 +2,7 @@
  * causes.h - the catalogue of relay failure causes, each with a one-line fix
  *
  * CONTRACT
- *	One static table (milter/causes.c) is the only place where causes are
+ *	One static table (causes.c) is the only place where causes are
  *	named, described and given a fix. relaymilter-trace classifies maillog
  *	delivery results with it; relaymilter-doctor reports probe failures
  *	with the same entries (cause_by_id), so a user sees the same words

@@ -4,7 +4,7 @@
  *
  * CONTRACT
  *	Included only by spfguard.c, spfzone.c, spfdns.c and spfcheck.c,
- *	which together implement include/spfcheck.h; nothing here is API
+ *	which together implement spfcheck.h; nothing here is API
  *	for other modules or tests. Layering: spfcheck.c uses the three
  *	others (and spfcache.h); spfdns.c uses spfzone.c; spfzone.c and
  *	spfcheck.c call libspf2 under the guard. Each module states its

@@ -2,7 +2,7 @@
  * checkmode.c - relaymilter -n: check the configuration, say what it will do
  *
  * CONTRACT
- *	See include/checkmode.h. Reads files and sendmail.cf, forks one child
+ *	See checkmode.h. Reads files and sendmail.cf, forks one child
  *	for the access check, changes nothing (the trace key is not created).
  */
 #include <errno.h>

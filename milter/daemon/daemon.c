@@ -3,7 +3,7 @@
  *	      privileges, and failing cleanly
  *
  * CONTRACT
- *	See include/daemon.h. Until daemon_started(), every start-up error
+ *	See daemon.h. Until daemon_started(), every start-up error
  *	goes through daemon_die(): it removes the socket and the PidFile this
  *	process created (never one another process owns), prints the reason
  *	to standard error and the log, hands it to the waiting parent of a

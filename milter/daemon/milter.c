@@ -2,7 +2,7 @@
  * milter.c - libmilter callbacks: gather facts, decide at end of message, act
  *
  * CONTRACT
- *	See include/milter.h. Each connection has one conn_ctx (set in
+ *	See milter.h. Each connection has one conn_ctx (set in
  *	negotiate or connect, freed in close); each message one msg_ctx inside
  *	it, reset at MAIL FROM, at end of message, on abort and on close. The
  *	macros relaymilter needs are requested with smfi_setsymlist() so that

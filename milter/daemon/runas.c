@@ -2,7 +2,7 @@
  * runas.c - resolve, become and check files as the user a program runs as
  *
  * CONTRACT
- *	See include/runas.h. runas_check() forks: the child becomes the user
+ *	See runas.h. runas_check() forks: the child becomes the user
  *	(when the caller is root), tries each path and writes one int per
  *	path to a pipe, then _exit()s; nothing of the parent's state is
  *	touched by it. runas_fix() reads mode bits and owners only (an ACL

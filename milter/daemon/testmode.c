@@ -2,7 +2,7 @@
  * testmode.c - relaymilter -T: a dry run of the decision for one sender
  *
  * CONTRACT
- *	See include/testmode.h. Uses policy_decide() and the same checks as
+ *	See testmode.h. Uses policy_decide() and the same checks as
  *	the milter, so what it prints is what the milter would do.
  */
 #include <stdio.h>

@@ -3,8 +3,8 @@
  *	mechanisms, SASL plugins, the authinfo map, its files and entry
  *
  * CONTRACT
- *	Part of the pure configuration checks (include/cfcheck.h); shares the
- *	finding helpers of cfcheck.c through include/cfcheck_int.h. Entries
+ *	Part of the pure configuration checks (cfcheck.h); shares the
+ *	finding helpers of cfcheck.c through cfcheck_int.h. Entries
  *	are matched the way sendmail looks them up: AuthInfo:<host>, then
  *	AuthInfo:<address>, then the bare AuthInfo: default; never by port.
  */

@@ -3,7 +3,7 @@
  *	report, the helpers the checks share, and the order they run in
  *
  * CONTRACT
- *	See include/cfcheck.h. Pure: every check reads struct cfcheck_env
+ *	See cfcheck.h. Pure: every check reads struct cfcheck_env
  *	and appends to struct cf_report; nothing here or in the check
  *	modules opens a file, runs a program or looks at the clock
  *	(env->now is the time). Checks run in a fixed order: smarthost and
@@ -11,7 +11,7 @@
  *	authinfo (cfauth.c), milter, rewriting and local domains
  *	(cfmilter.c), host name and loops (cfhost.c), log level and queue
  *	(cfqueue.c). This file holds the report, the finding helpers and
- *	the small helpers the check modules share (include/cfcheck_int.h).
+ *	the small helpers the check modules share (cfcheck_int.h).
  */
 #include <arpa/inet.h>
 #include <stdlib.h>

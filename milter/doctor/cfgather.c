@@ -3,10 +3,10 @@
  *	run the programs, resolve the smarthost
  *
  * CONTRACT
- *	See include/cfcheck.h (cfcheck_gather). Reads only; writes nothing.
+ *	See cfcheck.h (cfcheck_gather). Reads only; writes nothing.
  *	The facts about who this host is (class w words, this host's and the
  *	smarthost's addresses) come from cfgather_host.c.
- *	Programs run by run_program() (include/runprog.h): stdin from
+ *	Programs run by run_program() (runprog.h): stdin from
  *	/dev/null, stdout and stderr captured (at most RUN_MAX bytes: more
  *	is an error, not a silent cut), under a time limit after which the
  *	child -- only the child started here -- is killed. The authinfo

@@ -5,7 +5,7 @@
  *
  * CONTRACT
  *	Part of cfcheck_gather() (cfgather.c), declared in
- *	include/cfcheck_int.h. Reads only; writes nothing. Each returns -1
+ *	cfcheck_int.h. Reads only; writes nothing. Each returns -1
  *	only when out of memory; a fact that cannot be learned is left
  *	unknown. cfc_gather_class_w() adds the words of each absolute-path
  *	file class w is read from (Fw lines) with their file and line,

@@ -3,8 +3,8 @@
  *	smarthost that is this host itself (mail loops)
  *
  * CONTRACT
- *	Part of the pure configuration checks (include/cfcheck.h); shares the
- *	finding helpers of cfcheck.c through include/cfcheck_int.h. Reads
+ *	Part of the pure configuration checks (cfcheck.h); shares the
+ *	finding helpers of cfcheck.c through cfcheck_int.h. Reads
  *	only ctx->env and appends findings. Names are looked up in the
  *	/etc/hosts text the way glibc does with "multi on" (Debian's
  *	default), and the name sendmail takes ($j) wins over gethostname().

@@ -3,8 +3,8 @@
  *	its milter definition, what else rewrites senders, local domains
  *
  * CONTRACT
- *	Part of the pure configuration checks (include/cfcheck.h); shares the
- *	finding helpers of cfcheck.c through include/cfcheck_int.h. Milter
+ *	Part of the pure configuration checks (cfcheck.h); shares the
+ *	finding helpers of cfcheck.c through cfcheck_int.h. Milter
  *	sockets compare as libmilter reads them ("unix:" is "local:",
  *	localhost is 127.0.0.1); timeouts default as sendmail's do.
  */

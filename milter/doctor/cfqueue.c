@@ -3,8 +3,8 @@
  *	that does not leave: its log level, and the queue
  *
  * CONTRACT
- *	Part of the pure configuration checks (include/cfcheck.h); shares the
- *	finding helpers of cfcheck.c through include/cfcheck_int.h. Reads
+ *	Part of the pure configuration checks (cfcheck.h); shares the
+ *	finding helpers of cfcheck.c through cfcheck_int.h. Reads
  *	only ctx->env (env->now is the time the queue's ages are counted
  *	from) and appends findings. The queue finding names the oldest
  *	message and the last error of at most MAX_LISTED of them, and says

@@ -3,8 +3,8 @@
  *	smarthost and its port, sendmail's build, the CA certificates
  *
  * CONTRACT
- *	Part of the pure configuration checks (include/cfcheck.h); shares the
- *	finding helpers of cfcheck.c through include/cfcheck_int.h. Reads
+ *	Part of the pure configuration checks (cfcheck.h); shares the
+ *	finding helpers of cfcheck.c through cfcheck_int.h. Reads
  *	only ctx->env and ctx->sh (DS and the relay mailer as sendmail.cf
  *	gives them) and appends findings. The port is the one sendmail
  *	really connects to: that of the mailer's A= (TCP $h PORT), not one

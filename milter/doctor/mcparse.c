@@ -2,7 +2,7 @@
  * mcparse.c - parser for sendmail.mc (m4 macro calls)
  *
  * CONTRACT
- *	See include/mcparse.h. Pure: text in, structures out; no I/O.
+ *	See mcparse.h. Pure: text in, structures out; no I/O.
  *	Allocation failures return -1 and leave the output empty.
  */
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * probe.c - talk to the smarthost like sendmail would, stop before MAIL
  *
  * CONTRACT
- *	See include/probe.h. The connection itself (bounded waits, replies,
+ *	See probe.h. The connection itself (bounded waits, replies,
  *	STARTTLS, verification errors) is smtpconn.c; this file holds the
  *	steps up to EHLO and the order of all of them, probetls.c the TLS
  *	steps, probeauth.c the login, proberesult.c what the steps record,

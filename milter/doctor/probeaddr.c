@@ -2,7 +2,7 @@
  * probeaddr.c - the probe's addresses: with a port, this host's
  *
  * CONTRACT
- *	See include/probe_int.h (the text form of an address is
+ *	See probe_int.h (the text form of an address is
  *	sockaddr_ntop(), netlist.h). IPv4 and IPv6 only: pr_set_port() takes
  *	anything that is not AF_INET for AF_INET6. pr_addr_is_local() is
  *	true for loopback (127/8, ::1) and for an address of one of this

@@ -2,7 +2,7 @@
  * probeauth.c - the probe's AUTH step: log in with the authinfo entry
  *
  * CONTRACT
- *	Part of the probe (include/probe.h, include/probe_int.h). The entry
+ *	Part of the probe (probe.h, probe_int.h). The entry
  *	is chosen as sendmail chooses it (host name, then address, then the
  *	default AuthInfo:); PLAIN when offered and allowed by its M: list,
  *	else LOGIN. The password, the PLAIN message and every base64 form

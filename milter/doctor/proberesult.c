@@ -2,8 +2,8 @@
  * proberesult.c - what the probe records: its steps, their facts, verdicts
  *
  * CONTRACT
- *	See include/probe.h (the result and what reads it) and
- *	include/probe_int.h (pr_step_*). pr_step_begin() appends a step to
+ *	See probe.h (the result and what reads it) and
+ *	probe_int.h (pr_step_*). pr_step_begin() appends a step to
  *	the result and starts its clock; pr_step_end() stops it and sets the
  *	verdict, the cause id and the message. Messages and fact values are
  *	sanitized here, replies come sanitized from smtpreply.c. An

@@ -2,7 +2,7 @@
  * probetls.c - the probe's STARTTLS, certificate and AUTH-mechanism steps
  *
  * CONTRACT
- *	Part of the probe (include/probe.h, include/probe_int.h). The
+ *	Part of the probe (probe.h, probe_int.h). The
  *	certificate verdict comes from every verification error smtpconn.c
  *	collected: self-signed, unknown CA, expired, not yet valid and wrong
  *	host are each named; an expiry within CERT_WARN_DAYS is a warning.

@@ -2,7 +2,7 @@
  * runprog.c - run a program under a time limit and capture its output
  *
  * CONTRACT
- *	See include/runprog.h. The time limit counts on CLOCK_MONOTONIC from
+ *	See runprog.h. The time limit counts on CLOCK_MONOTONIC from
  *	just after the fork; a poll() interrupted by a signal resumes with what
  *	is left of it, a failing poll() kills the child and is an error (-1).
  *	Exit status 127 is taken as "could not be run" (what the child returns

@@ -2,7 +2,7 @@
  * smoutput.c - parse `sendmail -d0.1 -bt` and mailq output
  *
  * CONTRACT
- *	See include/smoutput.h. Pure: text in, structures out; no I/O.
+ *	See smoutput.h. Pure: text in, structures out; no I/O.
  *	Allocation failures return -1 and leave the output empty.
  */
 #include <errno.h>

@@ -3,7 +3,7 @@
  *	commands, STARTTLS with OpenSSL, every wait bounded
  *
  * CONTRACT
- *	See include/smtpconn.h. Used by relaymilter-doctor's probe. Nothing
+ *	See smtpconn.h. Used by relaymilter-doctor's probe. Nothing
  *	here decides anything about the relay; it moves bytes, parses
  *	replies with smtpreply.c and reports why an operation failed.
  */

@@ -2,7 +2,7 @@
  * smtpreply.c - SMTP reply and EHLO keyword parser
  *
  * CONTRACT
- *	See include/smtpreply.h. Pure: no I/O, no globals, no locale; every
+ *	See smtpreply.h. Pure: no I/O, no globals, no locale; every
  *	allocation failure is reported; no input makes it abort, read out of
  *	bounds or cut text silently.
  */

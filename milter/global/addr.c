@@ -2,7 +2,7 @@
  * addr.c - envelope and header address parsing and quoting
  *
  * CONTRACT
- *	See include/addr.h. The parsers are byte-oriented and locale-free;
+ *	See addr.h. The parsers are byte-oriented and locale-free;
  *	bytes >= 0x80 are accepted as UTF-8 (SMTPUTF8), control characters
  *	never are. No input makes them read outside the string or abort.
  */

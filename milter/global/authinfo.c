@@ -2,7 +2,7 @@
  * authinfo.c - parse sendmail's authinfo text source; find the relay account
  *
  * CONTRACT
- *	See include/authinfo.h. Tokenising follows what sendmail's ruleset
+ *	See authinfo.h. Tokenising follows what sendmail's ruleset
  *	tokenizer hands getauth(): white-space separated tokens, a token that
  *	starts with a double quote runs to the matching closing quote (so
  *	"M:PLAIN LOGIN" is one token). Secrets never reach an error message:

@@ -2,7 +2,7 @@
  * causes.c - the one table of relay failure causes, their fixes and matchers
  *
  * CONTRACT
- *	See include/causes.h. causes[] below is the only place where a cause
+ *	See causes.h. causes[] below is the only place where a cause
  *	is named, described and given a fix; each entry also carries the
  *	rules that recognise it. Ids are stable tokens: once published they
  *	are never renamed (tools, alerts and dashboards key on them).

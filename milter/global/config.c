@@ -2,7 +2,7 @@
  * config.c - parse relaymilter.conf against the typed option table
  *
  * CONTRACT
- *	See include/config.h. The table is generated from RM_OPTIONS; nothing
+ *	See config.h. The table is generated from RM_OPTIONS; nothing
  *	else here names an option. Parsing never aborts: every problem is one
  *	"FILE:LINE: ..." message in err and a -1 return, and nothing is
  *	half-applied to the caller (config_load returns a new object or

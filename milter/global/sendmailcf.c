@@ -2,7 +2,7 @@
  * sendmailcf.c - parser for sendmail.cf
  *
  * CONTRACT
- *	See include/sendmailcf.h. Pure: text in, structures out; no I/O.
+ *	See sendmailcf.h. Pure: text in, structures out; no I/O.
  *	Allocation failures return -1 and leave the output empty.
  */
 #include <errno.h>

@@ -2,7 +2,7 @@
  * align.c - DMARC alignment (RFC 7489 3.1) with the Public Suffix List
  *
  * CONTRACT
- *	See include/align.h. The PSL context is created on first use under a
+ *	See align.h. The PSL context is created on first use under a
  *	mutex and is read-only afterwards (libpsl lookups are thread-safe).
  *	Nothing here logs, exits or aborts.
  */

@@ -2,7 +2,7 @@
  * policy.c - decide what happens to one message's envelope sender and From:
  *
  * CONTRACT
- *	See include/policy.h for the rules. Everything the decision refers to
+ *	See policy.h for the rules. Everything the decision refers to
  *	is copied into it, so it outlives the facts; decision_free() releases
  *	it. Static reason words are part of the log contract: not-relayed,
  *	no-mailer-macro, untrusted, null-sender, bad-sender, allowed,

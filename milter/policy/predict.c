@@ -2,7 +2,7 @@
  * predict.c - SPF at the relay's egress, From: alignment, hint and action
  *
  * CONTRACT
- *	See include/predict.h. The hint names the domain, the address and the
+ *	See predict.h. The hint names the domain, the address and the
  *	exact SPF mechanism to add: include:_spf.google.com when the address
  *	is a Google egress (or the relay is Google's), ip4:/ip6: otherwise.
  */

@@ -2,7 +2,7 @@
  * relayprof.c - the table of known smarthost providers
  *
  * CONTRACT
- *	See include/relayprof.h. The facts and where they come from:
+ *	See relayprof.h. The facts and where they come from:
  *	- smtp.gmail.com / smtp.googlemail.com: Gmail logs an unqualified
  *	  user name in as <name>@gmail.com (seeds 000 and 002 are working
  *	  set-ups with "I:user_id"; the post of seed 000 says "your Gmail user

@@ -1,8 +1,8 @@
 /*
- * map.c - SenderMap loading and genericstable-order lookups
+ * sendermap.c - SenderMap loading and genericstable-order lookups
  *
  * CONTRACT
- *	See include/map.h. The table is a strtab of lower-cased keys; values
+ *	See map.h. The table is a strtab of lower-cased keys; values
  *	are checked at load time by expanding %1 with a sample local part.
  *	That cannot prove every expansion valid: %1 comes from the sender
  *	("user+@d" gives an empty detail, a quoted local part may hold a

@@ -2,7 +2,7 @@
  * snapshot.c - load the configuration and its files into one immutable object
  *
  * CONTRACT
- *	See include/snapshot.h. Every list entry is checked where it is
+ *	See snapshot.h. Every list entry is checked where it is
  *	written: an inline value is reported at the config file's line, a
  *	value read from a list file at that file's line.
  */

@@ -2,7 +2,7 @@
  * tag.c - trace ids (HMAC-SHA256 via OpenSSL) and the trace key file
  *
  * CONTRACT
- *	See include/tag.h. Verification compares in constant time.
+ *	See tag.h. Verification compares in constant time.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
  * dnsq.c - bounded-time stub resolver (UDP + EDNS0, TCP on truncation)
  *
  * CONTRACT
- *	See include/dnsq.h. Every wait is a poll() bounded by the caller's
+ *	See dnsq.h. Every wait is a poll() bounded by the caller's
  *	deadline, so a silent or slow server costs at most the time left.
  *	Two rounds over the servers; each try gets an equal share of the time
  *	that is left. Nothing here logs, exits or aborts.

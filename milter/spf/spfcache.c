@@ -2,7 +2,7 @@
  * spfcache.c - the SPF outcome cache: FNV-1a hash table, LRU list, TTL
  *
  * CONTRACT
- *	See include/spfcache.h. Structure: a power-of-two array of hash
+ *	See spfcache.h. Structure: a power-of-two array of hash
  *	chains (64 buckets, doubled up to max entries but at most 65536)
  *	and a doubly linked LRU list whose head is the most recently used
  *	entry and whose tail is evicted first. Every access to the table,

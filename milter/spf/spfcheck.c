@@ -3,8 +3,8 @@
  *		and the evaluation driver
  *
  * CONTRACT
- *	Implements include/spfcheck.h, except spfc_selftest_error_handler()
- *	(spfguard.c), from the modules of include/spfint.h:
+ *	Implements spfcheck.h, except spfc_selftest_error_handler()
+ *	(spfguard.c), from the modules of spfint.h:
  *	  - spfc_new() builds one SPF_server_t over the DNS layer of spfdns.c
  *	    (query counting, lookup limits, record checks), which asks the
  *	    in-memory zone of spfzone.c (zone_file set) or the network

@@ -3,7 +3,7 @@
  *		instead of abort()
  *
  * CONTRACT
- *	See the guard in include/spfint.h. spfguard_install() sets libspf2's
+ *	See the guard in spfint.h. spfguard_install() sets libspf2's
  *	four handler pointers once per process (pthread_once); after it,
  *	SPF_error() never aborts and never returns: it unwinds to this
  *	thread's spfguard_jmp, or ends the process with _exit(70) and the

@@ -3,7 +3,7 @@
  *	      into an equivalent record that libspf2 1.2.10 evaluates right
  *
  * CONTRACT
- *	See include/spfrec.h. Pure: no DNS, no libspf2, no global state.
+ *	See spfrec.h. Pure: no DNS, no libspf2, no global state.
  *	Never aborts; allocation failure is SPFREC_NOMEM.
  */
 #include <arpa/inet.h>

@@ -2,7 +2,7 @@
  * maillog.c - parse one maillog line (sendmail, relaymilter, neighbours)
  *
  * CONTRACT
- *	See include/maillog.h. Hand-written scanning over [p, e) byte ranges:
+ *	See maillog.h. Hand-written scanning over [p, e) byte ranges:
  *	no regex, no allocation, no reads past the given length, no
  *	dependence on NUL termination or the locale. Unknown input yields
  *	ML_UNPARSED, never a crash. This file takes the syslog header apart

@@ -2,7 +2,7 @@
  * maillog_int.h - helpers shared by maillog.c and maillog_msg.c only
  *
  * CONTRACT
- *	Not an interface for other modules (include/maillog.h is). All of
+ *	Not an interface for other modules (maillog.h is). All of
  *	them work on [p, e) byte ranges and never read outside them.
  */
 #ifndef RM_MAILLOG_INT_H

@@ -3,7 +3,7 @@
  *		   the kinds of sendmail's and relaymilter's messages
  *
  * CONTRACT
- *	See include/maillog.h (fields, kinds) and include/maillog_int.h.
+ *	See maillog.h (fields, kinds) and maillog_int.h.
  *	Works on [p, e) byte ranges of the line only: no allocation, no reads
  *	past e, no NUL termination needed.
  */

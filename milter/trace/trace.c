@@ -3,7 +3,7 @@
  *	     line handed to the handler of its kind, the counters
  *
  * CONTRACT
- *	See include/trace.h (the interface) and include/trace_int.h (the
+ *	See trace.h (the interface) and trace_int.h (the
  *	parts). trace_feed() parses a line (maillog.c), takes its time
  *	(trace_time.c), finds or makes its host and, by queue id, its
  *	message (trace_table.c: only the kinds that can start a message

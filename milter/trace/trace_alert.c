@@ -2,7 +2,7 @@
  * trace_alert.c - alert lines for --alert and the exit status they imply
  *
  * CONTRACT
- *	See include/trace_out.h. Evaluated on reported messages and on each
+ *	See trace_out.h. Evaluated on reported messages and on each
  *	delivery attempt; appends "LEVEL kind key=value...: text" lines to
  *	the caller's strbuf and remembers the worst level. State is bounded:
  *	a ring of max_failures + 1 failure times and a set of at most

@@ -4,8 +4,8 @@
  *		 trace_input.c only
  *
  * CONTRACT
- *	Not an interface for other modules or tests: include/trace.h (the
- *	join), include/trace_out.h (the formatting) and include/trace_input.h
+ *	Not an interface for other modules or tests: trace.h (the
+ *	join), trace_out.h (the formatting) and trace_input.h
  *	(the reading) are. This header holds the settings of one run (struct
  *	topt, filled from the command line by trace_opts.c and read-only
  *	afterwards), the relay port of each mailer (struct tport_map,

@@ -4,7 +4,7 @@
  *		  process, and cause classification with a small cache
  *
  * CONTRACT
- *	See include/trace_int.h. Evidence sits in a direct-mapped table of
+ *	See trace_int.h. Evidence sits in a direct-mapped table of
  *	EVID_SLOTS slots keyed by (host, pid): a new process in a slot
  *	replaces the old one. It is used for a to= line of the same process
  *	to the same relay within opts.evidence_window seconds; an AUTH or

@@ -4,12 +4,12 @@
  *		   rotation, the systemd journal
  *
  * CONTRACT
- *	See include/trace_input.h. Lines are read in large blocks and split
+ *	See trace_input.h. Lines are read in large blocks and split
  *	with memchr; a line longer than MAX_LINE is reported (FILE:LINE) and
  *	counted as not understood, never cut silently. A file is gzip when
  *	it starts with the gzip magic; standard input goes through zlib's
  *	transparent mode. Errors are printed on stderr with the file name
- *	(tapp_warnx, include/trace_app.h).
+ *	(tapp_warnx, trace_app.h).
  */
 #include <errno.h>
 #include <fcntl.h>

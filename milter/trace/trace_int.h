@@ -4,7 +4,7 @@
  *		 trace_evid.c and trace_join.c only
  *
  * CONTRACT
- *	Not an interface for other modules: include/trace.h is. The record
+ *	Not an interface for other modules: trace.h is. The record
  *	of a message (struct msg) starts with its public struct tr_msg, so a
  *	sink receives &m->pub. Lists, hash chains and the free list link the
  *	records; everything here is owned by one struct trace and used by

@@ -4,7 +4,7 @@
  *		  decision line, DSN notices
  *
  * CONTRACT
- *	See include/trace_int.h. Each handler reads the fields of one parsed
+ *	See trace_int.h. Each handler reads the fields of one parsed
  *	line in one pass and updates the message record; recipients are
  *	kept by address (a to= line may name several, "[more]" lines add
  *	more). A failed attempt is classified at once; a success keeps its

@@ -4,7 +4,7 @@
  *
  * CONTRACT
  *	main() wires the modules of the program together and owns their
- *	state (struct tapp, include/trace_app.h): the settings
+ *	state (struct tapp, trace_app.h): the settings
  *	(trace_opts.c), the relay ports (trace_ports.c), the trace (trace.c),
  *	the reading (trace_input.c) and the sink (trace_sink.c). It reads the
  *	journal, one followed file, or each FILE in turn (standard input for

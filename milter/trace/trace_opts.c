@@ -3,7 +3,7 @@
  *		  their defaults, the usage text
  *
  * CONTRACT
- *	See include/trace_app.h. topt_parse() fills a struct topt from argv
+ *	See trace_app.h. topt_parse() fills a struct topt from argv
  *	with getopt_long and does nothing else: no file is opened, nothing is
  *	printed on stdout. A bad value is named on stderr with its option
  *	("--poll: bad milliseconds \"x\"") and makes it return TOPT_FAIL; an

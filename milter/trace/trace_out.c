@@ -2,7 +2,7 @@
  * trace_out.c - one message as a human text block or as one JSON object
  *
  * CONTRACT
- *	See include/trace_out.h. The text block is stable (golden tests read
+ *	See trace_out.h. The text block is stable (golden tests read
  *	it): a header line "== OUTCOME host qid time", then indented lines.
  *	The JSON object is built with json-c; keys are fixed, absent values
  *	are left out, strings are valid UTF-8.

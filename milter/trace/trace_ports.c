@@ -3,7 +3,7 @@
  *		   that relaymilter-trace can name the port a delivery used
  *
  * CONTRACT
- *	See include/trace_app.h. sendmail.cf is read with the same parser
+ *	See trace_app.h. sendmail.cf is read with the same parser
  *	relaymilter-doctor uses (sendmailcf.c): every mailer that connects
  *	over TCP ("A=TCP $h [PORT]" or "A=IPC ...") gets its port, 25 when
  *	there is none, the number of a known service name ("submission"). A

@@ -4,7 +4,7 @@
  *		  Prometheus textfile, the end of the run
  *
  * CONTRACT
- *	See include/trace_app.h. Formatting is trace_out.c's (and
+ *	See trace_app.h. Formatting is trace_out.c's (and
  *	trace_stats.c's, trace_alert.c's); this module chooses where each
  *	piece goes and writes it. Every piece is formatted into a->out and
  *	written at once. Text blocks of failures go to stdout as they come;

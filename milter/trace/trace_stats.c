@@ -2,7 +2,7 @@
  * trace_stats.c - counts for --summary and the Prometheus textfile
  *
  * CONTRACT
- *	See include/trace_out.h. Counts per outcome and per cause live in
+ *	See trace_out.h. Counts per outcome and per cause live in
  *	fixed arrays (the cause table is static, index = position in it);
  *	relays and senders are counted in open-addressing maps of at most
  *	`cap` keys each, the rest in "(other)". Messages are counted when

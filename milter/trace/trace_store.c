@@ -3,7 +3,7 @@
  *		   copies of log text without control characters
  *
  * CONTRACT
- *	See include/trace_int.h. A message's strings live in its arena
+ *	See trace_int.h. A message's strings live in its arena
  *	(a list of chunks, the first embedded in the record); a field that
  *	changes reuses its old space when the new value fits. Every copy
  *	drops C0 control characters and DEL (TAB becomes a space), so stored

@@ -4,7 +4,7 @@
  *		   the records kept for reuse
  *
  * CONTRACT
- *	See include/trace_int.h. Hosts sit in an open-addressing table (a
+ *	See trace_int.h. Hosts sit in an open-addressing table (a
  *	power of two, at most half full) and live as long as the trace; the
  *	last one found is remembered, since consecutive lines mostly come
  *	from one host. A host is keyed by its name without control

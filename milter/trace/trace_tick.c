@@ -4,7 +4,7 @@
  *		  clock advances, and the end of input
  *
  * CONTRACT
- *	See include/trace.h (the rules) and include/trace_int.h. After each
+ *	See trace.h (the rules) and trace_int.h. After each
  *	of its lines a message goes to the done list when it is final
  *	(discarded; its from= line announced no recipient; every recipient
  *	it announced sent or bounced), else to the active list. Once a

@@ -2,7 +2,7 @@
  * trace_time.c - the time of a maillog line, in epoch seconds
  *
  * CONTRACT
- *	See include/trace_int.h. A line with a zone (ISO 8601, the journal)
+ *	See trace_int.h. A line with a zone (ISO 8601, the journal)
  *	is exact. A line without one (RFC 3164 "Nov 21 07:42:56") is local
  *	time, in opts.year when given, else in the year that puts it at most
  *	a day after the reference (the later of opts.now and the log clock);
@@ -65,7 +65,7 @@ guess_year(struct trace *t, int mon, int mday)
 }
 
 /* The hour of ts becomes the cached one (the fast path, in
- * include/trace_int.h, found it is not). */
+ * trace_int.h, found it is not). */
 int64_t
 tr_time_rebase(struct trace *t, const struct ml_time *ts)
 {

@@ -2,7 +2,7 @@
  * log.c - syslog or stderr output, and the key=value line formatter
  *
  * CONTRACT
- *	See include/log.h. Thread-safe: syslog(3) is, and the stderr path
+ *	See log.h. Thread-safe: syslog(3) is, and the stderr path
  *	writes each line with one fwrite under the stdio lock; its time
  *	stamp is formatted once a second per thread.
  */

@@ -2,7 +2,7 @@
  * netlist.c - CIDR lists for TrustedNetworks, v4/v6 and v4-mapped matching
  *
  * CONTRACT
- *	See include/netlist.h. Entries are kept as 16-byte addresses with a
+ *	See netlist.h. Entries are kept as 16-byte addresses with a
  *	prefix length; IPv4 entries are stored in their mapped form with the
  *	prefix shifted by 96, so one comparison routine serves both families.
  */

@@ -2,7 +2,7 @@
  * strtab.c - open-addressing string hash table (FNV-1a, linear probing)
  *
  * CONTRACT
- *	See include/strtab.h. No deletion: tables are built once per
+ *	See strtab.h. No deletion: tables are built once per
  *	configuration snapshot and thrown away whole on reload.
  */
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * util.c - string buffers, sanitising, small parsers, whole-file reads
  *
  * CONTRACT
- *	See include/util.h. Nothing here logs, exits or aborts; every
+ *	See util.h. Nothing here logs, exits or aborts; every
  *	allocation failure is reported to the caller.
  */
 #include <errno.h>

@@ -2,7 +2,7 @@
  * test_causes.c - the cause catalogue: one vector (at least) per cause
  *
  * CONTRACT
- *	Every entry of the table in milter/causes.c is exercised by a vector
+ *	Every entry of the table in causes.c is exercised by a vector
  *	below that must classify to it; test_every_cause_has_a_vector fails
  *	when a cause is added without one. Replies are the wire texts the
  *	relays send (Google's "Gmail SMTP errors and codes", Microsoft 365,

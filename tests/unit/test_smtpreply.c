@@ -2,7 +2,7 @@
  * test_smtpreply.c - unit tests of the SMTP reply and EHLO keyword parser
  *
  * CONTRACT
- *	Exercises include/smtpreply.h: complete, incomplete and malformed
+ *	Exercises smtpreply.h: complete, incomplete and malformed
  *	replies, the limits, control characters, enhanced status codes, the
  *	one-line rendering and the EHLO keywords of real servers (Gmail's
  *	EHLO and AUTH replies as seen on the wire).
