@@ -1,14 +1,22 @@
 # relaymilter - GNU Makefile
 #
-#   make            build the daemon and the tools into build/
+#   make            build the daemon and the tools into build/ (target all)
 #   make deps       install the Debian packages the build and the tests need
-#   make check      deps, build, then every test (unit, miltertest, end-to-end)
+#   make test       build, then the suites TEST_SUITES="..." names (default:
+#                   every suite, tests/run's ALL_SUITES)
+#   make check      deps, then make test
 #   make demo       deps, build, then a short run of the real sendmail world
-#   make bench      benchmarks, figures as ratios against baselines
-#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
+#   make bench      benchmarks BENCHES="..." (default all), figures as ratios
+#                   against baselines
+#   make fuzz       deps, then every libFuzzer target for FUZZ_SECONDS each
+#                   (default 60), built into build-fuzz/ (target fuzz-build)
 #   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
-#   make deb        the Debian package relaymilter_VERSION_ARCH.deb (here)
+#   make deb        the Debian package relaymilter_VERSION_ARCH.deb (here),
+#                   after make deb-deps (the packages it needs)
+#   make uninstall  remove what install installed (keeps the configuration)
+#   make clean      remove every build directory made here (any BUILD=)
 #   make SANITIZE=1 ...   same, built with ASan + UBSan into build-san/
+#   make BUILD=DIR ...    build into DIR instead
 #
 # CI=true (or WERROR=1) turns warnings into errors.
 
@@ -35,6 +43,10 @@ SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 else
 BUILD		?= build
 SAN_FLAGS	:=
+endif
+
+ifneq ($(filter . ./ .. ../ / ~,$(BUILD))$(findstring ..,$(BUILD)),)
+$(error BUILD=$(BUILD): a directory of its own please, `make clean` removes it)
 endif
 
 ifneq ($(filter true 1,$(CI) $(WERROR)),)
@@ -123,13 +135,16 @@ $(foreach f,$(LAYERS) $(PROGRAMS),$(eval $(call folder,$(f))))
 
 # Every object depends on $(BUILD)/.flags, which holds the compiler and
 # the flags and is rewritten only when they change: `CI=true make` after
-# a plain `make` rebuilds everything with -Werror.
+# a plain `make` rebuilds everything with -Werror. A directory is listed in
+# .builddirs when its .flags is first written, so that `make clean` finds
+# every build directory, whatever BUILD= named it.
 FLAGS_FILE	:= $(BUILD)/.flags
 FLAGS_NOW	:= $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
 ifeq ($(filter clean deps deb deb-deps,$(MAKECMDGOALS)),)
 ifneq ($(file <$(FLAGS_FILE)),$(FLAGS_NOW))
 $(shell mkdir -p $(BUILD))
 $(file >$(FLAGS_FILE),$(FLAGS_NOW))
+$(shell grep -qxF '$(BUILD)' .builddirs 2>/dev/null || echo '$(BUILD)' >>.builddirs)
 endif
 endif
 
@@ -224,8 +239,8 @@ $(BUILD)/tests/tools/swapshim.so: tests/tools/swapshim.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -Wall -Wextra $(WERROR_FLAG) -shared -fPIC -o $@ $< -ldl
 
-TEST_SUITES	?= unit cli miltertest spf docs ops trace e2e seeds spfworld dmarcworld \
-		   doctor valgrind faults system
+# the suites make test runs: those named, else tests/run's ALL_SUITES
+TEST_SUITES	?= $(shell sed -n 's/^ALL_SUITES="\(.*\)"$$/\1/p' tests/run)
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \
@@ -364,7 +379,16 @@ fuzz:
 	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
 	@FUZZ_BUILD=build-fuzz tests/fuzz/run $(FUZZ_SECONDS)
 
+# the default directories, BUILD, and every one .builddirs lists that has
+# a .flags (never this directory itself)
 clean:
-	rm -rf build build-san build-fuzz relaymilter_*.deb
+	@for d in build build-san build-fuzz $(BUILD) \
+	    $$(cat .builddirs 2>/dev/null); do \
+		[ -d "$$d" ] || continue; \
+		case $$d in build|build-san|build-fuzz) ;; \
+		*) [ -f "$$d/.flags" ] || continue;; esac; \
+		[ "$$(cd "$$d" && pwd -P)" = "$$(pwd -P)" ] && continue; \
+		echo "rm -rf $$d"; rm -rf -- "$$d"; \
+	done; rm -f .builddirs relaymilter_*.deb
 
 -include $(wildcard $(BUILD)/milter/*/*.d $(BUILD)/tests/*/*.d)
