@@ -64,7 +64,9 @@ bool	 str_ieq(const char *a, const char *b);
 /* Next token separated by white space and/or commas; NULL when none. */
 char	*str_token(char **cursor);
 
-/* Character classes of the C locale. */
+/* Character classes of the C locale, for a char or an unsigned char (a
+ * negative char is a byte >= 0x80: in no class). The only definitions of
+ * these classes in the tree (tests/layout checks it). */
 static inline bool ch_blank(int c) { return c == ' ' || c == '\t'; }
 static inline bool ch_digit(int c) { return c >= '0' && c <= '9'; }
 static inline bool
@@ -72,6 +74,11 @@ ch_alpha(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
+static inline bool ch_alnum(int c) { return ch_alpha(c) || ch_digit(c); }
+/* What sanitising drops (C0 controls and DEL); log.c's kv_class table
+ * encodes the same rule (test_log checks it against a model for every
+ * byte). */
+static inline bool ch_ctl(int c) { return (c >= 0 && c < 0x20) || c == 0x7f; }
 
 /* Copy of s[0..n) without leading and trailing blanks, CR and LF. */
 char	*strndup_trim(const char *s, size_t n);

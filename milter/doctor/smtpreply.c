@@ -11,18 +11,6 @@
 
 #include "smtpreply.h"
 
-static bool
-is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_alnum(unsigned char c)
-{
-	return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
 static char
 to_upper(char c)
 {
@@ -41,7 +29,7 @@ check_prefix(const unsigned char *p, size_t n, const char **why)
 		*why = "reply code does not start with 2, 3, 4 or 5";
 		return -1;
 	}
-	if ((n >= 2 && !is_digit(p[1])) || (n >= 3 && !is_digit(p[2]))) {
+	if ((n >= 2 && !ch_digit(p[1])) || (n >= 3 && !ch_digit(p[2]))) {
 		*why = "reply code is not three digits";
 		return -1;
 	}
@@ -88,11 +76,11 @@ enh_len(const char *s)
 		return 0;
 	i = 2;
 	for (part = 0; part < 2; part++) {
-		for (n = 0; n < 3 && is_digit(p[i]); n++)
+		for (n = 0; n < 3 && ch_digit(p[i]); n++)
 			i++;
 		if (n == 0)
 			return 0;
-		if (is_digit(p[i]))
+		if (ch_digit(p[i]))
 			return 0;
 		if (part == 0) {
 			if (p[i] != '.')
@@ -266,10 +254,10 @@ valid_keyword(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || !is_alnum((unsigned char)s[0]))
+	if (n == 0 || !ch_alnum((unsigned char)s[0]))
 		return false;
 	for (i = 1; i < n; i++)
-		if (!is_alnum((unsigned char)s[i]) && s[i] != '-')
+		if (!ch_alnum((unsigned char)s[i]) && s[i] != '-')
 			return false;
 	return true;
 }
@@ -283,7 +271,7 @@ valid_mech(const char *s, size_t n)
 	if (n == 0 || n > 20)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!is_alnum((unsigned char)s[i]) && s[i] != '-' &&
+		if (!ch_alnum((unsigned char)s[i]) && s[i] != '-' &&
 		    s[i] != '_')
 			return false;
 	return true;

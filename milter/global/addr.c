@@ -25,12 +25,6 @@ is_atext(unsigned char c)
 	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
 }
 
-static bool
-is_ctl(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
 char *
 domain_normalise(char *domain)
 {
@@ -56,7 +50,7 @@ domain_is_valid(const char *d)
 		if (d[n - 1] != ']' || n < 3)
 			return false;
 		for (p = (const unsigned char *)d + 1; *p != ']'; p++)
-			if (is_ctl(*p) || *p == '[' || *p == '\\' || *p == ' ')
+			if (ch_ctl(*p) || *p == '[' || *p == '\\' || *p == ' ')
 				return false;
 		return p[1] == '\0';
 	}
@@ -104,7 +98,7 @@ parse_addr_spec(const char *s, size_t n, struct rm_addr *out)
 		for (i = 1; i < n && s[i] != '"'; i++) {
 			if (s[i] == '\\' && i + 1 < n)
 				i++;
-			if (is_ctl((unsigned char)s[i]))
+			if (ch_ctl((unsigned char)s[i]))
 				goto bad;
 			sb_putc(&local, s[i]);
 		}
@@ -122,7 +116,7 @@ parse_addr_spec(const char *s, size_t n, struct rm_addr *out)
 		for (i = 0; i < at; i++) {
 			unsigned char c = (unsigned char)s[i];
 
-			if (is_ctl(c) || c == ' ' || c == '<' || c == '>' ||
+			if (ch_ctl(c) || c == ' ' || c == '<' || c == '>' ||
 			    c == '"' || c == '(' || c == ')' || c == ',' ||
 			    c == ';' || c == '\\' || c == '[' || c == ']')
 				goto bad;

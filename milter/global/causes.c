@@ -746,12 +746,6 @@ text_matches(const char *alts, const struct facts *f)
 	return false;
 }
 
-static bool
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /*
  * A reply code at the start of s ("550 ...", "550-...", "550"): copy it
  * to code[4] and return the text after the separator, or NULL.
@@ -759,8 +753,8 @@ is_digit(int c)
 static const char *
 reply_code(const char *s, char code[4])
 {
-	if (s == NULL || !is_digit((unsigned char)s[0]) ||
-	    !is_digit((unsigned char)s[1]) || !is_digit((unsigned char)s[2]))
+	if (s == NULL || !ch_digit((unsigned char)s[0]) ||
+	    !ch_digit((unsigned char)s[1]) || !ch_digit((unsigned char)s[2]))
 		return NULL;
 	if (s[0] < '2' || s[0] > '5')
 		return NULL;
@@ -790,7 +784,7 @@ enh_code(const char *s, char esc[16])
 				break;
 			part++;
 			digits = 0;
-		} else if (is_digit((unsigned char)s[i])) {
+		} else if (ch_digit((unsigned char)s[i])) {
 			if (++digits > 3)
 				return false;
 		} else

@@ -13,24 +13,6 @@
 
 #include "spfrec.h"
 
-static bool
-is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_alnum(int c)
-{
-	return is_alpha(c) || is_digit(c);
-}
-
 bool
 spfrec_is_spf(const char *txt)
 {
@@ -94,10 +76,10 @@ macro_string_ok(const char *s, size_t n, bool *ends_macro, size_t *tail)
 		if (strchr("slodiphvSLODIPHV", s[j]) == NULL)
 			return false;
 		j++;
-		if (j < n && is_digit(s[j])) {
+		if (j < n && ch_digit(s[j])) {
 			unsigned long v = 0;
 
-			while (j < n && is_digit(s[j])) {
+			while (j < n && ch_digit(s[j])) {
 				v = v * 10 + (unsigned long)(s[j] - '0');
 				if (v > 100000)
 					v = 100000;	/* saturate */
@@ -128,14 +110,14 @@ toplabel_ok(const char *s, size_t n)
 	bool alpha = false, dash = false;
 	size_t i;
 
-	if (n == 0 || !is_alnum(s[0]) || !is_alnum(s[n - 1]))
+	if (n == 0 || !ch_alnum(s[0]) || !ch_alnum(s[n - 1]))
 		return false;
 	for (i = 0; i < n; i++) {
-		if (is_alpha(s[i]))
+		if (ch_alpha(s[i]))
 			alpha = true;
 		else if (s[i] == '-')
 			dash = true;
-		else if (!is_digit(s[i]))
+		else if (!ch_digit(s[i]))
 			return false;
 	}
 	return alpha || dash;
@@ -174,7 +156,7 @@ cidr_ok(const char *s, size_t n, unsigned max, unsigned *out)
 	if (n == 0 || n > 3 || (s[0] == '0' && n > 1))
 		return false;
 	for (i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
+		if (!ch_digit(s[i]))
 			return false;
 		v = v * 10 + (unsigned)(s[i] - '0');
 	}
@@ -195,7 +177,7 @@ ip4_network_ok(const char *s, size_t n)
 		unsigned v = 0;
 
 		start = i;
-		while (i < n && is_digit(s[i]))
+		while (i < n && ch_digit(s[i]))
 			v = v * 10 + (unsigned)(s[i++] - '0');
 		if (i == start || i - start > 3 || v > 255 ||
 		    (s[start] == '0' && i - start > 1))
@@ -233,7 +215,7 @@ split_dual_cidr(const char *s, size_t *n, int *v4, int *v6)
 	*v4 = *v6 = -1;
 	for (int round = 0; round < 2; round++) {
 		i = len;
-		while (i > 0 && is_digit(s[i - 1]))
+		while (i > 0 && ch_digit(s[i - 1]))
 			i--;
 		if (i == len || i == 0 || s[i - 1] != '/')
 			break;
@@ -424,7 +406,7 @@ fix_big_transformers(char *s)
 		d = p + 3;	/* after "%{" and the letter */
 		e = d;
 		v = 0;
-		while (is_digit(*e)) {
+		while (ch_digit(*e)) {
 			if (v < 100000)
 				v = v * 10 + (unsigned long)(*e - '0');
 			e++;
@@ -473,9 +455,9 @@ spfrec_check(const char *txt, int family, char **out, strbuf *why)
 
 		/* modifier: name "=" ..., name = ALPHA *(ALPHA/DIGIT/-/_/.) */
 		k = 0;
-		if (is_alpha(t[0])) {
+		if (ch_alpha(t[0])) {
 			k = 1;
-			while (k < n && (is_alnum(t[k]) || t[k] == '-' ||
+			while (k < n && (ch_alnum(t[k]) || t[k] == '-' ||
 			    t[k] == '_' || t[k] == '.'))
 				k++;
 		}

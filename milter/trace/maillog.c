@@ -162,11 +162,11 @@ digits(const char **pp, const char *e, size_t mind, size_t maxd, long *v)
 	size_t n = 0;
 	long x = 0;
 
-	while (p < e && is_digit((unsigned char)*p) && n < maxd) {
+	while (p < e && ch_digit((unsigned char)*p) && n < maxd) {
 		x = x * 10 + (*p - '0');
 		p++, n++;
 	}
-	if (n < mind || (p < e && is_digit((unsigned char)*p)))
+	if (n < mind || (p < e && ch_digit((unsigned char)*p)))
 		return false;
 	*pp = p;
 	*v = x;
@@ -224,10 +224,10 @@ ml_is_qid(const char *s, size_t n)
 	if (n < 12 || n > 20)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!is_alnum((unsigned char)s[i]))
+		if (!ch_alnum((unsigned char)s[i]))
 			return false;
 	for (i = n - 4; i < n; i++)
-		if (!is_digit((unsigned char)s[i]))
+		if (!ch_digit((unsigned char)s[i]))
 			return false;
 	return true;
 }
@@ -243,7 +243,7 @@ ml_qid_at(const char *p, const char *e)
 	while (q < e && q - p <= 20) {
 		unsigned char c = (unsigned char)*q;
 
-		if (is_digit(c))
+		if (ch_digit(c))
 			digits++;
 		else if (ml_keych[c] && c != '-' && c != '.' && c != '_')
 			digits = 0;
@@ -314,7 +314,7 @@ clock_time(const char *p, const char *e, struct ml_time *t)
 		return NULL;
 	if (p < e && (*p == '.' || *p == ',')) {
 		p++;
-		while (p < e && is_digit((unsigned char)*p)) {
+		while (p < e && ch_digit((unsigned char)*p)) {
 			if (nf < 6)
 				f = f * 10 + (*p - '0'), nf++;
 			p++;
@@ -376,14 +376,14 @@ time_iso(const char *p, const char *e, struct ml_time *t)
 	if (p < e && (*p == '+' || *p == '-')) {
 		sign = *p++ == '-' ? -1 : 1;
 		/* +HH, +HH:MM or +HHMM */
-		if (e - p < 2 || !is_digit((unsigned char)p[0]) ||
-		    !is_digit((unsigned char)p[1]))
+		if (e - p < 2 || !ch_digit((unsigned char)p[0]) ||
+		    !ch_digit((unsigned char)p[1]))
 			return NULL;
 		zh = (p[0] - '0') * 10 + (p[1] - '0');
 		p += 2;
 		if (p < e && *p == ':')
 			p++;
-		if (p < e && is_digit((unsigned char)*p) &&
+		if (p < e && ch_digit((unsigned char)*p) &&
 		    (!digits(&p, e, 2, 2, &zm) || zm > 59))
 			return NULL;
 		if (zh > 23)
@@ -503,7 +503,7 @@ ml_parse(const char *line, size_t len, struct ml_line *o)
 		return set_kind(o, ML_SYSLOG);
 	}
 	p = prio(p, e, o);
-	if (p < e && is_digit((unsigned char)*p))
+	if (p < e && ch_digit((unsigned char)*p))
 		q = time_iso(p, e, &o->ts);
 	else
 		q = time_3164(p, e, &o->ts);

@@ -18,18 +18,6 @@
 extern const unsigned char ml_keych[256];
 
 static inline bool
-is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static inline bool
-is_alnum(unsigned char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static inline bool
 is_keych(unsigned char c)
 {
 	return ml_keych[c] != 0;

@@ -132,12 +132,6 @@ struct trace {
 	int		 err;
 };
 
-static inline bool
-is_ctl(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
 /* trace_store.c */
 uint32_t	 tr_fnv(const char *p, size_t n, uint32_t h);
 void		 tr_sb_append_clean(strbuf *sb, const char *p, size_t n);

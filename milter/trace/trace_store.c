@@ -38,7 +38,7 @@ tr_sb_append_clean(strbuf *sb, const char *p, size_t n)
 	size_t i, run = 0;
 
 	for (i = 0; i < n; i++) {
-		if (!is_ctl((unsigned char)p[i]))
+		if (!ch_ctl((unsigned char)p[i]))
 			continue;
 		if (i > run)
 			sb_append(sb, p + run, i - run);
@@ -83,7 +83,7 @@ tr_clean_len(const char *p, size_t n)
 	size_t i, k = 0;
 
 	for (i = 0; i < n; i++)
-		if (!is_ctl((unsigned char)p[i]) || p[i] == '\t')
+		if (!ch_ctl((unsigned char)p[i]) || p[i] == '\t')
 			k++;
 	return k;
 }
@@ -96,7 +96,7 @@ tr_clean_copy(char *d, const char *p, size_t n)
 	for (i = 0; i < n; i++) {
 		if (p[i] == '\t')
 			*d++ = ' ';
-		else if (!is_ctl((unsigned char)p[i]))
+		else if (!ch_ctl((unsigned char)p[i]))
 			*d++ = p[i];
 	}
 	*d = '\0';
@@ -112,7 +112,7 @@ tr_clean_eq(const char *s, const char *p, size_t n)
 		if (p[i] == '\t') {
 			if (*s++ != ' ')
 				return false;
-		} else if (!is_ctl((unsigned char)p[i])) {
+		} else if (!ch_ctl((unsigned char)p[i])) {
 			if (*s++ != p[i])
 				return false;
 		}
@@ -194,7 +194,7 @@ tr_sset_unquote(struct trace *t, struct msg *m, const char **field,
 			i++;
 		if (s.p[i] == '\t')
 			*w++ = ' ';
-		else if (!is_ctl((unsigned char)s.p[i]))
+		else if (!ch_ctl((unsigned char)s.p[i]))
 			*w++ = s.p[i];
 	}
 	*w = '\0';

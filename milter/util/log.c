@@ -157,7 +157,7 @@ kv_free(struct kvline *kv)
 
 /*
  * The class of each byte in a value: KV_CTL for what sanitising drops (TAB
- * becomes a space; NUL ends the value; the rule of util.c's is_ctl()), KV_QUOTE for what makes the value
+ * becomes a space; NUL ends the value; the rule of util.h's ch_ctl()), KV_QUOTE for what makes the value
  * quoted, KV_ESC for what is escaped inside the quotes. Quoting is decided
  * on the sanitised value: TAB quotes it (it is a space there), a value with
  * nothing left is written as "".

@@ -171,14 +171,6 @@ sb_printf(strbuf *sb, const char *fmt, ...)
 	return rc;
 }
 
-/* what sanitising drops; log.c's kv_class table encodes the same rule
- * (test_log checks it against a model for every byte) */
-static bool
-is_ctl(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
 int
 sb_puts_sanitized(strbuf *sb, const char *s)
 {
@@ -186,7 +178,7 @@ sb_puts_sanitized(strbuf *sb, const char *s)
 	const unsigned char *run = p;
 
 	for (; *p; p++) {
-		if (!is_ctl(*p))
+		if (!ch_ctl(*p))
 			continue;
 		if (p > run && sb_append(sb, (const char *)run,
 		    (size_t)(p - run)) < 0)
@@ -222,12 +214,12 @@ sanitize_inplace(char *s)
 {
 	unsigned char *r = (unsigned char *)s, *w;
 
-	while (*r && !is_ctl(*r))	/* the usual case: nothing to strip */
+	while (*r && !ch_ctl(*r))	/* the usual case: nothing to strip */
 		r++;
 	for (w = r; *r; r++) {
 		if (*r == '\t')
 			*w++ = ' ';
-		else if (!is_ctl(*r))
+		else if (!ch_ctl(*r))
 			*w++ = *r;
 	}
 	*w = '\0';
@@ -246,7 +238,7 @@ bool
 has_control_chars(const char *s)
 {
 	for (; *s; s++)
-		if (is_ctl((unsigned char)*s))
+		if (ch_ctl((unsigned char)*s))
 			return true;
 	return false;
 }
@@ -255,7 +247,7 @@ bool
 has_control_chars_but_tab(const char *s)
 {
 	for (; *s; s++)
-		if (*s != '\t' && is_ctl((unsigned char)*s))
+		if (*s != '\t' && ch_ctl((unsigned char)*s))
 			return true;
 	return false;
 }
