@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "align.h"
+#include "fnv.h"
 #include "util.h"
 
 static pthread_mutex_t psl_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -165,11 +166,7 @@ static pthread_mutex_t org_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_t
 org_slot(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % ORG_SLOTS;
+	return fnv1a32_str(s) % ORG_SLOTS;
 }
 
 static void

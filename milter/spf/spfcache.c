@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fnv.h"
 #include "spfcache.h"
 
 struct centry {
@@ -107,18 +108,6 @@ spfcache_set_clock(struct spfcache *c, long long (*now)(void *), void *arg)
 	c->now_arg = now != NULL ? arg : NULL;
 }
 
-static uint32_t
-fnv1a(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s != '\0') {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static void
 lru_unlink(struct spfcache *c, struct centry *e)
 {
@@ -165,7 +154,7 @@ cache_remove(struct spfcache *c, struct centry *e)
 static struct centry *
 cache_find(struct spfcache *c, const char *key, long long now)
 {
-	uint32_t h = fnv1a(key);
+	uint32_t h = fnv1a32_str(key);
 	struct centry *e;
 
 	for (e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->hnext) {
@@ -223,7 +212,7 @@ spfcache_put(struct spfcache *c, const char *key, const struct spf_outcome *o)
 		return;
 	}
 	e->verdict = o->verdict;
-	e->hash = fnv1a(key);
+	e->hash = fnv1a32_str(key);
 	pthread_mutex_lock(&c->lock);
 	now = c->now(c->now_arg);
 	e->expires = now + (long long)c->ttl;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "trace_out.h"
 
 #define SEEN_MAX	8192
@@ -74,14 +75,9 @@ tro_alerts_free(struct tro_alerts *a)
 static bool
 seen_first(struct tro_alerts *a, const char *key)
 {
-	uint32_t h = 2166136261u;
-	const char *p;
+	uint32_t h = fnv1a32_str(key);
 	size_t i;
 
-	for (p = key; *p; p++) {
-		h ^= (unsigned char)*p;
-		h *= 16777619u;
-	}
 	for (i = h & (SEEN_MAX * 2 - 1); a->seen[i];
 	    i = (i + 1) & (SEEN_MAX * 2 - 1))
 		if (strcmp(a->seen[i], key) == 0)

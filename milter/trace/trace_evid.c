@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "trace.h"
 #include "trace_int.h"
 #include "util.h"
@@ -185,7 +186,7 @@ classify_cached(struct trace *t, const struct cause_input *in)
 	cc_put(k, in->relay_host);
 	if (k->err)
 		return cause_classify(in);
-	c = &t->cc[tr_fnv(k->s, k->len, 2166136261u ^ (uint32_t)in->port ^
+	c = &t->cc[fnv1a32(k->s, k->len, FNV1A32_INIT ^ (uint32_t)in->port ^
 	    ((uint32_t)in->phase << 20) ^ (in->flags << 28)) & (CC_SLOTS - 1)];
 	if (c->used && c->port == in->port && c->phase == (int)in->phase &&
 	    c->flags == in->flags && c->key.len == k->len &&

@@ -133,7 +133,6 @@ struct trace {
 };
 
 /* trace_store.c */
-uint32_t	 tr_fnv(const char *p, size_t n, uint32_t h);
 void		 tr_sb_append_clean(strbuf *sb, const char *p, size_t n);
 void		 tr_sb_set_clean(strbuf *sb, const char *p, size_t n);
 void		*tr_a_alloc(struct msg *m, size_t n);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "trace_out.h"
 
 enum { C_SENT, C_DEFERRED, C_BOUNCED, C_OTHER, C_N };
@@ -59,18 +60,6 @@ cause_index(const struct cause *c)
 	return MAXCAUSES;
 }
 
-static uint32_t
-hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static int
 kmap_init(struct kmap *k, size_t limit)
 {
@@ -97,7 +86,7 @@ kmap_slot(struct kent *tab, size_t cap, const char *key)
 {
 	size_t i;
 
-	for (i = hash(key) & (cap - 1); tab[i].key != NULL;
+	for (i = fnv1a32_str(key) & (cap - 1); tab[i].key != NULL;
 	    i = (i + 1) & (cap - 1))
 		if (strcmp(tab[i].key, key) == 0)
 			break;

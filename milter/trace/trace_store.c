@@ -19,18 +19,6 @@
 #include "trace_int.h"
 #include "util.h"
 
-uint32_t
-tr_fnv(const char *p, size_t n, uint32_t h)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* Append p[0..n) without control characters (TAB becomes a space). */
 void
 tr_sb_append_clean(strbuf *sb, const char *p, size_t n)

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "trace.h"
 #include "trace_int.h"
 #include "util.h"
@@ -85,7 +86,7 @@ tr_host_lookup(struct trace *t, struct ml_span s)
 		s.p = t->scratch.s;
 		s.n = t->scratch.len;
 	}
-	hv = tr_fnv(s.p, s.n, 2166136261u);
+	hv = fnv1a32(s.p, s.n, FNV1A32_INIT);
 	for (i = hv & (t->hostcap - 1);; i = (i + 1) & (t->hostcap - 1)) {
 		h = t->hosts[i];
 		if (h == NULL)
@@ -132,7 +133,7 @@ tr_host_lookup(struct trace *t, struct ml_span s)
 static uint32_t
 msg_hash(const struct host *h, const char *qid, size_t n)
 {
-	return tr_fnv(qid, n, h->hash);
+	return fnv1a32(qid, n, h->hash);
 }
 
 struct msg *

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "strtab.h"
 
 struct slot {
@@ -22,18 +23,6 @@ struct strtab {
 	size_t		 cap;		/* power of two */
 	size_t		 count;
 };
-
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 struct strtab *
 strtab_new(size_t hint)
@@ -108,7 +97,7 @@ grow(struct strtab *t)
 int
 strtab_put(struct strtab *t, const char *key, void *value, void **old)
 {
-	uint64_t h = hash_str(key);
+	uint64_t h = fnv1a64_str(key);
 	struct slot *s;
 
 	if ((t->count + 1) * 2 > t->cap && grow(t) < 0)
@@ -134,7 +123,7 @@ strtab_get(const struct strtab *t, const char *key, void **value)
 
 	if (t == NULL || t->count == 0)
 		return 0;
-	s = find(t, key, hash_str(key));
+	s = find(t, key, fnv1a64_str(key));
 	if (s->key == NULL)
 		return 0;
 	if (value != NULL)
