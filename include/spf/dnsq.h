@@ -55,8 +55,6 @@ void		 dnsq_free(struct dnsq *q);
 int		 dnsq_query(const struct dnsq *q, const char *name, int type,
 		    uint64_t deadline_ms, struct dnsq_answer *ans);
 void		 dnsq_answer_clear(struct dnsq_answer *ans);
-/* CLOCK_MONOTONIC in milliseconds. */
-uint64_t	 dnsq_now_ms(void);
 const char	*dnsq_status_name(enum dnsq_status st);
 
 #endif

@@ -96,7 +96,7 @@ struct spfdns;
  * Heap-allocated so that it survives an unwinding out of libspf2.
  */
 struct spfdns_eval {
-	uint64_t	 deadline;	/* dnsq_now_ms() after which no query */
+	uint64_t	 deadline;	/* mono_ms() after which no query */
 	int		 family;	/* client's: AF_INET or AF_INET6 */
 	unsigned	 queries;	/* questions asked for it */
 	unsigned	 mechs;		/* DNS mechanisms counted (limit 10) */

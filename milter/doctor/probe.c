@@ -24,6 +24,7 @@
 #include <openssl/ssl.h>
 
 #include "causes.h"
+#include "deadline.h"
 #include "probe.h"
 #include "netlist.h"
 #include "probe_int.h"
@@ -136,7 +137,7 @@ static void
 connect_many(const struct target *t, struct cmp *v, size_t n,
     unsigned timeout_ms)
 {
-	unsigned t0 = smtpconn_now_ms(), deadline = t0 + timeout_ms;
+	uint64_t t0 = mono_ms(), deadline = t0 + timeout_ms;
 	size_t i, pending = 0;
 
 	for (i = 0; i < n; i++) {
@@ -158,18 +159,15 @@ connect_many(const struct target *t, struct cmp *v, size_t n,
 			continue;
 		} else
 			v[i].err = errno;
-		v[i].ms = smtpconn_now_ms() - t0;
+		v[i].ms = (unsigned)(mono_ms() - t0);
 		close(v[i].fd);
 		v[i].fd = -1;
 	}
 	while (pending > 0) {
 		struct pollfd pf[8];
 		size_t map[8], np = 0;
-		unsigned now = smtpconn_now_ms();
 		int rc;
 
-		if ((int)(deadline - now) <= 0)
-			break;
 		for (i = 0; i < n && np < 8; i++)
 			if (v[i].fd >= 0) {
 				pf[np].fd = v[i].fd;
@@ -177,9 +175,7 @@ connect_many(const struct target *t, struct cmp *v, size_t n,
 				pf[np].revents = 0;
 				map[np++] = i;
 			}
-		rc = poll(pf, np, (int)(deadline - now));
-		if (rc < 0 && errno == EINTR)
-			continue;
+		rc = poll_until(pf, np, deadline);
 		if (rc <= 0)
 			break;
 		for (i = 0; i < np; i++) {
@@ -193,7 +189,7 @@ connect_many(const struct target *t, struct cmp *v, size_t n,
 			    &sl) < 0)
 				so = errno;
 			x->err = so;
-			x->ms = smtpconn_now_ms() - t0;
+			x->ms = (unsigned)(mono_ms() - t0);
 			close(x->fd);
 			x->fd = -1;
 			pending--;

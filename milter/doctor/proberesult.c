@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "causes.h"
+#include "deadline.h"
 #include "probe.h"
 #include "probe_int.h"
 #include "smtpconn.h"
@@ -107,7 +108,7 @@ pr_step_begin(struct probe_result *r, const char *name, unsigned *t0)
 	s = &nv[r->nsteps++];
 	memset(s, 0, sizeof(*s));
 	s->name = name;
-	*t0 = smtpconn_now_ms();
+	*t0 = (unsigned)mono_ms();
 	return s;
 }
 
@@ -120,7 +121,7 @@ pr_step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
 
 	if (s == NULL)
 		return;
-	s->ms = smtpconn_now_ms() - t0;
+	s->ms = (unsigned)mono_ms() - t0;
 	s->verdict = v;
 	s->cause_id = cause;
 	sb_init(&sb);

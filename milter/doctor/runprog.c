@@ -19,17 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "runprog.h"
-
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)(t.tv_sec - t0->tv_sec) * 1000 +
-	    (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
 
 enum reap { REAPED, RUNNING, LOST };
 
@@ -40,8 +31,7 @@ enum reap { REAPED, RUNNING, LOST };
  * reaped it and its status is gone).
  */
 static enum reap
-reap_by(pid_t pid, int *status, const struct timespec *t0,
-    unsigned timeout_ms)
+reap_by(pid_t pid, int *status, uint64_t until_ms)
 {
 	const struct timespec tick = { 0, 10 * 1000000 };
 	pid_t r;
@@ -52,7 +42,7 @@ reap_by(pid_t pid, int *status, const struct timespec *t0,
 			return REAPED;
 		if (r < 0 && errno != EINTR)
 			return LOST;
-		if (ms_since(t0) >= (long)timeout_ms)
+		if (mono_ms() >= until_ms)
 			return RUNNING;
 		nanosleep(&tick, NULL);
 	}
@@ -62,7 +52,7 @@ int
 run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
     strbuf *why)
 {
-	struct timespec t0;
+	uint64_t until_ms;
 	int pfd[2], devnull, status = 0, rc = -1, poll_errno = 0;
 	bool timed_out = false, too_much = false;
 	enum reap reap = REAPED;
@@ -90,21 +80,13 @@ run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
 		_exit(127);
 	}
 	close(pfd[1]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	until_ms = mono_ms() + timeout_ms;
 	for (;;) {
-		struct pollfd p = { pfd[0], POLLIN, 0 };
-		long left = (long)timeout_ms - ms_since(&t0);
 		char buf[4096];
 		ssize_t n;
 		int pr;
 
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		pr = poll(&p, 1, (int)left);
-		if (pr < 0 && errno == EINTR)
-			continue;
+		pr = poll_fd_until(pfd[0], POLLIN, until_ms);
 		if (pr < 0) {
 			poll_errno = errno;
 			break;
@@ -126,7 +108,7 @@ run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
 	}
 	close(pfd[0]);
 	if (!timed_out && !too_much && poll_errno == 0) {
-		reap = reap_by(pid, &status, &t0, timeout_ms);
+		reap = reap_by(pid, &status, until_ms);
 		timed_out = reap == RUNNING;
 	}
 	if (reap != LOST && (timed_out || too_much || poll_errno != 0)) {

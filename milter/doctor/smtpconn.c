@@ -20,18 +20,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "deadline.h"
 #include "netlist.h"
 #include "smtpconn.h"
-
-unsigned
-smtpconn_now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (unsigned)((unsigned long long)t.tv_sec * 1000 +
-	    (unsigned long long)t.tv_nsec / 1000000);
-}
 
 void
 smtpconn_init(struct smtpconn *c, unsigned timeout_ms, FILE *debug)
@@ -60,26 +51,6 @@ smtpconn_close(struct smtpconn *c)
 	}
 }
 
-/* Wait for fd to become readable or writable; 1 ready, 0 timeout, -1. */
-static int
-wait_fd(int fd, short events, unsigned deadline)
-{
-	for (;;) {
-		struct pollfd p = { fd, events, 0 };
-		unsigned now = smtpconn_now_ms();
-		int rc;
-
-		if ((int)(deadline - now) <= 0)
-			return 0;
-		rc = poll(&p, 1, (int)(deadline - now));
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc < 0)
-			return -1;
-		return rc > 0 ? 1 : 0;
-	}
-}
-
 int
 smtpconn_connect(struct smtpconn *c, const struct sockaddr *sa, socklen_t len,
     int *err)
@@ -103,7 +74,7 @@ smtpconn_connect(struct smtpconn *c, const struct sockaddr *sa, socklen_t len,
 		close(fd);
 		return -1;
 	}
-	rc = wait_fd(fd, POLLOUT, smtpconn_now_ms() + timeout_ms);
+	rc = poll_fd_until(fd, POLLOUT, mono_ms() + timeout_ms);
 	if (rc <= 0) {
 		*err = rc == 0 ? ETIMEDOUT : errno;
 		close(fd);
@@ -139,7 +110,7 @@ int
 smtpconn_write(struct smtpconn *c, const char *buf, size_t n, const char *shown,
     const char **why)
 {
-	unsigned deadline = smtpconn_now_ms() + c->timeout_ms;
+	uint64_t deadline = mono_ms() + c->timeout_ms;
 	size_t off = 0;
 
 	if (shown != NULL)
@@ -157,10 +128,10 @@ smtpconn_write(struct smtpconn *c, const char *buf, size_t n, const char *shown,
 			}
 			e = SSL_get_error(c->ssl, w);
 			if (e == SSL_ERROR_WANT_READ &&
-			    wait_fd(c->fd, POLLIN, deadline) > 0)
+			    poll_fd_until(c->fd, POLLIN, deadline) > 0)
 				continue;
 			if (e == SSL_ERROR_WANT_WRITE &&
-			    wait_fd(c->fd, POLLOUT, deadline) > 0)
+			    poll_fd_until(c->fd, POLLOUT, deadline) > 0)
 				continue;
 			*why = "TLS write failed";
 			return -1;
@@ -175,7 +146,7 @@ smtpconn_write(struct smtpconn *c, const char *buf, size_t n, const char *shown,
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-			    wait_fd(c->fd, POLLOUT, deadline) > 0)
+			    poll_fd_until(c->fd, POLLOUT, deadline) > 0)
 				continue;
 			*why = w < 0 && errno != EAGAIN ? strerror(errno) :
 			    "timed out while sending";
@@ -189,7 +160,7 @@ smtpconn_write(struct smtpconn *c, const char *buf, size_t n, const char *shown,
 enum smtpconn_rd
 smtpconn_reply(struct smtpconn *c, struct smtp_reply *rep, const char **why)
 {
-	unsigned deadline = smtpconn_now_ms() + c->timeout_ms;
+	uint64_t deadline = mono_ms() + c->timeout_ms;
 
 	for (;;) {
 		size_t used = 0, i;
@@ -229,7 +200,7 @@ smtpconn_reply(struct smtpconn *c, struct smtp_reply *rep, const char **why)
 				e = SSL_get_error(c->ssl, r);
 				if (e == SSL_ERROR_WANT_READ ||
 				    e == SSL_ERROR_WANT_WRITE) {
-					int w = wait_fd(c->fd, e ==
+					int w = poll_fd_until(c->fd, e ==
 					    SSL_ERROR_WANT_READ ? POLLIN :
 					    POLLOUT, deadline);
 
@@ -251,7 +222,7 @@ smtpconn_reply(struct smtpconn *c, struct smtp_reply *rep, const char **why)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-				int w = wait_fd(c->fd, POLLIN, deadline);
+				int w = poll_fd_until(c->fd, POLLIN, deadline);
 
 				if (w > 0)
 					continue;
@@ -349,7 +320,7 @@ int
 smtpconn_tls(struct smtpconn *c, const char *host, const char *cafile,
     const char *capath, const char **why)
 {
-	unsigned deadline = smtpconn_now_ms() + c->timeout_ms;
+	uint64_t deadline = mono_ms() + c->timeout_ms;
 	X509_VERIFY_PARAM *vp;
 
 	if (c->ctx == NULL && tls_setup(c, cafile, capath, why) < 0)
@@ -377,8 +348,8 @@ smtpconn_tls(struct smtpconn *c, const char *host, const char *cafile,
 			return 0;
 		e = SSL_get_error(c->ssl, rc);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			w = wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN :
-			    POLLOUT, deadline);
+			w = poll_fd_until(c->fd, e == SSL_ERROR_WANT_READ ?
+			    POLLIN : POLLOUT, deadline);
 			if (w > 0)
 				continue;
 			*why = "the TLS handshake timed out";

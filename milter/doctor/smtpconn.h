@@ -62,8 +62,6 @@ enum smtpconn_rd {
 	SMTPCONN_ERROR
 };
 
-/* Milliseconds of a monotonic clock. */
-unsigned	 smtpconn_now_ms(void);
 void		 smtpconn_init(struct smtpconn *c, unsigned timeout_ms,
 		    FILE *debug);
 /* Close the socket, free TLS state and buffers; c can be reused. */

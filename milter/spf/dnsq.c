@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "dnsq.h"
 
 #define DNSQ_MAX_SERVERS	8
@@ -35,15 +36,6 @@ struct dnsq {
 	struct sockaddr_storage	addr[DNSQ_MAX_SERVERS];
 	socklen_t		alen[DNSQ_MAX_SERVERS];
 };
-
-uint64_t
-dnsq_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 const char *
 dnsq_status_name(enum dnsq_status st)
@@ -225,28 +217,6 @@ build_query(const char *name, int type, uint16_t id, bool edns,
 	return 0;
 }
 
-static int
-wait_fd(int fd, short ev, uint64_t until)
-{
-	struct pollfd pfd = { .fd = fd, .events = ev };
-	uint64_t now;
-	int r;
-
-	for (;;) {
-		now = dnsq_now_ms();
-		if (now >= until)
-			return 0;
-		r = poll(&pfd, 1, (int)(until - now));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			return 0;
-		return 1;
-	}
-}
-
 /* A reply is ours when the id matches, QR is set and the question is ours */
 static bool
 reply_matches(const unsigned char *q, size_t qlen, const unsigned char *r,
@@ -293,7 +263,7 @@ try_udp(const struct sockaddr *sa, socklen_t salen, const unsigned char *qb,
 		return -1;
 	}
 	for (;;) {
-		r = wait_fd(fd, POLLIN, until);
+		r = poll_fd_until(fd, POLLIN, until);
 		if (r <= 0) {
 			close(fd);
 			return r < 0 ? -1 : 0;
@@ -320,7 +290,7 @@ io_all(int fd, unsigned char *p, size_t n, bool wr, uint64_t until)
 	int r;
 
 	while (n > 0) {
-		r = wait_fd(fd, wr ? POLLOUT : POLLIN, until);
+		r = poll_fd_until(fd, wr ? POLLOUT : POLLIN, until);
 		if (r <= 0)
 			return r < 0 ? -1 : 0;
 		k = wr ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
@@ -352,7 +322,7 @@ try_tcp(const struct sockaddr *sa, socklen_t salen, const unsigned char *qb,
 		close(fd);
 		return -1;
 	}
-	r = wait_fd(fd, POLLOUT, until);
+	r = poll_fd_until(fd, POLLOUT, until);
 	if (r <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 ||
 	    soerr != 0) {
 		close(fd);
@@ -502,7 +472,7 @@ dnsq_query(const struct dnsq *q, const char *name, int type,
 	memset(ans, 0, sizeof(*ans));
 	ans->status = DNSQ_TEMPFAIL;
 	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
-		id = (uint16_t)(dnsq_now_ms() * 2654435761u >> 7);
+		id = (uint16_t)(mono_ms() * 2654435761u >> 7);
 	if (build_query(name, type, id, edns, qb, sizeof(qb), &qlen) < 0) {
 		ans->status = DNSQ_NXDOMAIN;
 		return 0;
@@ -517,7 +487,7 @@ dnsq_query(const struct dnsq *q, const char *name, int type,
 		socklen_t salen;
 		int rcode;
 
-		now = dnsq_now_ms();
+		now = mono_ms();
 		if (now >= deadline_ms)
 			break;
 		share = (deadline_ms - now) / (uint64_t)(tries - tried);

@@ -42,6 +42,7 @@
 
 #include <spf2/spf.h>
 
+#include "deadline.h"
 #include "dnsq.h"
 #include "spfcache.h"
 #include "spfcheck.h"
@@ -453,7 +454,7 @@ static int
 evaluate(struct spfc *sc, const char *sender_in, const char *helo,
     const char *ip, bool use_cache, struct spf_outcome *out)
 {
-	uint64_t t0 = dnsq_now_ms();
+	uint64_t t0 = mono_ms();
 	unsigned queries = 0;
 	struct client c;
 	const char *why = NULL, *dom, *at;
@@ -583,7 +584,7 @@ done:
 		free(lkey);
 	sb_free(&sb);
 	out->dns_queries = queries;
-	out->elapsed_ms = (unsigned)(dnsq_now_ms() - t0);
+	out->elapsed_ms = (unsigned)(mono_ms() - t0);
 	return rc;
 }
 

@@ -16,7 +16,7 @@
  *	attached to the calling thread. With none attached, questions are
  *	answered plainly within SPFC_DEFAULT_TIMEOUT_MS and a record lookup
  *	(get_spf) fails with SPF_E_NOT_CONFIG. With one attached:
- *	  - no question is asked once dnsq_now_ms() reaches ev->deadline:
+ *	  - no question is asked once mono_ms() reaches ev->deadline:
  *	    it answers TIMEOUT;
  *	  - a TEMPFAIL or TIMEOUT answer sets ev->dns_error (and timed_out)
  *	    and keeps the first failing name in ev->failname;
@@ -65,6 +65,7 @@
 #include <spf2/spf_dns.h>
 #include <spf2/spf_dns_rr.h>
 
+#include "deadline.h"
 #include "dnsq.h"
 #include "spfint.h"
 #include "spfrec.h"
@@ -148,7 +149,7 @@ query(struct spfdns *dns, struct spfdns_eval *ev, const char *name,
 	atomic_fetch_add(&dns->queries, 1);
 	if (ev != NULL)
 		ev->queries++;
-	if (ev != NULL && dnsq_now_ms() >= ev->deadline) {
+	if (ev != NULL && mono_ms() >= ev->deadline) {
 		ans->status = DNSQ_TIMEOUT;
 		return;
 	}
@@ -157,7 +158,7 @@ query(struct spfdns *dns, struct spfdns_eval *ev, const char *name,
 		return;
 	}
 	if (dnsq_query(dns->dnsq, name, type,
-	    ev != NULL ? ev->deadline : dnsq_now_ms() +
+	    ev != NULL ? ev->deadline : mono_ms() +
 	    SPFC_DEFAULT_TIMEOUT_MS, ans) < 0)
 		ans->status = DNSQ_TEMPFAIL;
 }

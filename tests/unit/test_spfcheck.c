@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "dnsq.h"
 #include "spfcheck.h"
 #include "spfrec.h"
@@ -743,9 +744,9 @@ test_deadline_silent_udp(void **state)
 	(void)state;
 	fake_start(&f, FAKE_SILENT);
 	sc = net_checker(&f, 400);
-	t0 = dnsq_now_ms();
+	t0 = mono_ms();
 	assert_int_equal(spfc_check(sc, "a@example.com", "192.0.2.1", &o), 0);
-	el = dnsq_now_ms() - t0;
+	el = mono_ms() - t0;
 	assert_int_equal(o.verdict, SPFV_TEMPERROR);
 	assert_true(o.dns_error);
 	assert_non_null(strstr(o.detail, "timeout"));
@@ -767,9 +768,9 @@ test_deadline_silent_tcp(void **state)
 	(void)state;
 	fake_start(&f, FAKE_TRUNCATE);	/* UDP says "truncated", TCP hangs */
 	sc = net_checker(&f, 400);
-	t0 = dnsq_now_ms();
+	t0 = mono_ms();
 	assert_int_equal(spfc_check(sc, "a@example.com", "192.0.2.1", &o), 0);
-	el = dnsq_now_ms() - t0;
+	el = mono_ms() - t0;
 	assert_int_equal(o.verdict, SPFV_TEMPERROR);
 	assert_true(o.dns_error);
 	assert_true(el < 400 + 1500);
