@@ -43,6 +43,10 @@ int	 sb_printf(strbuf *sb, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 sb_vprintf(strbuf *sb, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
+/* A new string formatted from a variadic function's arguments (free() it),
+ * NULL on an allocation failure: the one "format into a fresh buffer". */
+char	*str_vprintf(const char *fmt, va_list ap)
+	    __attribute__((format(printf, 1, 0)));
 /* Append with control characters stripped (see CONTRACT). */
 int	 sb_puts_sanitized(strbuf *sb, const char *s);
 /* Give the buffer to the caller (free() it); the strbuf is reset. NULL on err. */

@@ -53,11 +53,14 @@ daemon_die(const char *fmt, ...)
 {
 	strbuf sb;
 	va_list ap;
+	char *msg;
 
-	sb_init(&sb);
 	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
+	msg = str_vprintf(fmt, ap);
 	va_end(ap);
+	sb_init(&sb);
+	sb_puts(&sb, msg != NULL ? msg : "");
+	free(msg);
 	/* nothing half-started: no stale socket, no PidFile of a dead pid */
 	if (made_socket != NULL && unlink(made_socket) < 0 && errno != ENOENT)
 		sb_printf(&sb, " (could not remove the socket %s: %s)",

@@ -116,21 +116,19 @@ void
 pr_step_end(struct probe_step *s, unsigned t0, enum probe_verdict v,
     const char *cause, const char *fmt, ...)
 {
-	strbuf sb;
 	va_list ap;
+	char *msg;
 
 	if (s == NULL)
 		return;
 	s->ms = (unsigned)mono_ms() - t0;
 	s->verdict = v;
 	s->cause_id = cause;
-	sb_init(&sb);
 	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
+	msg = str_vprintf(fmt, ap);
 	va_end(ap);
 	free(s->message);
-	s->message = sb.err ? NULL : sanitize_inplace(sb_steal(&sb));
-	sb_free(&sb);
+	s->message = msg != NULL ? sanitize_inplace(msg) : NULL;
 }
 
 void
@@ -163,18 +161,17 @@ void
 pr_step_factf(struct probe_result *r, struct probe_step *s, const char *key,
     const char *fmt, ...)
 {
-	strbuf sb;
 	va_list ap;
+	char *v;
 
-	sb_init(&sb);
 	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
+	v = str_vprintf(fmt, ap);
 	va_end(ap);
-	if (sb.err)
+	if (v == NULL)
 		r->err = 1;
 	else
-		pr_step_fact(r, s, key, sb.s);
-	sb_free(&sb);
+		pr_step_fact(r, s, key, v);
+	free(v);
 }
 
 void

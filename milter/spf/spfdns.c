@@ -386,16 +386,13 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 void
 spfdns_why(struct spfdns_eval *ev, const char *fmt, ...)
 {
-	strbuf sb;
 	va_list ap;
 
 	if (ev->why != NULL)
 		return;
-	sb_init(&sb);
 	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
+	ev->why = str_vprintf(fmt, ap);
 	va_end(ap);
-	ev->why = sb_steal(&sb);
 }
 
 /* domain publishes no SPF record: none; for an include or redirect target

@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -280,15 +281,14 @@ kv_add(struct kvline *kv, const char *key, const char *value)
 void
 kv_addf(struct kvline *kv, const char *key, const char *fmt, ...)
 {
-	strbuf sb;
 	va_list ap;
+	char *v;
 
-	sb_init(&sb);
 	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
+	v = str_vprintf(fmt, ap);
 	va_end(ap);
-	kv_add(kv, key, sb.s);
-	sb_free(&sb);
+	kv_add(kv, key, v != NULL ? v : "");
+	free(v);
 }
 
 void

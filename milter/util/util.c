@@ -159,6 +159,16 @@ sb_vprintf(strbuf *sb, const char *fmt, va_list ap)
 	return 0;
 }
 
+char *
+str_vprintf(const char *fmt, va_list ap)
+{
+	strbuf sb;
+
+	sb_init(&sb);
+	sb_vprintf(&sb, fmt, ap);
+	return sb_steal(&sb);
+}
+
 int
 sb_printf(strbuf *sb, const char *fmt, ...)
 {
