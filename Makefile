@@ -97,7 +97,7 @@ BELOW_daemon	:= policy spf global util
 BELOW_trace	:= global util
 BELOW_doctor	:= global util
 # the outside libraries of each folder: pkg-config names, then the others
-PKGS_util	:=
+PKGS_util	:= json-c
 PKGS_global	:= libcrypto
 PKGS_spf	:=
 LIBS_spf	:= -lspf2 -lresolv -lpthread

@@ -24,6 +24,7 @@
 
 #include "causes.h"
 #include "cfcheck.h"
+#include "jstr.h"
 #include "probe.h"
 #include "sendmailcf.h"
 #include "util.h"
@@ -76,12 +77,6 @@ json_print(json_object *o)
 {
 	printf("%s\n", json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
-static json_object *
-jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
 }
 
 /* ------------------------------------------------------------ probe */

@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "jstr.h"
 #include "trace_out.h"
 
 void
@@ -330,62 +331,6 @@ tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now,
 
 /* ------------------------------------------------------------ JSON */
 
-/* Length of a valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t k, i;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		k = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		k = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		k = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (k > n)
-		return 0;
-	for (i = 1; i < k; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return k;
-}
-
-static struct json_object *
-jstr(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, k;
-	struct json_object *o;
-	strbuf sb;
-
-	for (i = 0; i < n; i += k)
-		if ((k = utf8_len(p + i, n - i)) == 0)
-			break;
-	if (i == n)
-		return json_object_new_string(s);
-	sb_init(&sb);
-	for (i = 0; i < n; i += k) {
-		if ((k = utf8_len(p + i, n - i)) == 0) {
-			sb_puts(&sb, "\xef\xbf\xbd");
-			k = 1;
-		} else
-			sb_append(&sb, s + i, k);
-	}
-	o = sb.err ? NULL : json_object_new_string(sb.s);
-	sb_free(&sb);
-	return o;
-}
-
 /* Keys are string literals added once: no lookup, no copy of the key. */
 static void
 jset(struct json_object *o, const char *key, struct json_object *v)
@@ -409,7 +354,7 @@ jadd_time(struct json_object *o, const char *key, int64_t t)
 	sb_init(&sb);
 	tro_time_utc(&sb, t);
 	if (!sb.err)
-		jset(o, key, json_object_new_string(sb.s));
+		jset(o, key, jstr(sb.s));
 	sb_free(&sb);
 }
 
@@ -418,11 +363,11 @@ jcause(const struct cause *c)
 {
 	struct json_object *o = json_object_new_object();
 
-	jset(o, "id", json_object_new_string(c->id));
+	jset(o, "id", jstr(c->id));
 	jset(o, "severity",
-	    json_object_new_string(cause_severity_name(c->severity)));
-	jset(o, "summary", json_object_new_string(c->summary));
-	jset(o, "fix", json_object_new_string(c->fix));
+	    jstr(cause_severity_name(c->severity)));
+	jset(o, "summary", jstr(c->summary));
+	jset(o, "fix", jstr(c->fix));
 	return o;
 }
 
@@ -448,9 +393,9 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 	jadd(o, "host", m->host);
 	jadd(o, "qid", m->qid);
 	jset(o, "outcome",
-	    json_object_new_string(tr_outcome_name(m->outcome)));
+	    jstr(tr_outcome_name(m->outcome)));
 	jset(o, "reported",
-	    json_object_new_string(emit_names[why]));
+	    jstr(emit_names[why]));
 	jadd_time(o, "first", m->first);
 	jadd_time(o, "last", m->last);
 	jset(o, "age",
@@ -514,7 +459,7 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		r = json_object_new_object();
 		jadd(r, "to", x->addr);
 		jset(r, "outcome",
-		    json_object_new_string(tr_outcome_name(x->outcome)));
+		    jstr(tr_outcome_name(x->outcome)));
 		jset(r, "attempts",
 		    json_object_new_int64(x->attempts));
 		if (x->delay >= 0)
