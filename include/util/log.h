@@ -30,6 +30,14 @@ void	log_msg(int prio, const char *qid, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Facility number by name, -1 when unknown. */
 int	log_facility(const char *name);
+/* The name lines start with ("relaymilter" until log_open() or this
+ * sets another; ident is kept, not copied). */
+void	log_set_ident(const char *ident);
+/* A command-line program's message to its user, as OpenSMTPD's
+ * log_warnx(): "IDENT: text" and a newline on standard error, nothing
+ * else (for the tools' diagnostics, not for mail log lines). */
+void	log_warnx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
 
 struct kvline {
 	strbuf	sb;

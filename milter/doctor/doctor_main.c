@@ -25,6 +25,7 @@
 #include "causes.h"
 #include "cfcheck.h"
 #include "jstr.h"
+#include "log.h"
 #include "probe.h"
 #include "sendmailcf.h"
 #include "util.h"
@@ -251,8 +252,7 @@ cmd_probe(int argc, char **argv, bool json)
 		case 'i': authinfo = optarg; break;
 		case 't':
 			if (parse_uint(optarg, 600, &secs) < 0 || secs == 0) {
-				fprintf(stderr, "%s: --timeout wants 1..600 "
-				    "seconds\n", progname);
+				log_warnx("--timeout wants 1..600 seconds");
 				return EXIT_ERROR;
 			}
 			o.timeout_ms = (unsigned)secs * 1000;
@@ -272,8 +272,8 @@ cmd_probe(int argc, char **argv, bool json)
 	}
 	if (argc - optind == 1) {
 		if (parse_target(argv[optind], &host, &o.port) < 0) {
-			fprintf(stderr, "%s: bad target \"%s\": want "
-			    "HOST[:PORT]\n", progname, argv[optind]);
+			log_warnx("bad target \"%s\": want HOST[:PORT]",
+			    argv[optind]);
 			return EXIT_ERROR;
 		}
 		if (o.port == 0)
@@ -291,14 +291,14 @@ cmd_probe(int argc, char **argv, bool json)
 		sb_init(&err);
 		if (read_file(cf_path, &buf, &len) < 0) {
 			if (host == NULL) {
-				fprintf(stderr, "%s: %s: %s (give HOST[:PORT])\n",
-				    progname, cf_path, strerror(errno));
+				log_warnx("%s: %s (give HOST[:PORT])", cf_path,
+				    strerror(errno));
 				return EXIT_ERROR;
 			}
 		} else {
 			if (cf_parse(buf, &cf, &err) < 0) {
 				free(buf);
-				fprintf(stderr, "%s: %s\n", progname, err.s);
+				log_warnx("%s", err.s);
 				sb_free(&err);
 				return EXIT_ERROR;
 			}
@@ -306,9 +306,9 @@ cmd_probe(int argc, char **argv, bool json)
 			if (host == NULL) {
 				if (cf_smarthost(&cf, &sh) != 0 ||
 				    sh.port == 0) {
-					fprintf(stderr, "%s: %s names no "
+					log_warnx("%s names no "
 					    "smarthost with a TCP port (give "
-					    "HOST[:PORT])\n", progname,
+					    "HOST[:PORT])",
 					    cf_path);
 					cf_smarthost_free(&sh);
 					cf_free(&cf);
@@ -332,13 +332,13 @@ cmd_probe(int argc, char **argv, bool json)
 		sb_free(&err);
 	}
 	if (host == NULL) {
-		fprintf(stderr, "%s: out of memory\n", progname);
+		log_warnx("out of memory");
 		return EXIT_ERROR;
 	}
 	o.host = host;
 	o.authinfo = authinfo ? authinfo : DEFAULT_AUTHINFO;
 	if (probe_run(&o, &r) < 0) {
-		fprintf(stderr, "%s: out of memory\n", progname);
+		log_warnx("out of memory");
 		probe_result_free(&r);
 		free(host);
 		free(authinfo_alloc);
@@ -520,8 +520,7 @@ cmd_config(int argc, char **argv, bool json)
 		case 'x': paths.no_exec = true; break;
 		case 't':
 			if (parse_uint(optarg, 600, &secs) < 0 || secs == 0) {
-				fprintf(stderr, "%s: --timeout wants 1..600 "
-				    "seconds\n", progname);
+				log_warnx("--timeout wants 1..600 seconds");
 				return EXIT_ERROR;
 			}
 			paths.timeout_ms = (unsigned)secs * 1000;
@@ -537,7 +536,7 @@ cmd_config(int argc, char **argv, bool json)
 	}
 	sb_init(&err);
 	if (cfcheck_gather(&paths, &env, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", progname, err.s);
+		log_warnx("%s", err.s);
 		sb_free(&err);
 		cfcheck_env_free(&env);
 		return EXIT_ERROR;
@@ -545,7 +544,7 @@ cmd_config(int argc, char **argv, bool json)
 	sb_free(&err);
 	memset(&r, 0, sizeof(r));
 	if (cfcheck_run(&env, &r) < 0) {
-		fprintf(stderr, "%s: out of memory\n", progname);
+		log_warnx("out of memory");
 		rc = EXIT_ERROR;
 	} else {
 		if (json)
@@ -569,6 +568,7 @@ main(int argc, char **argv)
 	 * the kernel reap sendmail -d0.1, mailq and dpkg-query before their
 	 * exit status is read */
 	signal(SIGCHLD, SIG_DFL);
+	log_set_ident(progname);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
@@ -593,7 +593,7 @@ main(int argc, char **argv)
 		return cmd_probe(argc - i, argv + i, json);
 	if (strcmp(argv[i], "config") == 0)
 		return cmd_config(argc - i, argv + i, json);
-	fprintf(stderr, "%s: unknown command \"%s\"\n", progname, argv[i]);
+	log_warnx("unknown command \"%s\"", argv[i]);
 	usage(stderr);
 	return EXIT_ERROR;
 }

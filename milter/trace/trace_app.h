@@ -14,8 +14,9 @@
  *	Everything is used by one thread; the only asynchronous write is the
  *	signal handler's to *tapp.stop.
  *
- *	Diagnostics go through tapp_warnx(): one line on stderr, prefixed
- *	"relaymilter-trace: ". Exit status: TAPP_EX_* (see trace_main.c).
+ *	Diagnostics go through log_warnx() (log.h): one line on stderr,
+ *	prefixed "relaymilter-trace: ". Exit status: TAPP_EX_* (see
+ *	trace_main.c).
  */
 #ifndef RM_TRACE_APP_H
 #define RM_TRACE_APP_H
@@ -108,9 +109,6 @@ struct tapp {
 	int		 err;
 	volatile sig_atomic_t *stop;	/* set by signals and write errors */
 };
-
-void		 tapp_warnx(const char *fmt, ...)
-		    __attribute__((format(printf, 1, 2)));
 
 /* ---- trace_sink.c: where the output goes ---- */
 

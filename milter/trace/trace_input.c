@@ -9,7 +9,7 @@
  *	counted as not understood, never cut silently. A file is gzip when
  *	it starts with the gzip magic; standard input goes through zlib's
  *	transparent mode. Errors are printed on stderr with the file name
- *	(tapp_warnx, trace_app.h).
+ *	(log_warnx(), log.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +27,7 @@
 #include <systemd/sd-journal.h>
 #endif
 
+#include "log.h"
 #include "trace.h"
 #include "trace_app.h"
 #include "trace_input.h"
@@ -82,7 +83,7 @@ rd(struct reader *r)
 			if (n < 0) {
 				int e;
 
-				tapp_warnx("%s: %s", r->name, gzerror(r->gz, &e));
+				log_warnx("%s: %s", r->name, gzerror(r->gz, &e));
 				return -1;
 			}
 		} else
@@ -90,7 +91,7 @@ rd(struct reader *r)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			tapp_warnx("%s: %s", r->name, strerror(errno));
+			log_warnx("%s: %s", r->name, strerror(errno));
 		break;
 	}
 	if (n > 0) {
@@ -105,7 +106,7 @@ feed(const struct tin_opts *a, struct reader *r, const char *p, size_t n)
 {
 	r->lineno++;
 	if (trace_feed(a->t, r->name, r->lineno, p, n) < 0 && !r->nomem) {
-		tapp_warnx("out of memory");
+		log_warnx("out of memory");
 		r->nomem = true;
 	}
 }
@@ -126,7 +127,7 @@ feed_lines(const struct tin_opts *a, struct reader *r)
 	if (p == r->buf && r->len > MAX_LINE) {
 		/* no newline within MAX_LINE bytes: report and skip */
 		if (!r->skipping) {
-			tapp_warnx("%s:%lu: line longer than %d bytes, skipped",
+			log_warnx("%s:%lu: line longer than %d bytes, skipped",
 			    r->name, r->lineno + 1, MAX_LINE);
 			r->lineno++;
 			trace_unparsed(a->t, r->name, r->lineno, r->buf, 200);
@@ -159,7 +160,7 @@ reader_open(struct reader *r, const char *path)
 	r->name = path ? path : "(stdin)";
 	r->fd = path ? open(path, O_RDONLY | O_CLOEXEC) : 0;
 	if (r->fd < 0) {
-		tapp_warnx("%s: %s", path, strerror(errno));
+		log_warnx("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if ((r->buf = malloc(BLOCK)) == NULL) {
@@ -173,7 +174,7 @@ reader_open(struct reader *r, const char *path)
 	if (pread(r->fd, magic, 2, 0) == 2 ? magic[0] == 0x1f &&
 	    magic[1] == 0x8b : path == NULL) {
 		if ((r->gz = gzdopen(r->fd, "rb")) == NULL) {
-			tapp_warnx("%s: cannot read through zlib", r->name);
+			log_warnx("%s: cannot read through zlib", r->name);
 			free(r->buf);
 			return -1;
 		}
@@ -206,7 +207,7 @@ tin_read(const struct tin_opts *a, const char *path)
 	while (!*a->stop && (n = rd(&r)) > 0)
 		feed_lines(a, &r);
 	if (n == -2)
-		tapp_warnx("%s: out of memory", r.name);
+		log_warnx("%s: out of memory", r.name);
 	feed_rest(a, &r);
 	reader_close(&r);
 	return n < 0 || r.nomem ? -1 : 0;
@@ -234,24 +235,24 @@ follow_open(const struct tin_opts *a, struct reader *r, const char *path,
 			if (reader_open(r, path) < 0)
 				return -1;
 			if (r->gz) {
-				tapp_warnx("%s: cannot follow a compressed file",
+				log_warnx("%s: cannot follow a compressed file",
 				    path);
 				reader_close(r);
 				return -1;
 			}
 			if (fstat(r->fd, cur) < 0) {
-				tapp_warnx("%s: %s", path, strerror(errno));
+				log_warnx("%s: %s", path, strerror(errno));
 				reader_close(r);
 				return -1;
 			}
 			return 0;
 		}
 		if (errno != ENOENT) {
-			tapp_warnx("%s: %s", path, strerror(errno));
+			log_warnx("%s: %s", path, strerror(errno));
 			return -1;
 		}
 		if (!said) {
-			tapp_warnx("%s: not there (yet), waiting for it", path);
+			log_warnx("%s: not there (yet), waiting for it", path);
 			said = true;
 		}
 		if (*a->stop)
@@ -340,7 +341,7 @@ tin_journal(const struct tin_opts *a)
 	r = a->journal_dir ? sd_journal_open_directory(&j, a->journal_dir, 0) :
 	    sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
 	if (r < 0) {
-		tapp_warnx("journal: %s", strerror(-r));
+		log_warnx("journal: %s", strerror(-r));
 		return -1;
 	}
 	for (i = 0; idents[i]; i++) {
@@ -348,7 +349,7 @@ tin_journal(const struct tin_opts *a)
 
 		snprintf(m, sizeof(m), "SYSLOG_IDENTIFIER=%s", idents[i]);
 		if ((r = sd_journal_add_match(j, m, 0)) < 0) {
-			tapp_warnx("journal: %s", strerror(-r));
+			log_warnx("journal: %s", strerror(-r));
 			sd_journal_close(j);
 			return -1;
 		}
@@ -364,7 +365,7 @@ tin_journal(const struct tin_opts *a)
 	while (!*a->stop) {
 		r = sd_journal_next(j);
 		if (r < 0) {
-			tapp_warnx("journal: %s", strerror(-r));
+			log_warnx("journal: %s", strerror(-r));
 			rc = -1;
 			break;
 		}
@@ -398,12 +399,12 @@ tin_journal(const struct tin_opts *a)
 		sb_puts(&line, ": ");
 		sb_append(&line, msg, msgn);
 		if (line.err) {
-			tapp_warnx("journal: out of memory");
+			log_warnx("journal: out of memory");
 			rc = -1;
 			break;
 		}
 		if (trace_feed(a->t, "journal", 0, line.s, line.len) < 0) {
-			tapp_warnx("journal: out of memory");
+			log_warnx("journal: out of memory");
 			rc = -1;
 			break;
 		}

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "trace.h"
 #include "trace_app.h"
 #include "trace_input.h"
@@ -40,18 +41,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-void
-tapp_warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("relaymilter-trace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Read what the settings name, feeding a->t; -1 when any source failed. */
@@ -106,6 +95,7 @@ main(int argc, char **argv)
 	long oldest;
 	int first = 0, rc = 0;
 
+	log_set_ident("relaymilter-trace");
 	topt_init(o);
 	switch (topt_parse(o, argc, argv, &first)) {
 	case TOPT_RUN:
@@ -127,7 +117,7 @@ main(int argc, char **argv)
 	a->ports.force = o->force_port;
 	if (o->force_port == 0 && tport_load(&a->ports, cf) < 0 &&
 	    o->cf != NULL) {
-		tapp_warnx("%s: %s", cf, strerror(errno));
+		log_warnx("%s: %s", cf, strerror(errno));
 		return TAPP_EX_FAIL;
 	}
 	o->to.mailer_port = tport_lookup;
@@ -147,11 +137,11 @@ main(int argc, char **argv)
 	a->al = tro_alerts_new(&o->ao);
 	a->t = trace_new(&o->to, &sink);
 	if (a->sum == NULL || a->al == NULL || a->t == NULL) {
-		tapp_warnx("out of memory");
+		log_warnx("out of memory");
 		return TAPP_EX_FAIL;
 	}
 	if (o->text && !o->follow && (a->spool = tmpfile()) == NULL)
-		tapp_warnx("no temporary file (%s): printing in log order",
+		log_warnx("no temporary file (%s): printing in log order",
 		    strerror(errno));
 
 	if (read_input(a, argc - first, argv + first) < 0)

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "maillog.h"
 #include "trace.h"
 #include "trace_app.h"
@@ -93,7 +94,7 @@ opt_duration(const char *name, const char *v, long *out)
 	unsigned long x;
 
 	if (parse_duration(v, LONG_MAX, &x) < 0) {
-		tapp_warnx("--%s: bad duration \"%s\" (e.g. 90s, 30m, 2h, 5d)",
+		log_warnx("--%s: bad duration \"%s\" (e.g. 90s, 30m, 2h, 5d)",
 		    name, v);
 		return -1;
 	}
@@ -135,7 +136,7 @@ opt_now(const char *v, int64_t *out)
 			}
 		}
 	}
-	tapp_warnx("--now: bad time \"%s\"", v);
+	log_warnx("--now: bad time \"%s\"", v);
 	return -1;
 }
 
@@ -215,7 +216,7 @@ opt_one(struct topt *o, int c)
 		break;
 	case O_MAXFAIL:
 		if (parse_uint(optarg, 1000000, &x) < 0) {
-			tapp_warnx("--max-failures: bad number \"%s\"", optarg);
+			log_warnx("--max-failures: bad number \"%s\"", optarg);
 			return -1;
 		}
 		o->ao.max_failures = x;
@@ -229,7 +230,7 @@ opt_one(struct topt *o, int c)
 		break;
 	case O_POLL:
 		if (parse_uint(optarg, 3600000, &x) < 0 || x == 0) {
-			tapp_warnx("--poll: bad milliseconds \"%s\"", optarg);
+			log_warnx("--poll: bad milliseconds \"%s\"", optarg);
 			return -1;
 		}
 		o->poll_ms = (long)x;
@@ -250,7 +251,7 @@ opt_one(struct topt *o, int c)
 		if (opt_duration("since", optarg, &o->since) < 0)
 			return -1;
 		if (o->since == 0) {
-			tapp_warnx("--since: the window must be longer than 0");
+			log_warnx("--since: the window must be longer than 0");
 			return -1;
 		}
 		break;
@@ -261,7 +262,7 @@ opt_one(struct topt *o, int c)
 		break;
 	case O_YEAR:
 		if (parse_uint(optarg, 9999, &x) < 0 || x < 1970) {
-			tapp_warnx("--year: bad year \"%s\"", optarg);
+			log_warnx("--year: bad year \"%s\"", optarg);
 			return -1;
 		}
 		o->to.year = (int)x;
@@ -271,7 +272,7 @@ opt_one(struct topt *o, int c)
 		break;
 	case O_PORT:
 		if (parse_uint(optarg, 65535, &x) < 0 || x == 0) {
-			tapp_warnx("--port: bad port \"%s\"", optarg);
+			log_warnx("--port: bad port \"%s\"", optarg);
 			return -1;
 		}
 		o->force_port = (int)x;
@@ -287,7 +288,7 @@ opt_one(struct topt *o, int c)
 		break;
 	case O_TOP:
 		if (parse_uint(optarg, 100000, &x) < 0) {
-			tapp_warnx("--top: bad number \"%s\"", optarg);
+			log_warnx("--top: bad number \"%s\"", optarg);
 			return -1;
 		}
 		o->top = x;
@@ -323,25 +324,25 @@ topt_parse(struct topt *o, int argc, char **argv, int *first_file)
 	o->text = o->force_text || (!o->json && !o->summary && !o->unparsed &&
 	    !o->alert && o->prom == NULL);
 	if (o->follow && !o->journal && nfiles != 1) {
-		tapp_warnx("--follow needs exactly one FILE (or --journal)");
+		log_warnx("--follow needs exactly one FILE (or --journal)");
 		return TOPT_FAIL;
 	}
 	if (o->since && !o->journal) {
-		tapp_warnx("--since needs --journal");
+		log_warnx("--since needs --journal");
 		return TOPT_FAIL;
 	}
 	if (o->since && o->follow) {
-		tapp_warnx("--since and --follow do not go together "
+		log_warnx("--since and --follow do not go together "
 		    "(--from-end skips what is there)");
 		return TOPT_FAIL;
 	}
 	if (o->journal && nfiles > 0) {
-		tapp_warnx("--journal reads no FILE");
+		log_warnx("--journal reads no FILE");
 		return TOPT_FAIL;
 	}
 #ifndef HAVE_LIBSYSTEMD
 	if (o->journal) {
-		tapp_warnx("built without libsystemd: --journal is not available");
+		log_warnx("built without libsystemd: --journal is not available");
 		return TOPT_FAIL;
 	}
 #endif

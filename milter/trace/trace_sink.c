@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "causes.h"
+#include "log.h"
 #include "trace.h"
 #include "trace_app.h"
 #include "trace_out.h"
@@ -45,14 +46,14 @@ flush_out(struct tapp *a, FILE *fp)
 	if (a->out_dead) {
 		/* the reader went away: nothing more is written */
 	} else if (a->out.err) {
-		tapp_warnx("out of memory while formatting");
+		log_warnx("out of memory while formatting");
 		a->err = 1;
 	} else if (a->out.len > 0 &&
 	    fwrite(a->out.s, 1, a->out.len, fp) != a->out.len) {
 		/* a closed pipe (| head) ends the run quietly; anything
 		 * else is reported once */
 		if (errno != EPIPE)
-			tapp_warnx("write error: %s", strerror(errno));
+			log_warnx("write error: %s", strerror(errno));
 		a->out_dead = true;
 		a->err = 1;
 		*a->stop = 1;
@@ -188,20 +189,20 @@ tsink_write_prom(struct tapp *a, unsigned long nd, long oldest)
 		goto out;
 	}
 	if ((fp = fopen(tmp.s, "w")) == NULL) {
-		tapp_warnx("%s: %s", tmp.s, strerror(errno));
+		log_warnx("%s: %s", tmp.s, strerror(errno));
 		rc = -1;
 		goto out;
 	}
 	if (fwrite(sb.s, 1, sb.len, fp) != sb.len || fflush(fp) != 0 ||
 	    fsync(fileno(fp)) != 0) {
-		tapp_warnx("%s: %s", tmp.s, strerror(errno));
+		log_warnx("%s: %s", tmp.s, strerror(errno));
 		fclose(fp);
 		unlink(tmp.s);
 		rc = -1;
 		goto out;
 	}
 	if (fclose(fp) != 0 || rename(tmp.s, prom) != 0) {
-		tapp_warnx("%s: %s", prom, strerror(errno));
+		log_warnx("%s: %s", prom, strerror(errno));
 		unlink(tmp.s);
 		rc = -1;
 	}

@@ -57,6 +57,25 @@ log_open(const char *ident, const char *facility, bool use_syslog)
 	return 0;
 }
 
+void
+log_set_ident(const char *ident)
+{
+	log_ident = ident;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(log_ident, stderr);
+	fputs(": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 bool
 log_to_syslog(void)
 {
