@@ -272,11 +272,3 @@ tr_outcome_name(enum tr_outcome o)
 	}
 	return "unknown";
 }
-
-long
-tr_msg_age(const struct tr_msg *m, int64_t now)
-{
-	int64_t c = m->ctime ? m->ctime : m->first;
-
-	return now > c ? (long)(now - c) : 0;
-}

@@ -15,7 +15,8 @@
  *	to the tail). A message's record and its first arena chunk are one
  *	allocation; a freed record goes to a free list of at most FREE_MAX
  *	for the next message. Allocation failures return NULL (tr_msg_get
- *	also sets t->err) and leave the tables as they were.
+ *	also sets t->err) and leave the tables as they were. tr_msg_age()
+ *	(trace.h) reads a record's age, for trace_tick.c and the outputs.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -218,6 +219,14 @@ tr_msg_get(struct trace *t, struct host *h, struct ml_span qid, int64_t when)
 		t->st.open_max = t->count;
 	tr_l_append(t, m, L_ACTIVE);
 	return m;
+}
+
+long
+tr_msg_age(const struct tr_msg *m, int64_t now)
+{
+	int64_t c = m->ctime ? m->ctime : m->first;
+
+	return now > c ? (long)(now - c) : 0;
 }
 
 void
