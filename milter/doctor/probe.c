@@ -4,8 +4,9 @@
  * CONTRACT
  *	See probe.h. The connection itself (bounded waits, replies,
  *	STARTTLS, verification errors) is smtpconn.c; this file holds the
- *	steps up to EHLO and the order of all of them, probetls.c the TLS
- *	steps, probeauth.c the login, proberesult.c what the steps record,
+ *	steps up to EHLO and the order of all of them, probeehlo.c the EHLO
+ *	exchange (before and after STARTTLS), probetls.c the TLS steps,
+ *	probeauth.c the login, proberesult.c what the steps record,
  *	probeaddr.c the addresses. One SSL_CTX per probe.
  *	The only commands ever sent are EHLO, STARTTLS, AUTH (with --auth)
  *	and QUIT. Secrets live in buffers that are wiped (free_secret or
@@ -370,55 +371,6 @@ step_greeting(struct probe *p)
 	}
 	pr_step_end(s, t0, PV_OK, NULL, "%s", s ? s->reply : "");
 	smtpreply_free(&rep);
-	return true;
-}
-
-/* EHLO and record the keywords; the step says what was found. */
-bool
-pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
-{
-	struct smtp_reply rep;
-	const char *why = NULL;
-	strbuf cmd, kw;
-	enum smtpconn_rd rd;
-	size_t i;
-
-	if (p->have_ehlo)
-		ehlo_info_free(&p->ehlo);
-	p->have_ehlo = false;
-	sb_init(&cmd);
-	sb_printf(&cmd, "EHLO %s", p->r->helo);
-	memset(&rep, 0, sizeof(rep));
-	rd = cmd.err ? SMTPCONN_ERROR : smtpconn_cmd(&p->c, cmd.s, &rep, &why);
-	sb_free(&cmd);
-	if (rd != SMTPCONN_OK) {
-		pr_step_end(s, t0, PV_FAIL, rd == SMTPCONN_TIMEOUT ? "connect-timeout" :
-		    "connection-lost", "EHLO%s: %s", after_tls ?
-		    " after STARTTLS" : "", why ? why : "error");
-		return false;
-	}
-	pr_step_reply(s, &rep);
-	if (smtpreply_ehlo(&rep, &p->ehlo) != 0) {
-		pr_step_refused(p->o, s, t0, CAUSE_PHASE_CONNECT, NULL, "EHLO");
-		smtpreply_free(&rep);
-		return false;
-	}
-	smtpreply_free(&rep);
-	p->have_ehlo = true;
-	sb_init(&kw);
-	for (i = 0; i < p->ehlo.nkeywords; i++)
-		sb_printf(&kw, "%s%s", i ? " " : "", p->ehlo.keywords[i]);
-	pr_step_fact(p->r, s, "name", p->ehlo.domain ? p->ehlo.domain : "");
-	pr_step_fact(p->r, s, "keywords", kw.s);
-	sb_free(&kw);
-	if (p->ehlo.domain != NULL && str_ieq(p->ehlo.domain, p->r->helo)) {
-		pr_step_end(s, t0, PV_FAIL, "mail-loops", "the server calls "
-		    "itself %s, this host's own name: sendmail stops with "
-		    "\"config error: mail loops back to me\" (the relay "
-		    "mailer needs F=k, or SMART_HOST names this host)",
-		    p->ehlo.domain);
-		return false;
-	}
 	return true;
 }
 

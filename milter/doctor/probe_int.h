@@ -61,7 +61,7 @@ const char	*pr_classify(const char *host, int port, const char *reply,
 void		 pr_step_refused(const struct probe_options *o,
 		    struct probe_step *s, unsigned t0, enum cause_phase phase,
 		    const char *fallback, const char *what);
-/* probe.c */
+/* probeehlo.c */
 /* EHLO; records the keywords in p->ehlo, says what failed in s. */
 bool		 pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0,
 		    bool after_tls);
