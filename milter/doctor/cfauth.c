@@ -4,7 +4,7 @@
  *
  * CONTRACT
  *	Part of the pure configuration checks (cfcheck.h); shares the
- *	finding helpers of cfcheck.c through cfcheck_int.h. Entries
+ *	finding helpers of cfreport.c through cfcheck_int.h. Entries
  *	are matched the way sendmail looks them up: AuthInfo:<host>, then
  *	AuthInfo:<address>, then the bare AuthInfo: default; never by port.
  */

@@ -1,7 +1,7 @@
 /*
- * cfcheck_int.h - what cfcheck.c shares with the check modules: cfrelay.c,
- *	cfauth.c, cfmilter.c, cfhost.c and cfqueue.c; and what cfgather.c
- *	takes from cfgather_host.c
+ * cfcheck_int.h - what cfreport.c and cfcheck.c share with the check
+ *	modules: cfrelay.c, cfauth.c, cfmilter.c, cfhost.c and cfqueue.c;
+ *	and what cfgather.c takes from cfgather_host.c
  *
  * CONTRACT
  *	Internal to the configuration checks: nothing else includes it. A

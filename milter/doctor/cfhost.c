@@ -4,7 +4,7 @@
  *
  * CONTRACT
  *	Part of the pure configuration checks (cfcheck.h); shares the
- *	finding helpers of cfcheck.c through cfcheck_int.h. Reads
+ *	finding helpers of cfreport.c through cfcheck_int.h. Reads
  *	only ctx->env and appends findings. Names are looked up in the
  *	/etc/hosts text the way glibc does with "multi on" (Debian's
  *	default), and the name sendmail takes ($j) wins over gethostname().

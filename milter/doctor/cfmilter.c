@@ -4,7 +4,7 @@
  *
  * CONTRACT
  *	Part of the pure configuration checks (cfcheck.h); shares the
- *	finding helpers of cfcheck.c through cfcheck_int.h. Milter
+ *	finding helpers of cfreport.c through cfcheck_int.h. Milter
  *	sockets compare as libmilter reads them ("unix:" is "local:",
  *	localhost is 127.0.0.1); timeouts default as sendmail's do.
  */

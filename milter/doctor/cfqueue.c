@@ -4,7 +4,7 @@
  *
  * CONTRACT
  *	Part of the pure configuration checks (cfcheck.h); shares the
- *	finding helpers of cfcheck.c through cfcheck_int.h. Reads
+ *	finding helpers of cfreport.c through cfcheck_int.h. Reads
  *	only ctx->env (env->now is the time the queue's ages are counted
  *	from) and appends findings. The queue finding names the oldest
  *	message and the last error of at most MAX_LISTED of them, and says

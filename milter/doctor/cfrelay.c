@@ -4,7 +4,7 @@
  *
  * CONTRACT
  *	Part of the pure configuration checks (cfcheck.h); shares the
- *	finding helpers of cfcheck.c through cfcheck_int.h. Reads
+ *	finding helpers of cfreport.c through cfcheck_int.h. Reads
  *	only ctx->env and ctx->sh (DS and the relay mailer as sendmail.cf
  *	gives them) and appends findings. The port is the one sendmail
  *	really connects to: that of the mailer's A= (TCP $h PORT), not one
