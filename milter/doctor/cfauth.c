@@ -19,7 +19,7 @@
 #define DEFAULT_AUTH_MECHS	"EXTERNAL GSSAPI KERBEROS_V4 DIGEST-MD5 CRAM-MD5"
 
 static const char *
-entry_name(const struct cf_auth_entry *e, strbuf *sb)
+entry_name(const struct cfc_auth_entry *e, strbuf *sb)
 {
 	sb_reset(sb);
 	sb_printf(sb, "AuthInfo:%s", e->host);
@@ -30,10 +30,10 @@ entry_name(const struct cf_auth_entry *e, strbuf *sb)
  * The entry sendmail would use for host: AuthInfo:<host>, then
  * AuthInfo:<each address>, then the bare AuthInfo: default.
  */
-static const struct cf_auth_entry *
+static const struct cfc_auth_entry *
 auth_lookup(const struct cfcheck_env *env, const char *host, const char **how)
 {
-	const struct cf_authinfo *a = &env->auth;
+	const struct cfc_authinfo *a = &env->auth;
 	size_t i, j;
 
 	if (!a->read)
@@ -60,10 +60,10 @@ auth_lookup(const struct cfcheck_env *env, const char *host, const char **how)
 
 /* An entry that was probably meant for host but never matches: sendmail
  * has no port in the key. */
-static const struct cf_auth_entry *
+static const struct cfc_auth_entry *
 auth_near_miss(const struct cfcheck_env *env, const char *host)
 {
-	const struct cf_authinfo *a = &env->auth;
+	const struct cfc_authinfo *a = &env->auth;
 	size_t i, n = strlen(host);
 
 	for (i = 0; i < a->nentries; i++) {
@@ -79,7 +79,7 @@ auth_near_miss(const struct cfcheck_env *env, const char *host)
 const char *
 cfc_relay_account(const struct cfcheck_env *env, const struct cf_smarthost *sh)
 {
-	const struct cf_auth_entry *e;
+	const struct cfc_auth_entry *e;
 	const char *how;
 
 	if (sh->host != NULL && (e = auth_lookup(env, sh->host, &how)) != NULL) {
@@ -97,7 +97,7 @@ void
 cfc_check_auth_mechs(struct cfc_ctx *c)
 {
 	const struct cfcheck_env *env = c->env;
-	const struct cf_auth_entry *e;
+	const struct cfc_auth_entry *e;
 	const struct cf_kv *o;
 	const char *how, *mechs, *file;
 	unsigned line;
@@ -165,7 +165,7 @@ modules:
 static void
 makemap_fix(const struct cfcheck_env *env, strbuf *fix)
 {
-	const struct cf_authinfo *a = &env->auth;
+	const struct cfc_authinfo *a = &env->auth;
 
 	sb_printf(fix, "makemap hash %s < %s", a->source.path, a->source.path);
 }
@@ -174,7 +174,7 @@ void
 cfc_check_authinfo_files(struct cfc_ctx *c)
 {
 	const struct cfcheck_env *env = c->env;
-	const struct cf_authinfo *a = &env->auth;
+	const struct cfc_authinfo *a = &env->auth;
 	struct cfc_fnd f;
 	const char *file;
 	unsigned line;
@@ -245,7 +245,7 @@ cfc_check_authinfo_files(struct cfc_ctx *c)
 		    a->source.path, 0);
 	}
 	for (i = 0; i < 2; i++) {
-		const struct cf_filestat *s = i == 0 ? &a->source : &a->db;
+		const struct cfc_filestat *s = i == 0 ? &a->source : &a->db;
 
 		if (s->exists != 1 || (s->mode & S_IROTH) == 0)
 			continue;
@@ -289,8 +289,8 @@ void
 cfc_check_authinfo_entry(struct cfc_ctx *c)
 {
 	const struct cfcheck_env *env = c->env;
-	const struct cf_authinfo *a = &env->auth;
-	const struct cf_auth_entry *e, *near;
+	const struct cfc_authinfo *a = &env->auth;
+	const struct cfc_auth_entry *e, *near;
 	const char *how, *src = a->source.path;
 	struct cfc_fnd f;
 	strbuf en;
@@ -346,7 +346,7 @@ void
 cfc_check_authinfo_relaymilter(struct cfc_ctx *c)
 {
 	const struct cfcheck_env *env = c->env;
-	const struct cf_authinfo *a = &env->auth;
+	const struct cfc_authinfo *a = &env->auth;
 	struct cfc_fnd f;
 
 	if (!env->have_rm || env->rm_authinfo_file == NULL ||

@@ -4,7 +4,7 @@
  *
  * CONTRACT
  *	See cfcheck.h. Pure: every check reads struct cfcheck_env
- *	and appends to struct cf_report; nothing here or in the check
+ *	and appends to struct cfc_report; nothing here or in the check
  *	modules opens a file, runs a program or looks at the clock
  *	(env->now is the time). Checks run in a fixed order: smarthost and
  *	port, sendmail build, certificates (cfrelay.c), authentication and
@@ -20,7 +20,7 @@
 #include "cfcheck_int.h"
 
 int
-cfcheck_run(const struct cfcheck_env *env, struct cf_report *r)
+cfcheck_run(const struct cfcheck_env *env, struct cfc_report *r)
 {
 	struct cfc_ctx c;
 	size_t i;
@@ -39,7 +39,7 @@ cfcheck_run(const struct cfcheck_env *env, struct cf_report *r)
 	    env->nsmarthost_addrs > 0) {
 		c.sh_local_only = true;
 		for (i = 0; i < env->nsmarthost_addrs; i++)
-			if (!cf_addr_is_local(env, env->smarthost_addrs[i]))
+			if (!cfc_addr_is_local(env, env->smarthost_addrs[i]))
 				c.sh_local_only = false;
 	}
 	cfc_check_smarthost(&c);

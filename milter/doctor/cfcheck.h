@@ -38,15 +38,15 @@
 #include "smoutput.h"
 #include "util.h"
 
-enum cf_severity {
+enum cfc_severity {
 	CFS_INFO = 0,		/* worth knowing; does not change the exit status */
 	CFS_WARN,		/* mail may be delayed, rewritten or exposed */
 	CFS_ERROR		/* mail cannot leave as intended */
 };
 
-struct cf_finding {
+struct cfc_finding {
 	const char	*id;
-	enum cf_severity severity;
+	enum cfc_severity severity;
 	char		*what;
 	char		*why;
 	char		*fix;		/* may hold several lines */
@@ -54,14 +54,14 @@ struct cf_finding {
 	unsigned	 line;		/* 0 when unknown */
 };
 
-struct cf_report {
-	struct cf_finding *v;
+struct cfc_report {
+	struct cfc_finding *v;
 	size_t		 n;
 	int		 err;		/* allocation failure while adding */
 };
 
 /* What is known about one file; exists < 0 when stat failed otherwise. */
-struct cf_filestat {
+struct cfc_filestat {
 	char		*path;
 	int		 exists;	/* 1 yes, 0 no (ENOENT), -1 unknown */
 	time_t		 mtime;
@@ -70,7 +70,7 @@ struct cf_filestat {
 
 /* One authinfo entry, without its password (authinfo.h's parser refuses
  * entries without P:, and without both U: and I:). */
-struct cf_auth_entry {
+struct cfc_auth_entry {
 	char		*host;		/* key without "AuthInfo:", folded; ""
 					 * for the default entry */
 	char		*user;		/* U: or NULL when absent */
@@ -79,22 +79,22 @@ struct cf_auth_entry {
 	unsigned	 line;
 };
 
-struct cf_authinfo {
+struct cfc_authinfo {
 	bool		 map_defined;	/* K authinfo ... in sendmail.cf */
 	bool		 file_based;	/* hash, btree, dbm, cdb, text */
 	bool		 optional;	/* -o */
 	unsigned	 map_line;
-	struct cf_filestat source;	/* text file makemap reads */
-	struct cf_filestat db;		/* what sendmail reads */
+	struct cfc_filestat source;	/* text file makemap reads */
+	struct cfc_filestat db;		/* what sendmail reads */
 	bool		 read;		/* source parsed (entries valid) */
 	char		*read_error;	/* why it could not be read, or NULL */
-	struct cf_auth_entry *entries;
+	struct cfc_auth_entry *entries;
 	size_t		 nentries;
 	char		*syntax_error;	/* "FILE:LINE: ..." from the parser */
 };
 
 /* A word of class w and where it came from. */
-struct cf_word {
+struct cfc_word {
 	char		*word;
 	char		*file;
 	unsigned	 line;
@@ -120,9 +120,9 @@ struct cfcheck_env {
 	int		 cacert_file;	/* CACertFile exists: 1, 0, -1 unknown */
 	int		 cacert_path;	/* CACertPath exists: 1, 0, -1 */
 
-	struct cf_authinfo auth;
+	struct cfc_authinfo auth;
 
-	struct cf_word	*wfile_words;	/* class w words from Fw files */
+	struct cfc_word	*wfile_words;	/* class w words from Fw files */
 	size_t		 nwfile_words;
 
 	char		*hostname;	/* gethostname(), or NULL */
@@ -158,24 +158,27 @@ void		 cfcheck_env_free(struct cfcheck_env *env);
 
 /* Run every check; findings are appended in a fixed order. -1 on
  * allocation failure (report->err set), else 0. */
-int		 cfcheck_run(const struct cfcheck_env *env, struct cf_report *r);
-void		 cf_report_free(struct cf_report *r);
+int		 cfcheck_run(const struct cfcheck_env *env,
+		    struct cfc_report *r);
+void		 cfc_report_free(struct cfc_report *r);
 /* Highest severity present, or -1 when there is no finding. */
-int		 cf_report_worst(const struct cf_report *r);
-const char	*cf_severity_name(enum cf_severity s);
+int		 cfc_report_worst(const struct cfc_report *r);
+const char	*cfc_severity_name(enum cfc_severity s);
 /* Find a finding by id (tests, the probe's default target). */
-const struct cf_finding *cf_report_find(const struct cf_report *r,
+const struct cfc_finding *cfc_report_find(const struct cfc_report *r,
 		    const char *id);
 
 /* Parse a milter T= list "C:5m;S:10s;R:10s;E:5m": -1 on bad syntax, else
  * the four timeouts in seconds (sendmail's defaults for missing ones). */
-struct cf_milter_timeouts {
+struct cfc_milter_timeouts {
 	unsigned long	 connect, send, read, eom;
 };
-int		 cf_milter_timeouts(const char *t, struct cf_milter_timeouts *out);
+int		 cfc_milter_timeouts(const char *t,
+		    struct cfc_milter_timeouts *out);
 
 /* Is this textual address one of this host's (loopback nets included)? */
-bool		 cf_addr_is_local(const struct cfcheck_env *env, const char *addr);
+bool		 cfc_addr_is_local(const struct cfcheck_env *env,
+		    const char *addr);
 
 /*
  * The I/O layer (cfgather.c). Paths are NULL for the defaults

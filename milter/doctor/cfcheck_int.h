@@ -27,15 +27,15 @@ struct cfc_fnd {
 
 struct cfc_ctx {
 	const struct cfcheck_env *env;
-	struct cf_report	*r;
+	struct cfc_report	*r;
 	struct cf_smarthost	 sh;
 	bool			 have_sh;
 	bool			 sh_local_only;	/* resolves to this host only */
 };
 
 void		 cfc_fnd_init(struct cfc_fnd *f);
-int		 cfc_fnd_add(struct cf_report *r, struct cfc_fnd *f,
-		    const char *id, enum cf_severity sev, const char *file,
+int		 cfc_fnd_add(struct cfc_report *r, struct cfc_fnd *f,
+		    const char *id, enum cfc_severity sev, const char *file,
 		    unsigned line);
 /* Where a define / a call lives: in sendmail.mc when it is there, else
  * the .cf line given. */

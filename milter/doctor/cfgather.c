@@ -106,7 +106,7 @@ stat_exists(const char *path, struct stat *st)
 }
 
 static int
-stat_file(const char *path, struct cf_filestat *fs)
+stat_file(const char *path, struct cfc_filestat *fs)
 {
 	struct stat st;
 
@@ -273,7 +273,7 @@ static int
 gather_authinfo(struct cfcheck_env *env)
 {
 	const struct cf_map *m = cf_map(&env->cf, "authinfo");
-	struct cf_authinfo *a = &env->auth;
+	struct cfc_authinfo *a = &env->auth;
 	struct authinfo *ai = NULL;
 	strbuf err, src, db;
 	size_t n, i;
@@ -326,7 +326,7 @@ gather_authinfo(struct cfcheck_env *env)
 	}
 	for (i = 0; i < ai->n; i++) {
 		const struct authinfo_entry *e = &ai->v[i];
-		struct cf_auth_entry *d = &a->entries[i];
+		struct cfc_auth_entry *d = &a->entries[i];
 
 		a->nentries++;
 		d->line = e->line;

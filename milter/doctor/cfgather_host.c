@@ -32,7 +32,7 @@ static int
 add_word(struct cfcheck_env *env, const char *w, size_t n, const char *file,
     unsigned line)
 {
-	struct cf_word *nv, *x;
+	struct cfc_word *nv, *x;
 
 	if ((nv = realloc(env->wfile_words, (env->nwfile_words + 1) *
 	    sizeof(*nv))) == NULL)

@@ -250,7 +250,7 @@ cfc_check_loops(struct cfc_ctx *c)
 		return;		/* the loop check is off: F=k */
 	for (i = 0; env->smarthost_resolved && i < env->nsmarthost_addrs;
 	    i++) {
-		if (!cf_addr_is_local(env, env->smarthost_addrs[i]))
+		if (!cfc_addr_is_local(env, env->smarthost_addrs[i]))
 			continue;
 		nd = cf_options_all(&env->cf, "DaemonPortOptions", d, 16);
 		if (nd == 0 && c->sh.port == 25)

@@ -84,9 +84,9 @@ sm_duration(const char *s, size_t n, unsigned long *out)
 }
 
 int
-cf_milter_timeouts(const char *t, struct cf_milter_timeouts *out)
+cfc_milter_timeouts(const char *t, struct cfc_milter_timeouts *out)
 {
-	struct cf_milter_timeouts v = { 300, 10, 10, 300 };
+	struct cfc_milter_timeouts v = { 300, 10, 10, 300 };
 	const char *p = t ? t : "";
 
 	while (*p) {
@@ -156,7 +156,7 @@ cfc_check_milter(struct cfc_ctx *c)
 	const struct cfcheck_env *env = c->env;
 	const struct cf_milter *m = find_relaymilter(env);
 	const struct cf_kv *inp;
-	struct cf_milter_timeouts to;
+	struct cfc_milter_timeouts to;
 	const char *file;
 	unsigned line;
 	struct cfc_fnd f;
@@ -234,7 +234,7 @@ cfc_check_milter(struct cfc_ctx *c)
 		cfc_fnd_add(c->r, &f, rej ? "milter-rejects-when-down" :
 		    "milter-no-tempfail", rej ? CFS_INFO : CFS_WARN, file, line);
 	}
-	if (cf_milter_timeouts(m->timeouts, &to) < 0) {
+	if (cfc_milter_timeouts(m->timeouts, &to) < 0) {
 		cfc_fnd_init(&f);
 		sb_printf(&f.what, "milter %s has timeouts T=%s that sendmail "
 		    "cannot read", m->name, m->timeouts);

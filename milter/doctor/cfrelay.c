@@ -34,7 +34,7 @@ is_ip_literal(const char *s)
  * finding points at the mailer's A= definition and moves it to 587.
  */
 static void
-port_finding(struct cfc_ctx *c, const char *id, enum cf_severity sev,
+port_finding(struct cfc_ctx *c, const char *id, enum cfc_severity sev,
     const char *why)
 {
 	const struct cfcheck_env *env = c->env;
@@ -139,7 +139,7 @@ cfc_check_smarthost(struct cfc_ctx *c)
  * it. */
 static void
 built_without(struct cfc_ctx *c, const char *option, const char *why,
-    const char *has, const char *id, enum cf_severity sev)
+    const char *has, const char *id, enum cfc_severity sev)
 {
 	const struct sendmail_info *si = &c->env->info;
 	struct cfc_fnd f;

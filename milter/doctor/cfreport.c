@@ -19,7 +19,7 @@
 /* ------------------------------------------------------------ report */
 
 void
-cf_report_free(struct cf_report *r)
+cfc_report_free(struct cfc_report *r)
 {
 	size_t i;
 
@@ -34,7 +34,7 @@ cf_report_free(struct cf_report *r)
 }
 
 const char *
-cf_severity_name(enum cf_severity s)
+cfc_severity_name(enum cfc_severity s)
 {
 	switch (s) {
 	case CFS_ERROR: return "error";
@@ -44,7 +44,7 @@ cf_severity_name(enum cf_severity s)
 }
 
 int
-cf_report_worst(const struct cf_report *r)
+cfc_report_worst(const struct cfc_report *r)
 {
 	int worst = -1;
 	size_t i;
@@ -55,8 +55,8 @@ cf_report_worst(const struct cf_report *r)
 	return worst;
 }
 
-const struct cf_finding *
-cf_report_find(const struct cf_report *r, const char *id)
+const struct cfc_finding *
+cfc_report_find(const struct cfc_report *r, const char *id)
 {
 	size_t i;
 
@@ -106,10 +106,10 @@ fnd_free(struct cfc_fnd *f)
 
 /* Append the finding; frees f's buffers in every case. */
 int
-cfc_fnd_add(struct cf_report *r, struct cfc_fnd *f, const char *id,
-    enum cf_severity sev, const char *file, unsigned line)
+cfc_fnd_add(struct cfc_report *r, struct cfc_fnd *f, const char *id,
+    enum cfc_severity sev, const char *file, unsigned line)
 {
-	struct cf_finding *nv, *x;
+	struct cfc_finding *nv, *x;
 
 	if (r->err || f->what.err || f->why.err || f->fix.err)
 		goto fail;
@@ -233,7 +233,7 @@ cfc_addr_eq(const char *a, const char *b)
 }
 
 bool
-cf_addr_is_local(const struct cfcheck_env *env, const char *addr)
+cfc_addr_is_local(const struct cfcheck_env *env, const char *addr)
 {
 	unsigned char x[16];
 	size_t i;

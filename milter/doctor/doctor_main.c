@@ -358,16 +358,16 @@ cmd_probe(int argc, char **argv, bool json)
 /* ------------------------------------------------------------ config */
 
 static int
-report_exit(const struct cf_report *r)
+report_exit(const struct cfc_report *r)
 {
-	int w = cf_report_worst(r);
+	int w = cfc_report_worst(r);
 
 	return w == CFS_ERROR ? EXIT_ERROR : w == CFS_WARN ? EXIT_WARN :
 	    EXIT_GOOD;
 }
 
 static void
-config_text(const struct cfcheck_env *env, const struct cf_report *r)
+config_text(const struct cfcheck_env *env, const struct cfc_report *r)
 {
 	struct cf_smarthost sh;
 	size_t i, n[3] = { 0, 0, 0 };
@@ -385,7 +385,7 @@ config_text(const struct cfcheck_env *env, const struct cf_report *r)
 	}
 	cf_smarthost_free(&sh);
 	for (i = 0; i < r->n; i++) {
-		const struct cf_finding *f = &r->v[i];
+		const struct cfc_finding *f = &r->v[i];
 
 		n[f->severity]++;
 		printf("\n%s %s", f->severity == CFS_ERROR ? "ERROR" :
@@ -409,7 +409,7 @@ config_text(const struct cfcheck_env *env, const struct cf_report *r)
 }
 
 static void
-config_json(const struct cfcheck_env *env, const struct cf_report *r)
+config_json(const struct cfcheck_env *env, const struct cfc_report *r)
 {
 	json_object *root = json_object_new_object(), *arr, *q;
 	struct cf_smarthost sh;
@@ -435,18 +435,18 @@ config_json(const struct cfcheck_env *env, const struct cf_report *r)
 		json_object_object_add(root, "smarthost", o);
 	}
 	cf_smarthost_free(&sh);
-	json_object_object_add(root, "result", jstr(cf_report_worst(r) < 0 ?
-	    "ok" : cf_severity_name((enum cf_severity)cf_report_worst(r))));
+	json_object_object_add(root, "result", jstr(cfc_report_worst(r) < 0 ?
+	    "ok" : cfc_severity_name((enum cfc_severity)cfc_report_worst(r))));
 	json_object_object_add(root, "exit",
 	    json_object_new_int(report_exit(r)));
 	arr = json_object_new_array();
 	for (i = 0; i < r->n; i++) {
-		const struct cf_finding *f = &r->v[i];
+		const struct cfc_finding *f = &r->v[i];
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "id", jstr(f->id));
 		json_object_object_add(o, "severity",
-		    jstr(cf_severity_name(f->severity)));
+		    jstr(cfc_severity_name(f->severity)));
 		json_object_object_add(o, "what", jstr(f->what));
 		json_object_object_add(o, "why", jstr(f->why));
 		json_object_object_add(o, "fix", jstr(f->fix));
@@ -501,7 +501,7 @@ cmd_config(int argc, char **argv, bool json)
 	};
 	struct cfcheck_paths paths;
 	struct cfcheck_env env;
-	struct cf_report r;
+	struct cfc_report r;
 	unsigned long secs;
 	strbuf err;
 	int ch, rc;
@@ -553,7 +553,7 @@ cmd_config(int argc, char **argv, bool json)
 			config_text(&env, &r);
 		rc = report_exit(&r);
 	}
-	cf_report_free(&r);
+	cfc_report_free(&r);
 	cfcheck_env_free(&env);
 	return rc;
 }

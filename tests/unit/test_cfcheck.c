@@ -455,21 +455,21 @@ test_mailq_sections_and_year(void **state)
 static void
 test_milter_timeouts(void **state)
 {
-	struct cf_milter_timeouts t;
+	struct cfc_milter_timeouts t;
 
-	assert_int_equal(cf_milter_timeouts("S:10s;R:20s;E:5m", &t), 0);
+	assert_int_equal(cfc_milter_timeouts("S:10s;R:20s;E:5m", &t), 0);
 	assert_int_equal(t.connect, 300);
 	assert_int_equal(t.send, 10);
 	assert_int_equal(t.read, 20);
 	assert_int_equal(t.eom, 300);
-	assert_int_equal(cf_milter_timeouts(NULL, &t), 0);
+	assert_int_equal(cfc_milter_timeouts(NULL, &t), 0);
 	assert_int_equal(t.read, 10);
-	assert_int_equal(cf_milter_timeouts("C:1m; R:1w", &t), 0);
+	assert_int_equal(cfc_milter_timeouts("C:1m; R:1w", &t), 0);
 	assert_int_equal(t.connect, 60);
 	assert_int_equal(t.read, 7 * 86400);
-	assert_int_equal(cf_milter_timeouts("R:", &t), -1);
-	assert_int_equal(cf_milter_timeouts("X:5s", &t), -1);
-	assert_int_equal(cf_milter_timeouts("R:5x", &t), -1);
+	assert_int_equal(cfc_milter_timeouts("R:", &t), -1);
+	assert_int_equal(cfc_milter_timeouts("X:5s", &t), -1);
+	assert_int_equal(cfc_milter_timeouts("R:5x", &t), -1);
 }
 
 /* ------------------------------------------------------------ checks */
@@ -479,7 +479,7 @@ static struct cfcheck_env env;
 static void
 env_base(const char *cf_text)
 {
-	struct cf_auth_entry *e;
+	struct cfc_auth_entry *e;
 
 	cfcheck_env_init(&env);
 	env.cf_path = strdup("/etc/mail/sendmail.cf");
@@ -538,7 +538,7 @@ static const char *
 ids(void)
 {
 	static char buf[1024];
-	struct cf_report r;
+	struct cfc_report r;
 	size_t i;
 
 	memset(&r, 0, sizeof(r));
@@ -553,7 +553,7 @@ ids(void)
 		strcat(buf, i ? " " : "");
 		strcat(buf, r.v[i].id);
 	}
-	cf_report_free(&r);
+	cfc_report_free(&r);
 	return buf;
 }
 
@@ -593,14 +593,14 @@ check_with(const char *from, const char *to, const char *expect)
 static void
 test_clean(void **state)
 {
-	struct cf_report r;
+	struct cfc_report r;
 
 	env_base(NULL);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(cfcheck_run(&env, &r), 0);
 	assert_int_equal(r.n, 0);
-	assert_int_equal(cf_report_worst(&r), -1);
-	cf_report_free(&r);
+	assert_int_equal(cfc_report_worst(&r), -1);
+	cfc_report_free(&r);
 }
 
 static void
@@ -623,8 +623,8 @@ test_smarthost_traps(void **state)
 static void
 test_smarthost_port_and_mc_location(void **state)
 {
-	struct cf_report r;
-	const struct cf_finding *f;
+	struct cfc_report r;
+	const struct cfc_finding *f;
 	char *t = cf_with("DS[smtp.gmail.com]\n", "DSsmtp.gmail.com\n");
 
 	env_base(t);
@@ -636,7 +636,7 @@ test_smarthost_port_and_mc_location(void **state)
 	env.have_mc = true;
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(cfcheck_run(&env, &r), 0);
-	f = cf_report_find(&r, "smarthost-mx-lookup");
+	f = cfc_report_find(&r, "smarthost-mx-lookup");
 	assert_non_null(f);
 	assert_string_equal(f->file, "/etc/mail/sendmail.mc");
 	assert_int_equal(f->line, 2);
@@ -645,7 +645,7 @@ test_smarthost_port_and_mc_location(void **state)
 	    "define(`SMART_HOST', `[smtp.gmail.com]')dnl"));
 	assert_non_null(strstr(f->fix, "m4 /usr/share/sendmail/cf/m4/cf.m4 "
 	    "/etc/mail/sendmail.mc > /etc/mail/sendmail.cf"));
-	cf_report_free(&r);
+	cfc_report_free(&r);
 }
 
 /* Take a word out of the compile options (as if built without it). */
@@ -888,8 +888,8 @@ test_rewrite_and_domain_traps(void **state)
 static void
 test_hostname_traps(void **state)
 {
-	struct cf_report r;
-	const struct cf_finding *f;
+	struct cfc_report r;
+	const struct cfc_finding *f;
 
 	env_base(NULL);
 	free(env.info.canon_host);
@@ -899,14 +899,14 @@ test_hostname_traps(void **state)
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(cfcheck_run(&env, &r), 0);
 	assert_int_equal(r.n, 1);
-	f = cf_report_find(&r, "hostname-unqualified");
+	f = cfc_report_find(&r, "hostname-unqualified");
 	assert_non_null(f);
 	assert_string_equal(f->file, "/etc/hosts");
 	assert_int_equal(f->line, 2);
 	assert_non_null(strstr(f->what, "/etc/hosts:2 gives it no fully "
 	    "qualified name"));
 	assert_non_null(strstr(f->fix, "127.0.1.1 box.example.com box"));
-	cf_report_free(&r);
+	cfc_report_free(&r);
 
 	/* without sendmail's own answer the hosts file decides */
 	sendmail_info_free(&env.info);
@@ -980,8 +980,8 @@ test_loop_traps(void **state)
 static void
 test_queue(void **state)
 {
-	struct cf_report r;
-	const struct cf_finding *f;
+	struct cfc_report r;
+	const struct cfc_finding *f;
 	struct tm tm;
 
 	env_base(NULL);
@@ -996,7 +996,7 @@ test_queue(void **state)
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(cfcheck_run(&env, &r), 0);
 	assert_int_equal(r.n, 1);
-	f = cf_report_find(&r, "queue-not-empty");
+	f = cfc_report_find(&r, "queue-not-empty");
 	assert_non_null(f);
 	assert_int_equal(f->severity, CFS_WARN);
 	assert_non_null(strstr(f->what, "2 messages in the queue, the oldest "
@@ -1007,7 +1007,7 @@ test_queue(void **state)
 	assert_non_null(strstr(f->why, "535 5.7.8"));
 	assert_non_null(strstr(f->fix, "sendmail -q -v"));
 	assert_non_null(strstr(f->fix, "sendmail -qI6AL8uv4N007590 -v"));
-	cf_report_free(&r);
+	cfc_report_free(&r);
 
 	mailq_free(&env.mailq);
 	env.have_mailq = false;
@@ -1015,11 +1015,11 @@ test_queue(void **state)
 	    "status 78: \x1b[31mbad\x1b[0m");
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(cfcheck_run(&env, &r), 0);
-	f = cf_report_find(&r, "queue-unreadable");
+	f = cfc_report_find(&r, "queue-unreadable");
 	assert_non_null(f);
 	assert_int_equal(f->severity, CFS_INFO);
 	assert_null(strchr(f->what, '\x1b'));
-	cf_report_free(&r);
+	cfc_report_free(&r);
 	cfcheck_env_free(&env);
 }
 
