@@ -1,5 +1,6 @@
 /*
- * maillog_int.h - helpers shared by maillog.c and maillog_msg.c only
+ * maillog_int.h - helpers shared by maillog.c, maillog_msg.c and
+ *		   maillog_span.c only
  *
  * CONTRACT
  *	Not an interface for other modules (maillog.h is). All of
@@ -23,32 +24,6 @@ is_keych(unsigned char c)
 	return ml_keych[c] != 0;
 }
 
-static inline int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-static inline bool
-is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' ||
-	    c == '\f' || c == '\v';
-}
-
-static inline bool
-starts(const char *p, const char *e, const char *lit, size_t n)
-{
-	return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
-}
-
-static inline bool
-ends(const char *p, const char *e, const char *lit, size_t n)
-{
-	return (size_t)(e - p) >= n && memcmp(e - n, lit, n) == 0;
-}
-
-
 static inline enum ml_kind
 set_kind(struct ml_line *o, enum ml_kind k)
 {
@@ -67,7 +42,6 @@ set_detail(struct ml_line *o, const char *p, const char *e)
 #define STARTS(p, e, lit) \
 	((size_t)((e) - (p)) >= sizeof(lit) - 1 && \
 	__builtin_memcmp((p), (lit), sizeof(lit) - 1) == 0)
-#define ENDS(p, e, lit)		ends((p), (e), (lit), sizeof(lit) - 1)
 #define FIND(p, e, lit)		ml_find_((p), (e), (lit), sizeof(lit) - 1)
 
 /* Case-sensitive search of lit[0..n) in [p, e); NULL when absent. */

@@ -15,6 +15,20 @@
 #include "maillog.h"
 #include "maillog_int.h"
 
+static bool
+starts(const char *p, const char *e, const char *lit, size_t n)
+{
+	return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
+}
+
+static bool
+ends(const char *p, const char *e, const char *lit, size_t n)
+{
+	return (size_t)(e - p) >= n && memcmp(e - n, lit, n) == 0;
+}
+
+#define ENDS(p, e, lit)		ends((p), (e), (lit), sizeof(lit) - 1)
+
 /* ------------------------------------------------------------ fields */
 
 static const char *const split_keys[] = {
