@@ -360,7 +360,7 @@ detail_set(struct spf_outcome *out, const char *dom, const char *ip,
 }
 
 static enum spf_verdict
-map_result(SPF_result_t r)
+verdict_of(SPF_result_t r)
 {
 	switch (r) {
 	case SPF_RESULT_PASS:		return SPFV_PASS;
@@ -430,7 +430,7 @@ run_libspf2(struct spfc *sc, struct spfdns_eval *ev, const struct client *c,
 		if (out->verdict == SPFV_PERMERROR && ev->why == NULL)
 			spfdns_why(ev, "%s", SPF_strerror(err));
 	} else {
-		out->verdict = map_result(r);
+		out->verdict = verdict_of(r);
 		if (out->verdict == SPFV_PERMERROR && ev->why == NULL) {
 			err = SPF_response_errcode(ev->resp);
 			spfdns_why(ev, "%s",
