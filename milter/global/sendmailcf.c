@@ -13,7 +13,7 @@
 #include "util.h"
 
 static void
-kv_free(struct cf_kv *v, size_t n)
+cf_kv_free(struct cf_kv *v, size_t n)
 {
 	size_t i;
 
@@ -25,7 +25,7 @@ kv_free(struct cf_kv *v, size_t n)
 }
 
 static int
-kv_add(struct cf_kv **v, size_t *n, const char *name, size_t nlen,
+cf_kv_add(struct cf_kv **v, size_t *n, const char *name, size_t nlen,
     const char *value, size_t vlen, unsigned line)
 {
 	struct cf_kv *kv;
@@ -55,11 +55,11 @@ cf_free(struct sendmail_cf *cf)
 {
 	size_t i;
 
-	kv_free(cf->macros, cf->nmacros);
-	kv_free(cf->options, cf->noptions);
+	cf_kv_free(cf->macros, cf->nmacros);
+	cf_kv_free(cf->options, cf->noptions);
 	for (i = 0; i < cf->nmailers; i++) {
 		free(cf->mailers[i].name);
-		kv_free(cf->mailers[i].fields, cf->mailers[i].nfields);
+		cf_kv_free(cf->mailers[i].fields, cf->mailers[i].nfields);
 	}
 	free(cf->mailers);
 	for (i = 0; i < cf->nmilters; i++) {
@@ -76,13 +76,13 @@ cf_free(struct sendmail_cf *cf)
 		free(cf->maps[i].args);
 	}
 	free(cf->maps);
-	kv_free(cf->class_w, cf->nclass_w);
+	cf_kv_free(cf->class_w, cf->nclass_w);
 	for (i = 0; i < cf->nclass_w_files; i++) {
 		free(cf->class_w_files[i].path);
 		free(cf->class_w_files[i].format);
 	}
 	free(cf->class_w_files);
-	kv_free(cf->features, cf->nfeatures);
+	cf_kv_free(cf->features, cf->nfeatures);
 	free(cf->skipped);
 	memset(cf, 0, sizeof(*cf));
 }
@@ -143,7 +143,7 @@ split_fields(const char *p, struct cf_kv **fields, size_t *nfields,
 			val++;
 			end--;
 		}
-		if (kv_add(fields, nfields, key, 1, val, (size_t)(end - val),
+		if (cf_kv_add(fields, nfields, key, 1, val, (size_t)(end - val),
 		    line) < 0)
 			return -1;
 	}
@@ -220,7 +220,7 @@ parse_milter(struct sendmail_cf *cf, const char *p, unsigned line)
 	}
 	rc = 0;
 out:
-	kv_free(f, nf);
+	cf_kv_free(f, nf);
 	return rc;
 }
 
@@ -278,7 +278,7 @@ add_class_words(struct sendmail_cf *cf, const char *p, unsigned line)
 		w = strcspn(p, " \t");
 		if (w == 0)
 			break;
-		if (kv_add(&cf->class_w, &cf->nclass_w, p, w, NULL, 0,
+		if (cf_kv_add(&cf->class_w, &cf->nclass_w, p, w, NULL, 0,
 		    line) < 0)
 			return -1;
 		p += w;
@@ -325,7 +325,7 @@ parse_banner(struct sendmail_cf *cf, const char *p, unsigned line)
 		    *e == '.')
 			e++;
 		if (e - s > 3 && strncmp(e - 3, ".m4", 3) == 0 &&
-		    kv_add(&cf->features, &cf->nfeatures, s,
+		    cf_kv_add(&cf->features, &cf->nfeatures, s,
 		    (size_t)(e - s - 3), NULL, 0, line) < 0)
 			return -1;
 		p = e;
@@ -349,7 +349,7 @@ cf_line(struct sendmail_cf *cf, const char *l, unsigned line, char *ruleset,
 		if ((k = name_len(l + 1, &name, &nlen)) == 0)
 			return skip_line(cf, line);
 		p = l + 1 + k;
-		return kv_add(&cf->macros, &cf->nmacros, name, nlen, p,
+		return cf_kv_add(&cf->macros, &cf->nmacros, name, nlen, p,
 		    strlen(p), line);
 	case 'O':
 		if (l[1] == '\0')
@@ -368,7 +368,7 @@ cf_line(struct sendmail_cf *cf, const char *l, unsigned line, char *ruleset,
 			p++;
 		if (*p == '=')
 			p++;
-		return kv_add(&cf->options, &cf->noptions, name, nlen, p,
+		return cf_kv_add(&cf->options, &cf->noptions, name, nlen, p,
 		    strlen(p), line);
 	case 'M':
 		return parse_mailer(cf, l + 1, line);
