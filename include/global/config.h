@@ -32,7 +32,7 @@ struct strlist {
 
 enum { ON_TEMPFAIL = 0, ON_ACCEPT = 1 };
 enum { HFROM_NO = 0, HFROM_YES, HFROM_UNALIGNED };
-enum { ALIGN_RELAXED = 0, ALIGN_STRICT };
+/* AlignmentMode holds align.h's enum align_mode (relaxed 0, strict 1) */
 enum { ACT_NONE = 0, ACT_TAG, ACT_TEMPFAIL, ACT_REJECT };
 
 /*

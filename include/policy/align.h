@@ -27,8 +27,6 @@
 
 #include <stdbool.h>
 
-#include "config.h"
-
 struct align_result {
 	bool	 aligned;
 	char	*from_dom;	/* canonical forms (malloc), NULL when not */
@@ -37,8 +35,11 @@ struct align_result {
 	char	*env_org;	/* when not a domain */
 };
 
+/* relaxed or strict alignment; the AlignmentMode option holds one */
+enum align_mode { ALIGN_RELAXED = 0, ALIGN_STRICT };
+
 /* 1 aligned, 0 not aligned (also when either is not a domain), -1 on
- * allocation failure. mode: ALIGN_RELAXED or ALIGN_STRICT (config.h). */
+ * allocation failure. mode: ALIGN_RELAXED or ALIGN_STRICT. */
 int		 align_check(const char *from_domain, const char *env_domain,
 		    int mode);
 /* The same, filling out (align_result_clear() it) with both canonical

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "align.h"
+#include "config.h"
 #include "util.h"
 
 static const struct {
