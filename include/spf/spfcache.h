@@ -31,7 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "spfcheck.h"
+#include "spfoutcome.h"
 
 struct spfcache;
 

@@ -38,17 +38,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "spfoutcome.h"
 #include "util.h"
-
-enum spf_verdict {
-	SPFV_NONE = 0,
-	SPFV_NEUTRAL,
-	SPFV_PASS,
-	SPFV_FAIL,
-	SPFV_SOFTFAIL,
-	SPFV_TEMPERROR,
-	SPFV_PERMERROR
-};
 
 struct spfc_options {
 	unsigned	 dns_timeout_ms;	/* budget for one evaluation */
@@ -69,17 +60,6 @@ struct spfc_options {
 	 * and parser, no wrapper fixes but the INVALID mapping), to measure
 	 * what the wrapper adds. Never for production. */
 	bool		 libspf2_only;
-};
-
-struct spf_outcome {
-	enum spf_verdict verdict;
-	bool		 cached;	/* answered from the cache */
-	bool		 dns_error;	/* temperror caused by DNS trouble/timeout */
-	char		*detail;	/* short human explanation (malloc), or NULL */
-	unsigned	 elapsed_ms;	/* time spent in this call */
-	char		*record;	/* the domain's SPF record as published
-					 * (malloc), NULL when none was found */
-	unsigned	 dns_queries;	/* DNS queries this call made */
 };
 
 struct spfc;
