@@ -19,9 +19,9 @@
 
 #define SEEN_MAX	8192
 
-struct tro_alerts {
-	struct tro_alert_opts o;
-	enum tro_level	 level;
+struct talert {
+	struct talert_opts o;
+	enum talert_level	 level;
 	unsigned long	 count;
 	int64_t		*ring;		/* failure times, oldest first */
 	size_t		 nring, ring_head;
@@ -30,10 +30,10 @@ struct tro_alerts {
 	size_t		 nseen;
 };
 
-struct tro_alerts *
-tro_alerts_new(const struct tro_alert_opts *o)
+struct talert *
+talert_new(const struct talert_opts *o)
 {
-	struct tro_alerts *a;
+	struct talert *a;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
@@ -41,14 +41,14 @@ tro_alerts_new(const struct tro_alert_opts *o)
 	if ((a->seen = calloc(SEEN_MAX * 2, sizeof(*a->seen))) == NULL ||
 	    (o->max_failures > 0 &&
 	    (a->ring = calloc(o->max_failures + 1, sizeof(*a->ring))) == NULL)) {
-		tro_alerts_free(a);
+		talert_free(a);
 		return NULL;
 	}
 	return a;
 }
 
 static void
-seen_clear(struct tro_alerts *a)
+seen_clear(struct talert *a)
 {
 	size_t i;
 
@@ -60,7 +60,7 @@ seen_clear(struct tro_alerts *a)
 }
 
 void
-tro_alerts_free(struct tro_alerts *a)
+talert_free(struct talert *a)
 {
 	if (a == NULL)
 		return;
@@ -73,7 +73,7 @@ tro_alerts_free(struct tro_alerts *a)
 
 /* true when key was not seen before (and remembers it) */
 static bool
-seen_first(struct tro_alerts *a, const char *key)
+seen_first(struct talert *a, const char *key)
 {
 	uint32_t h = fnv1a32_str(key);
 	size_t i;
@@ -92,7 +92,7 @@ seen_first(struct tro_alerts *a, const char *key)
 }
 
 static void
-raise_level(struct tro_alerts *a, enum tro_level l)
+raise_level(struct talert *a, enum talert_level l)
 {
 	a->count++;
 	if (l > a->level)
@@ -100,9 +100,9 @@ raise_level(struct tro_alerts *a, enum tro_level l)
 }
 
 static void
-head(strbuf *out, enum tro_level l, const char *kind, const struct tr_msg *m)
+head(strbuf *out, enum talert_level l, const char *kind, const struct tr_msg *m)
 {
-	sb_puts(out, l == TRO_CRITICAL ? "CRITICAL " : "WARNING ");
+	sb_puts(out, l == TALERT_CRITICAL ? "CRITICAL " : "WARNING ");
 	sb_puts(out, kind);
 	sb_puts(out, " host=");
 	sb_puts_sanitized(out, m->host);
@@ -159,7 +159,7 @@ deferred_for(const struct tr_msg *m, int64_t now)
 }
 
 void
-tro_alerts_message(struct tro_alerts *a, strbuf *out, const struct tr_msg *m,
+talert_message(struct talert *a, strbuf *out, const struct tr_msg *m,
     enum tr_emit why, int64_t now)
 {
 	const struct tr_rcpt *r;
@@ -171,7 +171,7 @@ tro_alerts_message(struct tro_alerts *a, strbuf *out, const struct tr_msg *m,
 		age = why == TR_EMIT_THRESHOLD ? tr_msg_age(m, now) :
 		    deferred_for(m, now);
 		r = first_rcpt(m, TR_DEFERRED);
-		head(out, TRO_WARNING, "deferred", m);
+		head(out, TALERT_WARNING, "deferred", m);
 		sb_puts(out, " age=");
 		tro_duration(out, age);
 		if (r == NULL)
@@ -184,7 +184,7 @@ tro_alerts_message(struct tro_alerts *a, strbuf *out, const struct tr_msg *m,
 			r = m->nrcpt ? &m->rcpt[0] : NULL;
 		tail(out, r ? r->last_cause : NULL,
 		    r ? (r->reply ? r->reply : r->stat) : NULL);
-		raise_level(a, TRO_WARNING);
+		raise_level(a, TALERT_WARNING);
 	}
 	if (why == TR_EMIT_THRESHOLD)
 		return;
@@ -193,15 +193,15 @@ tro_alerts_message(struct tro_alerts *a, strbuf *out, const struct tr_msg *m,
 			r = &m->rcpt[i];
 			if (r->outcome != TR_BOUNCED)
 				continue;
-			head(out, TRO_CRITICAL, "bounce", m);
+			head(out, TALERT_CRITICAL, "bounce", m);
 			sb_puts(out, " to=");
 			sb_puts_sanitized(out, r->addr);
 			tail(out, r->cause, r->reply ? r->reply : r->stat);
-			raise_level(a, TRO_CRITICAL);
+			raise_level(a, TALERT_CRITICAL);
 		}
 	}
 	for (i = 0; i < m->npolicy; i++) {
-		head(out, TRO_WARNING, "policy", m);
+		head(out, TALERT_WARNING, "policy", m);
 		if (m->d.from) {
 			sb_puts(out, " from=");
 			sb_puts_sanitized(out, m->d.to && m->d.action &&
@@ -209,12 +209,12 @@ tro_alerts_message(struct tro_alerts *a, strbuf *out, const struct tr_msg *m,
 			    m->d.from);
 		}
 		tail(out, m->policy[i], NULL);
-		raise_level(a, TRO_WARNING);
+		raise_level(a, TALERT_WARNING);
 	}
 }
 
 static void
-burst(struct tro_alerts *a, strbuf *out, int64_t when)
+burst(struct talert *a, strbuf *out, int64_t when)
 {
 	size_t cap = a->o.max_failures + 1, n;
 
@@ -242,13 +242,13 @@ burst(struct tro_alerts *a, strbuf *out, int64_t when)
 		    "within ", a->o.max_failures);
 		tro_duration(out, a->o.window);
 		sb_putc(out, '\n');
-		raise_level(a, TRO_CRITICAL);
+		raise_level(a, TALERT_CRITICAL);
 		a->burst_until = when + a->o.window;
 	}
 }
 
 void
-tro_alerts_attempt(struct tro_alerts *a, strbuf *out, const struct tr_msg *m,
+talert_attempt(struct talert *a, strbuf *out, const struct tr_msg *m,
     const struct tr_rcpt *r, int64_t when)
 {
 	const struct cause *c = r->cause;
@@ -263,8 +263,8 @@ tro_alerts_attempt(struct tro_alerts *a, strbuf *out, const struct tr_msg *m,
 	sb_init(&key);
 	sb_printf(&key, "%s %s %s", m->host, m->qid, c->id);
 	if (!key.err && seen_first(a, key.s)) {
-		head(out, TRO_CRITICAL, c->phase == CAUSE_PHASE_AUTH ? "auth" :
-		    "tls", m);
+		head(out, TALERT_CRITICAL, c->phase == CAUSE_PHASE_AUTH ?
+		    "auth" : "tls", m);
 		sb_puts(out, " to=");
 		sb_puts_sanitized(out, r->addr);
 		if (r->relay) {
@@ -272,19 +272,19 @@ tro_alerts_attempt(struct tro_alerts *a, strbuf *out, const struct tr_msg *m,
 			sb_puts_sanitized(out, r->relay);
 		}
 		tail(out, c, NULL);
-		raise_level(a, TRO_CRITICAL);
+		raise_level(a, TALERT_CRITICAL);
 	}
 	sb_free(&key);
 }
 
-enum tro_level
-tro_alerts_level(const struct tro_alerts *a)
+enum talert_level
+talert_level(const struct talert *a)
 {
 	return a->level;
 }
 
 unsigned long
-tro_alerts_count(const struct tro_alerts *a)
+talert_count(const struct talert *a)
 {
 	return a->count;
 }

@@ -39,7 +39,7 @@
 
 struct topt {
 	struct tr_opts	 to;		/* for trace_new() */
-	struct tro_alert_opts ao;	/* for tro_alerts_new() */
+	struct talert_opts ao;	/* for talert_new() */
 	struct tro_text_opts txo;	/* for tro_text() */
 	bool		 text;		/* -t, or no other output chosen */
 	bool		 force_text, json, summary, unparsed, alert, all;
@@ -99,8 +99,8 @@ struct tapp {
 	struct topt	 o;
 	struct tport_map ports;
 	struct trace	*t;
-	struct tro_summary *sum;
-	struct tro_alerts *al;
+	struct tstats *sum;
+	struct talert *al;
 	strbuf		 out;		/* formatted, not yet written */
 	FILE		*spool;		/* text of successes, printed last */
 	unsigned long	 shown, shown_fail;

@@ -133,8 +133,8 @@ main(int argc, char **argv)
 	a->stop = &stop;
 	sb_init(&a->out);
 	tsink_init(a, &sink);
-	a->sum = tro_summary_new(10000);
-	a->al = tro_alerts_new(&o->ao);
+	a->sum = tstats_new(10000);
+	a->al = talert_new(&o->ao);
 	a->t = trace_new(&o->to, &sink);
 	if (a->sum == NULL || a->al == NULL || a->t == NULL) {
 		log_warnx("out of memory");
@@ -158,14 +158,14 @@ main(int argc, char **argv)
 	if (fflush(stdout) != 0)
 		rc = -1;
 	trace_free(a->t);
-	tro_summary_free(a->sum);
+	tstats_free(a->sum);
 	tport_free(&a->ports);
 	sb_free(&a->out);
 	if (rc < 0 || a->err) {
-		tro_alerts_free(a->al);
+		talert_free(a->al);
 		return TAPP_EX_FAIL;
 	}
-	rc = o->alert ? (int)tro_alerts_level(a->al) : 0;
-	tro_alerts_free(a->al);
+	rc = o->alert ? (int)talert_level(a->al) : 0;
+	talert_free(a->al);
 	return rc;
 }

@@ -3,6 +3,9 @@
  *		 JSON), the summary, the Prometheus textfile, alert lines
  *
  * CONTRACT
+ *	Declares three files, each with its own prefix: trace_out.c (tro_)
+ *	the message blocks, trace_stats.c (tstats_) the summary and the
+ *	Prometheus textfile, trace_alert.c (talert_) the alert lines.
  *	Pure formatting and counting: every function appends to a strbuf or
  *	updates counters; none writes to a file descriptor (trace_sink.c does
  *	the I/O and the atomic rename of the Prometheus file). Text that comes
@@ -31,7 +34,7 @@
 #include "trace.h"
 #include "util.h"
 
-/* ---- one message ---- */
+/* ---- trace_out.c: one message ---- */
 struct tro_text_opts {
 	bool	 fixes;		/* print the fix lines (default on) */
 };
@@ -49,44 +52,44 @@ void	 tro_duration(strbuf *sb, long secs);
 void	 tro_time_local(strbuf *sb, int64_t t);
 void	 tro_time_utc(strbuf *sb, int64_t t);
 
-/* ---- summary and Prometheus ---- */
-struct tro_summary;
+/* ---- trace_stats.c: summary and Prometheus (tstats_) ---- */
+struct tstats;
 
-struct tro_summary *tro_summary_new(size_t cap);
-void	 tro_summary_free(struct tro_summary *s);
-void	 tro_summary_message(struct tro_summary *s, const struct tr_msg *m,
+struct tstats *tstats_new(size_t cap);
+void	 tstats_free(struct tstats *s);
+void	 tstats_message(struct tstats *s, const struct tr_msg *m,
 	    enum tr_emit why, int64_t now);
-void	 tro_summary_attempt(struct tro_summary *s, const struct tr_msg *m,
+void	 tstats_attempt(struct tstats *s, const struct tr_msg *m,
 	    const struct tr_rcpt *r, int64_t when);
-int	 tro_summary_print(strbuf *sb, const struct tro_summary *s,
+int	 tstats_print(strbuf *sb, const struct tstats *s,
 	    const struct tr_stats *st, size_t top);
 /* open_deferred/oldest: trace_deferred(); wall: the time of writing */
-int	 tro_prometheus(strbuf *sb, const struct tro_summary *s,
+int	 tstats_prometheus(strbuf *sb, const struct tstats *s,
 	    const struct tr_stats *st, unsigned long open_deferred,
 	    long oldest, int64_t log_clock, int64_t wall);
 
-/* ---- alerts ---- */
-enum tro_level {
-	TRO_OK = 0,
-	TRO_WARNING = 1,
-	TRO_CRITICAL = 2
+/* ---- trace_alert.c: alerts (talert_) ---- */
+enum talert_level {
+	TALERT_OK = 0,
+	TALERT_WARNING = 1,
+	TALERT_CRITICAL = 2
 };
 
-struct tro_alert_opts {
+struct talert_opts {
 	long		 max_defer;	/* seconds */
 	unsigned long	 max_failures;	/* 0: no burst alert */
 	long		 window;	/* seconds */
 };
 
-struct tro_alerts;
+struct talert;
 
-struct tro_alerts *tro_alerts_new(const struct tro_alert_opts *o);
-void	 tro_alerts_free(struct tro_alerts *a);
-void	 tro_alerts_message(struct tro_alerts *a, strbuf *out,
+struct talert *talert_new(const struct talert_opts *o);
+void	 talert_free(struct talert *a);
+void	 talert_message(struct talert *a, strbuf *out,
 	    const struct tr_msg *m, enum tr_emit why, int64_t now);
-void	 tro_alerts_attempt(struct tro_alerts *a, strbuf *out,
+void	 talert_attempt(struct talert *a, strbuf *out,
 	    const struct tr_msg *m, const struct tr_rcpt *r, int64_t when);
-enum tro_level tro_alerts_level(const struct tro_alerts *a);
-unsigned long tro_alerts_count(const struct tro_alerts *a);
+enum talert_level talert_level(const struct talert *a);
+unsigned long talert_count(const struct talert *a);
 
 #endif

@@ -75,9 +75,9 @@ sink_message(void *ctx, const struct tr_msg *m, enum tr_emit why,
 	const struct topt *o = &a->o;
 	bool fail;
 
-	tro_summary_message(a->sum, m, why, now);
+	tstats_message(a->sum, m, why, now);
 	if (o->alert) {
-		tro_alerts_message(a->al, &a->out, m, why, now);
+		talert_message(a->al, &a->out, m, why, now);
 		flush_out(a, alert_fp(a));
 	}
 	/* threshold reports are for live views only */
@@ -110,9 +110,9 @@ sink_attempt(void *ctx, const struct tr_msg *m, const struct tr_rcpt *r,
 {
 	struct tapp *a = ctx;
 
-	tro_summary_attempt(a->sum, m, r, when);
+	tstats_attempt(a->sum, m, r, when);
 	if (a->o.alert) {
-		tro_alerts_attempt(a->al, &a->out, m, r, when);
+		talert_attempt(a->al, &a->out, m, r, when);
 		flush_out(a, alert_fp(a));
 	}
 }
@@ -175,7 +175,7 @@ tsink_write_prom(struct tapp *a, unsigned long nd, long oldest)
 		return 0;
 	sb_init(&sb);
 	sb_init(&tmp);
-	tro_prometheus(&sb, a->sum, trace_stats(a->t), nd, oldest,
+	tstats_prometheus(&sb, a->sum, trace_stats(a->t), nd, oldest,
 	    trace_clock(a->t), a->o.now_fixed ? a->o.to.now : wall());
 	/* a hidden temporary name in the same directory, then rename */
 	slash = strrchr(prom, '/');
@@ -238,7 +238,7 @@ tsink_end(struct tapp *a)
 		printf("-- %lu lines, %lu not understood\n", st->lines,
 		    st->unparsed);
 	if (o->summary) {
-		tro_summary_print(&a->out, a->sum, st, o->top);
+		tstats_print(&a->out, a->sum, st, o->top);
 		flush_out(a, stdout);
 	}
 }

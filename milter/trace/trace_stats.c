@@ -33,7 +33,7 @@ struct kmap {
 
 #define MAXCAUSES	256
 
-struct tro_summary {
+struct tstats {
 	unsigned long	 msgs[TR_OUTCOME_COUNT];
 	unsigned long	 rcpts[TR_OUTCOME_COUNT];
 	unsigned long	 att[C_N];	/* attempts by result */
@@ -124,22 +124,22 @@ kmap_get(struct kmap *k, const char *key)
 	return e;
 }
 
-struct tro_summary *
-tro_summary_new(size_t cap)
+struct tstats *
+tstats_new(size_t cap)
 {
-	struct tro_summary *s;
+	struct tstats *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	if (kmap_init(&s->relays, cap) < 0 || kmap_init(&s->senders, cap) < 0) {
-		tro_summary_free(s);
+		tstats_free(s);
 		return NULL;
 	}
 	return s;
 }
 
 void
-tro_summary_free(struct tro_summary *s)
+tstats_free(struct tstats *s)
 {
 	if (s == NULL)
 		return;
@@ -176,7 +176,7 @@ relay_key(const char *relay, char *buf, size_t n)
 }
 
 void
-tro_summary_message(struct tro_summary *s, const struct tr_msg *m,
+tstats_message(struct tstats *s, const struct tr_msg *m,
     enum tr_emit why, int64_t now)
 {
 	const struct tr_rcpt *r;
@@ -215,7 +215,7 @@ tro_summary_message(struct tro_summary *s, const struct tr_msg *m,
 }
 
 void
-tro_summary_attempt(struct tro_summary *s, const struct tr_msg *m,
+tstats_attempt(struct tstats *s, const struct tr_msg *m,
     const struct tr_rcpt *r, int64_t when)
 {
 	size_t ci;
@@ -280,7 +280,7 @@ print_map(strbuf *sb, const char *title, const char *what,
 }
 
 int
-tro_summary_print(strbuf *sb, const struct tro_summary *s,
+tstats_print(strbuf *sb, const struct tstats *s,
     const struct tr_stats *st, size_t top)
 {
 	const struct cause *c;
@@ -354,7 +354,7 @@ tro_summary_print(strbuf *sb, const struct tro_summary *s,
 }
 
 int
-tro_prometheus(strbuf *sb, const struct tro_summary *s,
+tstats_prometheus(strbuf *sb, const struct tstats *s,
     const struct tr_stats *st, unsigned long open_deferred, long oldest,
     int64_t log_clock, int64_t wall)
 {

@@ -185,7 +185,7 @@ test_duration(void **state)
 static void
 test_summary_and_prometheus(void **state)
 {
-	struct tro_summary *s = tro_summary_new(2);
+	struct tstats *s = tstats_new(2);
 	struct tr_stats st;
 	strbuf sb;
 
@@ -197,19 +197,19 @@ test_summary_and_prometheus(void **state)
 	st.messages = 3;
 	st.kinds[ML_TO] = 5;
 	build(TR_BOUNCED);
-	tro_summary_attempt(s, &msg, &rc[0], T0);
-	tro_summary_message(s, &msg, TR_EMIT_FINAL, T0);
+	tstats_attempt(s, &msg, &rc[0], T0);
+	tstats_message(s, &msg, TR_EMIT_FINAL, T0);
 	/* threshold reports are not counted */
-	tro_summary_message(s, &msg, TR_EMIT_THRESHOLD, T0);
+	tstats_message(s, &msg, TR_EMIT_THRESHOLD, T0);
 	build(TR_SENT);
 	msg.from = "<carol@client.test>";
-	tro_summary_attempt(s, &msg, &rc[0], T0);
-	tro_summary_message(s, &msg, TR_EMIT_FINAL, T0);
+	tstats_attempt(s, &msg, &rc[0], T0);
+	tstats_message(s, &msg, TR_EMIT_FINAL, T0);
 	build(TR_SENT);
 	msg.from = "<dave@client.test>";	/* beyond the cap of 2 */
-	tro_summary_message(s, &msg, TR_EMIT_FINAL, T0);
+	tstats_message(s, &msg, TR_EMIT_FINAL, T0);
 	sb_init(&sb);
-	assert_int_equal(tro_summary_print(&sb, s, &st, 10), 0);
+	assert_int_equal(tstats_print(&sb, s, &st, 10), 0);
 	assert_non_null(strstr(sb.s, "  lines not understood         3\n"));
 	assert_non_null(strstr(sb.s, "  bounced                      1\n"));
 	assert_non_null(strstr(sb.s, "  sent                         2\n"));
@@ -218,7 +218,8 @@ test_summary_and_prometheus(void **state)
 	assert_non_null(strstr(sb.s, "1 more distinct values beyond the "
 	    "limit of 2"));
 	sb_reset(&sb);
-	assert_int_equal(tro_prometheus(&sb, s, &st, 4, 1234, T0, T0 + 60), 0);
+	assert_int_equal(tstats_prometheus(&sb, s, &st, 4, 1234, T0, T0 + 60),
+	    0);
 	assert_non_null(strstr(sb.s, "# TYPE relaymilter_trace_messages_total "
 	    "counter\n"));
 	assert_non_null(strstr(sb.s, "relaymilter_trace_messages_total"
@@ -239,15 +240,15 @@ test_summary_and_prometheus(void **state)
 	assert_non_null(strstr(sb.s, "relaymilter_trace_policy_total{cause="
 	    "\"spf-fail-predicted\"} 0\n"));
 	sb_free(&sb);
-	tro_summary_free(s);
+	tstats_free(s);
 }
 
 static void
 test_alerts(void **state)
 {
-	struct tro_alert_opts ao = { .max_defer = 1800, .max_failures = 3,
+	struct talert_opts ao = { .max_defer = 1800, .max_failures = 3,
 	    .window = 600 };
-	struct tro_alerts *a = tro_alerts_new(&ao);
+	struct talert *a = talert_new(&ao);
 	strbuf out;
 	int i;
 
@@ -255,38 +256,38 @@ test_alerts(void **state)
 	assert_non_null(a);
 	sb_init(&out);
 	build(TR_SENT);
-	tro_alerts_message(a, &out, &msg, TR_EMIT_FINAL, T0);
+	talert_message(a, &out, &msg, TR_EMIT_FINAL, T0);
 	assert_int_equal(out.len, 0);
-	assert_int_equal(tro_alerts_level(a), TRO_OK);
+	assert_int_equal(talert_level(a), TALERT_OK);
 
 	/* deferred with an AUTH cause: one auth alert however often */
 	build(TR_DEFERRED);
-	tro_alerts_attempt(a, &out, &msg, &rc[0], T0);
-	tro_alerts_attempt(a, &out, &msg, &rc[0], T0 + 1);
+	talert_attempt(a, &out, &msg, &rc[0], T0);
+	talert_attempt(a, &out, &msg, &rc[0], T0 + 1);
 	assert_string_equal(out.s, "CRITICAL auth host=mta "
 	    "qid=6AL80000000001 to=<bob@remote.test> relay=smtp.gmail.com. "
 	    "[142.250.1.1] cause=auth-rate-limit: Too many login attempts: the "
 	    "relay throttles logins (often a retry loop with a wrong "
 	    "password)\n");
-	assert_int_equal(tro_alerts_level(a), TRO_CRITICAL);
+	assert_int_equal(talert_level(a), TALERT_CRITICAL);
 	sb_reset(&out);
 
 	/* still deferred after an hour: a warning */
-	tro_alerts_message(a, &out, &msg, TR_EMIT_END, T0 + 3600);
+	talert_message(a, &out, &msg, TR_EMIT_END, T0 + 3600);
 	assert_non_null(strstr(out.s, "WARNING deferred host=mta "
 	    "qid=6AL80000000001 age=1h00m to=<bob@remote.test> "
 	    "cause=auth-rate-limit"));
 	sb_reset(&out);
 	/* not when the threshold report already said it */
 	msg.threshold_emitted = true;
-	tro_alerts_message(a, &out, &msg, TR_EMIT_END, T0 + 3600);
+	talert_message(a, &out, &msg, TR_EMIT_END, T0 + 3600);
 	assert_int_equal(out.len, 0);
 
 	build(TR_BOUNCED);
 	msg.npolicy = 1;
 	msg.policy[0] = cause_by_id("spf-fail-predicted");
 	msg.d.from = "<alice@client.test>";
-	tro_alerts_message(a, &out, &msg, TR_EMIT_FINAL, T0);
+	talert_message(a, &out, &msg, TR_EMIT_FINAL, T0);
 	assert_non_null(strstr(out.s, "CRITICAL bounce host=mta "
 	    "qid=6AL80000000001 to=<bob@remote.test> "
 	    "cause=auth-bad-credentials: "));
@@ -299,7 +300,7 @@ test_alerts(void **state)
 	build(TR_DEFERRED);
 	rc[0].cause = cause_by_id("remote-temporary");
 	for (i = 0; i < 8; i++)
-		tro_alerts_attempt(a, &out, &msg, &rc[0], T0 + 10000 + i);
+		talert_attempt(a, &out, &msg, &rc[0], T0 + 10000 + i);
 	assert_non_null(strstr(out.s, "CRITICAL failures count=4 window=10m00s"
 	    " since=2026-11-21T10:46:40Z: more than 3 failed delivery "
 	    "attempts within 10m00s\n"));
@@ -308,11 +309,11 @@ test_alerts(void **state)
 	sb_reset(&out);
 	/* an hour later, spread out: no burst */
 	for (i = 0; i < 8; i++)
-		tro_alerts_attempt(a, &out, &msg, &rc[0], T0 + 20000 + i * 300);
+		talert_attempt(a, &out, &msg, &rc[0], T0 + 20000 + i * 300);
 	assert_int_equal(out.len, 0);
-	assert_true(tro_alerts_count(a) >= 5);
+	assert_true(talert_count(a) >= 5);
 	sb_free(&out);
-	tro_alerts_free(a);
+	talert_free(a);
 }
 
 int
