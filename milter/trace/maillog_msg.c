@@ -5,7 +5,10 @@
  * CONTRACT
  *	See maillog.h (fields, kinds) and maillog_int.h.
  *	Works on [p, e) byte ranges of the line only: no allocation, no reads
- *	past e, no NUL termination needed.
+ *	past e, no NUL termination needed. A sendmail message is recognised
+ *	by tables, one row per kind of line (its beginning or a fragment, its
+ *	kind, what to take from it), tried in their order; the first row that
+ *	applies decides.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -227,15 +230,56 @@ milter_line(struct ml_line *o, const char *p, const char *e)
 	return ML_UNPARSED;
 }
 
+/* What a row does with the message it matches (the text after skip). */
+enum how {
+	DETAIL = 0,	/* the text is the detail */
+	FIELDS,		/* key=value fields */
+	FIELDS_DETAIL,	/* both */
+	TO_FIELDS,	/* a delivery: fields, and whether [more] follows */
+	MILTER,		/* "Milter ...": milter_line() */
+	MILTER_TEXT,	/* the detail; an error or a note by its text */
+	DSN_DETAIL,	/* a DSN line: the row's dsn, the text is the detail */
+	RCPT_ERROR	/* the detail, if the text holds ">... " (else no match) */
+};
+
+/* One kind of line: its beginning (or a fragment), its kind, what to do. */
 struct pat {
 	const char	*s;
 	size_t		 n;
 	enum ml_kind	 k;
+	enum how	 how;
+	size_t		 skip;
+	enum ml_dsn	 dsn;
 };
-#define PAT(lit, kind)	{ lit, sizeof(lit) - 1, kind }
+#define ROW(lit, kind, how, skip, dsn) \
+	{ lit, sizeof(lit) - 1, kind, how, skip, dsn }
+#define PAT(lit, kind)	ROW(lit, kind, DETAIL, 0, MLD_NONE)
 
-/* Messages recognised by their beginning. */
+/* The lines of a message's life, by their beginning, tried first. */
+static const struct pat kinds[] = {
+	ROW("from=", ML_FROM, FIELDS, 0, MLD_NONE),
+	ROW("to=", ML_TO, TO_FIELDS, 0, MLD_NONE),
+	ROW("Milter", ML_UNPARSED, MILTER, 0, MLD_NONE),
+	ROW("milter=", ML_MILTER_NOTE, FIELDS_DETAIL, 0, MLD_NONE),
+	ROW("milter_", ML_MILTER_NOTE, MILTER_TEXT, 0, MLD_NONE),
+	ROW("STARTTLS", ML_TLS, FIELDS, 0, MLD_NONE),
+	ROW("SASL", ML_AUTH, DETAIL, 0, MLD_NONE),
+	ROW("SSL", ML_TLS, DETAIL, 0, MLD_NONE),
+	ROW("TLS", ML_TLS, FIELDS, 0, MLD_NONE),
+	ROW("AUTH", ML_AUTH, FIELDS, 0, MLD_NONE),
+	ROW("No worthy mechs", ML_AUTH, DETAIL, 0, MLD_NONE),
+	ROW("ruleset=", ML_REJECT, FIELDS, 0, MLD_NONE),
+	ROW("DSN: ", ML_DSN, DSN_DETAIL, 5, MLD_DSN),
+	ROW("done; ", ML_DONE, FIELDS, 6, MLD_NONE),
+	ROW("split: ", ML_CLONE, FIELDS, 7, MLD_NONE),
+	ROW("<", ML_RCPT_ERROR, RCPT_ERROR, 0, MLD_NONE),
+	{ NULL, 0, ML_UNPARSED, DETAIL, 0, MLD_NONE }
+};
+
+/* Other messages recognised by their beginning, tried after a DSN line
+ * that starts with its queue ids (qid_dsn()). */
 static const struct pat prefixes[] = {
+	ROW("sender notify: ", ML_DSN, DSN_DETAIL, 15, MLD_SENDER_NOTIFY),
 	PAT("lost input channel", ML_SESSION),
 	PAT("timeout waiting for input", ML_SESSION),
 	PAT("rejecting commands from", ML_SESSION),
@@ -271,7 +315,7 @@ static const struct pat prefixes[] = {
 	PAT("setsender:", ML_NOTE),
 	PAT("return to sender:", ML_NOTE),
 	PAT("savemail panic", ML_SYSERR),
-	{ NULL, 0, ML_UNPARSED }
+	{ NULL, 0, ML_UNPARSED, DETAIL, 0, MLD_NONE }
 };
 
 /* Messages recognised by a fragment anywhere (inbound session noise). */
@@ -287,7 +331,7 @@ static const struct pat fragments[] = {
 	PAT("Too many open connections", ML_SESSION),
 	PAT(" map ", ML_DAEMON),
 	PAT(" load average", ML_DAEMON),
-	{ NULL, 0, ML_UNPARSED }
+	{ NULL, 0, ML_UNPARSED, DETAIL, 0, MLD_NONE }
 };
 
 /* A damaged or unusual delivery line: a field list with delay= and stat=. */
@@ -313,11 +357,120 @@ to_line(struct ml_line *o)
 	return set_kind(o, ML_TO);
 }
 
-/* The message part of a sendmail line; p after "prog[pid]: ". */
+/* Do what row pt says with the message [p, e) it matched; false when the
+ * row does not apply after all (then the next rows are tried). */
+static bool
+apply(struct ml_line *o, const struct pat *pt, const char *p, const char *e,
+    enum ml_kind *k)
+{
+	const char *t = p + pt->skip;
+
+	switch (pt->how) {
+	case DETAIL:
+		set_detail(o, t, e);
+		break;
+	case FIELDS:
+		parse_fields(o, t, e);
+		break;
+	case FIELDS_DETAIL:
+		parse_fields(o, t, e);
+		set_detail(o, t, e);
+		break;
+	case TO_FIELDS:
+		parse_fields(o, t, e);
+		*k = to_line(o);
+		return true;
+	case MILTER:
+		*k = milter_line(o, t, e);
+		return true;
+	case MILTER_TEXT:
+		set_detail(o, t, e);
+		*k = set_kind(o, milter_error_text(t, e) ? ML_MILTER_ERROR :
+		    ML_MILTER_NOTE);
+		return true;
+	case DSN_DETAIL:
+		o->dsn = pt->dsn;
+		set_detail(o, t, e);
+		break;
+	case RCPT_ERROR:
+		if (FIND(t, e, ">... ") == NULL)
+			return false;
+		set_detail(o, t, e);
+		break;
+	}
+	*k = set_kind(o, pt->k);
+	return true;
+}
+
+/* The first row of table whose beginning the message has and that applies. */
+static bool
+by_beginning(struct ml_line *o, const struct pat *table, const char *p,
+    const char *e, enum ml_kind *k)
+{
+	const struct pat *pt;
+
+	for (pt = table; pt->s; pt++)
+		if (pt->s[0] == *p && starts(p, e, pt->s, pt->n) &&
+		    apply(o, pt, p, e, k))
+			return true;
+	return false;
+}
+
+/* The first row of table whose text is somewhere in the message. */
+static bool
+by_fragment(struct ml_line *o, const struct pat *table, const char *p,
+    const char *e, enum ml_kind *k)
+{
+	const struct pat *pt;
+
+	for (pt = table; pt->s; pt++)
+		if (ml_find_(p, e, pt->s, pt->n) && apply(o, pt, p, e, k))
+			return true;
+	return false;
+}
+
+/* "QID: NEWQID: DSN: ..." and friends: the notice a message's queue id
+ * gives about the new message (qid2) that carries it. */
+static bool
+qid_dsn(struct ml_line *o, const char *p, const char *e, enum ml_kind *k)
+{
+	const char *r;
+	size_t n;
+
+	if ((n = ml_qid_at(p, e)) == 0 || n + 2 > (size_t)(e - p))
+		return false;
+	r = p + n + 2;
+	o->qid2.p = p;
+	o->qid2.n = n;
+	if (STARTS(r, e, "DSN: "))
+		o->dsn = MLD_DSN, r += 5;
+	else if (STARTS(r, e, "sender notify: "))
+		o->dsn = MLD_SENDER_NOTIFY, r += 15;
+	else if (STARTS(r, e, "return to sender: "))
+		o->dsn = MLD_RETURN, r += 18;
+	else if (STARTS(r, e, "postmaster notify: "))
+		o->dsn = MLD_POSTMASTER, r += 19;
+	else if (STARTS(r, e, "clone: ")) {
+		parse_fields(o, r + 7, e);
+		*k = set_kind(o, ML_CLONE);
+		return true;
+	} else {
+		o->qid2.p = NULL;
+		o->qid2.n = 0;
+	}
+	if (o->dsn == MLD_NONE)
+		return false;
+	set_detail(o, r, e);
+	*k = set_kind(o, ML_DSN);
+	return true;
+}
+
+/* The message part of a sendmail line; p after "prog[pid]: ". The tables
+ * above in their order, then the session rejects and damaged deliveries. */
 enum ml_kind
 ml_sendmail_msg(struct ml_line *o, const char *p, const char *e)
 {
-	const struct pat *pt;
+	enum ml_kind k;
 	size_t n;
 
 	if (STARTS(p, e, "NOQUEUE: ")) {
@@ -334,139 +487,10 @@ ml_sendmail_msg(struct ml_line *o, const char *p, const char *e)
 	o->msg.n = (size_t)(e - p);
 	if (p >= e)
 		return ML_UNPARSED;
-
-	switch (*p) {
-	case 'f':
-		if (STARTS(p, e, "from=")) {
-			parse_fields(o, p, e);
-			return set_kind(o, ML_FROM);
-		}
-		break;
-	case 't':
-		if (STARTS(p, e, "to=")) {
-			parse_fields(o, p, e);
-			return to_line(o);
-		}
-		break;
-	case 'M':
-		if (STARTS(p, e, "Milter"))
-			return milter_line(o, p, e);
-		break;
-	case 'm':
-		if (STARTS(p, e, "milter=")) {
-			parse_fields(o, p, e);
-			set_detail(o, p, e);
-			return set_kind(o, ML_MILTER_NOTE);
-		}
-		if (STARTS(p, e, "milter_")) {
-			set_detail(o, p, e);
-			return set_kind(o, milter_error_text(p, e) ?
-			    ML_MILTER_ERROR : ML_MILTER_NOTE);
-		}
-		break;
-	case 'S':
-		if (STARTS(p, e, "STARTTLS")) {
-			parse_fields(o, p, e);
-			return set_kind(o, ML_TLS);
-		}
-		if (STARTS(p, e, "SASL") || STARTS(p, e, "SSL")) {
-			set_detail(o, p, e);
-			return set_kind(o, STARTS(p, e, "SSL") ? ML_TLS :
-			    ML_AUTH);
-		}
-		break;
-	case 'T':
-		if (STARTS(p, e, "TLS")) {
-			parse_fields(o, p, e);
-			return set_kind(o, ML_TLS);
-		}
-		break;
-	case 'A':
-		if (STARTS(p, e, "AUTH")) {
-			parse_fields(o, p, e);
-			return set_kind(o, ML_AUTH);
-		}
-		break;
-	case 'N':
-		if (STARTS(p, e, "No worthy mechs")) {
-			set_detail(o, p, e);
-			return set_kind(o, ML_AUTH);
-		}
-		break;
-	case 'r':
-		if (STARTS(p, e, "ruleset=")) {
-			parse_fields(o, p, e);
-			return set_kind(o, ML_REJECT);
-		}
-		break;
-	case 'D':
-		if (STARTS(p, e, "DSN: ")) {
-			o->dsn = MLD_DSN;
-			set_detail(o, p + 5, e);
-			return set_kind(o, ML_DSN);
-		}
-		break;
-	case 'd':
-		if (STARTS(p, e, "done; ")) {
-			parse_fields(o, p + 6, e);
-			return set_kind(o, ML_DONE);
-		}
-		break;
-	case 's':
-		if (STARTS(p, e, "split: ")) {
-			parse_fields(o, p + 7, e);
-			return set_kind(o, ML_CLONE);
-		}
-		break;
-	case '<':
-		if (FIND(p, e, ">... ") != NULL) {
-			set_detail(o, p, e);
-			return set_kind(o, ML_RCPT_ERROR);
-		}
-		break;
-	}
-
-	/* QID: NEWQID: DSN: ... and friends */
-	if ((n = ml_qid_at(p, e)) > 0 && n + 2 <= (size_t)(e - p)) {
-		const char *r = p + n + 2;
-
-		o->qid2.p = p;
-		o->qid2.n = n;
-		if (STARTS(r, e, "DSN: "))
-			o->dsn = MLD_DSN, r += 5;
-		else if (STARTS(r, e, "sender notify: "))
-			o->dsn = MLD_SENDER_NOTIFY, r += 15;
-		else if (STARTS(r, e, "return to sender: "))
-			o->dsn = MLD_RETURN, r += 18;
-		else if (STARTS(r, e, "postmaster notify: "))
-			o->dsn = MLD_POSTMASTER, r += 19;
-		else if (STARTS(r, e, "clone: ")) {
-			parse_fields(o, r + 7, e);
-			return set_kind(o, ML_CLONE);
-		} else {
-			o->qid2.p = NULL;
-			o->qid2.n = 0;
-		}
-		if (o->dsn != MLD_NONE) {
-			set_detail(o, r, e);
-			return set_kind(o, ML_DSN);
-		}
-	}
-	if (STARTS(p, e, "sender notify: ")) {
-		o->dsn = MLD_SENDER_NOTIFY;
-		set_detail(o, p + 15, e);
-		return set_kind(o, ML_DSN);
-	}
-	for (pt = prefixes; pt->s; pt++)
-		if (pt->s[0] == *p && starts(p, e, pt->s, pt->n)) {
-			set_detail(o, p, e);
-			return set_kind(o, pt->k);
-		}
-	for (pt = fragments; pt->s; pt++)
-		if (ml_find_(p, e, pt->s, pt->n)) {
-			set_detail(o, p, e);
-			return set_kind(o, pt->k);
-		}
+	if (by_beginning(o, kinds, p, e, &k) || qid_dsn(o, p, e, &k) ||
+	    by_beginning(o, prefixes, p, e, &k) ||
+	    by_fragment(o, fragments, p, e, &k))
+		return k;
 	if (ENDS(p, e, "[rejected]")) {
 		set_detail(o, p, e);
 		return set_kind(o, ML_SESSION);
