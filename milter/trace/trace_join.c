@@ -8,7 +8,10 @@
  *	line in one pass and updates the message record; recipients are
  *	kept by address (a to= line may name several, "[more]" lines add
  *	more). A failed attempt is classified at once; a success keeps its
- *	texts only in the detailed views (opts.details).
+ *	texts only in the detailed views (opts.details). A to= line goes
+ *	through three steps: to_fields() takes its fields, rcpt_update()
+ *	applies the attempt to each recipient it names, handoff_link()
+ *	joins a delivery to the local MTA with the message it became.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -135,19 +138,22 @@ next_addr(const char *p, const char *e, struct ml_span *a)
 	return p;
 }
 
-void
-tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
+/* One delivery attempt of a to= line: its fields, and what they say for
+ * every recipient it names. */
+struct attempt {
+	const struct ml_span *to, *delay, *xdelay, *mailer, *relay, *dsn,
+			 *reply, *stat;
+	int64_t		 when;
+	long		 d, xd;		/* delay=, xdelay= in seconds; -1 */
+	enum stat_kind	 sk;
+	bool		 cached;	/* a deferral from the host status cache */
+	struct evid	*e;		/* this process's connection, or NULL */
+};
+
+/* The fields of a to= line; false when it names no recipient. */
+static bool
+to_fields(const struct ml_line *l, struct attempt *at)
 {
-	const struct ml_span *to = NULL, *delay = NULL, *xdelay = NULL,
-	    *mailer = NULL, *relay = NULL, *dsn = NULL, *reply = NULL,
-	    *stat = NULL;
-	struct tr_rcpt *r;
-	struct ml_span a, hq;
-	struct evid *e;
-	enum stat_kind sk;
-	const char *p, *end;
-	long d = -1, xd = -1;
-	bool cached, first = true;
 	size_t i;
 
 	for (i = 0; i < l->nfields; i++) {
@@ -156,58 +162,150 @@ tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
 		switch (f->key.n) {
 		case 2:
 			if (memcmp(f->key.p, "to", 2) == 0)
-				to = &f->val;
+				at->to = &f->val;
 			break;
 		case 3:
 			if (memcmp(f->key.p, "dsn", 3) == 0)
-				dsn = &f->val;
+				at->dsn = &f->val;
 			break;
 		case 4:
 			if (memcmp(f->key.p, "stat", 4) == 0)
-				stat = &f->val;
+				at->stat = &f->val;
 			break;
 		case 5:
 			if (memcmp(f->key.p, "delay", 5) == 0)
-				delay = &f->val;
+				at->delay = &f->val;
 			else if (memcmp(f->key.p, "relay", 5) == 0)
-				relay = &f->val;
+				at->relay = &f->val;
 			else if (memcmp(f->key.p, "reply", 5) == 0)
-				reply = &f->val;
+				at->reply = &f->val;
 			break;
 		case 6:
 			if (memcmp(f->key.p, "xdelay", 6) == 0)
-				xdelay = &f->val;
+				at->xdelay = &f->val;
 			else if (memcmp(f->key.p, "mailer", 6) == 0)
-				mailer = &f->val;
+				at->mailer = &f->val;
 			break;
 		}
 	}
-	if (to == NULL && l->nfields > 0)
-		to = &l->f[0].val;	/* a damaged "to=" key */
-	if (to == NULL)
+	if (at->to == NULL && l->nfields > 0)
+		at->to = &l->f[0].val;	/* a damaged "to=" key */
+	return at->to != NULL;
+}
+
+/* A delivery to the local MTA (stat=Sent (QID Message accepted ...)): the
+ * message it became is linked both ways, once per line (first). */
+static void
+handoff_link(struct trace *t, struct msg *m, struct tr_rcpt *r,
+    const struct ml_span *stat, bool first)
+{
+	struct ml_span hq;
+	struct msg *n;
+
+	if (!handoff_qid(stat, &hq))
 		return;
-	if (delay)
-		d = ml_delay(*delay);
-	if (xdelay)
-		xd = ml_delay(*xdelay);
-	if (d >= 0 && (m->pub.ctime == 0 || when - d < m->pub.ctime))
-		m->pub.ctime = when - d;
-	if (reply)
+	tr_sset_span(t, m, &r->handoff, hq);
+	if (first && (n = tr_msg_find(t, m->h, hq.p, hq.n)) != NULL &&
+	    n != m) {
+		tr_sset(t, n, &n->pub.msp_qid, m->qid, strlen(m->qid));
+		if (m->pub.from)
+			tr_sset(t, n, &n->pub.msp_from, m->pub.from,
+			    strlen(m->pub.from));
+		tr_sset(t, m, &m->pub.mta_qid, n->qid, strlen(n->qid));
+	}
+}
+
+/* What the attempt says for recipient r: its tries, texts, outcome. */
+static void
+rcpt_update(struct trace *t, struct msg *m, struct tr_rcpt *r,
+    const struct attempt *at, bool first)
+{
+	int64_t when = at->when;
+	const struct evid *e = at->e;
+
+	r->attempts++;
+	if (r->first_try == 0)
+		r->first_try = when;
+	r->last_try = when;
+	r->delay = at->d;
+	r->xdelay = at->xd;
+	r->cached = at->cached;
+	if (at->mailer)
+		tr_sset_span(t, m, &r->mailer, *at->mailer);
+	if (at->relay)
+		tr_sset_span(t, m, &r->relay, *at->relay);
+	/* the texts of a success only matter to the detailed views */
+	if (t->o.details || at->sk != SK_SENT) {
+		if (at->dsn)
+			tr_sset_span(t, m, &r->dsn, *at->dsn);
+		if (at->stat)
+			tr_sset_span(t, m, &r->stat, *at->stat);
+	}
+	if (at->reply)
+		tr_sset_span(t, m, &r->reply, *at->reply);
+	else
+		r->reply = NULL;
+	if (t->o.details && e && e->tls.len > 0 &&
+	    when - e->tls_t <= t->o.evidence_window)
+		tr_sset(t, m, &r->tls, e->tls.s, e->tls.len);
+	if (t->o.details && e && e->auth.len > 0 &&
+	    when - e->auth_t <= t->o.evidence_window)
+		tr_sset(t, m, &r->auth, e->auth.s, e->auth.len);
+	switch (at->sk) {
+	case SK_SENT:
+		r->outcome = TR_SENT;
+		r->cause = NULL;
+		handoff_link(t, m, r, at->stat, first);
+		break;
+	case SK_QUEUED:
+		r->outcome = TR_PENDING;
+		break;
+	case SK_DEFERRED:
+		r->outcome = TR_DEFERRED;
+		r->deferrals++;
+		tr_classify(t, m, r, at->e, when, at->cached);
+		break;
+	case SK_FAILED:
+		r->outcome = TR_BOUNCED;
+		tr_classify(t, m, r, at->e, when, at->cached);
+		break;
+	}
+}
+
+void
+tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
+{
+	struct attempt at = { .when = when, .d = -1, .xd = -1 };
+	struct tr_rcpt *r;
+	struct ml_span a;
+	const char *p, *end;
+	bool first = true;
+
+	if (!to_fields(l, &at))
+		return;
+	if (at.delay)
+		at.d = ml_delay(*at.delay);
+	if (at.xdelay)
+		at.xd = ml_delay(*at.xdelay);
+	if (at.d >= 0 && (m->pub.ctime == 0 || when - at.d < m->pub.ctime))
+		m->pub.ctime = when - at.d;
+	if (at.reply)
 		m->h->seen_reply = true;
-	sk = stat_kind(stat, dsn);
-	cached = sk == SK_DEFERRED && reply == NULL && m->h->seen_reply &&
-	    stat_has_code(stat);
+	at.sk = stat_kind(at.stat, at.dsn);
+	at.cached = at.sk == SK_DEFERRED && at.reply == NULL &&
+	    m->h->seen_reply && stat_has_code(at.stat);
 	/* evidence of this process's connection, for a delivery to the same
 	 * host (a local delivery by the same process has none) */
-	e = l->pid >= 0 && relay ? tr_evid_find(t, m->h, l->pid) : NULL;
-	if (e && e->relay.len > 0 && !tr_same_relay(e->relay.s, *relay))
-		e = NULL;
+	at.e = l->pid >= 0 && at.relay ? tr_evid_find(t, m->h, l->pid) : NULL;
+	if (at.e && at.e->relay.len > 0 &&
+	    !tr_same_relay(at.e->relay.s, *at.relay))
+		at.e = NULL;
 
-	p = to->p;
-	end = to->p + to->n;
+	p = at.to->p;
+	end = at.to->p + at.to->n;
 	while (p < end) {
-		if (p == to->p && memchr(p, ',', to->n) == NULL) {
-			a = *to;	/* one recipient, the usual case */
+		if (p == at.to->p && memchr(p, ',', at.to->n) == NULL) {
+			a = *at.to;	/* one recipient, the usual case */
 			p = end;
 		} else
 			p = next_addr(p, end, &a);
@@ -215,76 +313,15 @@ tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
 			continue;
 		if ((r = rcpt_get(t, m, a.p, a.n)) == NULL)
 			return;
-		r->attempts++;
-		if (r->first_try == 0)
-			r->first_try = when;
-		r->last_try = when;
-		r->delay = d;
-		r->xdelay = xd;
-		r->cached = cached;
-		if (mailer)
-			tr_sset_span(t, m, &r->mailer, *mailer);
-		if (relay)
-			tr_sset_span(t, m, &r->relay, *relay);
-		/* the texts of a success only matter to the detailed views */
-		if (t->o.details || sk != SK_SENT) {
-			if (dsn)
-				tr_sset_span(t, m, &r->dsn, *dsn);
-			if (stat)
-				tr_sset_span(t, m, &r->stat, *stat);
-		}
-		if (reply)
-			tr_sset_span(t, m, &r->reply, *reply);
-		else
-			r->reply = NULL;
-		if (t->o.details && e && e->tls.len > 0 &&
-		    when - e->tls_t <= t->o.evidence_window)
-			tr_sset(t, m, &r->tls, e->tls.s, e->tls.len);
-		if (t->o.details && e && e->auth.len > 0 &&
-		    when - e->auth_t <= t->o.evidence_window)
-			tr_sset(t, m, &r->auth, e->auth.s, e->auth.len);
-		switch (sk) {
-		case SK_SENT:
-			r->outcome = TR_SENT;
-			r->cause = NULL;
-			if (handoff_qid(stat, &hq)) {
-				struct msg *n;
-
-				tr_sset_span(t, m, &r->handoff, hq);
-				if (first && (n = tr_msg_find(t, m->h, hq.p,
-				    hq.n)) != NULL && n != m) {
-					tr_sset(t, n, &n->pub.msp_qid, m->qid,
-					    strlen(m->qid));
-					if (m->pub.from)
-						tr_sset(t, n, &n->pub.msp_from,
-						    m->pub.from,
-						    strlen(m->pub.from));
-					tr_sset(t, m, &m->pub.mta_qid, n->qid,
-					    strlen(n->qid));
-				}
-			}
-			break;
-		case SK_QUEUED:
-			r->outcome = TR_PENDING;
-			break;
-		case SK_DEFERRED:
-			r->outcome = TR_DEFERRED;
-			r->deferrals++;
-			tr_classify(t, m, r, e, when, cached);
-			break;
-		case SK_FAILED:
-			r->outcome = TR_BOUNCED;
-			tr_classify(t, m, r, e, when, cached);
-			break;
-		}
+		rcpt_update(t, m, r, &at, first);
 		first = false;
 		if (t->sink.attempt)
 			t->sink.attempt(t->sink.ctx, &m->pub, r, when);
 	}
 	/* the AUTH failure belonged to this attempt */
-	if (e && sk != SK_SENT) {
-		sb_reset(&e->auth);
-		sb_reset(&e->sys);
+	if (at.e && at.sk != SK_SENT) {
+		sb_reset(&at.e->auth);
+		sb_reset(&at.e->sys);
 	}
 }
 
