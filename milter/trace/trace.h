@@ -75,6 +75,7 @@ struct tr_decision {
 	const char	*action, *reason, *from, *to, *account, *relay;
 	const char	*spf, *spf_ip, *align, *hint, *header_from, *trace;
 	const char	*result, *error;
+	const char	*dmarc, *dmarc_policy;	/* issue 16's prediction */
 };
 
 struct tr_msg {

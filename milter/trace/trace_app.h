@@ -10,7 +10,8 @@
  *	topt, filled from the command line by trace_opts.c and read-only
  *	afterwards), the relay port of each mailer (struct tport_map,
  *	trace_ports.c) and the state of the run (struct tapp, owned by
- *	main() in trace_main.c and written by the sink in trace_sink.c).
+ *	main() in trace_main.c and written by the sink in trace_sink.c, or
+ *	by trace_dsnrun.c in the --dsn view).
  *	Everything is used by one thread; the only asynchronous write is the
  *	signal handler's to *tapp.stop.
  *
@@ -37,6 +38,8 @@
 
 /* ---- trace_opts.c: the command line ---- */
 
+#define TOPT_MAX_DSN	64		/* --dsn PATH given this often */
+
 struct topt {
 	struct tr_opts	 to;		/* for trace_new() */
 	struct talert_opts ao;	/* for talert_new() */
@@ -53,6 +56,11 @@ struct topt {
 	long		 poll_ms;
 	size_t		 top;
 	int		 force_port;	/* --port N, or 0 */
+	/* --dsn: the mailboxes, and where the trace key comes from */
+	const char	*dsn[TOPT_MAX_DSN];
+	size_t		 ndsn;
+	const char	*config;	/* -c FILE: relaymilter.conf */
+	const char	*trace_key;	/* --trace-key FILE */
 };
 
 enum topt_action {
@@ -95,6 +103,8 @@ void		 tport_free(struct tport_map *pm);
 
 /* ---- trace_main.c: the run ---- */
 
+struct tdsn_run;
+
 struct tapp {
 	struct topt	 o;
 	struct tport_map ports;
@@ -108,7 +118,18 @@ struct tapp {
 	bool		 out_dead;	/* a write failed: stop writing */
 	int		 err;
 	volatile sig_atomic_t *stop;	/* set by signals and write errors */
+	struct tdsn_run	*dsn;		/* --dsn: trace_dsnrun.c's state */
 };
+
+/* ---- trace_dsnrun.c: --dsn, late bounces from the mailboxes ---- */
+
+/* Before main() reads the maillog: the key, the mailboxes, a->t with the
+ * sink that joins; -1 after saying why (then call tdsnrun_end() all the
+ * same). */
+int		 tdsnrun_begin(struct tapp *a);
+/* After it (maillog: one was read; input_failed: that failed): the
+ * output; returns the exit status. */
+int		 tdsnrun_end(struct tapp *a, bool maillog, bool input_failed);
 
 /* ---- trace_sink.c: where the output goes ---- */
 
@@ -120,6 +141,9 @@ void		 tsink_idle(void *ctx);
 int64_t		 tsink_ref_now(const struct tapp *a);
 /* Write the --prometheus textfile, if any; nd, oldest: trace_deferred. */
 int		 tsink_write_prom(struct tapp *a, unsigned long nd, long oldest);
+/* Write text to path atomically (a hidden temporary file in the same
+ * directory, synced, renamed over path); -1 after saying why. */
+int		 tsink_write_atomic(const char *path, const strbuf *text);
 /* After the input: the spooled text, the totals line, the summary. */
 void		 tsink_end(struct tapp *a);
 /* --list-causes */

@@ -487,6 +487,8 @@ tr_on_decision(struct trace *t, struct msg *m, const struct ml_line *l)
 		K("spf", spf);
 		K("spf_ip", spf_ip);
 		K("align", align);
+		K("dmarc", dmarc);
+		K("dmarc_policy", dmarc_policy);
 		K("hint", hint);
 		K("header_from", header_from);
 		K("trace", trace);

@@ -8,7 +8,9 @@
  *	(trace_opts.c), the relay ports (trace_ports.c), the trace (trace.c),
  *	the reading (trace_input.c) and the sink (trace_sink.c). It reads the
  *	journal, one followed file, or each FILE in turn (standard input for
- *	none or "-"), then reports what is still open. SIGTERM and SIGINT end
+ *	none or "-"), then reports what is still open; with --dsn the run is
+ *	trace_dsnrun.c's (late bounces read from mailboxes, joined to the
+ *	maillog). SIGTERM and SIGINT end
  *	the reading early and the end report is still printed; SIGPIPE is
  *	ignored (a write error says so). A sendmail.cf given with
  *	--sendmail-cf must be readable; the default one may be missing.
@@ -131,6 +133,17 @@ main(int argc, char **argv)
 	sigaction(SIGPIPE, &sa, NULL);
 
 	a->stop = &stop;
+	if (o->ndsn > 0) {
+		/* the maillog, if any, only for the records of the bounces */
+		if (tdsnrun_begin(a) < 0)
+			rc = -1;
+		else if ((argc > first || o->journal) &&
+		    read_input(a, argc - first, argv + first) < 0)
+			rc = -1;
+		rc = tdsnrun_end(a, argc > first || o->journal, rc < 0);
+		tport_free(&a->ports);
+		return rc;
+	}
 	sb_init(&a->out);
 	tsink_init(a, &sink);
 	a->sum = tstats_new(10000);

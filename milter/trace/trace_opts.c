@@ -83,6 +83,13 @@ topt_usage(FILE *fp)
 "      --queue-lifetime DUR  sendmail's Timeout.queuereturn (5d)\n"
 "      --list-causes       print the cause catalogue (id, severity, phase,\n"
 "                          summary, fix; tab-separated) and exit\n"
+"late bounces (the FILEs, if any, are the maillog to join them with)\n"
+"      --dsn PATH          read delivery status notifications from PATH:\n"
+"                          an mbox, a Maildir (cur/, new/), one message\n"
+"                          file, or - (may be given several times)\n"
+"  -c, --config FILE       relaymilter.conf with TraceKeyFile and\n"
+"                          TraceHeader (/etc/relaymilter/relaymilter.conf)\n"
+"      --trace-key FILE    the trace key, instead of the configuration's\n"
 "  -V, --version\n"
 "  -h, --help\n"
 "exit: 0 fine, 1 warning alerts, 2 critical alerts, 3 error\n", fp);
@@ -143,7 +150,7 @@ opt_now(const char *v, int64_t *out)
 enum {
 	O_MAXDEFER = 256, O_MAXFAIL, O_WINDOW, O_FROMEND, O_POLL, O_JOURNAL,
 	O_JDIR, O_NOW, O_YEAR, O_CF, O_PORT, O_GRACE, O_LIFETIME, O_TOP,
-	O_NOFIX, O_PROMINT, O_CAUSES, O_SINCE
+	O_NOFIX, O_PROMINT, O_CAUSES, O_SINCE, O_DSN, O_TRACEKEY
 };
 
 static const struct option longopts[] = {
@@ -175,6 +182,9 @@ static const struct option longopts[] = {
 	{ "top", required_argument, NULL, O_TOP },
 	{ "no-fix", no_argument, NULL, O_NOFIX },
 	{ "list-causes", no_argument, NULL, O_CAUSES },
+	{ "dsn", required_argument, NULL, O_DSN },
+	{ "config", required_argument, NULL, 'c' },
+	{ "trace-key", required_argument, NULL, O_TRACEKEY },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -296,6 +306,19 @@ opt_one(struct topt *o, int c)
 	case O_NOFIX:
 		o->txo.fixes = false;
 		break;
+	case O_DSN:
+		if (o->ndsn == TOPT_MAX_DSN) {
+			log_warnx("--dsn: at most %d mailboxes", TOPT_MAX_DSN);
+			return -1;
+		}
+		o->dsn[o->ndsn++] = optarg;
+		break;
+	case 'c':
+		o->config = optarg;
+		break;
+	case O_TRACEKEY:
+		o->trace_key = optarg;
+		break;
 	default:
 		topt_usage(stderr);
 		return -1;
@@ -308,7 +331,7 @@ topt_parse(struct topt *o, int argc, char **argv, int *first_file)
 {
 	int c, nfiles;
 
-	while ((c = getopt_long(argc, argv, "tjsP:uaAfVh", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "tjsP:uaAfVhc:", longopts, NULL)) !=
 	    -1) {
 		if (c == 'V')
 			return TOPT_VERSION;
@@ -334,6 +357,16 @@ topt_parse(struct topt *o, int argc, char **argv, int *first_file)
 	if (o->since && o->follow) {
 		log_warnx("--since and --follow do not go together "
 		    "(--from-end skips what is there)");
+		return TOPT_FAIL;
+	}
+	if ((o->config != NULL || o->trace_key != NULL) && o->ndsn == 0) {
+		log_warnx("-c and --trace-key are for --dsn (the trace key "
+		    "verifies the bounces' trace headers)");
+		return TOPT_FAIL;
+	}
+	if (o->ndsn > 0 && (o->follow || o->unparsed)) {
+		log_warnx("--dsn reads the mailboxes once: not with %s",
+		    o->follow ? "--follow" : "--unparsed");
 		return TOPT_FAIL;
 	}
 	if (o->journal && nfiles > 0) {

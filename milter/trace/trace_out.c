@@ -272,6 +272,15 @@ tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now,
 			sb_puts(sb, ", align=");
 			put(sb, d->align);
 		}
+		if (d->dmarc) {
+			sb_puts(sb, ", dmarc=");
+			put(sb, d->dmarc);
+			if (d->dmarc_policy) {
+				sb_puts(sb, " (p=");
+				put(sb, d->dmarc_policy);
+				sb_puts(sb, ")");
+			}
+		}
 		if (d->trace) {
 			sb_puts(sb, ", trace ");
 			put(sb, d->trace);
@@ -437,6 +446,8 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		jadd(d, "spf", dd->spf);
 		jadd(d, "spf_ip", dd->spf_ip);
 		jadd(d, "align", dd->align);
+		jadd(d, "dmarc", dd->dmarc);
+		jadd(d, "dmarc_policy", dd->dmarc_policy);
 		jadd(d, "header_from", dd->header_from);
 		jadd(d, "hint", dd->hint);
 		jadd(d, "trace", dd->trace);

@@ -163,28 +163,24 @@ tsink_ref_now(const struct tapp *a)
 }
 
 int
-tsink_write_prom(struct tapp *a, unsigned long nd, long oldest)
+tsink_write_atomic(const char *path, const strbuf *text)
 {
-	const char *prom = a->o.prom;
-	strbuf sb, tmp;
+	strbuf tmp;
 	FILE *fp;
 	int rc = 0;
-	char *slash;
+	const char *slash;
 
-	if (prom == NULL)
-		return 0;
-	sb_init(&sb);
+	if (text->err)
+		return -1;
 	sb_init(&tmp);
-	tstats_prometheus(&sb, a->sum, trace_stats(a->t), nd, oldest,
-	    trace_clock(a->t), a->o.now_fixed ? a->o.to.now : wall());
 	/* a hidden temporary name in the same directory, then rename */
-	slash = strrchr(prom, '/');
+	slash = strrchr(path, '/');
 	if (slash)
-		sb_printf(&tmp, "%.*s/.%s.%ld.tmp", (int)(slash - prom),
-		    prom, slash + 1, (long)getpid());
+		sb_printf(&tmp, "%.*s/.%s.%ld.tmp", (int)(slash - path),
+		    path, slash + 1, (long)getpid());
 	else
-		sb_printf(&tmp, ".%s.%ld.tmp", prom, (long)getpid());
-	if (sb.err || tmp.err) {
+		sb_printf(&tmp, ".%s.%ld.tmp", path, (long)getpid());
+	if (tmp.err) {
 		rc = -1;
 		goto out;
 	}
@@ -193,7 +189,7 @@ tsink_write_prom(struct tapp *a, unsigned long nd, long oldest)
 		rc = -1;
 		goto out;
 	}
-	if (fwrite(sb.s, 1, sb.len, fp) != sb.len || fflush(fp) != 0 ||
+	if (fwrite(text->s, 1, text->len, fp) != text->len || fflush(fp) != 0 ||
 	    fsync(fileno(fp)) != 0) {
 		log_warnx("%s: %s", tmp.s, strerror(errno));
 		fclose(fp);
@@ -201,14 +197,29 @@ tsink_write_prom(struct tapp *a, unsigned long nd, long oldest)
 		rc = -1;
 		goto out;
 	}
-	if (fclose(fp) != 0 || rename(tmp.s, prom) != 0) {
-		log_warnx("%s: %s", prom, strerror(errno));
+	if (fclose(fp) != 0 || rename(tmp.s, path) != 0) {
+		log_warnx("%s: %s", path, strerror(errno));
 		unlink(tmp.s);
 		rc = -1;
 	}
 out:
-	sb_free(&sb);
 	sb_free(&tmp);
+	return rc;
+}
+
+int
+tsink_write_prom(struct tapp *a, unsigned long nd, long oldest)
+{
+	strbuf sb;
+	int rc;
+
+	if (a->o.prom == NULL)
+		return 0;
+	sb_init(&sb);
+	tstats_prometheus(&sb, a->sum, trace_stats(a->t), nd, oldest,
+	    trace_clock(a->t), a->o.now_fixed ? a->o.to.now : wall());
+	rc = tsink_write_atomic(a->o.prom, &sb);
+	sb_free(&sb);
 	return rc;
 }
 

@@ -30,6 +30,7 @@ struct rec {
 	char		 tls[80], auth[120], handoff[24], msp_qid[24];
 	char		 msp_from[64], dsn_qid[24], orig_qid[24], chgfrom[64];
 	char		 trace_header[80], action[16], policy[4][40];
+	char		 dmarc[16], dmarc_policy[16];
 	size_t		 nrcpt, npolicy;
 	unsigned	 attempts;
 	bool		 cached;
@@ -83,6 +84,8 @@ on_msg(void *ctx, const struct tr_msg *m, enum tr_emit why, int64_t now)
 	cp(r->chgfrom, sizeof(r->chgfrom), m->chgfrom);
 	cp(r->trace_header, sizeof(r->trace_header), m->trace_header);
 	cp(r->action, sizeof(r->action), m->d.action);
+	cp(r->dmarc, sizeof(r->dmarc), m->d.dmarc);
+	cp(r->dmarc_policy, sizeof(r->dmarc_policy), m->d.dmarc_policy);
 	for (i = 0; i < m->npolicy; i++)
 		cp(r->policy[i], sizeof(r->policy[i]), m->policy[i]->id);
 	r->npolicy = m->npolicy;
@@ -614,6 +617,33 @@ test_more_and_policy(void **state)
 	trace_free(t);
 }
 
+/* issue 16's decision keys dmarc= and dmarc_policy= are kept (the DSN
+ * reader checks a late bounce against them) */
+static void
+test_dmarc_verdict(void **state)
+{
+	static const char *const log[] = {
+		"2026-11-21T08:00:00Z mta sm-mta[1]: 6AL80000000002: "
+		    "from=<a@x.test>, size=10, class=0, nrcpts=1, proto=ESMTP, "
+		    "daemon=MTA, relay=localhost [127.0.0.1]",
+		"2026-11-21T08:00:00Z mta relaymilter[7]: 6AL80000000002: "
+		    "action=keep, reason=allowed, from=<a@x.test>, spf=pass, "
+		    "spf_ip=142.250.1.1, align=fail, dmarc=fail, "
+		    "dmarc_policy=reject, trace=T2, result=ok",
+		NULL
+	};
+	struct trace *t = start(NULL);
+	struct rec *r;
+
+	(void)state;
+	feed(t, log);
+	trace_finish(t, 0);
+	r = find("6AL80000000002");
+	assert_string_equal(r->dmarc, "fail");
+	assert_string_equal(r->dmarc_policy, "reject");
+	trace_free(t);
+}
+
 static void
 test_year_guess(void **state)
 {
@@ -714,6 +744,7 @@ main(void)
 		cmocka_unit_test(test_threshold_once),
 		cmocka_unit_test(test_cached_host_status),
 		cmocka_unit_test(test_more_and_policy),
+		cmocka_unit_test(test_dmarc_verdict),
 		cmocka_unit_test(test_year_guess),
 		cmocka_unit_test(test_milter_down_and_discard),
 		cmocka_unit_test(test_deferred_counts),
