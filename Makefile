@@ -244,7 +244,8 @@ TEST_SUITES	?= $(shell sed -n 's/^ALL_SUITES="\(.*\)"$$/\1/p' tests/run)
 
 # Benchmarks: tests/bench/NAME scripts, with their helper programs.
 BENCHES		?= tests/bench/milter tests/bench/sendermap tests/bench/spf \
-		   tests/bench/trace tests/bench/sendmail tests/bench/load
+		   tests/bench/trace tests/bench/sendmail tests/bench/load \
+		   tests/bench/queue
 BENCH_TOOLS	= $(BUILD)/tests/bench/spfbench $(BUILD)/tests/bench/noopmilter \
 		   $(BUILD)/tests/bench/mapbench $(BUILD)/tests/tools/milterclient \
 		   $(BUILD)/tests/bench/tracegen

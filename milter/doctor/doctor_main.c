@@ -24,6 +24,7 @@
 
 #include "causes.h"
 #include "cfcheck.h"
+#include "doctor_queue.h"
 #include "jstr.h"
 #include "log.h"
 #include "probe.h"
@@ -49,9 +50,12 @@ usage(FILE *f)
 "       %s [--json] config [--cf FILE] [--mc FILE] [--conf FILE]\n"
 "           [--hosts FILE] [--hostname NAME] [--sendmail PATH]\n"
 "           [--no-mailq] [--no-exec] [--timeout SEC]\n"
+"       %s [--json] queue [--cf FILE] [--submit-cf FILE] [--mta-dir DIR]\n"
+"           [--msp-dir DIR] [--by domain|relay] [--top N] [--messages]\n"
+"           [--trace-header NAME] [--now UNIXTIME]\n"
 "       %s -V\n"
 "exit status: 0 all good, 1 warnings, 2 errors\n",
-	    progname, progname, progname);
+	    progname, progname, progname, progname);
 }
 
 /* ------------------------------------------------------------ output */
@@ -593,6 +597,8 @@ main(int argc, char **argv)
 		return cmd_probe(argc - i, argv + i, json);
 	if (strcmp(argv[i], "config") == 0)
 		return cmd_config(argc - i, argv + i, json);
+	if (strcmp(argv[i], "queue") == 0)
+		return doctor_queue(argc - i, argv + i, json);
 	log_warnx("unknown command \"%s\"", argv[i]);
 	usage(stderr);
 	return EXIT_ERROR;

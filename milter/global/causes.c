@@ -594,6 +594,24 @@ static const struct cause_entry causes[] = {
   { CODE(NULL, "5.3.0"),
     TXT("unknown mailer error|died with signal|local mailer") } },
 
+/* ---- held in sendmail's queue (relaymilter-doctor queue) ---- */
+{ C("quarantined", WARN, LOCAL,
+    "The message is held in sendmail's quarantine (an hf file): a milter "
+    "(smfi_quarantine) or an administrator (sendmail -Q) put it there, and "
+    "sendmail does not deliver it until it is released",
+    "Read the reason (mailq -qQ shows it); release the message with "
+    "sendmail -qQ -Q -qI<queue id>, then sendmail -qI<queue id> sends it "
+    "now"),
+  { { NULL, NULL, "quarantine=", 0, CAUSE_PHASE_LOCAL, 0 } } },
+
+{ C("queue-file-lost", ERROR, LOCAL,
+    "sendmail gave up on the queue file and renamed it Qf (a bad owner or "
+    "mode, a missing data file, a line it cannot read): the message is "
+    "never delivered as it is",
+    "Find the queue id in the maillog (\"Losing ...: why\"), fix that, "
+    "then rename the Qf file to qf and run sendmail -qI<queue id>"),
+  { { NULL, NULL, "lost queue file", 0, CAUSE_PHASE_LOCAL, 0 } } },
+
 /* ---- broad fallbacks, after everything more specific ---- */
 { C("content-rejected", ERROR, DATA,
     "The receiving server refused the content or the sending IP as spam or "

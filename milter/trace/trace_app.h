@@ -1,7 +1,7 @@
 /*
  * trace_app.h - the insides of the relaymilter-trace program, shared by
- *		 trace_main.c, trace_opts.c, trace_ports.c, trace_sink.c and
- *		 trace_input.c only
+ *		 trace_main.c, trace_opts.c, trace_ports.c, trace_sink.c,
+ *		 trace_input.c and trace_queue.c only
  *
  * CONTRACT
  *	Not an interface for other modules or tests: trace.h (the
@@ -51,6 +51,8 @@ struct topt {
 	const char	*journal_dir;
 	const char	*prom;		/* --prometheus FILE, or NULL */
 	const char	*cf;		/* --sendmail-cf FILE, or NULL */
+	bool		 queue;		/* --queue: the queues' gauges too */
+	const char	*submit_cf;	/* --submit-cf FILE, or NULL */
 	long		 prom_interval;	/* seconds */
 	long		 since;		/* --since DUR (seconds), or 0 */
 	long		 poll_ms;
@@ -148,5 +150,11 @@ int		 tsink_write_atomic(const char *path, const strbuf *text);
 void		 tsink_end(struct tapp *a);
 /* --list-causes */
 void		 tsink_list_causes(void);
+
+/* ---- trace_queue.c: --queue ---- */
+
+/* Append the gauges of sendmail's queues to a textfile's text; -1 when
+ * memory runs out (a queue that cannot be read is only warned about). */
+int		 tqueue_prom(const struct tapp *a, strbuf *sb);
 
 #endif

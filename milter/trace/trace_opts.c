@@ -78,6 +78,9 @@ topt_usage(FILE *fp)
 "                          YYYY-MM-DDTHH:MM:SS[Z] (default: now)\n"
 "      --year YYYY         year of syslog lines without one\n"
 "      --sendmail-cf FILE  relay ports per mailer (/etc/mail/sendmail.cf)\n"
+"      --queue             with --prometheus: also the gauges of sendmail's\n"
+"                          queues (those of --sendmail-cf and --submit-cf)\n"
+"      --submit-cf FILE    the MSP's configuration (/etc/mail/submit.cf)\n"
 "      --port N            the relay port, instead of sendmail.cf\n"
 "      --grace DUR         keep finished messages for late lines (2m)\n"
 "      --queue-lifetime DUR  sendmail's Timeout.queuereturn (5d)\n"
@@ -150,7 +153,8 @@ opt_now(const char *v, int64_t *out)
 enum {
 	O_MAXDEFER = 256, O_MAXFAIL, O_WINDOW, O_FROMEND, O_POLL, O_JOURNAL,
 	O_JDIR, O_NOW, O_YEAR, O_CF, O_PORT, O_GRACE, O_LIFETIME, O_TOP,
-	O_NOFIX, O_PROMINT, O_CAUSES, O_SINCE, O_DSN, O_TRACEKEY
+	O_NOFIX, O_PROMINT, O_CAUSES, O_SINCE, O_DSN, O_TRACEKEY, O_QUEUE,
+	O_SUBMITCF
 };
 
 static const struct option longopts[] = {
@@ -185,6 +189,8 @@ static const struct option longopts[] = {
 	{ "dsn", required_argument, NULL, O_DSN },
 	{ "config", required_argument, NULL, 'c' },
 	{ "trace-key", required_argument, NULL, O_TRACEKEY },
+	{ "queue", no_argument, NULL, O_QUEUE },
+	{ "submit-cf", required_argument, NULL, O_SUBMITCF },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -319,6 +325,12 @@ opt_one(struct topt *o, int c)
 	case O_TRACEKEY:
 		o->trace_key = optarg;
 		break;
+	case O_QUEUE:
+		o->queue = true;
+		break;
+	case O_SUBMITCF:
+		o->submit_cf = optarg;
+		break;
 	default:
 		topt_usage(stderr);
 		return -1;
@@ -367,6 +379,10 @@ topt_parse(struct topt *o, int argc, char **argv, int *first_file)
 	if (o->ndsn > 0 && (o->follow || o->unparsed)) {
 		log_warnx("--dsn reads the mailboxes once: not with %s",
 		    o->follow ? "--follow" : "--unparsed");
+		return TOPT_FAIL;
+	}
+	if (o->queue && o->prom == NULL) {
+		log_warnx("--queue needs --prometheus FILE");
 		return TOPT_FAIL;
 	}
 	if (o->journal && nfiles > 0) {

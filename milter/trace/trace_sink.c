@@ -218,6 +218,11 @@ tsink_write_prom(struct tapp *a, unsigned long nd, long oldest)
 	sb_init(&sb);
 	tstats_prometheus(&sb, a->sum, trace_stats(a->t), nd, oldest,
 	    trace_clock(a->t), a->o.now_fixed ? a->o.to.now : wall());
+	/* the queue gauges (relaymilter-doctor queue's view), with --queue */
+	if (a->o.queue && tqueue_prom(a, &sb) < 0) {
+		sb_free(&sb);
+		return -1;
+	}
 	rc = tsink_write_atomic(a->o.prom, &sb);
 	sb_free(&sb);
 	return rc;

@@ -248,6 +248,13 @@ static const struct vec vecs[] = {
 	{ "disk-space", R("452 4.4.5 Insufficient disk space; try again "
 	    "later") },
 	{ "local-delivery-error", S("unknown mailer error 1", "5.3.0") },
+	/* relaymilter-doctor queue: an hf file's reason, a Qf file */
+	{ "quarantined", { .phase = CAUSE_PHASE_LOCAL,
+	    .extra = "quarantine=held for review by the postmaster" } },
+	{ "queue-file-lost", { .phase = CAUSE_PHASE_LOCAL,
+	    .extra = "lost queue file (Qf)" } },
+	/* the markers mean nothing in a reply */
+	{ NULL, R("250 2.0.0 OK quarantine=none") },
 	{ "remote-temporary", R("451 4.3.0 mailbox temporarily unavailable") },
 	{ "remote-temporary", S("Deferred: 451 4.3.0 Temporary local problem "
 	    "- please try later", "4.3.0") },
