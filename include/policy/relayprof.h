@@ -32,5 +32,9 @@ struct relay_profile {
 };
 
 const struct relay_profile *relay_profile_for(const char *host);
+/* Every profile, in table order, for callers that list them (SPF scoping
+ * of the domains an unqualified default account can become). */
+size_t		 relay_profile_count(void);
+const struct relay_profile *relay_profile_at(size_t i);
 
 #endif

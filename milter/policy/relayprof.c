@@ -108,3 +108,15 @@ relay_profile_for(const char *host)
 		return &profiles[P_SES];
 	return NULL;
 }
+
+size_t
+relay_profile_count(void)
+{
+	return sizeof(profiles) / sizeof(profiles[0]);
+}
+
+const struct relay_profile *
+relay_profile_at(size_t i)
+{
+	return i < relay_profile_count() ? &profiles[i] : NULL;
+}

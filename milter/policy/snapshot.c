@@ -18,6 +18,7 @@
 #include "config.h"
 #include "map.h"
 #include "netlist.h"
+#include "relayprof.h"
 #include "snapshot.h"
 #include "strtab.h"
 #include "tag.h"
@@ -397,6 +398,27 @@ trace_header_name_ok(const char *h)
 }
 
 static int
+qualified_domains(struct rm_snapshot *s, const struct authinfo_entry *e,
+    strbuf *err)
+{
+	const struct relay_profile *rp;
+	size_t k;
+
+	if (e->host[0] != '\0') {
+		rp = relay_profile_for(e->host);
+		return rp != NULL && rp->account_domain != NULL ?
+		    add_spf_domain(s, rp->account_domain, err) : 0;
+	}
+	for (k = 0; k < relay_profile_count(); k++) {
+		rp = relay_profile_at(k);
+		if (rp->account_domain != NULL &&
+		    add_spf_domain(s, rp->account_domain, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
 load_authinfo(struct rm_snapshot *s, strbuf *err, strbuf *warn)
 {
 	const char *path = s->cfg->authinfo_file;
@@ -420,6 +442,12 @@ load_authinfo(struct rm_snapshot *s, strbuf *err, strbuf *warn)
 	for (i = 0; i < s->authinfo->n; i++) {
 		if ((at = strrchr(s->authinfo->v[i].authid, '@')) != NULL &&
 		    add_spf_domain(s, at + 1, err) < 0)
+			return -1;
+		/* "I:user_id" becomes user_id@<the provider's domain> (policy.c,
+		 * relayprof.c): that domain is one the configuration produces,
+		 * for the SPF check too; a default entry may serve any relay */
+		if (at == NULL && qualified_domains(s, &s->authinfo->v[i],
+		    err) < 0)
 			return -1;
 		if (authinfo_key_unusable(&s->authinfo->v[i]) != NULL &&
 		    (fixed = authinfo_server_key(s->authinfo->v[i].host)) !=

@@ -363,6 +363,10 @@ test_gmail_user_id_is_qualified(void **state)
 	assert_string_equal(d.account_src, "authinfo:smtp.gmail.com, "
 	    "I:user_id qualified with @gmail.com");
 	decision_free(&d);
+	/* the qualified account's domain is one the configuration produces:
+	 * its SPF is checked (it was spf=unchecked, domain-not-configured) */
+	assert_true(snapshot_spf_domain_ok(s, "gmail.com"));
+	assert_false(snapshot_spf_domain_ok(s, "example.net"));
 	/* an unbracketed SMART_HOST, a trailing dot, other case */
 	relay_to(&x, "<www-data@web.example.lan>", "Smtp.Gmail.Com.");
 	expect(s, &x, DECIDE_REWRITE, NULL, "user_id@gmail.com");
@@ -378,6 +382,7 @@ test_gmail_user_id_is_qualified(void **state)
 	    "");
 	relay_to(&x, "<www-data@web.example.lan>", "[smtp.gmail.com]");
 	expect(s, &x, DECIDE_REWRITE, NULL, "dflt@gmail.com");
+	assert_true(snapshot_spf_domain_ok(s, "gmail.com"));
 	snapshot_unref(s);
 	/* SendGrid's apikey is never qualified */
 	s = snap_ai("ai-sg", "AuthInfo:smtp.sendgrid.net \"U:apikey\" "
