@@ -13,7 +13,7 @@
  *	                                         libmilter, libspf2, OpenSSL
  *	relaymilter -P                           the option table
  *	relaymilter -k VALUE [-c FILE]           verify a trace header value
- *	relaymilter -T SENDER [--from DOMAIN] [--relay HOST] [--cf FILE]
+ *	relaymilter -T SENDER [--from DOMAIN] [--relay HOST] [--to ADDR] [--cf FILE]
  *	    [-c FILE]
  *	                                         what the milter would decide
  *
@@ -77,7 +77,7 @@ usage(FILE *fp)
 	    "       relaymilter -n [--cf SENDMAIL.CF] [-c FILE]  check the "
 	    "configuration\n"
 	    "       relaymilter -T SENDER [--from DOMAIN] [--relay HOST] "
-	    "[--cf SENDMAIL.CF] [-c FILE]\n"
+	    "[--to ADDR] [--cf SENDMAIL.CF] [-c FILE]\n"
 	    "       relaymilter -k 'id=...; qid=...' [-c FILE]\n"
 	    "       relaymilter -V | -P | -h\n");
 }
@@ -270,6 +270,7 @@ main(int argc, char **argv)
 		{ "from", required_argument, NULL, 'F' },
 		{ "relay", required_argument, NULL, 'R' },
 		{ "cf", required_argument, NULL, 'C' },
+		{ "to", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -279,6 +280,7 @@ main(int argc, char **argv)
 	struct snapshot_opts sopt = { false, NULL };
 	bool foreground = false, check = false;
 	const char *test_sender = NULL, *test_from = NULL, *test_relay = NULL;
+	const char *test_to = NULL;
 	const char *test_cf = "/etc/mail/sendmail.cf";
 	const char *verify = NULL;
 	const char *sockpath;
@@ -300,6 +302,7 @@ main(int argc, char **argv)
 		case 'F': test_from = optarg; break;
 		case 'R': test_relay = optarg; break;
 		case 'C': test_cf = optarg; break;
+		case 'O': test_to = optarg; break;
 		case 'k': verify = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -313,7 +316,7 @@ main(int argc, char **argv)
 		return verify_trace(verify);
 	if (test_sender != NULL)
 		return testmode_run(config_path, test_sender, test_from,
-		    test_relay, test_cf);
+		    test_relay, test_cf, test_to);
 
 	if (check)
 		return checkmode_run(config_path, socket_override, test_cf);

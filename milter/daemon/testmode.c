@@ -5,6 +5,7 @@
  *	See testmode.h. Uses policy_decide() and the same checks as
  *	the milter, so what it prints is what the milter would do.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include "align.h"
 #include "config.h"
 #include "policy.h"
+#include "runprog.h"
+#include "smverify.h"
 #include "predict.h"
 #include "snapshot.h"
 #include "sendmailcf.h"
@@ -66,6 +69,133 @@ default_relay(const struct rm_snapshot *s)
 	}
 	sb_puts(&sb, "[smarthost]");
 	return sb_steal(&sb);
+}
+
+/* Is domain in sendmail.cf's class w (Cw words, Fw files)? Says where. */
+static bool
+in_class_w(const char *cf_path, const char *domain, strbuf *where)
+{
+	struct sendmail_cf cf;
+	strbuf err;
+	char *text, *buf, *line, *next, *tok, *cur;
+	size_t len, i, blen;
+	bool hit = false;
+
+	if (domain == NULL || cf_path == NULL ||
+	    read_file(cf_path, &text, &len) < 0)
+		return false;
+	sb_init(&err);
+	memset(&cf, 0, sizeof(cf));
+	if (cf_parse(text, &cf, &err) == 0) {
+		for (i = 0; i < cf.nclass_w && !hit; i++)
+			if (str_ieq(cf.class_w[i].name, domain)) {
+				hit = true;
+				sb_printf(where, "sendmail.cf line %u, as "
+				    "LOCAL_DOMAIN() writes it", cf.class_w[i].line);
+			}
+		for (i = 0; i < cf.nclass_w_files && !hit; i++) {
+			if (cf.class_w_files[i].path[0] != '/' ||
+			    read_file(cf.class_w_files[i].path, &buf, &blen) < 0)
+				continue;
+			for (line = buf; line != NULL && !hit; line = next) {
+				if ((next = strchr(line, '\n')) != NULL)
+					*next++ = '\0';
+				cur = line;
+				while (!hit && (tok = str_token(&cur)) != NULL &&
+				    *tok != '#')
+					if (str_ieq(tok, domain)) {
+						hit = true;
+						sb_printf(where, "%s, read by "
+						    "sendmail.cf line %u",
+						    cf.class_w_files[i].path,
+						    cf.class_w_files[i].line);
+					}
+			}
+			free(buf);
+		}
+	}
+	cf_free(&cf);
+	sb_free(&err);
+	free(text);
+	return hit;
+}
+
+/*
+ * --to ADDR: what sendmail itself does with the address (sendmail -bv
+ * with the same sendmail.cf): the recipients it becomes, each with its
+ * mailer and host, as rcpt_info for the decision. 0, or -1 (said why).
+ */
+static int
+route_rcpt(const char *cf_path, const char *to, struct smverify *sv)
+{
+	char *argv[] = { "/usr/sbin/sendmail", "-C", (char *)cf_path, "-bv",
+	    "--", (char *)to, NULL };
+	const char *dom = strrchr(to, '@');
+	strbuf out, why, where;
+	size_t i;
+	int st;
+
+	memset(sv, 0, sizeof(*sv));
+	if (access(argv[0], X_OK) < 0)
+		argv[0] = "sendmail";
+	sb_init(&out);
+	sb_init(&why);
+	st = run_program(argv, 30000, &out, &why);
+	if (st == -1 || st == -2) {
+		printf("recipient      <%s>: cannot ask sendmail (%s%s): the "
+		    "route below is sendmail.cf's smarthost\n", to,
+		    st == -2 ? "no answer from sendmail -bv in 30 s" : why.s,
+		    "");
+		sb_free(&out);
+		sb_free(&why);
+		return -1;
+	}
+	if (smverify_parse(out.s, sv) < 0 || sv->n == 0) {
+		printf("recipient      <%s>: sendmail -bv said nothing this "
+		    "reads (exit %d): %s\n", to, st, out.len ? out.s : "");
+		smverify_free(sv);
+		sb_free(&out);
+		sb_free(&why);
+		return -1;
+	}
+	for (i = 0; i < sv->n; i++) {
+		const struct smv_entry *e = &sv->v[i];
+		const char *ed = strrchr(e->addr, '@');
+
+		if (!e->deliverable) {
+			printf("recipient      <%s>: sendmail refuses it: %s\n",
+			    e->addr, e->text ? e->text : "");
+			sb_init(&where);
+			if (ed != NULL && in_class_w(cf_path, ed + 1, &where))
+				printf("               %s is one of this host's "
+				    "names (class w: %s): sendmail looks for a "
+				    "local user and never relays it; a relay "
+				    "account's domain there keeps its mail here\n",
+				    ed + 1, where.s);
+			sb_free(&where);
+		} else if (e->host != NULL && *e->host != '\0') {
+			printf("recipient      <%s>: leaves by mailer %s for %s "
+			    "(sendmail -bv)\n", e->addr, e->mailer ? e->mailer :
+			    "?", e->host);
+		} else {
+			printf("recipient      <%s>: delivered on this host by "
+			    "mailer %s to %s (sendmail -bv): never through the "
+			    "smarthost\n", e->addr, e->mailer ? e->mailer : "?",
+			    e->user ? e->user : "?");
+			sb_init(&where);
+			if (ed == NULL)
+				ed = dom;
+			if (ed != NULL && in_class_w(cf_path, ed + 1, &where))
+				printf("               %s is one of this host's "
+				    "names (class w: %s); a relay account's domain "
+				    "there keeps its mail here\n", ed + 1,
+				    where.s);
+			sb_free(&where);
+		}
+	}
+	sb_free(&out);
+	sb_free(&why);
+	return 0;
 }
 
 static const char *const action_words[] = {
@@ -152,7 +282,7 @@ out:
 
 int
 testmode_run(const char *config_path, const char *sender, const char *from,
-    const char *relay, const char *cf_path)
+    const char *relay, const char *cf_path, const char *to)
 {
 	struct snapshot_opts opt = { true, NULL };
 	struct rm_snapshot *s;
@@ -161,7 +291,12 @@ testmode_run(const char *config_path, const char *sender, const char *from,
 	struct decision d;
 	strbuf err, warn, env, hdr;
 	char host[256], *relay_host, *cf_mailer = NULL;
+	struct smverify sv;
+	struct rcpt_info rv[16];
+	size_t i, nrv = 0;
 	int rc = 1;
+
+	memset(&sv, 0, sizeof(sv));
 
 	sb_init(&err);
 	sb_init(&warn);
@@ -192,6 +327,23 @@ testmode_run(const char *config_path, const char *sender, const char *from,
 	f.jdomain = host;
 	f.rcpts = &r;
 	f.nrcpts = 1;
+	if (to != NULL && route_rcpt(cf_path, to, &sv) == 0) {
+		/* the recipients sendmail makes of it, as RCPT would give
+		 * them to the milter ({rcpt_mailer}, {rcpt_host}) */
+		for (i = 0; i < sv.n && nrv < sizeof(rv) / sizeof(rv[0]);
+		    i++) {
+			if (!sv.v[i].deliverable)
+				continue;
+			rv[nrv].addr = sv.v[i].addr;
+			rv[nrv].mailer = sv.v[i].mailer;
+			rv[nrv].host = sv.v[i].host && *sv.v[i].host ?
+			    sv.v[i].host : NULL;
+			nrv++;
+		}
+		/* what sendmail makes of ADDR, even nothing it would relay */
+		f.rcpts = rv;
+		f.nrcpts = nrv;
+	}
 	if (from != NULL) {
 		sb_printf(&hdr, strchr(from, '@') ? "<%s>" : "<user@%s>", from);
 		f.header_from = hdr.s;
@@ -203,7 +355,17 @@ testmode_run(const char *config_path, const char *sender, const char *from,
 	}
 	printf("configuration  %s\n", config_path);
 	printf("sender         <%s>\n", d.orig);
-	printf("relay          %s (mailer %s)\n", relay_host, r.mailer);
+	if (f.rcpts == rv) {
+		for (i = 0; i < nrv && rv[i].host == NULL; i++)
+			;
+		if (i < nrv)
+			printf("relay          %s (mailer %s)\n", rv[i].host,
+			    rv[i].mailer);
+		else
+			printf("relay          none: every recipient stays on "
+			    "this host\n");
+	} else
+		printf("relay          %s (mailer %s)\n", relay_host, r.mailer);
 	if (d.account != NULL)
 		printf("account        %s%s%s%s\n", d.account,
 		    d.account_src ? " (from " : "",
@@ -244,10 +406,23 @@ testmode_run(const char *config_path, const char *sender, const char *from,
 	}
 	if (show_checks(s, &d, f.header_from, from != NULL) < 0)
 		goto out3;
+	/* what -n would warn about, in the same output (not interleaved
+	 * with it on another stream) */
+	{
+		const char *p = warn.s, *nl;
+
+		while (p != NULL && *p != '\0') {
+			nl = strchr(p, '\n');
+			printf("warning        %.*s\n", nl ? (int)(nl - p) :
+			    (int)strlen(p), p);
+			p = nl ? nl + 1 : NULL;
+		}
+	}
 	rc = 0;
 out3:
 	decision_free(&d);
 out2:
+	smverify_free(&sv);
 	free(relay_host);
 	free(cf_mailer);
 out1:
@@ -257,5 +432,6 @@ out0:
 	sb_free(&warn);
 	sb_free(&env);
 	sb_free(&hdr);
+	fflush(stdout);
 	return rc;
 }
