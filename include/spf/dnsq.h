@@ -55,6 +55,16 @@ void		 dnsq_free(struct dnsq *q);
 int		 dnsq_query(const struct dnsq *q, const char *name, int type,
 		    uint64_t deadline_ms, struct dnsq_answer *ans);
 void		 dnsq_answer_clear(struct dnsq_answer *ans);
+/*
+ * What dnsq_query() makes of one reply RB (bytes from the network) to the
+ * question NAME/TYPE with the reply's own id: a reply that is not to that
+ * question is tempfail, as are SERVFAIL, REFUSED and garbage; else
+ * nxdomain, nodata or the answer. For tests and fuzzing; 0, or -1 on an
+ * allocation failure.
+ */
+int		 dnsq_reply_check(const char *name, int type,
+		    const unsigned char *rb, size_t rlen,
+		    struct dnsq_answer *ans);
 const char	*dnsq_status_name(enum dnsq_status st);
 
 #endif

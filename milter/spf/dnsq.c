@@ -457,6 +457,34 @@ parse_answer(const unsigned char *rb, size_t rlen, int type,
 	return 0;
 }
 
+/* What a reply to our question says (ans filled for REPLY_DONE). */
+enum reply_next { REPLY_DONE, REPLY_NEXT, REPLY_NO_EDNS };
+
+static enum reply_next
+classify_reply(const unsigned char *rb, size_t rlen, int type, bool edns,
+    struct dnsq_answer *ans)
+{
+	int rcode = rb[3] & 0x0f;
+
+	if (rcode == ns_r_formerr && edns)
+		return REPLY_NO_EDNS;
+	if (rcode == ns_r_nxdomain) {
+		ans->status = DNSQ_NXDOMAIN;
+		return REPLY_DONE;
+	}
+	if (rcode != ns_r_noerror) {
+		ans->status = DNSQ_TEMPFAIL;
+		return REPLY_NEXT;
+	}
+	if (parse_answer(rb, rlen, type, ans) < 0) {
+		dnsq_answer_clear(ans);
+		ans->status = DNSQ_TEMPFAIL;
+		return REPLY_NEXT;
+	}
+	ans->status = ans->n > 0 ? DNSQ_ANSWER : DNSQ_NODATA;
+	return REPLY_DONE;
+}
+
 int
 dnsq_query(const struct dnsq *q, const char *name, int type,
     uint64_t deadline_ms, struct dnsq_answer *ans)
@@ -485,8 +513,6 @@ dnsq_query(const struct dnsq *q, const char *name, int type,
 	for (tried = 0; tried < tries; tried++) {
 		const struct sockaddr *sa;
 		socklen_t salen;
-		int rcode;
-
 		now = mono_ms();
 		if (now >= deadline_ms)
 			break;
@@ -512,32 +538,42 @@ dnsq_query(const struct dnsq *q, const char *name, int type,
 				continue;
 			}
 		}
-		rcode = rb[3] & 0x0f;
-		if (rcode == ns_r_formerr && edns) {
+		switch (classify_reply(rb, rlen, type, edns, ans)) {
+		case REPLY_NO_EDNS:
 			/* a server that does not know EDNS0: ask plainly */
 			edns = false;
 			if (build_query(name, type, id, edns, qb, sizeof(qb),
 			    &qlen) < 0)
-				break;
+				goto out;
 			tried--;
 			continue;
+		case REPLY_NEXT:
+			continue;	/* SERVFAIL, REFUSED, garbage */
+		case REPLY_DONE:
+			goto out;
 		}
-		if (rcode == ns_r_nxdomain) {
-			ans->status = DNSQ_NXDOMAIN;
-			break;
-		}
-		if (rcode != ns_r_noerror) {
-			ans->status = DNSQ_TEMPFAIL;
-			continue;	/* SERVFAIL, REFUSED: next server */
-		}
-		if (parse_answer(rb, rlen, type, ans) < 0) {
-			dnsq_answer_clear(ans);
-			ans->status = DNSQ_TEMPFAIL;
-			continue;
-		}
-		ans->status = ans->n > 0 ? DNSQ_ANSWER : DNSQ_NODATA;
-		break;
 	}
+out:
 	free(rb);
+	return 0;
+}
+
+int
+dnsq_reply_check(const char *name, int type, const unsigned char *rb,
+    size_t rlen, struct dnsq_answer *ans)
+{
+	unsigned char qb[600];
+	size_t qlen;
+	uint16_t id;
+
+	memset(ans, 0, sizeof(*ans));
+	ans->status = DNSQ_TEMPFAIL;
+	if (rlen < 12)
+		return 0;
+	id = (uint16_t)(rb[0] << 8 | rb[1]);
+	if (build_query(name, type, id, true, qb, sizeof(qb), &qlen) < 0 ||
+	    !reply_matches(qb, qlen, rb, rlen))
+		return 0;
+	(void)classify_reply(rb, rlen, type, true, ans);
 	return 0;
 }
