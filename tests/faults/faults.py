@@ -12,6 +12,10 @@ smarthost reader, base state to restore):
   t_authinfo_start  an authinfo file the run user cannot read, at start
   t_stop_dns        SIGTERM while a message waits on a black-holed DNS for
                     longer than libmilter's own stop takes
+  t_usr1_storm      SIGUSR1 every 10 ms during traffic
+  t_reload_expand   a reloaded SenderMap whose %1 gives no address for some
+                    senders: those are rewritten to the account, not
+                    tempfailed
 Each leaves what it changed for ctx.reset() or puts it back itself.
 """
 import json
@@ -24,7 +28,8 @@ import threading
 import time
 import traceback
 
-from faultlib import (BASE_CONF, BURST_N, CONFDIR, DNS_TIMEOUT, MSP_SENDER, POLICY, RCPT,
+from faultlib import (ACCOUNT, BASE_CONF, BURST_N, CONFDIR, DNS_TIMEOUT, MSP_SENDER, POLICY,
+                      RCPT,
                       SLOWDNS, SOCKDIR, TRACE, WORLD_MAP, Check, Ledger, conf_with,
                       decisions_since, failed_start, kv, msp_submit, run_queues, smtp1,
                       smtp_jobs, wait_queues_empty)
@@ -453,6 +458,92 @@ def t_stop_dns(c, ctx):
             "longer than libmilter's stop): the stop waits for it (%.1fs), the message is "
             "answered, decided and delivered once, exit status 0 with no sanitizer report"
             % (wait, took))
+
+
+def t_usr1_storm(c, ctx):
+    """SIGUSR1 storm during traffic (issue 14, wider nets)"""
+    w = ctx.w
+    led = Ledger(w)
+    burst = [led.new(POLICY[i % len(POLICY)], "usr1 storm %d" % i) for i in range(150)]
+    mark = w.log_mark()
+    pid = w.pid("relaymilter")
+    done = threading.Event()
+    sent = [0]
+
+    def storm():
+        while not done.is_set():
+            try:
+                os.kill(pid, signal.SIGUSR1)
+                sent[0] += 1
+            except ProcessLookupError:
+                return
+            time.sleep(0.01)
+
+    th = threading.Thread(target=storm)
+    th.start()
+    try:
+        smtp_jobs(w, burst, concurrency=10, per_connection=5)
+    finally:
+        done.set()
+        th.join()
+    refused = [(s.msgid, s.result) for s in burst if not s.result["ok"]]
+    c.true(not refused, "every message accepted during the storm: %s" % refused[:5])
+    missing = ctx.gmail.wait_all(list(led.sent), timeout=60)
+    c.true(not missing, "missing: %s" % missing)
+    wait_queues_empty(w)
+    led.verify(c, ctx.gmail, "message sent during the SIGUSR1 storm")
+    c.eq(w.running("relaymilter") and w.pid("relaymilter") == pid, True,
+         "the same relaymilter still runs")
+    reloads = sum(1 for l in w.log_since(mark) if " relaymilter[" in l and "reloaded " in l)
+    decisions = len(decisions_since(w, mark))
+    c.true(reloads >= 10, "the storm's reloads happened (%d of %d signals)" % (reloads, sent[0]))
+    c.eq(decisions, len(burst), "one decision line per message")
+    return ("faults: %d SIGUSR1 (every 10 ms, %d reloads) during 150 messages from 10 SMTP "
+            "clients: every message accepted, decided once and delivered once per policy, "
+            "the daemon keeps running" % (sent[0], reloads))
+
+
+def t_reload_expand(c, ctx):
+    """a reloaded SenderMap whose %1 expands to no address for some senders"""
+    w = ctx.w
+    # user+*@mta.test gives "@example.test" for "user+@mta.test"; @pbx.test
+    # (the world's) gives "voice mail.alerts@example.test" for a quoted
+    # local part with a space: neither is an address
+    w.write_milter_file("sendermap", WORLD_MAP + "user+*@mta.test       %1@example.test\n")
+    line = w.reload_milter()
+    c.true("reloaded " in line, "the map reloads: %s" % line)
+    led = Ledger(w)
+    cases = [
+        (("plus", world.MTA_ADDR, "user+@mta.test", ACCOUNT), "user+*@mta.test"),
+        (("plus-ok", world.MTA_ADDR, "user+tag@mta.test", "tag@example.test"), None),
+        (("quoted", world.LAN_TRUSTED, '"voice mail"@pbx.test', ACCOUNT), "@pbx.test"),
+        (("pbx-ok", world.LAN_TRUSTED, "voicemail@pbx.test", "voicemail.alerts@example.test"),
+         None),
+    ]
+    mark = w.log_mark()
+    sent = [(led.new(p, "bad expansion %s" % p[0]), key) for p, key in cases]
+    for s, _ in sent:
+        s.result = smtp1(w, s.sender, s.data, client=s.client)
+        c.true(s.result["ok"], "%s accepted (not tempfailed): %r" % (s.sender, s.result))
+    for s, key in sent:
+        if not s.result.get("qid"):
+            continue
+        d = kv(w.wait_decision(s.result["qid"], mark))
+        c.eq((d.get("action"), d.get("result")), ("rewrite", "ok"),
+             "decision of %s (action, result)" % s.sender)
+        if key is not None:
+            c.true((d.get("map_skipped") or "").startswith(key + ":"),
+                   "%s: the entry passed over is named: map_skipped=%r"
+                   % (s.sender, d.get("map_skipped")))
+        else:
+            c.true("map_skipped" not in d, "%s: no entry passed over" % s.sender)
+    missing = ctx.gmail.wait_all(list(led.sent), timeout=30)
+    c.true(not missing, "missing: %s" % missing)
+    led.verify(c, ctx.gmail, "message of a badly expanding map")
+    return ("faults: a reloaded SenderMap whose %1 gives no address for some senders "
+            "(user+@, a quoted local part with a space): those leave as the account with "
+            "map_skipped=KEY:LINE on the decision line, the others as the map says; none "
+            "tempfailed")
 
 
 def t_reload(c, ctx):
