@@ -14,8 +14,10 @@
  *	--all; threshold reports (still deferred past --max-defer) only when
  *	following. A write that fails stops all writing and the run
  *	(*a->stop); a closed pipe (| head) does so without a message.
- *	The Prometheus textfile is written to a hidden temporary name in the
- *	same directory, synced, then renamed over the old one.
+ *	The Prometheus textfile is written to a new file of its own (mkstemp:
+ *	a hidden, unguessable name in the same directory, never an existing
+ *	file or symlink) with the mode the umask gives (node-exporter reads
+ *	it), synced, then renamed over the old one.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "causes.h"
 #include "log.h"
@@ -162,30 +165,49 @@ tsink_ref_now(const struct tapp *a)
 	return n > c ? n : c;
 }
 
+/* The mode a new file gets under the process umask (0666 & ~umask): the
+ * textfile is read by node-exporter, another user. */
+static mode_t
+file_mode(void)
+{
+	mode_t m = umask(077);
+
+	umask(m);
+	return 0666 & ~m;
+}
+
 int
 tsink_write_atomic(const char *path, const strbuf *text)
 {
 	strbuf tmp;
 	FILE *fp;
-	int rc = 0;
+	int rc = 0, fd;
 	const char *slash;
 
 	if (text->err)
 		return -1;
 	sb_init(&tmp);
-	/* a hidden temporary name in the same directory, then rename */
+	/* a new file of unguessable name in the same directory (mkstemp:
+	 * O_EXCL, never an existing file or a symlink), then rename */
 	slash = strrchr(path, '/');
 	if (slash)
-		sb_printf(&tmp, "%.*s/.%s.%ld.tmp", (int)(slash - path),
-		    path, slash + 1, (long)getpid());
+		sb_printf(&tmp, "%.*s/.%s.XXXXXX", (int)(slash - path),
+		    path, slash + 1);
 	else
-		sb_printf(&tmp, ".%s.%ld.tmp", path, (long)getpid());
+		sb_printf(&tmp, ".%s.XXXXXX", path);
 	if (tmp.err) {
 		rc = -1;
 		goto out;
 	}
-	if ((fp = fopen(tmp.s, "w")) == NULL) {
+	if ((fd = mkstemp(tmp.s)) < 0) {
 		log_warnx("%s: %s", tmp.s, strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	if (fchmod(fd, file_mode()) != 0 || (fp = fdopen(fd, "w")) == NULL) {
+		log_warnx("%s: %s", tmp.s, strerror(errno));
+		close(fd);
+		unlink(tmp.s);
 		rc = -1;
 		goto out;
 	}
