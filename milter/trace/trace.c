@@ -85,17 +85,11 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 	}
 	if (!l->has_ts)
 		return 0;
-	when = tr_line_time(t, &l->ts);
-	if (when > t->clock)
-		t->clock = when;
-	if (t->st.first_time == 0 || when < t->st.first_time)
-		t->st.first_time = when;
-	if (when > t->st.last_time)
-		t->st.last_time = when;
 	if ((h = tr_host_get(t, l->host)) == NULL) {
 		t->err = 1;
 		return -1;
 	}
+	when = tr_time_place(t, h, tr_line_time(t, h, &l->ts));
 	if (l->qid.n > 0) {
 		m = creates_message(k) ? tr_msg_get(t, h, l->qid, when) :
 		    tr_msg_find(t, h, l->qid.p, l->qid.n);
@@ -179,7 +173,14 @@ tr_opts_default(struct tr_opts *o)
 	o->idle_limit = 86400;
 	o->evidence_window = 600;
 	o->details = true;
-	o->now = (int64_t)time(NULL);
+	o->now = o->wall = (int64_t)time(NULL);
+}
+
+void
+trace_set_now(struct trace *t, int64_t now, int64_t wall)
+{
+	t->o.now = now;
+	t->o.wall = wall;
 }
 
 struct trace *
@@ -208,7 +209,6 @@ trace_new(const struct tr_opts *o, const struct tr_sink *sink)
 		sb_init(&t->evid[i].auth);
 		sb_init(&t->evid[i].sys);
 	}
-	t->tc_y = -1;
 	t->next_cross = INT64_MAX;
 	sb_init(&t->scratch);
 	return t;

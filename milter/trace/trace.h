@@ -20,9 +20,15 @@
  *	the original message names it. Per-line work does not
  *	allocate except when a message or a new field value appears.
  *
- *	Time: lines without a year or zone (RFC 3164) are local time of the
- *	year that puts them at most a day after opts.now; the log clock is
- *	the latest line time seen. No I/O: printing is the sink's business.
+ *	Time (trace_time.c): lines without a year or zone (RFC 3164) are
+ *	local time of the year that puts them nearest to the recent lines of
+ *	their host (the first line: at most a day after opts.now). The log
+ *	clock is the latest line time seen, except that a line out of time
+ *	(more than an hour into the future of opts.now and opts.wall, or an
+ *	hour before its host's recent lines) is clamped to its host's time
+ *	and counted, and a jump of more than an hour ahead moves the clock
+ *	only once the next line of that host agrees. No I/O: printing is
+ *	the sink's business.
  *	A struct tr_msg handed to the sink is valid only during the call.
  */
 #ifndef RM_TRACE_H
@@ -131,6 +137,9 @@ struct tr_opts {
 	long	 idle_limit;		/* seconds for messages never delivered */
 	long	 evidence_window;	/* seconds, pid-matched lines */
 	int64_t	 now;			/* reference time for year guessing */
+	int64_t	 wall;			/* the machine's clock: no line is
+					 * later than this (and now) plus an
+					 * hour */
 	/* false: keep only what counts, causes and alerts need (the
 	 * summary, Prometheus and --alert outputs); the message id, client,
 	 * protocol, trace header, TLS and AUTH details, decision details and
@@ -151,6 +160,7 @@ struct tr_stats {
 	unsigned long	 emitted[TR_OUTCOME_COUNT];
 	unsigned long	 open;		/* records open now */
 	unsigned long	 open_max;	/* the most ever open at once */
+	unsigned long	 clamped;	/* lines out of time (trace_time.c) */
 	int64_t		 first_time, last_time;	/* log clock range */
 };
 
@@ -175,6 +185,8 @@ const struct tr_stats *trace_stats(const struct trace *t);
 /* Open deferred messages: how many, and the age of the oldest. */
 void		 trace_deferred(const struct trace *t, int64_t now,
 		    unsigned long *count, long *oldest_age);
+/* A follower's reference time and the machine's clock moved on. */
+void		 trace_set_now(struct trace *t, int64_t now, int64_t wall);
 /* The log clock (latest line time seen), 0 before the first line. */
 int64_t		 trace_clock(const struct trace *t);
 

@@ -65,7 +65,18 @@ struct host {
 	bool		 seen_reply;	/* its log has reply= fields */
 	strbuf		 milter_err;	/* last milter error line */
 	int64_t		 milter_err_t;
+	/* its clock (trace_time.c): the latest line in time, a jump ahead
+	 * waiting for the next line to agree (0: none) */
+	int64_t		 recent, ahead;
+	/* time cache: the epoch of the start of its last hour of log */
+	int		 tc_yk, tc_y, tc_m, tc_d, tc_h, tc_tz;
+	bool		 tc_has_tz;
+	int64_t		 tc_base;
 };
+
+/* How far a line may be from its host's recent lines, or from the machine's
+ * clock into the future, before it is out of time (trace_time.c). */
+#define TR_CLOCK_SLACK	3600
 
 /* A line without queue id, remembered for the delivery that follows. */
 struct evid {
@@ -118,11 +129,6 @@ struct trace {
 	strbuf		 cckey;
 	int64_t		 clock;
 	int64_t		 lasttick;
-	/* time cache: the epoch of the start of the last (y, m, d, h) */
-	int		 tc_y, tc_m, tc_d, tc_h, tc_tz;
-	bool		 tc_has_tz;
-	int64_t		 tc_base;
-	int		 tc_year_for_mon[13];	/* guessed year per month */
 	int64_t		 next_cross;	/* earliest max_defer crossing due */
 	int64_t		 last_scan;	/* of the deferred list, for crossings */
 	const struct cause *policy_cause[8];
@@ -168,8 +174,13 @@ void		 tr_msg_free(struct trace *t, struct msg *m);
 
 /* trace_time.c */
 /* The epoch seconds of a line's time stamp, its hour made the cached
- * one (see trace_time.c and tr_line_time() below). */
-int64_t		 tr_time_rebase(struct trace *t, const struct ml_time *ts);
+ * one of host h (see trace_time.c and tr_line_time() below). */
+int64_t		 tr_time_rebase(struct trace *t, struct host *h,
+		    const struct ml_time *ts);
+/* The time a line of host h stamped raw sits at: raw, or its host's time
+ * when it is out of time (counted); moves the host's and the log's clock
+ * (see trace_time.c). */
+int64_t		 tr_time_place(struct trace *t, struct host *h, int64_t raw);
 
 /* trace_tick.c (and the public trace_tick, _finish, _deferred) */
 /* After a line of m: on L_DONE when it is final, else on L_ACTIVE. */
@@ -213,20 +224,16 @@ tr_host_get(struct trace *t, struct ml_span name)
 	return tr_host_lookup(t, name);
 }
 
-/* The epoch seconds of a line: within the cached hour, its start plus
- * minutes and seconds; else tr_time_rebase(). The year is the line's,
- * --year, or the one already guessed for the month (0: not yet). */
+/* The epoch seconds of a line of host h as stamped: within its cached
+ * hour, the hour's start plus minutes and seconds; else tr_time_rebase(). */
 static inline int64_t
-tr_line_time(struct trace *t, const struct ml_time *ts)
+tr_line_time(struct trace *t, struct host *h, const struct ml_time *ts)
 {
-	int y = ts->year ? ts->year : t->o.year > 0 ? t->o.year :
-	    t->tc_year_for_mon[ts->mon];
-
-	if (y == 0 || y != t->tc_y || ts->mon != t->tc_m ||
-	    ts->mday != t->tc_d || ts->hour != t->tc_h ||
-	    ts->has_tz != t->tc_has_tz || (ts->has_tz && ts->tzoff != t->tc_tz))
-		return tr_time_rebase(t, ts);
-	return t->tc_base + ts->min * 60 + ts->sec;
+	if (ts->year != h->tc_yk || ts->mon != h->tc_m ||
+	    ts->mday != h->tc_d || ts->hour != h->tc_h ||
+	    ts->has_tz != h->tc_has_tz || (ts->has_tz && ts->tzoff != h->tc_tz))
+		return tr_time_rebase(t, h, ts);
+	return h->tc_base + ts->min * 60 + ts->sec;
 }
 
 #endif

@@ -289,6 +289,9 @@ tsink_idle(void *ctx)
 	struct tapp *a = ctx;
 	int64_t now = wall();
 
+	/* the reference of the year guess and of lines from the future
+	 * moves with the wall clock */
+	trace_set_now(a->t, a->o.now_fixed ? a->o.to.now : now, now);
 	if (!a->o.now_fixed && now > trace_clock(a->t))
 		trace_tick(a->t, now);
 	if (a->o.prom && now - a->last_prom >= a->o.prom_interval) {

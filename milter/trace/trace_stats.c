@@ -292,6 +292,8 @@ tstats_print(strbuf *sb, const struct tstats *s,
 	sb_printf(sb, "  %-28s %lu\n", "lines not understood", st->unparsed);
 	if (st->blank > 0)
 		sb_printf(sb, "  %-28s %lu\n", "empty lines", st->blank);
+	sb_printf(sb, "  %-28s %lu\n", "lines out of time (clamped)",
+	    st->clamped);
 	if (st->first_time) {
 		sb_printf(sb, "  %-28s ", "first line");
 		tro_time_local(sb, st->first_time);
@@ -422,6 +424,11 @@ tstats_prometheus(strbuf *sb, const struct tstats *s,
 	    "Log lines relaymilter-trace did not understand.");
 	sb_printf(sb, "relaymilter_trace_unparsed_lines_total %lu\n",
 	    st->unparsed);
+	HELP("clamped_lines_total", "counter",
+	    "Log lines out of time (an hour in the future, or an hour before "
+	    "their host's recent lines), placed at their host's time.");
+	sb_printf(sb, "relaymilter_trace_clamped_lines_total %lu\n",
+	    st->clamped);
 	HELP("log_clock_timestamp_seconds", "gauge",
 	    "Time of the latest log line read.");
 	sb_printf(sb, "relaymilter_trace_log_clock_timestamp_seconds %lld\n",
