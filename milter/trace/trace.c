@@ -90,12 +90,14 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 		return -1;
 	}
 	when = tr_time_place(t, h, tr_line_time(t, h, &l->ts));
+	h->seen = when;
 	if (l->qid.n > 0) {
 		m = creates_message(k) ? tr_msg_get(t, h, l->qid, when) :
 		    tr_msg_find(t, h, l->qid.p, l->qid.n);
 		if (m == NULL && t->err)
 			return -1;
 	}
+	t->pin = m;
 	if (m) {
 		m->pub.lines++;
 		if (when < m->pub.first)
@@ -154,8 +156,12 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 	default:
 		break;
 	}
-	if (m)
+	if (m) {
 		tr_msg_place(t, m);
+		if (t->mem > TR_MEM_BUDGET)
+			tr_make_room(t, false);	/* it grew */
+	}
+	t->pin = NULL;
 	if (t->clock > t->lasttick)
 		trace_tick(t, t->clock);
 	return t->err ? -1 : 0;
@@ -172,6 +178,7 @@ tr_opts_default(struct tr_opts *o)
 	o->queue_lifetime = 5 * 86400;
 	o->idle_limit = 86400;
 	o->evidence_window = 600;
+	o->max_open = 20000;
 	o->details = true;
 	o->now = o->wall = (int64_t)time(NULL);
 }

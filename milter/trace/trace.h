@@ -11,11 +11,16 @@
  *	the delivery that follows on the same host and pid within
  *	opts.evidence_window seconds.
  *
- *	Memory is bounded by the messages still open: a finished message is
- *	kept opts.grace seconds of log time for late lines (DSN, hand-off)
- *	and then emitted and freed; a deferred one is kept until it ends or
- *	stays silent longer than opts.queue_lifetime; one with no delivery
- *	line at all is dropped after opts.idle_limit. A bounce notice that is
+ *	Memory is bounded: a finished message is kept opts.grace seconds of
+ *	log time for late lines (DSN, hand-off) and then emitted and freed;
+ *	a deferred one is kept until it ends or stays silent longer than
+ *	opts.queue_lifetime; one with no delivery line at all is dropped
+ *	after opts.idle_limit. At most opts.max_open messages (and a fixed
+ *	budget of bytes) are open at once: beyond, the oldest is emitted
+ *	as TR_EMIT_EVICTED and counted. A message keeps a bounded number of
+ *	recipients (more are counted in rcpt_dropped), found by a hash index
+ *	when there are many. Hosts without open messages are forgotten when
+ *	there are many of them. A bounce notice that is
  *	only named by a DSN line (its own lines never came) is not reported:
  *	the original message names it. Per-line work does not
  *	allocate except when a message or a new field value appears.
@@ -55,7 +60,9 @@ enum tr_emit {
 	TR_EMIT_FINAL = 0,	/* every recipient has a final outcome */
 	TR_EMIT_THRESHOLD,	/* still deferred, older than max_defer */
 	TR_EMIT_EXPIRED,	/* silent too long, dropped while open */
-	TR_EMIT_END		/* end of input, still open */
+	TR_EMIT_END,		/* end of input, still open */
+	TR_EMIT_EVICTED		/* dropped while open: too many open messages
+				 * (opts.max_open) or too much memory */
 };
 
 struct tr_rcpt {
@@ -113,6 +120,8 @@ struct tr_msg {
 	bool		 delay_warned;	/* a "could not send for past" notice */
 	struct tr_rcpt	*rcpt;
 	size_t		 nrcpt;
+	unsigned long	 rcpt_dropped;	/* addresses beyond the limit of
+					 * recipients kept per message */
 	enum tr_outcome	 outcome;	/* whole message, see trace_tick.c */
 	const struct cause *cause;	/* worst recipient's cause */
 	bool		 threshold_emitted;
@@ -136,6 +145,7 @@ struct tr_opts {
 	long	 queue_lifetime;	/* seconds, 5 days */
 	long	 idle_limit;		/* seconds for messages never delivered */
 	long	 evidence_window;	/* seconds, pid-matched lines */
+	unsigned long max_open;		/* messages kept open at most */
 	int64_t	 now;			/* reference time for year guessing */
 	int64_t	 wall;			/* the machine's clock: no line is
 					 * later than this (and now) plus an
@@ -161,6 +171,9 @@ struct tr_stats {
 	unsigned long	 open;		/* records open now */
 	unsigned long	 open_max;	/* the most ever open at once */
 	unsigned long	 clamped;	/* lines out of time (trace_time.c) */
+	unsigned long	 evicted;	/* messages dropped while open */
+	unsigned long	 hosts;		/* hosts known now */
+	unsigned long	 hosts_pruned;	/* forgotten: quiet, no open message */
 	int64_t		 first_time, last_time;	/* log clock range */
 };
 

@@ -238,5 +238,5 @@ tr_classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
 	if (ev && r->cause && (r->cause->phase == CAUSE_PHASE_AUTH ||
 	    r->cause->phase == CAUSE_PHASE_TLS ||
 	    r->cause->phase == CAUSE_PHASE_LOCAL))
-		tr_sset(t, m, &r->evidence, ev, strlen(ev));
+		tr_sset_rc(t, m, &r->evidence, ev, strlen(ev));
 }

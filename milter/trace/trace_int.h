@@ -38,9 +38,22 @@ struct chunk {
 enum { L_NONE = 0, L_ACTIVE, L_DONE, L_DEFERRED, L_WAITING, L_COUNT };
 
 #define RCPT_INLINE	2
+#define RCPT_SCAN	8	/* more recipients: found through ridx */
 #define CHUNK0		384
 #define FREE_MAX	256
 #define CROSS_SCAN	30
+#define INTERN_RING	8
+
+/*
+ * Memory: the bytes of every open message (its record, arena chunks,
+ * recipient array and index) are counted in trace.mem; past TR_MEM_BUDGET,
+ * or past opts.max_open messages, the oldest open message is reported as
+ * evicted (trace_tick.c). A message keeps at most TR_MAX_RCPT recipients;
+ * more are counted, not kept.
+ */
+#define TR_MEM_BUDGET	(40u << 20)
+#define HOST_PRUNE_MIN	4096	/* hosts known before any is forgotten */
+#define TR_MAX_RCPT	131072
 
 struct msg {
 	struct tr_msg	 pub;
@@ -50,7 +63,15 @@ struct msg {
 	uint32_t	 hash;
 	struct host	*h;
 	struct chunk	*arena;		/* newest first; the last is embedded */
-	size_t		 rcap;
+	size_t		 bytes;		/* counted in trace.mem */
+	size_t		 rcap;		/* of pub.rcpt: rin, or a heap array */
+	uint32_t	*ridx;		/* open addressing: recipient index + 1 */
+	size_t		 ridxcap;	/* power of two, 0 without an index */
+	/* recently stored recipient texts (relay, stat, ...): immutable,
+	 * shared by the recipients that have the same value */
+	const char	*intern[INTERN_RING];
+	unsigned	 intern_next;
+	size_t		 nout[TR_OUTCOME_COUNT];	/* recipients by outcome */
 	bool		 from_seen;
 	bool		 discarded;
 	unsigned char	 qidlen;
@@ -62,6 +83,8 @@ struct host {
 	char		*name;
 	size_t		 namelen;
 	uint32_t	 hash;
+	size_t		 nmsgs;		/* its open messages */
+	int64_t		 seen;		/* its last line, as placed */
 	bool		 seen_reply;	/* its log has reply= fields */
 	strbuf		 milter_err;	/* last milter error line */
 	int64_t		 milter_err_t;
@@ -123,7 +146,11 @@ struct trace {
 	struct list	 lists[L_COUNT];
 	struct host	**hosts;
 	size_t		 nhosts, hostcap;	/* open addressing, power of 2 */
+	size_t		 host_prune_at;	/* prune hosts when nhosts reaches it */
 	struct host	*lasthost;
+	size_t		 mem;		/* bytes of the open messages */
+	struct msg	*pin;		/* the message of the line being read:
+					 * never evicted meanwhile */
 	struct evid	*evid;
 	struct ccache	*cc;
 	strbuf		 cckey;
@@ -139,9 +166,11 @@ struct trace {
 };
 
 /* trace_store.c */
+/* fnv1a32() of p[0..n) as tr_clean_copy() would store it. */
+uint32_t	 tr_fnv_clean(const char *p, size_t n, uint32_t h);
 void		 tr_sb_append_clean(strbuf *sb, const char *p, size_t n);
 void		 tr_sb_set_clean(strbuf *sb, const char *p, size_t n);
-void		*tr_a_alloc(struct msg *m, size_t n);
+void		*tr_a_alloc(struct trace *t, struct msg *m, size_t n);
 size_t		 tr_clean_len(const char *p, size_t n);
 void		 tr_clean_copy(char *d, const char *p, size_t n);
 bool		 tr_clean_eq(const char *s, const char *p, size_t n);
@@ -152,6 +181,23 @@ int		 tr_sset_span(struct trace *t, struct msg *m,
 		    const char **field, struct ml_span s);
 int		 tr_sset_unquote(struct trace *t, struct msg *m,
 		    const char **field, struct ml_span s);
+/* A recipient's text: *field is made to point at an equal string the
+ * message stored lately, or at a new copy; never written over, since
+ * recipients share them. */
+int		 tr_sset_rc(struct trace *t, struct msg *m, const char **field,
+		    const char *p, size_t n);
+/* A recipient's outcome: every change goes through here, which keeps the
+ * message's counts by outcome (nout). */
+static inline void
+tr_rcpt_outcome(struct msg *m, struct tr_rcpt *r, enum tr_outcome o)
+{
+	m->nout[r->outcome]--;
+	m->nout[o]++;
+	r->outcome = o;
+}
+
+/* Bytes of message m allocated (+) or freed (-), counted in t->mem. */
+void		 tr_mem_add(struct trace *t, struct msg *m, long delta);
 
 /* trace_table.c */
 int		 tr_table_init(struct trace *t);
@@ -171,6 +217,11 @@ struct msg	*tr_msg_get(struct trace *t, struct host *h, struct ml_span qid,
 		    int64_t when);
 /* Off its table and list; the record is kept for reuse or freed. */
 void		 tr_msg_free(struct trace *t, struct msg *m);
+/* The recipient of m with address p[0..n) (cleaned), made when new; NULL
+ * when m already keeps TR_MAX_RCPT (counted in pub.rcpt_dropped) or when
+ * out of memory (t->err). */
+struct tr_rcpt	*tr_rcpt_get(struct trace *t, struct msg *m, const char *p,
+		    size_t n);
 
 /* trace_time.c */
 /* The epoch seconds of a line's time stamp, its hour made the cached
@@ -185,6 +236,11 @@ int64_t		 tr_time_place(struct trace *t, struct host *h, int64_t raw);
 /* trace_tick.c (and the public trace_tick, _finish, _deferred) */
 /* After a line of m: on L_DONE when it is final, else on L_ACTIVE. */
 void		 tr_msg_place(struct trace *t, struct msg *m);
+/* Room for one more message (extra: count the one about to be made):
+ * while more than opts.max_open are open or their bytes pass
+ * TR_MEM_BUDGET, a final one is reported early, else the oldest is
+ * reported as evicted (never t->pin). */
+void		 tr_make_room(struct trace *t, bool extra);
 
 /* trace_evid.c */
 struct evid	*tr_evid_find(struct trace *t, struct host *h, long pid);

@@ -7,11 +7,12 @@
  *	See trace_int.h. Each handler reads the fields of one parsed
  *	line in one pass and updates the message record; recipients are
  *	kept by address (a to= line may name several, "[more]" lines add
- *	more). A failed attempt is classified at once; a success keeps its
- *	texts only in the detailed views (opts.details). A to= line goes
- *	through three steps: to_fields() takes its fields, rcpt_update()
- *	applies the attempt to each recipient it names, handoff_link()
- *	joins a delivery to the local MTA with the message it became.
+ *	more; tr_rcpt_get(), trace_table.c); their texts are shared
+ *	(tr_sset_rc()). A failed attempt is classified at once; a success
+ *	keeps its texts only in the detailed views (opts.details). A to= line
+ *	goes through three steps: to_fields() takes its fields, rcpt_update()
+ *	applies the attempt to each recipient it names, handoff_link() joins
+ *	a delivery to the local MTA with the message it became.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,37 +25,6 @@
 #include "util.h"
 
 enum stat_kind { SK_SENT, SK_DEFERRED, SK_QUEUED, SK_FAILED };
-
-static struct tr_rcpt *
-rcpt_get(struct trace *t, struct msg *m, const char *p, size_t n)
-{
-	struct tr_msg *pm = &m->pub;
-	struct tr_rcpt *r, *nr;
-	size_t i, ncap;
-
-	for (i = 0; i < pm->nrcpt; i++) {
-		r = &pm->rcpt[i];
-		if (tr_clean_eq(r->addr, p, n))
-			return r;
-	}
-	if (pm->nrcpt == m->rcap) {
-		ncap = m->rcap * 2;
-		if ((nr = tr_a_alloc(m, ncap * sizeof(*nr))) == NULL) {
-			t->err = 1;
-			return NULL;
-		}
-		memcpy(nr, pm->rcpt, pm->nrcpt * sizeof(*nr));
-		pm->rcpt = nr;
-		m->rcap = ncap;
-	}
-	r = &pm->rcpt[pm->nrcpt];
-	memset(r, 0, sizeof(*r));
-	r->delay = r->xdelay = -1;
-	if (tr_sset(t, m, &r->addr, p, n) < 0)
-		return NULL;
-	pm->nrcpt++;
-	return r;
-}
 
 static enum stat_kind
 stat_kind(const struct ml_span *stat, const struct ml_span *dsn)
@@ -204,7 +174,7 @@ handoff_link(struct trace *t, struct msg *m, struct tr_rcpt *r,
 
 	if (!handoff_qid(stat, &hq))
 		return;
-	tr_sset_span(t, m, &r->handoff, hq);
+	tr_sset_rc(t, m, &r->handoff, hq.p, hq.n);
 	if (first && (n = tr_msg_find(t, m->h, hq.p, hq.n)) != NULL &&
 	    n != m) {
 		tr_sset(t, n, &n->pub.msp_qid, m->qid, strlen(m->qid));
@@ -231,42 +201,42 @@ rcpt_update(struct trace *t, struct msg *m, struct tr_rcpt *r,
 	r->xdelay = at->xd;
 	r->cached = at->cached;
 	if (at->mailer)
-		tr_sset_span(t, m, &r->mailer, *at->mailer);
+		tr_sset_rc(t, m, &r->mailer, at->mailer->p, at->mailer->n);
 	if (at->relay)
-		tr_sset_span(t, m, &r->relay, *at->relay);
+		tr_sset_rc(t, m, &r->relay, at->relay->p, at->relay->n);
 	/* the texts of a success only matter to the detailed views */
 	if (t->o.details || at->sk != SK_SENT) {
 		if (at->dsn)
-			tr_sset_span(t, m, &r->dsn, *at->dsn);
+			tr_sset_rc(t, m, &r->dsn, at->dsn->p, at->dsn->n);
 		if (at->stat)
-			tr_sset_span(t, m, &r->stat, *at->stat);
+			tr_sset_rc(t, m, &r->stat, at->stat->p, at->stat->n);
 	}
 	if (at->reply)
-		tr_sset_span(t, m, &r->reply, *at->reply);
+		tr_sset_rc(t, m, &r->reply, at->reply->p, at->reply->n);
 	else
 		r->reply = NULL;
 	if (t->o.details && e && e->tls.len > 0 &&
 	    when - e->tls_t <= t->o.evidence_window)
-		tr_sset(t, m, &r->tls, e->tls.s, e->tls.len);
+		tr_sset_rc(t, m, &r->tls, e->tls.s, e->tls.len);
 	if (t->o.details && e && e->auth.len > 0 &&
 	    when - e->auth_t <= t->o.evidence_window)
-		tr_sset(t, m, &r->auth, e->auth.s, e->auth.len);
+		tr_sset_rc(t, m, &r->auth, e->auth.s, e->auth.len);
 	switch (at->sk) {
 	case SK_SENT:
-		r->outcome = TR_SENT;
+		tr_rcpt_outcome(m, r, TR_SENT);
 		r->cause = NULL;
 		handoff_link(t, m, r, at->stat, first);
 		break;
 	case SK_QUEUED:
-		r->outcome = TR_PENDING;
+		tr_rcpt_outcome(m, r, TR_PENDING);
 		break;
 	case SK_DEFERRED:
-		r->outcome = TR_DEFERRED;
+		tr_rcpt_outcome(m, r, TR_DEFERRED);
 		r->deferrals++;
 		tr_classify(t, m, r, at->e, when, at->cached);
 		break;
 	case SK_FAILED:
-		r->outcome = TR_BOUNCED;
+		tr_rcpt_outcome(m, r, TR_BOUNCED);
 		tr_classify(t, m, r, at->e, when, at->cached);
 		break;
 	}
@@ -311,8 +281,11 @@ tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
 			p = next_addr(p, end, &a);
 		if (a.n == 0)
 			continue;
-		if ((r = rcpt_get(t, m, a.p, a.n)) == NULL)
-			return;
+		if ((r = tr_rcpt_get(t, m, a.p, a.n)) == NULL) {
+			if (t->err)
+				return;
+			continue;	/* over the limit: counted */
+		}
 		rcpt_update(t, m, r, &at, first);
 		first = false;
 		if (t->sink.attempt)
@@ -534,7 +507,8 @@ tr_on_dsn(struct trace *t, struct msg *m, const struct ml_line *l,
 		for (i = 0; i < m->pub.nrcpt; i++)
 			if (m->pub.rcpt[i].outcome == TR_DEFERRED ||
 			    m->pub.rcpt[i].outcome == TR_PENDING) {
-				m->pub.rcpt[i].outcome = TR_BOUNCED;
+				tr_rcpt_outcome(m, &m->pub.rcpt[i],
+				    TR_BOUNCED);
 				m->pub.rcpt[i].cause = c;
 			}
 	}

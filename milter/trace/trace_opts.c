@@ -84,6 +84,8 @@ topt_usage(FILE *fp)
 "      --port N            the relay port, instead of sendmail.cf\n"
 "      --grace DUR         keep finished messages for late lines (2m)\n"
 "      --queue-lifetime DUR  sendmail's Timeout.queuereturn (5d)\n"
+"      --max-open N        messages kept open at once; beyond, the oldest\n"
+"                          is reported as evicted (20000)\n"
 "      --list-causes       print the cause catalogue (id, severity, phase,\n"
 "                          summary, fix; tab-separated) and exit\n"
 "late bounces (the FILEs, if any, are the maillog to join them with)\n"
@@ -154,7 +156,7 @@ enum {
 	O_MAXDEFER = 256, O_MAXFAIL, O_WINDOW, O_FROMEND, O_POLL, O_JOURNAL,
 	O_JDIR, O_NOW, O_YEAR, O_CF, O_PORT, O_GRACE, O_LIFETIME, O_TOP,
 	O_NOFIX, O_PROMINT, O_CAUSES, O_SINCE, O_DSN, O_TRACEKEY, O_QUEUE,
-	O_SUBMITCF
+	O_SUBMITCF, O_MAXOPEN
 };
 
 static const struct option longopts[] = {
@@ -191,6 +193,7 @@ static const struct option longopts[] = {
 	{ "trace-key", required_argument, NULL, O_TRACEKEY },
 	{ "queue", no_argument, NULL, O_QUEUE },
 	{ "submit-cf", required_argument, NULL, O_SUBMITCF },
+	{ "max-open", required_argument, NULL, O_MAXOPEN },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -330,6 +333,13 @@ opt_one(struct topt *o, int c)
 		break;
 	case O_SUBMITCF:
 		o->submit_cf = optarg;
+		break;
+	case O_MAXOPEN:
+		if (parse_uint(optarg, 100000000, &x) < 0 || x == 0) {
+			log_warnx("--max-open: bad number \"%s\"", optarg);
+			return -1;
+		}
+		o->to.max_open = x;
 		break;
 	default:
 		topt_usage(stderr);

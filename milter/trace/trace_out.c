@@ -216,6 +216,9 @@ tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now,
 		sb_puts(sb, ", still queued)");
 	} else if (why == TR_EMIT_EXPIRED)
 		sb_puts(sb, " (no more lines: dropped while open)");
+	else if (why == TR_EMIT_EVICTED)
+		sb_puts(sb, " (evicted while open: too many open messages, "
+		    "see --max-open)");
 	else if (why == TR_EMIT_END && m->outcome == TR_PENDING)
 		sb_puts(sb, " (no delivery logged)");
 	sb_putc(sb, '\n');
@@ -321,6 +324,10 @@ tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now,
 	}
 	for (i = 0; i < m->nrcpt; i++)
 		text_rcpt(sb, m, &m->rcpt[i], now, o);
+	if (m->rcpt_dropped > 0)
+		sb_printf(sb, "   ... and %lu more recipient entries, not kept "
+		    "(a message keeps at most %zu recipients)\n",
+		    m->rcpt_dropped, m->nrcpt);
 	if (m->mta_qid) {
 		sb_puts(sb, "   handed to the local MTA as ");
 		put(sb, m->mta_qid);
@@ -385,6 +392,7 @@ static const char *const emit_names[] = {
 	[TR_EMIT_THRESHOLD] = "threshold",
 	[TR_EMIT_EXPIRED] = "expired",
 	[TR_EMIT_END] = "end-of-input",
+	[TR_EMIT_EVICTED] = "evicted",
 };
 
 int
@@ -499,6 +507,9 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		json_object_array_add(a, r);
 	}
 	jset(o, "recipients", a);
+	if (m->rcpt_dropped > 0)
+		jset(o, "recipients_not_kept",
+		    json_object_new_int64((int64_t)m->rcpt_dropped));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (s == NULL || sb_puts(sb, s) < 0 || sb_putc(sb, '\n') < 0)

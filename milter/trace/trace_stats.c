@@ -303,6 +303,8 @@ tstats_print(strbuf *sb, const struct tstats *s,
 	}
 	sb_printf(sb, "  %-28s %lu\n", "messages", st->messages);
 	sb_printf(sb, "  %-28s %lu\n", "most open at once", st->open_max);
+	sb_printf(sb, "  %-28s %lu\n", "evicted (over --max-open)",
+	    st->evicted);
 
 	sb_puts(sb, "\nMessages by outcome\n");
 	for (k = 0; k < TR_OUTCOME_COUNT; k++)
@@ -424,6 +426,11 @@ tstats_prometheus(strbuf *sb, const struct tstats *s,
 	    "Log lines relaymilter-trace did not understand.");
 	sb_printf(sb, "relaymilter_trace_unparsed_lines_total %lu\n",
 	    st->unparsed);
+	HELP("evicted_messages_total", "counter",
+	    "Messages reported before their end because too many were open "
+	    "(--max-open) or they took too much memory.");
+	sb_printf(sb, "relaymilter_trace_evicted_messages_total %lu\n",
+	    st->evicted);
 	HELP("clamped_lines_total", "counter",
 	    "Log lines out of time (an hour in the future, or an hour before "
 	    "their host's recent lines), placed at their host's time.");

@@ -4,8 +4,11 @@
  *
  * CONTRACT
  *	See trace_int.h. A message's strings live in its arena
- *	(a list of chunks, the first embedded in the record); a field that
- *	changes reuses its old space when the new value fits. Every copy
+ *	(a list of chunks, the first embedded in the record), counted in the
+ *	trace's bytes of open messages; a field of the message that changes
+ *	reuses its old space when the new value fits. A recipient's texts
+ *	(tr_sset_rc) are never written over: recipients with the same relay,
+ *	status or reply share one copy, found among the last few stored. Every copy
  *	drops C0 control characters and DEL (TAB becomes a space), so stored
  *	text is safe to print. Allocation failures set t->err, never abort.
  */
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "trace.h"
 #include "trace_int.h"
 #include "util.h"
@@ -38,8 +42,33 @@ tr_sb_append_clean(strbuf *sb, const char *p, size_t n)
 		sb_append(sb, p + run, n - run);
 }
 
+/* fnv1a32() of the bytes tr_clean_copy() keeps (TAB as a space). */
+uint32_t
+tr_fnv_clean(const char *p, size_t n, uint32_t h)
+{
+	size_t i, run = 0;
+	unsigned char sp = ' ';
+
+	for (i = 0; i < n; i++) {
+		if (!ch_ctl((unsigned char)p[i]))
+			continue;
+		h = fnv1a32(p + run, i - run, h);
+		if (p[i] == '\t')
+			h = fnv1a32(&sp, 1, h);
+		run = i + 1;
+	}
+	return fnv1a32(p + run, n - run, h);
+}
+
+void
+tr_mem_add(struct trace *t, struct msg *m, long delta)
+{
+	m->bytes = (size_t)((long)m->bytes + delta);
+	t->mem = (size_t)((long)t->mem + delta);
+}
+
 void *
-tr_a_alloc(struct msg *m, size_t n)
+tr_a_alloc(struct trace *t, struct msg *m, size_t n)
 {
 	struct chunk *c = m->arena;
 	size_t cap;
@@ -58,6 +87,7 @@ tr_a_alloc(struct msg *m, size_t n)
 		c->used = 0;
 		c->cap = cap;
 		m->arena = c;
+		tr_mem_add(t, m, (long)(sizeof(*c) + cap));
 	}
 	p = c->data + c->used;
 	c->used += n;
@@ -141,7 +171,7 @@ tr_sset(struct trace *t, struct msg *m, const char **field, const char *p,
 
 	if (*field != NULL && strnlen(*field, k) >= k)
 		d = (char *)*field;
-	else if ((d = tr_a_alloc(m, k + 1)) == NULL) {
+	else if ((d = tr_a_alloc(t, m, k + 1)) == NULL) {
 		t->err = 1;
 		return -1;
 	}
@@ -172,7 +202,7 @@ tr_sset_unquote(struct trace *t, struct msg *m, const char **field,
 
 	if (s.n < 2 || s.p[0] != '"' || s.p[s.n - 1] != '"')
 		return tr_sset_span(t, m, field, s);
-	if ((d = tr_a_alloc(m, s.n)) == NULL) {
+	if ((d = tr_a_alloc(t, m, s.n)) == NULL) {
 		t->err = 1;
 		return -1;
 	}
@@ -186,6 +216,31 @@ tr_sset_unquote(struct trace *t, struct msg *m, const char **field,
 			*w++ = s.p[i];
 	}
 	*w = '\0';
+	*field = d;
+	return 0;
+}
+
+int
+tr_sset_rc(struct trace *t, struct msg *m, const char **field, const char *p,
+    size_t n)
+{
+	const char *s;
+	char *d;
+	unsigned i;
+
+	if (*field != NULL && tr_clean_eq(*field, p, n))
+		return 0;
+	for (i = 0; i < INTERN_RING; i++)
+		if ((s = m->intern[i]) != NULL && tr_clean_eq(s, p, n)) {
+			*field = s;
+			return 0;
+		}
+	if ((d = tr_a_alloc(t, m, tr_clean_len(p, n) + 1)) == NULL) {
+		t->err = 1;
+		return -1;
+	}
+	tr_clean_copy(d, p, n);
+	m->intern[m->intern_next++ % INTERN_RING] = d;
 	*field = d;
 	return 0;
 }

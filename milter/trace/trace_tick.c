@@ -20,7 +20,11 @@
  *	crossing is due, at most once every CROSS_SCAN seconds of log time.
  *	Outcome and cause are settled from the recipients each time a
  *	message is handed to the sink; the stats count each message once,
- *	when released.
+ *	when released. tr_make_room() keeps the open messages within
+ *	opts.max_open and TR_MEM_BUDGET bytes: a final message is released
+ *	before its grace period ends, else the one whose last line is the
+ *	oldest is released as evicted (and counted); the message of the line
+ *	being read (t->pin) never is.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,12 +34,6 @@
 #include "trace_int.h"
 
 /* ------------------------------------------------------------ outcome */
-
-static bool
-rcpt_final(const struct tr_rcpt *r)
-{
-	return r->outcome == TR_SENT || r->outcome == TR_BOUNCED;
-}
 
 /* Decide the message outcome and cause from its recipients. */
 static void
@@ -85,16 +83,14 @@ static bool
 msg_final(const struct msg *m, bool idle)
 {
 	const struct tr_msg *p = &m->pub;
-	size_t i;
 
 	if (m->discarded)
 		return true;
 	if (p->nrcpt == 0)
 		return m->from_seen && (p->nrcpts == 0 ||
 		    (idle && p->reject != NULL));
-	for (i = 0; i < p->nrcpt; i++)
-		if (!rcpt_final(&p->rcpt[i]))
-			return false;
+	if (m->nout[TR_SENT] + m->nout[TR_BOUNCED] < p->nrcpt)
+		return false;
 	if (!idle && p->nrcpts > 0 && p->nrcpt < (size_t)p->nrcpts)
 		return false;
 	return true;
@@ -103,12 +99,7 @@ msg_final(const struct msg *m, bool idle)
 static bool
 msg_has_deferred(const struct msg *m)
 {
-	size_t i;
-
-	for (i = 0; i < m->pub.nrcpt; i++)
-		if (m->pub.rcpt[i].outcome == TR_DEFERRED)
-			return true;
-	return false;
+	return m->nout[TR_DEFERRED] > 0;
 }
 
 static void
@@ -133,6 +124,46 @@ void
 tr_msg_place(struct trace *t, struct msg *m)
 {
 	tr_l_append(t, m, msg_final(m, false) ? L_DONE : L_ACTIVE);
+}
+
+/* The open message with the oldest last line, other than t->pin. */
+static struct msg *
+oldest_open(struct trace *t)
+{
+	static const int lists[] = { L_ACTIVE, L_DEFERRED, L_WAITING };
+	struct msg *m, *best = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		m = t->lists[lists[i]].head;
+		if (m != NULL && m == t->pin)
+			m = m->next;
+		if (m != NULL && (best == NULL || m->pub.last < best->pub.last))
+			best = m;
+	}
+	return best;
+}
+
+void
+tr_make_room(struct trace *t, bool extra)
+{
+	struct msg *m;
+	size_t limit = t->o.max_open > 0 ? t->o.max_open : 1;
+
+	while (t->count + (extra ? 1 : 0) > limit || t->mem > TR_MEM_BUDGET) {
+		m = t->lists[L_DONE].head;
+		if (m != NULL && m == t->pin)
+			m = m->next;
+		if (m != NULL) {
+			/* final already: only its grace period is cut */
+			emit_free(t, m, TR_EMIT_FINAL, t->clock);
+			continue;
+		}
+		if ((m = oldest_open(t)) == NULL)
+			return;
+		t->st.evicted++;
+		emit_free(t, m, TR_EMIT_EVICTED, t->clock);
+	}
 }
 
 /* ------------------------------------------------------------ ticking */

@@ -12,6 +12,16 @@
  *	scheme (time, sequence, pid) and are unique. On stderr it prints
  *	"LINES END_EPOCH" so that a second run can continue the same log.
  *	Deterministic for a given SEED. Benchmark input only.
+ *
+ *	usage: tracegen -s SHAPE LINES
+ *	Writes LINES lines of an adversarial shape instead, for the memory
+ *	bound (issue 14.8):
+ *	  open    every line the from= of a new queue id that is never
+ *		  delivered (many open queue ids);
+ *	  rcpts   one queue id with 100,000 recipients, each deferred in
+ *		  its own to= line, round after round;
+ *	  hosts   10,000 hosts in turn, each with a message deferred again
+ *		  and again and a message sent, with its own queue ids.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -314,14 +324,130 @@ retries(void)
 	}
 }
 
+/* ------------------------------------------------------------ shapes */
+
+static void
+shape_open(unsigned long long n)
+{
+	char q[16];
+
+	while (lines < n) {
+		if (rnd() % 4 == 0)
+			now++;
+		mkqid(q, nextpid());
+		from_line(q, pid, "mallory@spam.example", 1, 100);
+	}
+}
+
+static void
+shape_rcpts(unsigned long long n)
+{
+	const unsigned nr = 100000;
+	char q[16];
+	unsigned i, round = 0;
+	long delay;
+	int64_t t0 = now;
+
+	mkqid(q, nextpid());
+	from_line(q, pid, "list@client.example", (int)nr, 5000);
+	while (lines < n) {
+		for (i = 0; i < nr && lines < n; i++) {
+			if (i % 1000 == 0)
+				now++;
+			delay = (long)(now - t0);
+			emit("mail sm-mta[%u]: %s: to=<u%u@r%u.example>, "
+			    "delay=%ld+%02ld:%02ld:%02ld, xdelay=00:00:01, "
+			    "mailer=relay, "
+			    "pri=%u, relay=smtp.gmail.com. [142.250.102.108], "
+			    "dsn=4.2.1, reply=450 4.2.1 The user you are trying "
+			    "to contact is receiving mail at a rate that prevents "
+			    "additional messages from being delivered. - gsmtp, "
+			    "stat=Deferred: 450 4.2.1 The user you are trying to "
+			    "contact is receiving mail at a rate that prevents "
+			    "additional messages from being delivered.", pid, q, i,
+			    i % 97, delay / 86400, delay / 3600 % 24,
+			    delay / 60 % 60, delay % 60, 30000 + round * 90000);
+		}
+		round++;
+		now += 900;
+	}
+}
+
+static void
+shape_hosts(unsigned long long n)
+{
+	const unsigned nh = 10000;
+	static char (*dq)[16];
+	char q[16];
+	unsigned h, p;
+	bool first = true;
+
+	if ((dq = calloc(nh, sizeof(*dq))) == NULL) {
+		perror("tracegen");
+		exit(1);
+	}
+	while (lines < n) {
+		for (h = 0; h < nh && lines < n; h++) {
+			if (h % 100 == 0)
+				now++;
+			p = nextpid();
+			if (first) {
+				mkqid(dq[h], p);
+				emit("mx%u.example sm-mta[%u]: %s: from=<a@client."
+				    "example>, size=100, class=0, nrcpts=1, "
+				    "proto=ESMTP, daemon=MTA, relay=localhost "
+				    "[127.0.0.1]", h, p, dq[h]);
+			}
+			emit("mx%u.example sm-mta[%u]: %s: to=<b@remote.test>, "
+			    "delay=00:10:00, xdelay=00:00:01, mailer=relay, "
+			    "pri=30100, relay=smtp.gmail.com. [142.250.102.108], "
+			    "dsn=4.3.0, reply=451 4.3.0 try later, stat=Deferred: "
+			    "451 4.3.0 try later", h, p, dq[h]);
+			mkqid(q, p);
+			emit("mx%u.example sm-mta[%u]: %s: from=<a@client.example>, "
+			    "size=100, class=0, nrcpts=1, proto=ESMTP, daemon=MTA, "
+			    "relay=localhost [127.0.0.1]", h, p, q);
+			emit("mx%u.example sm-mta[%u]: %s: to=<c@remote.test>, "
+			    "delay=00:00:01, xdelay=00:00:01, mailer=relay, "
+			    "pri=30100, relay=smtp.gmail.com. [142.250.102.108], "
+			    "dsn=2.0.0, stat=Sent (OK)", h, p, q);
+		}
+		first = false;
+	}
+	free(dq);
+}
+
 int
 main(int argc, char **argv)
 {
 	unsigned long long target;
 	char *end;
 
+	if (argc == 4 && strcmp(argv[1], "-s") == 0) {
+		target = strtoull(argv[3], &end, 10);
+		if (*end != '\0' || target == 0) {
+			fputs("tracegen: bad LINES\n", stderr);
+			return 2;
+		}
+		now = 1793491200;
+		if (strcmp(argv[2], "open") == 0)
+			shape_open(target);
+		else if (strcmp(argv[2], "rcpts") == 0)
+			shape_rcpts(target);
+		else if (strcmp(argv[2], "hosts") == 0)
+			shape_hosts(target);
+		else {
+			fputs("tracegen: shapes: open, rcpts, hosts\n", stderr);
+			return 2;
+		}
+		flush();
+		fprintf(stderr, "%llu %lld\n", lines, (long long)now + 1);
+		return 0;
+	}
+
 	if (argc < 2 || argc > 4) {
-		fputs("usage: tracegen BYTES [START_EPOCH [SEED]]\n", stderr);
+		fputs("usage: tracegen BYTES [START_EPOCH [SEED]]\n"
+		    "       tracegen -s open|rcpts|hosts LINES\n", stderr);
 		return 2;
 	}
 	target = strtoull(argv[1], &end, 10);
