@@ -9,8 +9,9 @@
  *	from both tools.
  *
  *	cause_classify() is pure: it looks only at its input, never at global
- *	state, and returns NULL when no entry matches (the caller then says
- *	"unknown" and shows the raw reply). Matching is anchored on SMTP reply
+ *	state, and returns NULL when no entry matches; with CAUSE_F_FAILED
+ *	(a failed delivery) it always names one ("unexplained" at worst), so
+ *	a tool never prints a cause id that --list-causes lacks. Matching is anchored on SMTP reply
  *	codes and enhanced status codes first, then on short text patterns,
  *	case-insensitively. Every entry carries its own match rules; the entry
  *	whose best rule is the most specific (reply code, enhanced code, text,
@@ -69,14 +70,35 @@ struct cause_input {
 	unsigned	 flags;		/* CAUSE_F_* below; 0 when unknown */
 };
 
-/* cause_input.flags */
+/* cause_input.flags: what the caller found around the line */
 #define CAUSE_F_CACHED	0x01	/* no connection was attempted: the status
-				 * is sendmail's cached host status (the log
-				 * otherwise has reply= fields, this line has
-				 * none although its stat= holds a reply) */
+				 * is sendmail's cached host status */
+#define CAUSE_F_PORT_DEAD 0x02	/* no connection on this port to any
+				 * destination worked around the failure */
+#define CAUSE_F_OTHERS_OK 0x04	/* connections on this port to other
+				 * destinations worked around the failure */
+#define CAUSE_F_LOCAL_DOMAIN 0x08 /* a recipient in the relay account's
+				 * domain went to the local mailer */
+#define CAUSE_F_FAILED	0x10	/* the input is a failed delivery: never
+				 * NULL, "unexplained" at worst */
+
+/*
+ * What is known of the set-up (sendmail.cf, or the log), to choose among
+ * a cause's fixes (cause_fix): a fix for a set-up is used when all of its
+ * bits are known, else the cause's general fix.
+ */
+#define CAUSE_SETUP_SMARTHOST	0x01	/* mail leaves through a smarthost */
+#define CAUSE_SETUP_DIRECT	0x02	/* to the recipients' MX, no smarthost */
+#define CAUSE_SETUP_HOSTSTAT	0x04	/* sendmail.cf sets HostStatusDirectory */
+#define CAUSE_SETUP_NO_HOSTSTAT	0x08	/* sendmail.cf read, without it */
 
 const struct cause	*cause_classify(const struct cause_input *in);
+/* The fix of c for what is known of the set-up (CAUSE_SETUP_* bits);
+ * c->fix when no variant fits, NULL for NULL. */
+const char		*cause_fix(const struct cause *c, unsigned setup);
 const struct cause	*cause_by_id(const char *id);
+/* The fallback of a failure nothing else names ("unexplained"). */
+const struct cause	*cause_unexplained(void);
 size_t			 cause_count(void);
 const struct cause	*cause_at(size_t i);
 const char		*cause_severity_name(enum cause_severity s);

@@ -10,10 +10,16 @@
  *	A rule is a conjunction of optional constraints: SMTP reply code
  *	(exact "534" or class "4xx"), enhanced status code (exact), text
  *	alternatives ("a|b", case-insensitive substrings of the reply, the
- *	stat= text or the extra evidence), relay port, phase and flags. Each
- *	satisfied constraint adds to the rule's score (codes weigh most); the
- *	entry with the best scoring rule wins, ties go to the earlier entry.
- *	Nothing here allocates, logs or keeps state.
+ *	stat= text or the extra evidence), relay port, phase and flags: the
+ *	facts a caller found around the line (no connection tried, the port
+ *	dead or working elsewhere, the relay account's domain delivered
+ *	locally, a failure at all) and a relay named by a number. Each
+ *	satisfied constraint adds to the rule's score (codes weigh most, a
+ *	recognised set-up trap or a cached status more); the entry with the
+ *	best scoring rule wins, ties go to the earlier entry. A failure that
+ *	nothing else names is "unexplained". An entry may carry fixes for a
+ *	set-up (CAUSE_SETUP_*), chosen by cause_fix(). Nothing here
+ *	allocates, logs or keeps state.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,6 +35,12 @@
 #define R_LOCAL		0x01	/* relay_host is this machine (loopback) */
 #define R_CACHED	0x02	/* input flag CAUSE_F_CACHED is set */
 #define R_NOCODE	0x04	/* no SMTP reply code is known */
+#define R_PORT_DEAD	0x08	/* input flag CAUSE_F_PORT_DEAD is set */
+#define R_OTHERS_OK	0x10	/* input flag CAUSE_F_OTHERS_OK is set */
+#define R_LOCAL_DOMAIN	0x20	/* input flag CAUSE_F_LOCAL_DOMAIN is set */
+#define R_FAILED	0x40	/* input flag CAUSE_F_FAILED: the fallback */
+#define R_RELAY_PORT	0x80	/* relay_host is a number: a port taken for
+				 * a host */
 
 /* scores of satisfied constraints */
 #define S_CODE		8
@@ -38,7 +50,10 @@
 #define S_PORT		3
 #define S_PHASE		2
 #define S_LOCAL		3
-#define S_CACHED	15
+#define S_CACHED	25
+#define S_EVIDENCE	10	/* what the log shows around the line */
+#define S_TRAP		25	/* a set-up trap the tracer recognised */
+#define S_FALLBACK	1
 
 struct cause_rule {
 	const char	*code;	/* "534" or "4xx", NULL: any */
@@ -54,11 +69,31 @@ struct cause_entry {
 	struct cause_rule	r[RULES_MAX];
 };
 
+/* A fix of cause `id` for a set-up: used when every CAUSE_SETUP_* bit of
+ * `when` is in what the caller knows (cause_fix); the first that fits. */
+struct cause_fixvar {
+	const char	*id;
+	unsigned	 when;
+	const char	*fix;
+};
+
 #define C(id, sev, ph, sum, fix)	{ id, CAUSE_##sev, CAUSE_PHASE_##ph, sum, fix }
 #define CODE(c, e)			{ c, e, NULL, 0, CAUSE_PHASE_ANY, 0 }
 #define CTXT(c, e, t)			{ c, e, t, 0, CAUSE_PHASE_ANY, 0 }
 #define TXT(t)				{ NULL, NULL, t, 0, CAUSE_PHASE_ANY, 0 }
 #define POLICY(t)			{ NULL, NULL, t, 0, CAUSE_PHASE_POLICY, 0 }
+#define FLAGS(f)			{ NULL, NULL, NULL, 0, CAUSE_PHASE_ANY, f }
+#define TXTF(t, f)			{ NULL, NULL, t, 0, CAUSE_PHASE_ANY, f }
+
+#define TIMED_OUT	"Connection timed out|connect timed out|" \
+			"timed out while connecting"
+#define SMARTHOST_587 \
+	"relay through a smarthost on port 587 with STARTTLS: " \
+	"define(`SMART_HOST', `[smtp.example.com]') and " \
+	"define(`RELAY_MAILER_ARGS', `TCP $h 587') in sendmail.mc, " \
+	"FEATURE(`authinfo') with an AuthInfo:smtp.example.com line in " \
+	"/etc/mail/authinfo (makemap hash), rebuild sendmail.cf " \
+	"(make -C /etc/mail), restart sendmail"
 
 #define GMAIL_AUTHINFO \
 	"/etc/mail/authinfo (AuthInfo:<relay> \"U:root\" \"I:<account>\" " \
@@ -92,17 +127,21 @@ static const struct cause_entry causes[] = {
     "confCACERT_PATH set, relay on port 587 (RELAY_MAILER_ARGS `TCP $h 587'); "
     "check the STARTTLS=client line for a handshake error"),
   { CTXT("530", "5.7.0", "STARTTLS"),
-    TXT("Must issue a STARTTLS command first") } },
+    CTXT("421", "4.7.0", "TLS required"),
+    TXT("Must issue a STARTTLS command first|TLS required for RCPT") } },
 
 { C("auth-required", ERROR, AUTH,
     "The relay refused MAIL because sendmail did not authenticate (after a "
     "rejected AUTH sendmail goes on without it, so the mail bounces)",
-    "Check " GMAIL_AUTHINFO ", allow PLAIN LOGIN in confAUTH_MECHANISMS and "
-    "install libsasl2-modules; the bounce's transcript shows the AUTH reply"),
+    "Check " GMAIL_AUTHINFO " (SendGrid: \"I:apikey\" \"P:<API key>\"), "
+    "allow PLAIN LOGIN in confAUTH_MECHANISMS and install "
+    "libsasl2-modules; the bounce's transcript shows the AUTH reply"),
   { CTXT("530", "5.7.0", "Authentication Required|WantAuthError"),
-    CODE("530", "5.7.57"),
     CTXT("530", NULL, "authentication required|not authenticated"),
-    TXT("p=WantAuthError|Client not authenticated") } },
+    /* SendGrid, when no AUTH was sent (docs.sendgrid.com, SMTP errors) */
+    CTXT("550", NULL, "Unauthenticated senders not allowed"),
+    CTXT("554", "5.7.0", "Too many unauthenticated commands"),
+    TXT("p=WantAuthError|Unauthenticated senders not allowed") } },
 
 { C("auth-app-password", ERROR, AUTH,
     "The Google account has 2-step verification: the relay wants an app "
@@ -179,13 +218,19 @@ static const struct cause_entry causes[] = {
     TXT("No identity changes permitted") } },
 
 { C("basic-auth-disabled", ERROR, AUTH,
-    "The provider has disabled password (basic) SMTP AUTH for this tenant "
-    "or mailbox (Microsoft 365)",
-    "Enable Authenticated SMTP for the mailbox in the Microsoft 365 admin "
-    "center while it is offered, or move to OAuth2 or an IP-authenticated "
-    "connector"),
+    "Microsoft 365 refused SMTP AUTH with a password: basic authentication "
+    "is turned off for the tenant or the mailbox (535 5.7.139, 550 5.7.30; "
+    "530 5.7.57 is the MAIL that follows without AUTH); Microsoft turns it "
+    "off by default at the end of December 2026",
+    "Send through an IP-authenticated connector to the tenant's MX "
+    "(SMART_HOST `[<tenant>.mail.protection.outlook.com]' on port 25, "
+    "this server's public IP in the connector) or use OAuth2 (XOAUTH2 "
+    "through a SASL plugin); turning Authenticated SMTP on for the mailbox "
+    "works only while Microsoft still offers it"),
   { CODE("535", "5.7.139"),
     CTXT("550", "5.7.30", "Basic authentication"),
+    CODE("530", "5.7.57"),
+    CTXT("530", NULL, "Client not authenticated to send mail"),
     TXT("SmtpClientAuthentication is disabled|"
         "Basic authentication is not supported|security defaults policy") } },
 
@@ -208,6 +253,15 @@ static const struct cause_entry causes[] = {
         "Email address is not verified") } },
 
 /* ---- relay permission and quotas ---- */
+{ C("account-suspended", ERROR, MAIL,
+    "The provider suspended the sending account (Google: \"temporarily "
+    "suspended due to abuse\")",
+    "Look for what sent spam through the account (a compromised sender, a "
+    "form), stop it, then follow the provider's appeal process; the queue "
+    "retries meanwhile"),
+  { CTXT("550", "5.7.0", "suspended due to abuse"),
+    TXT("account has been temporarily suspended|suspended due to abuse") } },
+
 { C("relay-denied", ERROR, RCPT,
     "The relay refused to relay for this server (IP not registered, or no "
     "AUTH)",
@@ -217,7 +271,8 @@ static const struct cause_entry causes[] = {
   { CTXT("550", "5.7.0", "relay denied"),
     CTXT("554", "5.7.1", "Relay"),
     TXT("Relaying denied|Relay access denied|relay not permitted|"
-        "Email relay denied|not permitted to relay") } },
+        "Email relay denied|not permitted to relay|Email sending denied") } },
+
 
 { C("relay-sender-domain", ERROR, MAIL,
     "smtp-relay.gmail.com refused the envelope sender: its domain is not a "
@@ -254,6 +309,8 @@ static const struct cause_entry causes[] = {
     "loop or a flood"),
   { CTXT("421", "4.7.0", "Try again later"),
     CODE("421", "4.7.0"),
+    CTXT("421", "4.4.5", "Server busy"),
+    CTXT("550", "5.7.1", "email has been rate limited"),
     TXT("rate limit|too many connections|too many concurrent") } },
 
 { C("rate-limit-reputation", WARN, DATA,
@@ -263,15 +320,18 @@ static const struct cause_entry causes[] = {
     "with SPF and DKIM; 4.7.28 deferrals are retried automatically"),
   { CODE(NULL, "4.7.28"),
     CODE(NULL, "5.7.28"),
-    TXT("unusual rate of") } },
+    CTXT("421", "4.7.0", "low reputation"),
+    CTXT("550", "5.7.1", "low reputation"),
+    TXT("unusual rate of|unusual amount of") } },
 
 { C("recipient-rate-limit", WARN, RCPT,
     "The recipient's mailbox is receiving mail too fast and refused more "
     "for now",
     "Nothing to fix here: the queue retries; avoid bursts of many messages "
     "to one mailbox"),
-  { CTXT("450", "4.2.1", "receiving mail at a rate|too quickly"),
-    TXT("receiving mail at a rate that prevents") } },
+  { CTXT("450", "4.2.1", "at a rate that prevents|too quickly"),
+    CTXT("550", "5.2.1", "at a rate that prevents"),
+    TXT("at a rate that prevents|receiving email too quickly") } },
 
 /* ---- authentication of the mail at the receiving end ---- */
 { C("ptr-missing", ERROR, CONNECT,
@@ -282,7 +342,9 @@ static const struct cause_entry causes[] = {
   { CTXT("421", "4.7.0", "PTR record"),
     CODE(NULL, "4.7.23"),
     CODE(NULL, "5.7.25"),
-    TXT("does not have a PTR record|reverse DNS") } },
+    CTXT("550", "5.7.1", "IPv6 sending guidelines"),
+    TXT("does not have a PTR record|doesn't have a PTR record|"
+        "reverse DNS") } },
 
 { C("dmarc-reject", ERROR, DATA,
     "The receiver enforced the From: domain's DMARC policy: no aligned SPF "
@@ -330,17 +392,39 @@ static const struct cause_entry causes[] = {
     TXT("suspicious entries") } },
 
 
+{ C("bulk-tls-required", WARN, DATA,
+    "Gmail's bulk-sender rules refused or throttled the mail because it did "
+    "not arrive over TLS (4.7.29, 5.7.29)",
+    "Make the hop that delivers to Gmail use STARTTLS (through a smarthost: "
+    "the smarthost's hop; direct: a STARTTLS build of sendmail with "
+    "confCACERT_PATH)"),
+  { CODE(NULL, "5.7.29"),
+    CODE(NULL, "4.7.29") } },
+
+{ C("dkim-required", WARN, DATA,
+    "Gmail's bulk-sender rules refused or throttled the mail because DKIM "
+    "did not pass (4.7.30, 5.7.30)",
+    "Sign with DKIM for the From: domain (opendkim after relaymilter, or the "
+    "provider's domain authentication) and publish the key"),
+  { CODE(NULL, "5.7.30"),
+    CODE(NULL, "4.7.30"),
+    TXT("DKIM = did not pass|DKIM authentication didn't pass") } },
+
+{ C("dmarc-record-missing", WARN, DATA,
+    "Gmail's bulk-sender rules refused or throttled the mail because the "
+    "sending domain has no DMARC record (4.7.40, 5.7.40)",
+    "Publish a DMARC record for the From: domain (v=DMARC1; p=none is "
+    "enough to start) at _dmarc.<domain>"),
+  { CODE(NULL, "5.7.40"),
+    CODE(NULL, "4.7.40"),
+    TXT("doesn't have a DMARC record|does not have a DMARC record") } },
+
 { C("bulk-sender-requirements", WARN, DATA,
-    "Gmail's bulk-sender rules refused or throttled the mail (no TLS, no "
-    "DKIM, or no DMARC record)",
+    "Gmail's bulk-sender rules refused or throttled the mail (TLS, SPF, "
+    "DKIM, DMARC or unsubscribe requirements)",
     "Meet Gmail's sender requirements: TLS, SPF and DKIM for the domain, a "
     "DMARC record (p=none is enough), one-click unsubscribe for marketing"),
-  { CODE(NULL, "5.7.29"),
-    CODE(NULL, "4.7.29"),
-    CODE(NULL, "5.7.30"),
-    CODE(NULL, "4.7.30"),
-    CODE(NULL, "5.7.40"),
-    CODE(NULL, "4.7.40") } },
+  { TXT("requires all bulk email senders|requires bulk email senders") } },
 
 /* ---- the message and its addresses ---- */
 { C("message-too-large", ERROR, DATA,
@@ -359,6 +443,42 @@ static const struct cause_entry causes[] = {
     "Correct the recipient address (a typo in the domain?)"),
   { CODE("553", "5.1.2"),
     TXT("find the recipient domain") } },
+
+{ C("recipient-invalid", ERROR, RCPT,
+    "The recipient address is malformed (not a valid RFC 5321 address)",
+    "Correct the recipient address (stray spaces, quotes or a missing "
+    "domain)"),
+  { CODE("553", "5.1.3"),
+    CTXT(NULL, "5.1.3", "not a valid|syntax"),
+    TXT("recipient address <|recipient address is not a valid") } },
+
+{ C("mailbox-disabled", ERROR, RCPT,
+    "The recipient's mailbox exists but is disabled (an inactive account)",
+    "Tell the recipient another way, or remove the address from the list "
+    "or alias"),
+  { CTXT("550", "5.2.1", "inactive|DisabledUser|disabled"),
+    TXT("p=DisabledUser|account that you tried to reach is inactive|"
+        "mailbox disabled") } },
+
+{ C("too-many-recipients", WARN, RCPT,
+    "The server takes fewer recipients (or recipient domains) in one "
+    "transaction; the others are refused for this attempt",
+    "Nothing to do when the queue delivers them later; keep messages under "
+    "the provider's limit (Workspace relay: 100 recipients a transaction) "
+    "or lower confMAX_RCPTS_PER_MESSAGE"),
+  { CODE(NULL, "4.5.3"),
+    CODE(NULL, "5.5.3"),
+    TXT("Multiple destination domains per transaction|too many recipients|"
+        "Domain policy size per transaction") } },
+
+{ C("recipient-policy", ERROR, RCPT,
+    "The recipient's domain has a policy that refuses this mail (its admin's "
+    "rule, an allowlist of sending IPs)",
+    "Ask the recipient's admin: the refusal comes from their policy, not "
+    "from this server's set-up"),
+  { CTXT("550", "5.7.1", "has a policy that prohibits"),
+    CTXT("421", "4.7.0", "not in whitelist|not in allowlist"),
+    TXT("has a policy that prohibits|- gcdp ") } },
 
 { C("recipient-unknown", ERROR, RCPT,
     "The recipient's mailbox does not exist",
@@ -407,21 +527,45 @@ static const struct cause_entry causes[] = {
     "Fix the program that writes the mail (one valid From:, a Message-ID); "
     "check that no milter adds a second From:"),
   { CTXT("550", "5.7.1", "From: header|Message-ID|duplicate header|"
-        "multiple addresses"),
-    TXT("missing a valid address in the From: header|"
-        "multiple addresses in the From: header|missing a valid Message-ID|"
-        "duplicate headers") } },
+        "multiple addresses|not RFC 5322 compliant|disallowed header|"
+        "Encoded-word syntax"),
+    CODE("554", "5.6.0"),
+    CTXT("421", "4.7.28", "same Message-ID"),
+    TXT("missing a valid address in the From|missing a valid address in "
+        "From|multiple addresses in the From: header|missing a valid "
+        "Message-ID|duplicate headers|not RFC 5322 compliant") } },
+
+{ C("helo-invalid", ERROR, CONNECT,
+    "The relay refused sendmail's HELO/EHLO name (invalid or empty); "
+    "sendmail says HELO with $j, this host's canonical name",
+    "Give the host a fully qualified name that resolves: the first name "
+    "after the address in /etc/hosts (not localhost.localdomain), or "
+    "define(`confDOMAIN_NAME', `host.example.com') in sendmail.mc"),
+  { CODE(NULL, "5.5.4"),
+    TXT("HELO/EHLO argument|Empty HELO") } },
 
 
 /* ---- reaching the relay ---- */
 { C("connect-timeout-port25", ERROR, CONNECT,
-    "sendmail cannot reach the relay on port 25: ISPs and cloud hosts "
-    "usually block outgoing port 25",
-    "Your ISP probably blocks port 25: relay on 587 with STARTTLS, "
-    "define(`RELAY_MAILER_ARGS', `TCP $h 587') (and ESMTP_MAILER_ARGS), "
-    "rebuild sendmail.cf, restart sendmail"),
-  { { NULL, NULL, "Connection timed out|connect timed out|"
-        "timed out while connecting", 25, CAUSE_PHASE_ANY, 0 } } },
+    "Outgoing connections to port 25 time out: port 25 is blocked here "
+    "(ISPs, cloud hosts and firewalls often block it); relaymilter-trace "
+    "says so only when no port-25 connection to any destination worked "
+    "within an hour around the failure",
+    "Through a smarthost: relay on 587 with STARTTLS "
+    "(define(`RELAY_MAILER_ARGS', `TCP $h 587'), and ESMTP_MAILER_ARGS for "
+    "an esmtp: smarthost); straight to the recipients' MX: " SMARTHOST_587),
+  { { NULL, NULL, TIMED_OUT, 25, CAUSE_PHASE_ANY, R_PORT_DEAD },
+    /* until relaymilter-trace gives the evidence: the port alone */
+    { NULL, NULL, TIMED_OUT, 25, CAUSE_PHASE_ANY, 0 } } },
+
+{ C("destination-timeout", WARN, CONNECT,
+    "This destination did not answer while connections on the same port to "
+    "other destinations worked around that time: the trouble is at that "
+    "destination (down, firewalled, or a stale MX), not here",
+    "Nothing to change here: sendmail retries until its queue lifetime; if "
+    "it lasts, check the destination's MX (host -t mx DOMAIN) and tell its "
+    "admin"),
+  { TXTF(TIMED_OUT, R_OTHERS_OK) } },
 
 { C("connect-timeout", ERROR, CONNECT,
     "sendmail could not connect to the relay before the timeout (no answer "
@@ -430,7 +574,7 @@ static const struct cause_entry causes[] = {
     "RELAY_MAILER_ARGS `TCP $h 587'), that the firewall lets the port out "
     "(nc -vz HOST PORT), and that the relay is up; port 25 is often "
     "blocked by ISPs"),
-  { TXT("Connection timed out|connect timed out|timed out while connecting") } },
+  { TXT(TIMED_OUT) } },
 
 { C("local-mta-down", ERROR, CONNECT,
     "The local sendmail daemon refused the hand-off: it is not running or "
@@ -472,8 +616,9 @@ static const struct cause_entry causes[] = {
     "Usually transient (the queue retries); if it repeats, check MTU and "
     "firewall middleboxes and the relay's size or time limits"),
   { CODE(NULL, "4.4.2"),
+    CTXT("421", "4.7.0", "Connection expired"),
     TXT("Connection reset by|Broken pipe|lost connection|"
-        "Connection closed|connection dropped") } },
+        "Connection closed|connection dropped|Timeout - closing connection") } },
 
 { C("tls-handshake", ERROR, TLS,
     "The STARTTLS handshake with the relay failed (protocol, cipher or "
@@ -528,11 +673,39 @@ static const struct cause_entry causes[] = {
   { TXT("not an SMTP server|not an SMTP greeting") } },
 
 { C("smtp-protocol-violation", ERROR, TLS,
-    "The relay saw commands pipelined right after STARTTLS (a client bug)",
-    "Update sendmail; report the transcript of the failing session to the "
-    "relay's operator if it persists"),
+    "The relay saw an SMTP protocol error: commands out of sequence, "
+    "unknown or malformed, or pipelined right after STARTTLS",
+    "Look for something between sendmail and the relay (a proxy, an "
+    "antivirus, a firewall's SMTP fixup) and update sendmail; report the "
+    "session's transcript to the relay's operator if it persists"),
   { CODE("523", "5.7.10"),
-    TXT("no commands allowed to pipeline after STARTTLS") } },
+    CODE(NULL, "5.7.11"),
+    CODE(NULL, "5.5.1"),
+    CODE(NULL, "5.5.2"),
+    CODE(NULL, "4.5.0"),
+    TXT("no commands allowed to pipeline after STARTTLS|"
+        "SMTP protocol violation|Bad sequence of commands") } },
+
+{ C("direct-delivery-refused", ERROR, CONNECT,
+    "The recipient's server does not take mail sent directly from this IP "
+    "(a residential or dynamic address): it wants it from a provider's "
+    "relay",
+    "Send through a smarthost instead of to the recipients' MX: "
+    SMARTHOST_587),
+  { CTXT("550", "5.7.1", "not authorized to send email directly"),
+    TXT("not authorized to send email directly|dynamic IP|"
+        "residential IP") } },
+
+{ C("smarthost-port-ignored", ERROR, CONNECT,
+    "sendmail tried a host whose name is a number: in SMART_HOST "
+    "`[host]:587' the `:587' is not a port but a second host to try "
+    "(sendmail's host list), so the relay was reached on the mailer's port "
+    "or not at all",
+    "Put the port in the mailer: define(`SMART_HOST', `[smtp.example.com]') "
+    "with define(`RELAY_MAILER_ARGS', `TCP $h 587'), or `esmtp:"
+    "[smtp.example.com]' with ESMTP_MAILER_ARGS; rebuild sendmail.cf "
+    "(make -C /etc/mail) and restart sendmail"),
+  { FLAGS(R_RELAY_PORT) } },
 
 /* ---- inside sendmail ---- */
 { C("mail-loops", ERROR, LOCAL,
@@ -546,12 +719,14 @@ static const struct cause_entry causes[] = {
     TXT("mail loops back to me|loops back to me|Too many hops") } },
 
 { C("host-status-cached", WARN, CONNECT,
-    "sendmail did not try the relay: its host status cache still holds an "
-    "earlier failure for that host",
-    "Find the first failure for this relay (that is the real cause); after "
-    "fixing it, clear the cache with purgestat (or sendmail -qf) to retry "
-    "at once"),
-  { { NULL, NULL, NULL, 0, CAUSE_PHASE_ANY, R_CACHED } } },
+    "sendmail did not connect: it replayed the status of an earlier failure "
+    "with that host from its host status cache (a deferral without a "
+    "connection; the first failure is the real cause)",
+    "Fix the cause of the first failure, then retry at once: with "
+    "HostStatusDirectory set in sendmail.cf, purgestat then sendmail -q; "
+    "without it (Debian's default) the cache lives one queue run: "
+    "sendmail -q -OTimeout.hoststatus=0m"),
+  { FLAGS(R_CACHED) } },
 
 { C("client-timeout", WARN, LOCAL,
     "The sending client stopped answering while the message was being "
@@ -568,7 +743,8 @@ static const struct cause_entry causes[] = {
     "socket matches INPUT_MAIL_FILTER S=; raise T= if it is only slow"),
   { CTXT("451", "4.3.2", "Please try again later"),
     TXT("to error state|error connecting to filter|initialization failed|"
-        "timeout before data|timeout during data|returned -1") } },
+        "timeout before data|timeout during data|returned -1|"
+        "local socket name") } },
 
 { C("milter-reject", ERROR, LOCAL,
     "A milter on this host rejected the message",
@@ -578,6 +754,17 @@ static const struct cause_entry causes[] = {
         "Milter: cmd=data, reject|rejected by milter") } },
 
 
+
+{ C("account-domain-local", ERROR, LOCAL,
+    "Mail for the relay account's own domain was delivered by this sendmail "
+    "(mailer local) instead of being relayed: that domain is in class w "
+    "(LOCAL_DOMAIN, local-host-names), so sendmail takes it for its own, "
+    "bounces unknown users and keeps mail for the others",
+    "Keep only this host's own names in class w: remove the account's "
+    "domain from LOCAL_DOMAIN in sendmail.mc and from "
+    "/etc/mail/local-host-names, rebuild (make -C /etc/mail), restart "
+    "sendmail; then mail for that domain goes to the smarthost"),
+  { FLAGS(R_LOCAL_DOMAIN) } },
 
 { C("disk-space", WARN, LOCAL,
     "Not enough free disk space for the queue (here or at the receiver)",
@@ -620,7 +807,9 @@ static const struct cause_entry causes[] = {
     "blocklist, the content, and SPF/DKIM/DMARC"),
   { CTXT("554", NULL, "spam|virus|blocked|listed"),
     CTXT("550", "5.7.1", "spam|unsolicited|blocked|listed|virus"),
-    TXT("unsolicited mail|spam|virus") } },
+    CTXT("552", "5.7.0", "security issue"),
+    CTXT("421", "4.7.0", "nature of the content"),
+    TXT("unsolicited mail|spam|virus|excessive number of complaints") } },
 
 { C("remote-temporary", WARN, ANY,
     "The remote server refused the mail for now (4xx); sendmail retries",
@@ -632,6 +821,14 @@ static const struct cause_entry causes[] = {
     "The remote server refused the mail for good (5xx)",
     "Read the reply and fix what it names; the sender got a bounce"),
   { CODE("5xx", NULL) } },
+
+{ C("unexplained", WARN, ANY,
+    "sendmail logged this failure without a server reply or an error text "
+    "the catalogue knows (older sendmail versions log no reply=)",
+    "Read the stat= and dsn= of the attempt; mailq shows the queued "
+    "message's last error and sendmail -v -qI<queue id> replays the "
+    "delivery with the whole dialogue"),
+  { FLAGS(R_FAILED) } },
 
 /* ---- relaymilter's own verdicts (decision line) ---- */
 { C("spf-fail-predicted", ERROR, POLICY,
@@ -694,6 +891,28 @@ static const struct cause_entry causes[] = {
 
 #define NCAUSES	(sizeof(causes) / sizeof(causes[0]))
 
+/* The fixes that depend on the set-up (see struct cause_fixvar). */
+static const struct cause_fixvar fixvars[] = {
+{ "connect-timeout-port25", CAUSE_SETUP_SMARTHOST,
+    "Your ISP probably blocks port 25: relay on 587 with STARTTLS, "
+    "define(`RELAY_MAILER_ARGS', `TCP $h 587') (and ESMTP_MAILER_ARGS), "
+    "rebuild sendmail.cf, restart sendmail" },
+{ "connect-timeout-port25", CAUSE_SETUP_DIRECT,
+    "Mail goes straight to the recipients' MX on port 25, which is blocked "
+    "here; RELAY_MAILER_ARGS alone changes nothing without a smarthost: "
+    SMARTHOST_587 },
+{ "host-status-cached", CAUSE_SETUP_HOSTSTAT,
+    "Fix the cause of the first failure, then clear the host status cache "
+    "(sendmail.cf sets HostStatusDirectory): purgestat, then sendmail -q" },
+{ "host-status-cached", CAUSE_SETUP_NO_HOSTSTAT,
+    "Fix the cause of the first failure, then retry every host at once: "
+    "sendmail -q -OTimeout.hoststatus=0m (sendmail.cf has no "
+    "HostStatusDirectory: the cache lives one queue run and has no file "
+    "to clear)" },
+};
+
+#define NFIXVARS	(sizeof(fixvars) / sizeof(fixvars[0]))
+
 struct facts {
 	char		 code[4];	/* "" when unknown */
 	char		 esc[16];	/* "" when unknown */
@@ -701,6 +920,7 @@ struct facts {
 	char		*lower[3];	/* lower-case copies, NULL on ENOMEM */
 	size_t		 nhay;
 	bool		 local;
+	bool		 relay_port;	/* relay_host is a number */
 };
 
 static int
@@ -849,6 +1069,25 @@ is_local_host(const char *h)
 }
 
 
+/* "587" or "587." as a relay: a port that SMART_HOST made a host name */
+static bool
+is_number_host(const char *h)
+{
+	size_t i, n;
+
+	if (h == NULL)
+		return false;
+	n = strcspn(h, " ");
+	if (n > 0 && h[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 5)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!ch_digit((unsigned char)h[i]))
+			return false;
+	return true;
+}
+
 static void
 gather(const struct cause_input *in, struct facts *f)
 {
@@ -872,6 +1111,7 @@ gather(const struct cause_input *in, struct facts *f)
 	for (i = 0; i < f->nhay; i++)
 		f->lower[i] = strdup_lower(f->hay[i]);
 	f->local = is_local_host(in->relay_host);
+	f->relay_port = is_number_host(in->relay_host);
 }
 
 /* Score of one rule, or 0 when a constraint fails (or it has none). */
@@ -935,6 +1175,31 @@ rule_score(const struct cause_rule *r, const struct cause_input *in,
 	}
 	if ((r->flags & R_NOCODE) && f->code[0] != '\0')
 		return 0;
+	if (r->flags & R_PORT_DEAD) {
+		if (!(in->flags & CAUSE_F_PORT_DEAD))
+			return 0;
+		s += S_EVIDENCE;
+	}
+	if (r->flags & R_OTHERS_OK) {
+		if (!(in->flags & CAUSE_F_OTHERS_OK))
+			return 0;
+		s += S_EVIDENCE;
+	}
+	if (r->flags & R_LOCAL_DOMAIN) {
+		if (!(in->flags & CAUSE_F_LOCAL_DOMAIN))
+			return 0;
+		s += S_TRAP;
+	}
+	if (r->flags & R_RELAY_PORT) {
+		if (!f->relay_port)
+			return 0;
+		s += S_TRAP;
+	}
+	if (r->flags & R_FAILED) {
+		if (!(in->flags & CAUSE_F_FAILED))
+			return 0;
+		s += S_FALLBACK;
+	}
 	return s;
 }
 
@@ -963,6 +1228,20 @@ cause_classify(const struct cause_input *in)
 	return best;
 }
 
+const char *
+cause_fix(const struct cause *c, unsigned setup)
+{
+	size_t i;
+
+	if (c == NULL)
+		return NULL;
+	for (i = 0; i < NFIXVARS; i++)
+		if (strcmp(fixvars[i].id, c->id) == 0 &&
+		    (fixvars[i].when & setup) == fixvars[i].when)
+			return fixvars[i].fix;
+	return c->fix;
+}
+
 const struct cause *
 cause_by_id(const char *id)
 {
@@ -974,6 +1253,16 @@ cause_by_id(const char *id)
 		if (strcmp(causes[i].c.id, id) == 0)
 			return &causes[i].c;
 	return NULL;
+}
+
+const struct cause *
+cause_unexplained(void)
+{
+	static const struct cause *c;
+
+	if (c == NULL)
+		c = cause_by_id("unexplained");
+	return c;
 }
 
 size_t

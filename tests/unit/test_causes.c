@@ -36,8 +36,11 @@ static const struct vec vecs[] = {
 	{ "auth-required", RS("530 5.7.0 Authentication Required. For more "
 	    "information, go to https://support.google.com/mail/?p=WantAuthError "
 	    "x1-20020a17 - gsmtp", "Service unavailable") },
-	{ "auth-required", R("530 5.7.57 Client not authenticated to send mail. "
-	    "[AM0PR02CA0001.eurprd02.prod.outlook.com]") },
+	{ "basic-auth-disabled", R("530 5.7.57 Client not authenticated to send "
+	    "mail. [AM0PR02CA0001.eurprd02.prod.outlook.com]") },
+	/* SendGrid without AUTH (docs.sendgrid.com, "SMTP errors") */
+	{ "auth-required", RS("550 Unauthenticated senders not allowed",
+	    "Service unavailable") },
 	{ "auth-app-password", R("534 5.7.9 Application-specific password "
 	    "required. Learn more at https://support.google.com/mail/"
 	    "?p=InvalidSecondFactor t123sm644947oie.40 - gsmtp") },
@@ -139,10 +142,47 @@ static const struct vec vecs[] = {
 	{ "dmarc-reject", R("550 5.7.509 Access denied, sending domain "
 	    "example.test does not pass DMARC verification and has a DMARC "
 	    "policy of reject.") },
-	{ "bulk-sender-requirements", R("550 5.7.30 This message does not pass "
+	{ "dkim-required", R("550 5.7.30 This message does not pass "
 	    "DKIM authentication checks. - gsmtp") },
-	{ "bulk-sender-requirements", R("421 4.7.40 This message is not "
+	{ "dmarc-record-missing", R("421 4.7.40 This message is not "
 	    "authenticated with DMARC. - gsmtp") },
+	{ "bulk-tls-required", R("421 4.7.29 Your email has been rate limited "
+	    "because you're not using a TLS connection. - gsmtp") },
+	{ "bulk-sender-requirements", R("550 5.7.1 Gmail requires all bulk "
+	    "email senders to authenticate. - gsmtp") },
+	{ "account-suspended", R("550 5.7.0 Email relay denied 192.0.2.1. The "
+	    "sending email account has been temporarily suspended due to abuse. "
+	    "- gsmtp") },
+	{ "recipient-invalid", R("553 5.1.3 The recipient address <a b@x.test> "
+	    "is not a valid RFC 5321 address. - gsmtp") },
+	{ "mailbox-disabled", R("550 5.2.1 The email account that you tried to "
+	    "reach is inactive. https://support.google.com/mail/?p=DisabledUser "
+	    "- gsmtp") },
+	{ "too-many-recipients", R("452 4.5.3 Your message has too many "
+	    "recipients. - gsmtp") },
+	{ "too-many-recipients", R("451 4.3.0 Multiple destination domains per "
+	    "transaction is unsupported. Please try again. - gsmtp") },
+	{ "recipient-policy", R("550 5.7.1 The user or domain that you are "
+	    "sending to (or from) has a policy that prohibits the email that you "
+	    "sent. - gsmtp") },
+	{ "helo-invalid", R("501 5.5.4 Empty HELO/EHLO argument not allowed, "
+	    "closing connection. - gsmtp") },
+	{ "direct-delivery-refused", R("550 5.7.1 The IP you're using to send "
+	    "email is not authorized to send email directly to our servers. "
+	    "Please use the SMTP relay at your service provider instead. - "
+	    "gsmtp") },
+	/* seed 003: SMART_HOST smtp:[host]:587, sendmail tries a host "587" */
+	{ "smarthost-port-ignored", { .stat = "Deferred", .dsn = "5.1.2",
+	    .relay_host = "587", .flags = CAUSE_F_FAILED } },
+	{ "account-domain-local", { .reply = "550 5.1.1 User unknown",
+	    .stat = "User unknown", .dsn = "5.1.1",
+	    .flags = CAUSE_F_LOCAL_DOMAIN | CAUSE_F_FAILED } },
+	{ "account-domain-local", { .stat = "Sent",
+	    .flags = CAUSE_F_LOCAL_DOMAIN } },
+	/* a failure line of an older sendmail, without reply= and text */
+	{ "unexplained", { .stat = "Deferred", .dsn = "4.0.0",
+	    .flags = CAUSE_F_FAILED } },
+	{ NULL, { .stat = "Deferred", .dsn = "4.0.0" } },
 	{ "message-too-large", R("552 5.3.4 Your message exceeded Google's "
 	    "message size limits. - gsmtp") },
 	{ "message-too-large", R("552 5.2.3 Message size exceeds fixed maximum "
@@ -174,7 +214,14 @@ static const struct vec vecs[] = {
 	    "[192.0.2.10] blocked using zen.spamhaus.org") },
 	{ "connect-timeout-port25", { .stat = "Deferred: Connection timed out "
 	    "with smtp.gmail.com.", .dsn = "4.0.0", .port = 25,
-	    .relay_host = "smtp.gmail.com." } },
+	    .relay_host = "smtp.gmail.com.", .flags = CAUSE_F_PORT_DEAD } },
+	{ "destination-timeout", { .stat = "Deferred: Connection timed out "
+	    "with mx.remote.test.", .dsn = "4.4.1", .port = 25,
+	    .relay_host = "mx.remote.test.", .flags = CAUSE_F_OTHERS_OK } },
+	/* the cached status wins over the evidence of a port */
+	{ "host-status-cached", { .stat = "Deferred: Connection timed out "
+	    "with smtp.gmail.com.", .dsn = "4.0.0", .port = 25,
+	    .flags = CAUSE_F_CACHED | CAUSE_F_PORT_DEAD } },
 	{ "connect-timeout", { .stat = "Deferred: Connection timed out with "
 	    "smtp.gmail.com.", .dsn = "4.0.0", .port = 587,
 	    .relay_host = "smtp.gmail.com." } },
@@ -453,6 +500,88 @@ test_odd_replies(void **state)
 	assert_null(cause_classify(&in));
 }
 
+/* Every reply of Google's table (tests/unit/data/gmail-replies.tsv) gets
+ * the cause named there, as Gmail sends it (with " - gsmtp") and as
+ * sendmail 8.14 logs it without reply= (in stat=, after "Deferred: "). */
+static void
+test_gmail_table(void **state)
+{
+	FILE *fp;
+	char line[2048], reply[2048], stat[2100], *f[4], *p;
+	struct cause_input in;
+	const struct cause *c;
+	size_t rows = 0, bad = 0, i;
+
+	(void)state;
+	fp = fopen("tests/unit/data/gmail-replies.tsv", "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		for (i = 0, p = line; i < 4 && p != NULL; i++) {
+			f[i] = p;
+			if ((p = strchr(p, '\t')) != NULL)
+				*p++ = '\0';
+		}
+		assert_int_equal(i, 4);
+		snprintf(reply, sizeof(reply), "%s %s %s - gsmtp", f[0], f[1],
+		    f[2]);
+		snprintf(stat, sizeof(stat), "%s%s", f[0][0] == '4' ?
+		    "Deferred: " : "", reply);
+		memset(&in, 0, sizeof(in));
+		in.reply = reply;
+		c = cause_classify(&in);
+		if (c == NULL || strcmp(c->id, f[3]) != 0) {
+			print_error("%s %s %.60s: want %s, got %s\n", f[0], f[1],
+			    f[2], f[3], c ? c->id : "none");
+			bad++;
+		}
+		memset(&in, 0, sizeof(in));
+		in.stat = stat;
+		in.dsn = f[1];
+		c = cause_classify(&in);
+		if (c == NULL || strcmp(c->id, f[3]) != 0) {
+			print_error("stat= %s %s %.60s: want %s, got %s\n", f[0],
+			    f[1], f[2], f[3], c ? c->id : "none");
+			bad++;
+		}
+		rows++;
+	}
+	fclose(fp);
+	assert_true(rows >= 120);
+	assert_int_equal(bad, 0);
+}
+
+/* The fix a cause gives depends on the set-up when it has variants. */
+static void
+test_fix_variants(void **state)
+{
+	const struct cause *c = cause_by_id("connect-timeout-port25");
+	const struct cause *h = cause_by_id("host-status-cached");
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(h);
+	assert_ptr_equal(cause_fix(c, 0), c->fix);
+	assert_non_null(strstr(cause_fix(c, CAUSE_SETUP_SMARTHOST),
+	    "RELAY_MAILER_ARGS"));
+	assert_non_null(strstr(cause_fix(c, CAUSE_SETUP_DIRECT),
+	    "SMART_HOST"));
+	assert_non_null(strstr(cause_fix(c, CAUSE_SETUP_DIRECT), "authinfo"));
+	assert_null(strstr(cause_fix(c, CAUSE_SETUP_DIRECT),
+	    "ISP probably blocks port 25"));
+	assert_non_null(strstr(cause_fix(h, CAUSE_SETUP_HOSTSTAT),
+	    "purgestat"));
+	assert_null(strstr(cause_fix(h, CAUSE_SETUP_NO_HOSTSTAT),
+	    "purgestat"));
+	assert_non_null(strstr(cause_fix(h, CAUSE_SETUP_NO_HOSTSTAT),
+	    "-OTimeout.hoststatus=0m"));
+	assert_ptr_equal(cause_fix(cause_by_id("rate-limit"),
+	    CAUSE_SETUP_DIRECT), cause_by_id("rate-limit")->fix);
+	assert_null(cause_fix(NULL, 0));
+}
+
 int
 main(void)
 {
@@ -464,6 +593,8 @@ main(void)
 		cmocka_unit_test(test_policy_isolated),
 		cmocka_unit_test(test_severity_names),
 		cmocka_unit_test(test_odd_replies),
+		cmocka_unit_test(test_gmail_table),
+		cmocka_unit_test(test_fix_variants),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
