@@ -554,9 +554,7 @@ static const struct cause_entry causes[] = {
     "Through a smarthost: relay on 587 with STARTTLS "
     "(define(`RELAY_MAILER_ARGS', `TCP $h 587'), and ESMTP_MAILER_ARGS for "
     "an esmtp: smarthost); straight to the recipients' MX: " SMARTHOST_587),
-  { { NULL, NULL, TIMED_OUT, 25, CAUSE_PHASE_ANY, R_PORT_DEAD },
-    /* until relaymilter-trace gives the evidence: the port alone */
-    { NULL, NULL, TIMED_OUT, 25, CAUSE_PHASE_ANY, 0 } } },
+  { { NULL, NULL, TIMED_OUT, 25, CAUSE_PHASE_ANY, R_PORT_DEAD } } },
 
 { C("destination-timeout", WARN, CONNECT,
     "This destination did not answer while connections on the same port to "

@@ -39,6 +39,7 @@ creates_message(enum ml_kind k)
 	case ML_MILTER_REJECT:
 	case ML_DSN:
 	case ML_DECISION:
+	case ML_MILTER_ERROR:	/* a message tempfailed: its own record */
 		return true;
 	default:
 		return false;
@@ -105,7 +106,7 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 		if (when > m->pub.last)
 			m->pub.last = when;
 	}
-	if (m == NULL && creates_message(k))
+	if (m == NULL && creates_message(k) && k != ML_MILTER_ERROR)
 		k = ML_UNPARSED;	/* NOQUEUE or no id: nothing to join */
 	switch (k) {
 	case ML_FROM:
@@ -126,7 +127,8 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 	case ML_MILTER_ERROR:
 		tr_sb_set_clean(&h->milter_err, l->msg.p, l->msg.n);
 		h->milter_err_t = when;
-		if (m)
+		/* the first says why ("to error state", a timeout) */
+		if (m && m->pub.milter_error == NULL)
 			tr_sset_span(t, m, &m->pub.milter_error, l->msg);
 		break;
 	case ML_DSN:
@@ -274,6 +276,8 @@ tr_outcome_name(enum tr_outcome o)
 		return "rejected";
 	case TR_DISCARDED:
 		return "discarded";
+	case TR_TEMPFAILED:
+		return "tempfailed";
 	case TR_OUTCOME_COUNT:
 		break;
 	}

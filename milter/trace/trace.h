@@ -53,6 +53,9 @@ enum tr_outcome {
 	TR_BOUNCED,		/* failed permanently, sender notified */
 	TR_REJECTED,		/* refused while being received (no delivery) */
 	TR_DISCARDED,		/* a milter or rule discarded it */
+	TR_TEMPFAILED,		/* refused for now while being received (a
+				 * milter down: sendmail's 451 4.3.2); the
+				 * client keeps it and retries */
 	TR_OUTCOME_COUNT
 };
 
@@ -79,6 +82,19 @@ struct tr_rcpt {
 	const char	*handoff;	/* next queue id ("Message accepted") */
 	const struct cause *cause;	/* final or last attempt's cause */
 	const struct cause *last_cause;	/* cause of the last failed attempt */
+	const char	*fix;		/* cause's fix for this set-up, or NULL:
+					 * cause->fix */
+	const char	*basis;		/* the evidence of the log the cause
+					 * rests on (ports, destinations) */
+	const char	*dest;		/* destination of the last failure */
+	const char	*first_qid;	/* cached: the real first failure */
+	int64_t		 first_fail;	/* ... its time, 0 unknown */
+	const char	*first_text;	/* ... its stat= */
+	int64_t		 last_fail;	/* time of the last failed attempt */
+	unsigned long	 ndfail;	/* destinations failing on its mailer
+					 * since one last worked, then */
+	bool		 cf_newer;	/* explained with a sendmail.cf changed
+					 * after the attempt */
 	bool		 cached;	/* host status cache, no connection */
 };
 
@@ -159,6 +175,12 @@ struct tr_opts {
 	/* port of the relay per mailer name, from sendmail.cf or -p */
 	int	 (*mailer_port)(void *ctx, const char *mailer);
 	void	*port_ctx;
+	/* what sendmail.cf says of the set-up: CAUSE_SETUP_HOSTSTAT or
+	 * _NO_HOSTSTAT (0: unknown), and the smarthost's mailer ("" when
+	 * there is no smarthost, NULL when sendmail.cf is unknown) */
+	unsigned	 cf_setup;
+	const char	*smarthost_mailer;
+	int64_t		 cf_mtime;	/* sendmail.cf's time, 0: unknown */
 };
 
 struct tr_stats {

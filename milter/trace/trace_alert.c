@@ -119,7 +119,8 @@ tail(strbuf *out, const struct cause *c, const char *fallback)
 		sb_puts(out, ": ");
 		sb_puts(out, c->summary);
 	} else {
-		sb_puts(out, " cause=unknown: ");
+		c = cause_unexplained();
+		sb_printf(out, " cause=%s: ", c->id);
 		sb_puts_sanitized(out, fallback ? fallback : "(no reply)");
 	}
 	sb_putc(out, '\n');

@@ -93,10 +93,18 @@ struct tport_map {
 	struct tport	*v;
 	size_t		 n;
 	int		 force;		/* non-zero: every mailer's port */
+	/* what else sendmail.cf says (when loaded): its modification time,
+	 * the smarthost's mailer ("" without DS), CAUSE_SETUP_HOSTSTAT or
+	 * CAUSE_SETUP_NO_HOSTSTAT */
+	bool		 loaded;
+	int64_t		 mtime;
+	char		*smarthost_mailer;
+	unsigned	 setup;
 };
 
-/* Add the port of each [IPC] mailer of a sendmail.cf; -1 and errno on
- * error (what was read before stays). */
+/* Read a sendmail.cf: the port of each [IPC] mailer, the smarthost's
+ * mailer, HostStatusDirectory, the file's time; -1 and errno on error
+ * (what was read before stays). */
 int		 tport_load(struct tport_map *pm, const char *path);
 /* The tr_opts.mailer_port callback (ctx: a struct tport_map): force, or
  * the mailer's port, or 0 when unknown. */
@@ -110,12 +118,16 @@ struct tdsn_run;
 struct tapp {
 	struct topt	 o;
 	struct tport_map ports;
+	const char	*cf_path;	/* the sendmail.cf read, or NULL */
 	struct trace	*t;
 	struct tstats *sum;
 	struct talert *al;
 	strbuf		 out;		/* formatted, not yet written */
 	FILE		*spool;		/* text of successes, printed last */
 	unsigned long	 shown, shown_fail;
+	unsigned long	 cf_newer;	/* failures explained with a sendmail.cf
+					 * newer than them */
+	int64_t		 cf_newer_last;	/* the latest of those failures */
 	int64_t		 last_prom;	/* wall time the textfile was written */
 	bool		 out_dead;	/* a write failed: stop writing */
 	int		 err;

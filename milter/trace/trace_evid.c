@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fnv.h"
 #include "trace.h"
@@ -202,6 +203,45 @@ classify_cached(struct trace *t, const struct cause_input *in)
 	return c->c;
 }
 
+/* A connection timeout, the failure the port and destination evidence
+ * decides about. */
+static bool
+timed_out(const struct tr_rcpt *r)
+{
+	return r->stat != NULL && strstr(r->stat, "timed out") != NULL;
+}
+
+/* The evidence sentence and fix of r's cause at its last failure. */
+static void
+describe(struct trace *t, struct msg *m, struct tr_rcpt *r, unsigned flags,
+    bool timeout)
+{
+	const struct cause *c = r->last_cause;
+	int64_t ft;
+	const char *fq, *ftext;
+
+	if (c == NULL)
+		return;
+	r->fix = cause_fix(c, tr_health_setup(t, m->h, r->mailer));
+	/* the port and the set-up come from today's sendmail.cf */
+	r->cf_newer = t->o.cf_mtime != 0 && r->last_fail != 0 &&
+	    r->last_fail < t->o.cf_mtime;
+	if (r->cached && r->dest != NULL && tr_health_first(t, m->h, r->dest,
+	    r->stat, r->last_fail, &ft, &fq, &ftext)) {
+		r->first_fail = ft;
+		tr_sset_rc(t, m, &r->first_qid, fq, strlen(fq));
+		tr_sset_rc(t, m, &r->first_text, ftext, strlen(ftext));
+	}
+	if (!r->cached && timeout && r->mailer != NULL) {
+		sb_reset(&t->scratch);
+		tr_health_basis(t, m->h, r->mailer, r->dest, r->last_fail, flags,
+		    &t->scratch);
+		if (t->scratch.len > 0 && !t->scratch.err)
+			tr_sset_rc(t, m, &r->basis, t->scratch.s,
+			    t->scratch.len);
+	}
+}
+
 void
 tr_classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
     const struct evid *e, int64_t when, bool cached)
@@ -214,9 +254,16 @@ tr_classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
 	in.stat = r->stat;
 	in.dsn = r->dsn;
 	in.relay_host = r->relay;
-	in.flags = cached ? CAUSE_F_CACHED : 0;
+	in.flags = CAUSE_F_FAILED | (cached ? CAUSE_F_CACHED : 0);
 	if (t->o.mailer_port && r->mailer)
 		in.port = t->o.mailer_port(t->o.port_ctx, r->mailer);
+	/* what the log around the attempt says of its port (what was read
+	 * so far; tr_refine() judges again when the message is reported) */
+	if (!cached && timed_out(r) && r->mailer != NULL) {
+		r->ndfail = tr_health_ndfail(m->h, r->mailer);
+		in.flags |= tr_health_flags(t, m->h, r->mailer, r->dest, when,
+		    r->ndfail);
+	}
 	if (e && e->auth.len > 0 &&
 	    when - e->auth_t <= t->o.evidence_window) {
 		ev = e->auth.s;
@@ -239,4 +286,88 @@ tr_classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
 	    r->cause->phase == CAUSE_PHASE_TLS ||
 	    r->cause->phase == CAUSE_PHASE_LOCAL))
 		tr_sset_rc(t, m, &r->evidence, ev, strlen(ev));
+	describe(t, m, r, in.flags, timed_out(r));
+}
+
+/* Is the recipient address in one of the relay accounts' domains of h? */
+static bool
+account_domain(const struct host *h, const char *addr)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	size_t n, i;
+
+	if (at == NULL)
+		return false;
+	at++;
+	n = strcspn(at, ">");
+	for (i = 0; i < h->nacct; i++)
+		if (strlen(h->acct_dom[i]) == n &&
+		    strncasecmp(h->acct_dom[i], at, n) == 0)
+			return true;
+	return false;
+}
+
+/* Delivered by this sendmail although it is for the relay account's domain:
+ * the local mailer, or the local MTA's "User unknown" to the MSP. */
+static bool
+kept_local(const struct tr_rcpt *r)
+{
+	if (r->mailer != NULL && strcmp(r->mailer, "local") == 0)
+		return true;
+	return r->relay != NULL && (strncmp(r->relay, "[127.", 5) == 0 ||
+	    strncmp(r->relay, "localhost", 9) == 0) &&
+	    r->outcome == TR_BOUNCED && r->cause != NULL &&
+	    strcmp(r->cause->id, "recipient-unknown") == 0;
+}
+
+void
+tr_refine(struct trace *t, struct msg *m)
+{
+	struct cause_input in;
+	struct tr_rcpt *r;
+	const struct cause *c;
+	unsigned flags;
+	size_t i;
+
+	for (i = 0; i < m->pub.nrcpt; i++) {
+		r = &m->pub.rcpt[i];
+		if (m->h->nacct > 0 && (r->outcome == TR_SENT ||
+		    r->outcome == TR_BOUNCED) && kept_local(r) &&
+		    account_domain(m->h, r->addr)) {
+			memset(&in, 0, sizeof(in));
+			in.reply = r->reply;
+			in.stat = r->stat;
+			in.dsn = r->dsn;
+			in.flags = CAUSE_F_LOCAL_DOMAIN |
+			    (r->outcome == TR_BOUNCED ? CAUSE_F_FAILED : 0);
+			if ((c = cause_classify(&in)) != NULL) {
+				r->cause = r->last_cause = c;
+				r->fix = NULL;
+			}
+			continue;
+		}
+		/* a timeout: judged again with the lines read since */
+		if (r->last_fail == 0 || r->cached || r->last_cause == NULL ||
+		    r->last_cause->phase != CAUSE_PHASE_CONNECT ||
+		    r->mailer == NULL || (r->outcome != TR_SENT && !timed_out(r)))
+			continue;
+		if (strcmp(r->last_cause->id, "connect-timeout") != 0 &&
+		    strcmp(r->last_cause->id, "connect-timeout-port25") != 0 &&
+		    strcmp(r->last_cause->id, "destination-timeout") != 0)
+			continue;
+		flags = tr_health_flags(t, m->h, r->mailer, r->dest,
+		    r->last_fail, r->ndfail);
+		memset(&in, 0, sizeof(in));
+		in.stat = "Deferred: Connection timed out";
+		in.relay_host = r->relay;
+		in.flags = CAUSE_F_FAILED | flags;
+		if (t->o.mailer_port)
+			in.port = t->o.mailer_port(t->o.port_ctx, r->mailer);
+		if ((c = cause_classify(&in)) == NULL)
+			continue;
+		if (r->cause == r->last_cause)
+			r->cause = c;
+		r->last_cause = c;
+		describe(t, m, r, flags, true);
+	}
 }

@@ -91,6 +91,10 @@ struct host {
 	/* its clock (trace_time.c): the latest line in time, a jump ahead
 	 * waiting for the next line to agree (0: none) */
 	int64_t		 recent, ahead;
+	struct health	*hl;		/* trace_health.c, or NULL */
+	/* domains of the relay accounts of its decision lines */
+	char		 acct_dom[4][64];
+	unsigned	 nacct;
 	/* time cache: the epoch of the start of its last hour of log */
 	int		 tc_yk, tc_y, tc_m, tc_d, tc_h, tc_tz;
 	bool		 tc_has_tz;
@@ -149,6 +153,11 @@ struct trace {
 	size_t		 host_prune_at;	/* prune hosts when nhosts reaches it */
 	struct host	*lasthost;
 	size_t		 mem;		/* bytes of the open messages */
+	/* trace_health.c: destinations of all hosts, by (host, name) */
+	struct hdest	**dtab;
+	size_t		 dcap, ndests;
+	size_t		 hl_bytes;	/* runs of all hosts' mailers */
+	struct hdest	*dlru_head, *dlru_tail;
 	struct msg	*pin;		/* the message of the line being read:
 					 * never evicted meanwhile */
 	struct evid	*evid;
@@ -242,6 +251,48 @@ void		 tr_msg_place(struct trace *t, struct msg *m);
  * reported as evicted (never t->pin). */
 void		 tr_make_room(struct trace *t, bool extra);
 
+/* trace_health.c */
+enum th_kind {
+	TH_NONE = 0,	/* no connection tried, or not one that tells */
+	TH_OK,		/* a connection worked (sent, or a reply code) */
+	TH_FAIL		/* a connection failed (timed out, refused, ...) */
+};
+struct health;
+struct hdest;
+/* The destination a to= line's attempt went to, lower-cased, without a
+ * trailing dot: the host named in stat= ("... with HOST"), else relay=
+ * (without its address); "" when there is none. */
+void		 tr_dest_name(const char *relay, const char *stat,
+		    char out[64]);
+/* One attempt of host h: k what it says of the connection, failed whether
+ * the delivery failed (the streak a host status cache replays). */
+void		 tr_health_note(struct trace *t, struct host *h,
+		    const char *mailer, int port, const char *dest,
+		    enum th_kind k, bool failed, int64_t when, const char *qid,
+		    const char *text);
+/* CAUSE_F_PORT_DEAD, CAUSE_F_OTHERS_OK for a connection failure at when;
+ * ndfail: tr_health_ndfail() right after that failure was noted. */
+unsigned	 tr_health_flags(const struct trace *t, const struct host *h,
+		    const char *mailer, const char *dest, int64_t when,
+		    unsigned long ndfail);
+/* Destinations that failed on mailer since a connection last worked. */
+unsigned long	 tr_health_ndfail(const struct host *h, const char *mailer);
+/* CAUSE_SETUP_* of a delivery by mailer. */
+unsigned	 tr_health_setup(const struct trace *t, const struct host *h,
+		    const char *mailer);
+/* The real failure a cached status stat of dest replays (the first of
+ * the same text since the last delivery), if no later than before. */
+bool		 tr_health_first(const struct trace *t, const struct host *h,
+		    const char *dest, const char *stat, int64_t before,
+		    int64_t *when, const char **qid, const char **text);
+/* One sentence: what tr_health_flags() judged on. */
+void		 tr_health_basis(const struct trace *t, const struct host *h,
+		    const char *mailer, const char *dest, int64_t when,
+		    unsigned flags, strbuf *sb);
+/* Forget the evidence of a host (it is being freed). */
+void		 tr_health_host_gone(struct trace *t, struct host *h);
+void		 tr_health_free(struct trace *t);
+
 /* trace_evid.c */
 struct evid	*tr_evid_find(struct trace *t, struct host *h, long pid);
 bool		 tr_same_relay(const char *a, struct ml_span b);
@@ -253,6 +304,10 @@ void		 tr_on_syserr(struct trace *t, struct host *h,
 		    const struct ml_line *l, int64_t when);
 void		 tr_classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
 		    const struct evid *e, int64_t when, bool cached);
+/* Before m is reported: its timeouts judged again with what the log said
+ * since (tr_health_flags), and mail for the relay account's domain that
+ * sendmail kept (account-domain-local). */
+void		 tr_refine(struct trace *t, struct msg *m);
 
 /* trace_join.c */
 void		 tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l,

@@ -84,6 +84,38 @@ stat_has_code(const struct ml_span *stat)
 	    p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '-');
 }
 
+/* A connection-level failure: the server was not reached. */
+static bool
+conn_failed(const struct ml_span *stat)
+{
+	return stat != NULL && (ml_span_mem(*stat, "timed out") >= 0 ||
+	    ml_span_mem(*stat, "Connection refused") >= 0 ||
+	    ml_span_mem(*stat, "No route to host") >= 0 ||
+	    ml_span_mem(*stat, "Network is unreachable") >= 0 ||
+	    ml_span_mem(*stat, "Host is down") >= 0);
+}
+
+/* A relay on this machine: the MSP's hand-off to the local MTA says
+ * nothing about the network. */
+static bool
+loopback_relay(const struct ml_span *relay)
+{
+	const char *p;
+	size_t n;
+
+	if (relay == NULL)
+		return false;
+	p = relay->p;
+	n = relay->n;
+	if (n > 0 && *p == '[') {
+		p++;
+		n--;
+	}
+	return (n >= 4 && memcmp(p, "127.", 4) == 0) ||
+	    (n >= 3 && memcmp(p, "::1", 3) == 0) ||
+	    (n >= 9 && memcmp(p, "localhost", 9) == 0);
+}
+
 /* Split "<a>,<b>" / "a,b" / "\"|prog, x\"" into addresses. */
 static const char *
 next_addr(const char *p, const char *e, struct ml_span *a)
@@ -118,6 +150,7 @@ struct attempt {
 	enum stat_kind	 sk;
 	bool		 cached;	/* a deferral from the host status cache */
 	struct evid	*e;		/* this process's connection, or NULL */
+	const char	*dest;		/* the destination, for a failure */
 };
 
 /* The fields of a to= line; false when it names no recipient. */
@@ -200,6 +233,10 @@ rcpt_update(struct trace *t, struct msg *m, struct tr_rcpt *r,
 	r->delay = at->d;
 	r->xdelay = at->xd;
 	r->cached = at->cached;
+	if (at->sk == SK_DEFERRED || at->sk == SK_FAILED) {
+		r->last_fail = when;
+		tr_sset_rc(t, m, &r->dest, at->dest, strlen(at->dest));
+	}
 	if (at->mailer)
 		tr_sset_rc(t, m, &r->mailer, at->mailer->p, at->mailer->n);
 	if (at->relay)
@@ -248,8 +285,10 @@ tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
 	struct attempt at = { .when = when, .d = -1, .xd = -1 };
 	struct tr_rcpt *r;
 	struct ml_span a;
+	enum th_kind hk = TH_NONE;
 	const char *p, *end;
-	bool first = true;
+	char dest[64], mname[16], stext[128];
+	bool first = true, connfail;
 
 	if (!to_fields(l, &at))
 		return;
@@ -262,8 +301,45 @@ tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
 	if (at.reply)
 		m->h->seen_reply = true;
 	at.sk = stat_kind(at.stat, at.dsn);
-	at.cached = at.sk == SK_DEFERRED && at.reply == NULL &&
-	    m->h->seen_reply && stat_has_code(at.stat);
+	connfail = conn_failed(at.stat);
+	/* a status replayed from the host status cache: a reply in stat=
+	 * without reply= where the log has them, or a connection that "timed
+	 * out" in no time (xdelay=00:00:00: no connection was tried; refused
+	 * connections and DNS failures are instant too, so not those) */
+	at.cached = at.sk == SK_DEFERRED && ((at.reply == NULL &&
+	    m->h->seen_reply && stat_has_code(at.stat)) || (at.xd == 0 &&
+	    at.stat != NULL && ml_span_mem(*at.stat, "timed out") >= 0));
+	/* what the attempt says of the network: a connection worked (sent,
+	 * or the server answered), or failed; not a cached status, not a
+	 * local mailer, not the hop to this machine's MTA */
+	dest[0] = '\0';
+	at.dest = dest;
+	if (at.mailer != NULL && at.relay != NULL &&
+	    !loopback_relay(at.relay) && !at.cached &&
+	    at.mailer->n < sizeof(mname)) {
+		if (at.sk == SK_SENT || at.reply != NULL ||
+		    stat_has_code(at.stat))
+			hk = TH_OK;
+		else if (connfail)
+			hk = TH_FAIL;
+	}
+	if (hk != TH_NONE || at.cached || connfail) {
+		const struct ml_span *st = at.stat, *rl = at.relay;
+		char rbuf[128];
+
+		tr_clean_copy(stext, st ? st->p : "", st ? (st->n <
+		    sizeof(stext) ? st->n : sizeof(stext) - 1) : 0);
+		tr_clean_copy(rbuf, rl ? rl->p : "", rl ? (rl->n <
+		    sizeof(rbuf) ? rl->n : sizeof(rbuf) - 1) : 0);
+		tr_dest_name(rbuf, stext, dest);
+	}
+	if (hk != TH_NONE) {
+		tr_clean_copy(mname, at.mailer->p, at.mailer->n);
+		tr_health_note(t, m->h, mname, t->o.mailer_port ?
+		    t->o.mailer_port(t->o.port_ctx, mname) : 0, dest, hk,
+		    at.sk == SK_DEFERRED || at.sk == SK_FAILED, when, m->qid,
+		    stext);
+	}
 	/* evidence of this process's connection, for a delivery to the same
 	 * host (a local delivery by the same process has none) */
 	at.e = l->pid >= 0 && at.relay ? tr_evid_find(t, m->h, l->pid) : NULL;
@@ -434,6 +510,31 @@ add_policy(struct trace *t, struct msg *m, const char *key,
 	}
 }
 
+/* The domain of a relay account (account=user@example.org), kept per host
+ * for the LOCAL_DOMAIN trap (tr_refine). */
+static void
+add_account_domain(struct host *h, struct ml_span v)
+{
+	const char *at = memchr(v.p, '@', v.n);
+	size_t n, i;
+
+	if (at == NULL)
+		return;
+	at++;
+	n = (size_t)(v.p + v.n - at);
+	while (n > 0 && (at[n - 1] == '>' || at[n - 1] == '"'))
+		n--;
+	if (n == 0 || n >= sizeof(h->acct_dom[0]) || tr_has_ctl(at, n))
+		return;
+	for (i = 0; i < h->nacct; i++)
+		if (strlen(h->acct_dom[i]) == n &&
+		    memcmp(h->acct_dom[i], at, n) == 0)
+			return;
+	i = h->nacct < 4 ? h->nacct++ : 3;
+	memcpy(h->acct_dom[i], at, n);
+	h->acct_dom[i][n] = '\0';
+}
+
 void
 tr_on_decision(struct trace *t, struct msg *m, const struct ml_line *l)
 {
@@ -444,6 +545,8 @@ tr_on_decision(struct trace *t, struct msg *m, const struct ml_line *l)
 
 	m->pub.has_decision = true;
 	for (i = 0; i < l->nfields; i++) {
+		if (ml_span_eq(l->f[i].key, "account"))
+			add_account_domain(m->h, l->f[i].val);
 		f = &l->f[i];
 		dst = NULL;
 #define K(lit, field) \
@@ -503,6 +606,7 @@ tr_on_dsn(struct trace *t, struct msg *m, const struct ml_line *l,
 		/* queue lifetime over: the deferred recipients bounced */
 		memset(&in, 0, sizeof(in));
 		in.extra = m->pub.dsn_reason;
+		in.flags = CAUSE_F_FAILED;
 		c = cause_classify(&in);
 		for (i = 0; i < m->pub.nrcpt; i++)
 			if (m->pub.rcpt[i].outcome == TR_DEFERRED ||

@@ -124,6 +124,12 @@ main(int argc, char **argv)
 	}
 	o->to.mailer_port = tport_lookup;
 	o->to.port_ctx = &a->ports;
+	if (a->ports.loaded) {
+		a->cf_path = cf;
+		o->to.cf_setup = a->ports.setup;
+		o->to.smarthost_mailer = a->ports.smarthost_mailer;
+		o->to.cf_mtime = a->ports.mtime;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

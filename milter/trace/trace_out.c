@@ -66,7 +66,8 @@ bool
 tro_is_failure(const struct tr_msg *m)
 {
 	return m->outcome == TR_BOUNCED || m->outcome == TR_DEFERRED ||
-	    m->outcome == TR_PENDING;
+	    m->outcome == TR_PENDING || m->outcome == TR_TEMPFAILED ||
+	    m->cause != NULL;
 }
 
 static const char *
@@ -85,6 +86,8 @@ upper_outcome(enum tr_outcome o)
 		return "REJECTED";
 	case TR_DISCARDED:
 		return "DISCARDED";
+	case TR_TEMPFAILED:
+		return "TEMPFAILED";
 	case TR_OUTCOME_COUNT:
 		break;
 	}
@@ -98,14 +101,15 @@ put(strbuf *sb, const char *s)
 	sb_puts_sanitized(sb, s ? s : "-");
 }
 
+/* fix: the one chosen for the set-up, or NULL for the cause's own */
 static void
 put_cause(strbuf *sb, const char *label, const struct cause *c,
-    const struct tro_text_opts *o)
+    const char *fix, const struct tro_text_opts *o)
 {
 	sb_printf(sb, "     %-7s%s (%s): %s\n", label, c->id,
 	    cause_severity_name(c->severity), c->summary);
 	if (o == NULL || o->fixes)
-		sb_printf(sb, "     fix:   %s\n", c->fix);
+		sb_printf(sb, "     fix:   %s\n", fix ? fix : c->fix);
 }
 
 static void
@@ -156,9 +160,33 @@ text_rcpt(strbuf *sb, const struct tr_msg *m, const struct tr_rcpt *r,
 			put(sb, r->stat);
 			sb_putc(sb, '\n');
 		}
-		if (r->cached)
+		if (r->cached) {
 			sb_puts(sb, "     note:  no connection was tried "
 			    "(sendmail's cached host status)\n");
+			if (r->first_qid) {
+				sb_puts(sb, "     first failure: ");
+				put(sb, r->first_qid);
+				sb_puts(sb, " at ");
+				tro_time_local(sb, r->first_fail);
+				if (r->first_text && r->first_text[0]) {
+					sb_puts(sb, ": ");
+					put(sb, r->first_text);
+				}
+				sb_putc(sb, '\n');
+			} else
+				sb_puts(sb, "     first failure: not found in "
+				    "this log (before its first line?)\n");
+		}
+		if (r->basis) {
+			sb_puts(sb, "     evidence: ");
+			put(sb, r->basis);
+			sb_putc(sb, '\n');
+		}
+		if (r->cf_newer)
+			sb_puts(sb, "     note:  sendmail.cf changed after this "
+			    "attempt: the port and fix below are today's "
+			    "configuration, not necessarily the one sendmail "
+			    "ran then\n");
 	}
 	if (r->tls) {
 		sb_puts(sb, "     tls:   ");
@@ -187,13 +215,14 @@ text_rcpt(strbuf *sb, const struct tr_msg *m, const struct tr_rcpt *r,
 		    r->last_cause->summary);
 	}
 	if (r->outcome != TR_SENT && r->outcome != TR_PENDING) {
-		if (r->cause)
-			put_cause(sb, "cause:", r->cause, o);
-		else
-			sb_puts(sb, "     cause: unknown (see the reply above)"
-			    "\n");
+		put_cause(sb, "cause:", r->cause ? r->cause :
+		    cause_unexplained(), r->cause == r->last_cause ? r->fix :
+		    NULL, o);
 		if (r->last_cause && r->last_cause != r->cause)
-			put_cause(sb, "last:", r->last_cause, o);
+			put_cause(sb, "last:", r->last_cause, r->fix, o);
+	} else if (r->cause != NULL) {
+		/* delivered, but not where it should go */
+		put_cause(sb, "cause:", r->cause, r->fix, o);
 	}
 }
 
@@ -311,7 +340,7 @@ tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now,
 		sb_putc(sb, '\n');
 	}
 	for (i = 0; i < m->npolicy; i++)
-		put_cause(sb, "policy:", m->policy[i], o);
+		put_cause(sb, "policy:", m->policy[i], NULL, o);
 	if (m->reject) {
 		sb_puts(sb, "   rejected: ");
 		put(sb, m->reject);
@@ -322,6 +351,8 @@ tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now,
 		put(sb, m->milter_error);
 		sb_putc(sb, '\n');
 	}
+	if (m->outcome == TR_TEMPFAILED && m->cause != NULL)
+		put_cause(sb, "cause:", m->cause, NULL, o);
 	for (i = 0; i < m->nrcpt; i++)
 		text_rcpt(sb, m, &m->rcpt[i], now, o);
 	if (m->rcpt_dropped > 0)
@@ -374,8 +405,9 @@ jadd_time(struct json_object *o, const char *key, int64_t t)
 	sb_free(&sb);
 }
 
+/* fix: the one chosen for the set-up, or NULL for the cause's own */
 static struct json_object *
-jcause(const struct cause *c)
+jcause(const struct cause *c, const char *fix)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -383,7 +415,7 @@ jcause(const struct cause *c)
 	jset(o, "severity",
 	    jstr(cause_severity_name(c->severity)));
 	jset(o, "summary", jstr(c->summary));
-	jset(o, "fix", jstr(c->fix));
+	jset(o, "fix", jstr(fix ? fix : c->fix));
 	return o;
 }
 
@@ -464,11 +496,11 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		jset(o, "relaymilter", d);
 	}
 	if (m->cause)
-		jset(o, "cause", jcause(m->cause));
+		jset(o, "cause", jcause(m->cause, NULL));
 	if (m->npolicy > 0) {
 		p = json_object_new_array();
 		for (i = 0; i < m->npolicy; i++)
-			json_object_array_add(p, jcause(m->policy[i]));
+			json_object_array_add(p, jcause(m->policy[i], NULL));
 		jset(o, "policy", p);
 	}
 	a = json_object_new_array();
@@ -499,11 +531,25 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		if (x->cached)
 			jset(r, "cached_status",
 			    json_object_new_boolean(1));
+		jadd(r, "basis", x->basis);
+		if (x->cf_newer)
+			jset(r, "sendmail_cf_newer",
+			    json_object_new_boolean(1));
+		if (x->first_qid) {
+			struct json_object *ff = json_object_new_object();
+
+			jadd(ff, "qid", x->first_qid);
+			jadd_time(ff, "time", x->first_fail);
+			jadd(ff, "stat", x->first_text);
+			jset(r, "first_failure", ff);
+		}
 		if (x->cause)
-			jset(r, "cause", jcause(x->cause));
+			jset(r, "cause", jcause(x->cause, x->cause ==
+			    x->last_cause || x->outcome == TR_SENT ? x->fix :
+			    NULL));
 		if (x->last_cause && x->last_cause != x->cause)
 			jset(r, "last_cause",
-			    jcause(x->last_cause));
+			    jcause(x->last_cause, x->fix));
 		json_object_array_add(a, r);
 	}
 	jset(o, "recipients", a);

@@ -79,6 +79,16 @@ sink_message(void *ctx, const struct tr_msg *m, enum tr_emit why,
 	bool fail;
 
 	tstats_message(a->sum, m, why, now);
+	if (why != TR_EMIT_THRESHOLD) {
+		size_t i;
+
+		for (i = 0; i < m->nrcpt; i++)
+			if (m->rcpt[i].cf_newer) {
+				a->cf_newer++;
+				if (m->rcpt[i].last_fail > a->cf_newer_last)
+					a->cf_newer_last = m->rcpt[i].last_fail;
+			}
+	}
 	if (o->alert) {
 		talert_message(a->al, &a->out, m, why, now);
 		flush_out(a, alert_fp(a));
@@ -278,6 +288,21 @@ tsink_end(struct tapp *a)
 	if (o->summary) {
 		tstats_print(&a->out, a->sum, st, o->top);
 		flush_out(a, stdout);
+	}
+	if (a->cf_newer > 0) {
+		strbuf w;
+
+		sb_init(&w);
+		sb_printf(&w, "%s changed at ", a->cf_path);
+		tro_time_local(&w, a->ports.mtime);
+		sb_printf(&w, ", after %lu of the failures explained (the last "
+		    "at ", a->cf_newer);
+		tro_time_local(&w, a->cf_newer_last);
+		sb_puts(&w, "): their ports and fixes come from today's "
+		    "configuration, not necessarily the one sendmail ran then");
+		if (!w.err)
+			log_warnx("%s", w.s);
+		sb_free(&w);
 	}
 }
 

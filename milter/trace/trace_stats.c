@@ -40,7 +40,6 @@ struct tstats {
 	unsigned long	 cause_att[MAXCAUSES];	/* failed attempts */
 	unsigned long	 cause_rcpt[MAXCAUSES];	/* final recipient causes */
 	unsigned long	 policy[MAXCAUSES];	/* messages */
-	unsigned long	 unknown_att, unknown_rcpt;
 	unsigned long	 deferred_long;		/* older than threshold */
 	unsigned long	 sent_delay_n;
 	double		 sent_delay_sum;
@@ -198,12 +197,10 @@ tstats_message(struct tstats *s, const struct tr_msg *m,
 			relay_key(r->relay, key, sizeof(key));
 			kmap_get(&s->relays, key)->c[cls(r->outcome)]++;
 		}
-		if (r->outcome == TR_DEFERRED || r->outcome == TR_BOUNCED) {
-			if (r->cause == NULL)
-				s->unknown_rcpt++;
-			else if ((ci = cause_index(r->cause)) < MAXCAUSES)
-				s->cause_rcpt[ci]++;
-		}
+		if ((r->outcome == TR_DEFERRED || r->outcome == TR_BOUNCED ||
+		    r->cause != NULL) && (ci = cause_index(r->cause ?
+		    r->cause : cause_unexplained())) < MAXCAUSES)
+			s->cause_rcpt[ci]++;
 		if (r->outcome == TR_SENT && r->delay >= 0) {
 			s->sent_delay_n++;
 			s->sent_delay_sum += (double)r->delay;
@@ -225,9 +222,8 @@ tstats_attempt(struct tstats *s, const struct tr_msg *m,
 	s->att[cls(r->outcome)]++;
 	if (r->outcome != TR_DEFERRED && r->outcome != TR_BOUNCED)
 		return;
-	if (r->cause == NULL)
-		s->unknown_att++;
-	else if ((ci = cause_index(r->cause)) < MAXCAUSES)
+	if ((ci = cause_index(r->cause ? r->cause : cause_unexplained())) <
+	    MAXCAUSES)
 		s->cause_att[ci]++;
 }
 
@@ -325,7 +321,7 @@ tstats_print(strbuf *sb, const struct tstats *s,
 		sb_putc(sb, '\n');
 	}
 
-	sb_puts(sb, "\nCauses (failed attempts, failed recipients)\n");
+	sb_puts(sb, "\nCauses (failed attempts, recipients failed or flagged)\n");
 	for (i = 0; i < n && i < MAXCAUSES; i++) {
 		if (s->cause_att[i] == 0 && s->cause_rcpt[i] == 0)
 			continue;
@@ -334,10 +330,6 @@ tstats_print(strbuf *sb, const struct tstats *s,
 		    s->cause_rcpt[i], c->id, cause_severity_name(c->severity),
 		    c->summary);
 	}
-	if (s->unknown_att || s->unknown_rcpt)
-		sb_printf(sb, "  %6lu %6lu  %-26s %-5s %s\n", s->unknown_att,
-		    s->unknown_rcpt, "unknown", "-", "no cause in the catalogue "
-		    "matched: read the reply");
 	sb_puts(sb, "\nrelaymilter verdicts (messages)\n");
 	for (i = 0; i < n && i < MAXCAUSES; i++) {
 		if (s->policy[i] == 0)
@@ -397,8 +389,6 @@ tstats_prometheus(strbuf *sb, const struct tstats *s,
 		    "severity=\"%s\"} %lu\n", c->id,
 		    cause_severity_name(c->severity), s->cause_att[i]);
 	}
-	sb_printf(sb, "relaymilter_trace_cause_total{cause=\"unknown\","
-	    "severity=\"unknown\"} %lu\n", s->unknown_att);
 	HELP("policy_total", "counter",
 	    "Messages with a relaymilter SPF/alignment/result verdict, by "
 	    "cause.");

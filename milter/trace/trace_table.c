@@ -77,8 +77,9 @@ tr_l_append(struct trace *t, struct msg *m, int which)
 /* ------------------------------------------------------------ hosts */
 
 static void
-host_free(struct host *h)
+host_free(struct trace *t, struct host *h)
 {
+	tr_health_host_gone(t, h);
 	sb_free(&h->milter_err);
 	free(h->name);
 	free(h);
@@ -113,7 +114,7 @@ host_prune(struct trace *t)
 						t->evid[j].h = NULL;
 				if (t->lasthost == h)
 					t->lasthost = NULL;
-				host_free(h);
+				host_free(t, h);
 				t->nhosts--;
 				t->st.hosts_pruned++;
 				continue;
@@ -467,10 +468,11 @@ tr_table_free(struct trace *t)
 		t->freelist = m->hnext;
 		free(m);
 	}
+	tr_health_free(t);
 	if (t->hosts)
 		for (i = 0; i < t->hostcap; i++)
 			if (t->hosts[i])
-				host_free(t->hosts[i]);
+				host_free(t, t->hosts[i]);
 	free(t->hosts);
 	free(t->tab);
 	t->hosts = NULL;

@@ -30,6 +30,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
+#include "causes.h"
 #include "trace.h"
 #include "trace_int.h"
 
@@ -40,11 +43,16 @@ static void
 msg_settle(struct msg *m)
 {
 	struct tr_msg *p = &m->pub;
-	const struct cause *bc = NULL, *dc = NULL;
+	const struct cause *bc = NULL, *dc = NULL, *sc = NULL;
 	size_t i, nb = 0, nd = 0, np = 0;
 
 	for (i = 0; i < p->nrcpt; i++) {
 		switch (p->rcpt[i].outcome) {
+		case TR_SENT:
+			/* delivered, but flagged (kept locally) */
+			if (sc == NULL)
+				sc = p->rcpt[i].cause;
+			break;
 		case TR_BOUNCED:
 			if (nb++ == 0)
 				bc = p->rcpt[i].cause;
@@ -63,6 +71,12 @@ msg_settle(struct msg *m)
 	p->cause = NULL;
 	if (m->discarded)
 		p->outcome = TR_DISCARDED;
+	else if (p->nrcpt == 0 && p->milter_error != NULL &&
+	    (p->reject == NULL || strstr(p->reject, "4.3.2") != NULL)) {
+		/* sendmail tempfailed it: the milter did not answer */
+		p->outcome = TR_TEMPFAILED;
+		p->cause = cause_by_id("milter-error");
+	}
 	else if (p->nrcpt == 0)
 		p->outcome = p->reject != NULL ||
 		    (m->from_seen && p->nrcpts == 0) ? TR_REJECTED : TR_PENDING;
@@ -74,8 +88,10 @@ msg_settle(struct msg *m)
 		p->cause = dc;
 	} else if (np > 0)
 		p->outcome = TR_PENDING;
-	else
+	else {
 		p->outcome = TR_SENT;
+		p->cause = sc;
+	}
 }
 
 /* Final: nothing more is expected (idle: it has been quiet a while). */
@@ -87,8 +103,9 @@ msg_final(const struct msg *m, bool idle)
 	if (m->discarded)
 		return true;
 	if (p->nrcpt == 0)
-		return m->from_seen && (p->nrcpts == 0 ||
-		    (idle && p->reject != NULL));
+		return (m->from_seen && (p->nrcpts == 0 ||
+		    (idle && p->reject != NULL))) ||
+		    (idle && p->milter_error != NULL);
 	if (m->nout[TR_SENT] + m->nout[TR_BOUNCED] < p->nrcpt)
 		return false;
 	if (!idle && p->nrcpts > 0 && p->nrcpt < (size_t)p->nrcpts)
@@ -105,6 +122,7 @@ msg_has_deferred(const struct msg *m)
 static void
 emit(struct trace *t, struct msg *m, enum tr_emit why, int64_t now)
 {
+	tr_refine(t, m);
 	msg_settle(m);
 	if (why != TR_EMIT_THRESHOLD &&
 	    (unsigned)m->pub.outcome < TR_OUTCOME_COUNT)

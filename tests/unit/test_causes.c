@@ -215,6 +215,10 @@ static const struct vec vecs[] = {
 	{ "connect-timeout-port25", { .stat = "Deferred: Connection timed out "
 	    "with smtp.gmail.com.", .dsn = "4.0.0", .port = 25,
 	    .relay_host = "smtp.gmail.com.", .flags = CAUSE_F_PORT_DEAD } },
+	/* port 25 but no evidence that it is dead: not "blocked" */
+	{ "connect-timeout", { .stat = "Deferred: Connection timed out "
+	    "with smtp.gmail.com.", .dsn = "4.0.0", .port = 25,
+	    .relay_host = "smtp.gmail.com." } },
 	{ "destination-timeout", { .stat = "Deferred: Connection timed out "
 	    "with mx.remote.test.", .dsn = "4.4.1", .port = 25,
 	    .relay_host = "mx.remote.test.", .flags = CAUSE_F_OTHERS_OK } },
