@@ -222,10 +222,14 @@ describe(struct trace *t, struct msg *m, struct tr_rcpt *r, unsigned flags,
 
 	if (c == NULL)
 		return;
-	r->fix = cause_fix(c, tr_health_setup(t, m->h, r->mailer));
 	/* the port and the set-up come from today's sendmail.cf */
 	r->cf_newer = t->o.cf_mtime != 0 && r->last_fail != 0 &&
 	    r->last_fail < t->o.cf_mtime;
+	/* the cause's own fix, or one for the set-up: only the per-message
+	 * views show fixes and evidence */
+	if (!t->o.details)
+		return;
+	r->fix = cause_fix(c, tr_health_setup(t, m->h, r->mailer));
 	if (r->cached && r->dest != NULL && tr_health_first(t, m->h, r->dest,
 	    r->stat, r->last_fail, &ft, &fq, &ftext)) {
 		r->first_fail = ft;
@@ -286,7 +290,7 @@ tr_classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
 	    r->cause->phase == CAUSE_PHASE_TLS ||
 	    r->cause->phase == CAUSE_PHASE_LOCAL))
 		tr_sset_rc(t, m, &r->evidence, ev, strlen(ev));
-	describe(t, m, r, in.flags, timed_out(r));
+	r->cf_newer = t->o.cf_mtime != 0 && when < t->o.cf_mtime;
 }
 
 /* Is the recipient address in one of the relay accounts' domains of h? */
@@ -346,15 +350,18 @@ tr_refine(struct trace *t, struct msg *m)
 			}
 			continue;
 		}
+		if (r->last_fail == 0 || r->last_cause == NULL)
+			continue;
 		/* a timeout: judged again with the lines read since */
-		if (r->last_fail == 0 || r->cached || r->last_cause == NULL ||
-		    r->last_cause->phase != CAUSE_PHASE_CONNECT ||
-		    r->mailer == NULL || (r->outcome != TR_SENT && !timed_out(r)))
+		if (r->cached || r->last_cause->phase != CAUSE_PHASE_CONNECT ||
+		    r->mailer == NULL || (r->outcome != TR_SENT &&
+		    !timed_out(r)) || (strcmp(r->last_cause->id,
+		    "connect-timeout") != 0 && strcmp(r->last_cause->id,
+		    "connect-timeout-port25") != 0 && strcmp(r->last_cause->id,
+		    "destination-timeout") != 0)) {
+			describe(t, m, r, 0, false);
 			continue;
-		if (strcmp(r->last_cause->id, "connect-timeout") != 0 &&
-		    strcmp(r->last_cause->id, "connect-timeout-port25") != 0 &&
-		    strcmp(r->last_cause->id, "destination-timeout") != 0)
-			continue;
+		}
 		flags = tr_health_flags(t, m->h, r->mailer, r->dest,
 		    r->last_fail, r->ndfail);
 		memset(&in, 0, sizeof(in));
