@@ -82,8 +82,11 @@ struct tr_rcpt {
 	const char	*handoff;	/* next queue id ("Message accepted") */
 	const struct cause *cause;	/* final or last attempt's cause */
 	const struct cause *last_cause;	/* cause of the last failed attempt */
+	const struct cause *earlier[3];	/* other causes of earlier failed
+					 * attempts, first seen first */
 	const char	*fix;		/* cause's fix for this set-up, or NULL:
 					 * cause->fix */
+	unsigned	 setup;		/* CAUSE_SETUP_* known for it */
 	const char	*basis;		/* the evidence of the log the cause
 					 * rests on (ports, destinations) */
 	const char	*dest;		/* destination of the last failure */
@@ -181,6 +184,10 @@ struct tr_opts {
 	unsigned	 cf_setup;
 	const char	*smarthost_mailer;
 	int64_t		 cf_mtime;	/* sendmail.cf's time, 0: unknown */
+	/* the words sendmail.cf itself puts in class w (LOCAL_DOMAIN,
+	 * Cw lines; not those of files), when sendmail.cf is known */
+	const char *const *class_w;
+	size_t		 nclass_w;
 };
 
 struct tr_stats {

@@ -100,6 +100,8 @@ struct tport_map {
 	int64_t		 mtime;
 	char		*smarthost_mailer;
 	unsigned	 setup;
+	char		**class_w;	/* its own class w words */
+	size_t		 nclass_w;
 };
 
 /* Read a sendmail.cf: the port of each [IPC] mailer, the smarthost's

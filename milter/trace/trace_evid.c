@@ -229,7 +229,8 @@ describe(struct trace *t, struct msg *m, struct tr_rcpt *r, unsigned flags,
 	 * views show fixes and evidence */
 	if (!t->o.details)
 		return;
-	r->fix = cause_fix(c, tr_health_setup(t, m->h, r->mailer));
+	r->setup = tr_health_setup(t, m->h, r->mailer);
+	r->fix = cause_fix(c, r->setup);
 	if (r->cached && r->dest != NULL && tr_health_first(t, m->h, r->dest,
 	    r->stat, r->last_fail, &ft, &fq, &ftext)) {
 		r->first_fail = ft;
@@ -284,6 +285,16 @@ tr_classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
 	else if (m->pub.reject && strncmp(m->pub.reject, "Milter", 6) == 0)
 		ev = m->pub.reject;	/* a milter refused it on the way in */
 	in.extra = ev;
+	/* the cause of the attempt before, if another, is kept apart */
+	if (r->last_cause != NULL) {
+		size_t i;
+
+		for (i = 0; i < 3 && r->earlier[i] != NULL &&
+		    r->earlier[i] != r->last_cause; i++)
+			;
+		if (i < 3 && r->earlier[i] == NULL)
+			r->earlier[i] = r->last_cause;
+	}
 	r->cause = classify_cached(t, &in);
 	r->last_cause = r->cause;
 	if (ev && r->cause && (r->cause->phase == CAUSE_PHASE_AUTH ||
@@ -293,9 +304,14 @@ tr_classify(struct trace *t, struct msg *m, struct tr_rcpt *r,
 	r->cf_newer = t->o.cf_mtime != 0 && when < t->o.cf_mtime;
 }
 
-/* Is the recipient address in one of the relay accounts' domains of h? */
+/*
+ * Is the recipient address in one of the relay accounts' domains of h, and
+ * is that domain in class w by mistake? With sendmail.cf: a word the .cf
+ * itself puts in class w (LOCAL_DOMAIN); without it: not this host's own
+ * name (the domain of its local submissions), which it may well receive.
+ */
 static bool
-account_domain(const struct host *h, const char *addr)
+account_domain(const struct trace *t, const struct host *h, const char *addr)
 {
 	const char *at = addr ? strrchr(addr, '@') : NULL;
 	size_t n, i;
@@ -307,8 +323,17 @@ account_domain(const struct host *h, const char *addr)
 	for (i = 0; i < h->nacct; i++)
 		if (strlen(h->acct_dom[i]) == n &&
 		    strncasecmp(h->acct_dom[i], at, n) == 0)
-			return true;
-	return false;
+			break;
+	if (i == h->nacct)
+		return false;
+	if (t->o.smarthost_mailer != NULL) {
+		for (i = 0; i < t->o.nclass_w; i++)
+			if (strlen(t->o.class_w[i]) == n &&
+			    strncasecmp(t->o.class_w[i], at, n) == 0)
+				return true;
+		return false;
+	}
+	return strlen(h->canon) != n || strncasecmp(h->canon, at, n) != 0;
 }
 
 /* Delivered by this sendmail although it is for the relay account's domain:
@@ -337,7 +362,7 @@ tr_refine(struct trace *t, struct msg *m)
 		r = &m->pub.rcpt[i];
 		if (m->h->nacct > 0 && (r->outcome == TR_SENT ||
 		    r->outcome == TR_BOUNCED) && kept_local(r) &&
-		    account_domain(m->h, r->addr)) {
+		    account_domain(t, m->h, r->addr)) {
 			memset(&in, 0, sizeof(in));
 			in.reply = r->reply;
 			in.stat = r->stat;

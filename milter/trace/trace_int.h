@@ -95,6 +95,9 @@ struct host {
 	/* domains of the relay accounts of its decision lines */
 	char		 acct_dom[4][64];
 	unsigned	 nacct;
+	/* the domain of its local submissions (from=<root@DOMAIN> handed
+	 * over by its MSP on loopback): $j, its own name */
+	char		 canon[64];
 	/* time cache: the epoch of the start of its last hour of log */
 	int		 tc_yk, tc_y, tc_m, tc_d, tc_h, tc_tz;
 	bool		 tc_has_tz;

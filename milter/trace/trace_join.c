@@ -391,10 +391,35 @@ span_num(const struct ml_span *v, unsigned long max)
 	return n <= max ? (long)n : -1;
 }
 
+/* A local submission (relay=localhost [127.0.0.1]) names the host's own
+ * domain in its sender (sendmail's $j, unless masqueraded). */
+static void
+note_canon(struct host *h, const struct ml_span *from,
+    const struct ml_span *relay)
+{
+	const char *at;
+	size_t n;
+
+	if (from == NULL || relay == NULL || (!ml_span_starts(*relay,
+	    "localhost") && !ml_span_starts(*relay, "[127.")))
+		return;
+	if ((at = memchr(from->p, '@', from->n)) == NULL)
+		return;
+	at++;
+	n = (size_t)(from->p + from->n - at);
+	if (n > 0 && at[n - 1] == '>')
+		n--;
+	if (n == 0 || n >= sizeof(h->canon) || tr_has_ctl(at, n))
+		return;
+	memcpy(h->canon, at, n);
+	h->canon[n] = '\0';
+}
+
 void
 tr_on_from(struct trace *t, struct msg *m, const struct ml_line *l)
 {
-	const struct ml_span *size = NULL, *nrcpts = NULL;
+	const struct ml_span *size = NULL, *nrcpts = NULL, *from = NULL,
+	    *relay = NULL;
 	const struct ml_field *f;
 	size_t i;
 	long n;
@@ -404,12 +429,15 @@ tr_on_from(struct trace *t, struct msg *m, const struct ml_line *l)
 		f = &l->f[i];
 		switch (f->key.n) {
 		case 4:
-			if (memcmp(f->key.p, "from", 4) == 0)
+			if (memcmp(f->key.p, "from", 4) == 0) {
 				tr_sset_span(t, m, &m->pub.from, f->val);
-			else if (memcmp(f->key.p, "size", 4) == 0)
+				from = &f->val;
+			} else if (memcmp(f->key.p, "size", 4) == 0)
 				size = &f->val;
 			break;
 		case 5:
+			if (memcmp(f->key.p, "relay", 5) == 0)
+				relay = &f->val;
 			if (!t->o.details)
 				break;
 			if (memcmp(f->key.p, "msgid", 5) == 0)
@@ -428,6 +456,7 @@ tr_on_from(struct trace *t, struct msg *m, const struct ml_line *l)
 			break;
 		}
 	}
+	note_canon(m->h, from, relay);
 	if ((n = span_num(size, 1UL << 40)) >= 0)
 		m->pub.size = n;
 	if ((n = span_num(nrcpts, 1UL << 30)) >= 0)

@@ -129,6 +129,8 @@ main(int argc, char **argv)
 		o->to.cf_setup = a->ports.setup;
 		o->to.smarthost_mailer = a->ports.smarthost_mailer;
 		o->to.cf_mtime = a->ports.mtime;
+		o->to.class_w = (const char *const *)a->ports.class_w;
+		o->to.nclass_w = a->ports.nclass_w;
 	}
 
 	memset(&sa, 0, sizeof(sa));

@@ -106,7 +106,7 @@ static void
 put_cause(strbuf *sb, const char *label, const struct cause *c,
     const char *fix, const struct tro_text_opts *o)
 {
-	sb_printf(sb, "     %-7s%s (%s): %s\n", label, c->id,
+	sb_printf(sb, "     %-6s %s (%s): %s\n", label, c->id,
 	    cause_severity_name(c->severity), c->summary);
 	if (o == NULL || o->fixes)
 		sb_printf(sb, "     fix:   %s\n", fix ? fix : c->fix);
@@ -116,6 +116,8 @@ static void
 text_rcpt(strbuf *sb, const struct tr_msg *m, const struct tr_rcpt *r,
     int64_t now, const struct tro_text_opts *o)
 {
+	size_t i;
+
 	sb_puts(sb, "   to ");
 	put(sb, r->addr);
 	sb_printf(sb, ": %s", tr_outcome_name(r->outcome));
@@ -220,6 +222,11 @@ text_rcpt(strbuf *sb, const struct tr_msg *m, const struct tr_rcpt *r,
 		    NULL, o);
 		if (r->last_cause && r->last_cause != r->cause)
 			put_cause(sb, "last:", r->last_cause, r->fix, o);
+		for (i = 0; i < 3 && r->earlier[i] != NULL; i++)
+			if (r->earlier[i] != r->last_cause &&
+			    r->earlier[i] != r->cause)
+				put_cause(sb, "before:", r->earlier[i],
+				    cause_fix(r->earlier[i], r->setup), o);
 	} else if (r->cause != NULL) {
 		/* delivered, but not where it should go */
 		put_cause(sb, "cause:", r->cause, r->fix, o);
@@ -550,6 +557,21 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		if (x->last_cause && x->last_cause != x->cause)
 			jset(r, "last_cause",
 			    jcause(x->last_cause, x->fix));
+		if (x->earlier[0] != NULL) {
+			struct json_object *ea = json_object_new_array();
+			size_t k;
+
+			for (k = 0; k < 3 && x->earlier[k] != NULL; k++)
+				if (x->earlier[k] != x->last_cause &&
+				    x->earlier[k] != x->cause)
+					json_object_array_add(ea,
+					    jcause(x->earlier[k],
+					    cause_fix(x->earlier[k], x->setup)));
+			if (json_object_array_length(ea) > 0)
+				jset(r, "earlier_causes", ea);
+			else
+				json_object_put(ea);
+		}
 		json_object_array_add(a, r);
 	}
 	jset(o, "recipients", a);

@@ -97,6 +97,20 @@ tport_load(struct tport_map *pm, const char *path)
 		if (pm->smarthost_mailer == NULL || shrc < 0)
 			rc = -1;
 		cf_smarthost_free(&sh);
+		for (i = 0; rc == 0 && i < cf.nclass_w; i++) {
+			char **nw = realloc(pm->class_w,
+			    (pm->nclass_w + 1) * sizeof(*nw));
+
+			if (nw == NULL || (nw[pm->nclass_w] =
+			    strdup(cf.class_w[i].name)) == NULL) {
+				if (nw != NULL)
+					pm->class_w = nw;
+				rc = -1;
+				break;
+			}
+			pm->class_w = nw;
+			pm->nclass_w++;
+		}
 		hs = cf_option(&cf, "HostStatusDirectory");
 		pm->setup = hs != NULL && hs->value != NULL &&
 		    hs->value[0] != '\0' ? CAUSE_SETUP_HOSTSTAT :
@@ -119,6 +133,11 @@ tport_free(struct tport_map *pm)
 	free(pm->v);
 	free(pm->smarthost_mailer);
 	pm->smarthost_mailer = NULL;
+	for (i = 0; i < pm->nclass_w; i++)
+		free(pm->class_w[i]);
+	free(pm->class_w);
+	pm->class_w = NULL;
+	pm->nclass_w = 0;
 	pm->v = NULL;
 	pm->n = 0;
 }
