@@ -891,6 +891,11 @@ static const struct cause_entry causes[] = {
 
 /* The fixes that depend on the set-up (see struct cause_fixvar). */
 static const struct cause_fixvar fixvars[] = {
+{ "connect-timeout", CAUSE_SETUP_DIRECT,
+    "Straight to the recipients' MX: when only this destination fails it is "
+    "its own trouble (sendmail retries); when every destination fails with "
+    "nothing working again, port 25 is being blocked here (an hour without "
+    "a success settles it) and the way out is to " SMARTHOST_587 },
 { "connect-timeout-port25", CAUSE_SETUP_SMARTHOST,
     "Your ISP probably blocks port 25: relay on 587 with STARTTLS, "
     "define(`RELAY_MAILER_ARGS', `TCP $h 587') (and ESMTP_MAILER_ARGS), "

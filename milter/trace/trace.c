@@ -181,6 +181,7 @@ tr_opts_default(struct tr_opts *o)
 	o->idle_limit = 86400;
 	o->evidence_window = 600;
 	o->max_open = 20000;
+	o->port_window = 3600;
 	o->details = true;
 	o->now = o->wall = (int64_t)time(NULL);
 }

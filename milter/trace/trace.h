@@ -165,6 +165,8 @@ struct tr_opts {
 	long	 idle_limit;		/* seconds for messages never delivered */
 	long	 evidence_window;	/* seconds, pid-matched lines */
 	unsigned long max_open;		/* messages kept open at most */
+	long	 port_window;		/* seconds around a failure in which a
+					 * connection that worked counts (1 h) */
 	int64_t	 now;			/* reference time for year guessing */
 	int64_t	 wall;			/* the machine's clock: no line is
 					 * later than this (and now) plus an

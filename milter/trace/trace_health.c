@@ -11,7 +11,7 @@
  *	refused, unreachable); a status sendmail replayed from its host status
  *	cache, a DNS failure or a local delivery records nothing. Per host
  *	and mailer (at most HL_MAILERS, keyed by name, with the mailer's port)
- *	the successes are kept as runs: successes closer than TR_CLOCK_SLACK
+ *	the successes are kept as runs: successes closer than the window
  *	merge, a run keeps the first and last success of up to HL_RUN_DESTS
  *	destinations apart and of the others together; at most HL_RUNS runs
  *	a mailer and HL_BUDGET bytes of runs in all, the oldest dropped first
@@ -23,10 +23,11 @@
  *	tr_health_flags() judges a connection failure at time `when` from
  *	what is known at the time of the call: CAUSE_F_PORT_DEAD when no
  *	connection on that mailer to any destination worked within
- *	TR_CLOCK_SLACK of it (before or after: the verdict is final once the
- *	log is read an hour past the failure, or to its end),
- *	CAUSE_F_OTHERS_OK when others work: a connection to another
- *	destination worked in the hour after it, or in the hour before it
+ *	opts.port_window of it (an hour by default, "the hour" below; before
+ *	or after: the verdict is final once the log is read an hour past the
+ *	failure, or to its end), CAUSE_F_OTHERS_OK when others work: a
+ *	connection to another destination worked in the hour after it, or in
+ *	the hour before it
  *	while nothing but this destination failed since (the count a caller
  *	took at the failure, tr_health_ndfail) and the failures did not go on
  *	to other destinations without a connection working again. Loopback destinations (the MSP's hand-off
@@ -69,8 +70,8 @@ struct hspan {
 	int64_t		 a, b;
 };
 
-/* Successes no more than TR_CLOCK_SLACK apart: every time in [first -
- * SLACK, last + SLACK] is within SLACK of one of them. Up to HL_RUN_DESTS
+/* Successes no more than the window W apart: every time in [first - W,
+ * last + W] is within W of one of them. Up to HL_RUN_DESTS
  * destinations are kept apart, the others together (o). */
 struct hrun {
 	int64_t		 first, last;
@@ -342,8 +343,8 @@ run_add(struct trace *t, struct hmailer *m, int64_t when, uint32_t dh)
 	struct hrun *r = m->nruns ? &m->runs[m->nruns - 1] : NULL, *nr;
 	unsigned i, ncap;
 
-	if (r == NULL || when > r->last + TR_CLOCK_SLACK ||
-	    when < r->first - TR_CLOCK_SLACK) {
+	if (r == NULL || when > r->last + t->o.port_window ||
+	    when < r->first - t->o.port_window) {
 		if (m->nruns == m->caprun) {
 			ncap = m->caprun ? m->caprun * 2 : 2;
 			if (ncap > HL_RUNS || t->hl_bytes + (ncap - m->caprun) *
@@ -353,7 +354,7 @@ run_add(struct trace *t, struct hmailer *m, int64_t when, uint32_t dh)
 					return;
 				/* forget the oldest: the history starts later */
 				m->hist_from = m->nruns > 1 ?
-				    m->runs[1].first - TR_CLOCK_SLACK : when;
+				    m->runs[1].first - t->o.port_window : when;
 				memmove(&m->runs[0], &m->runs[1],
 				    (m->nruns - 1) * sizeof(m->runs[0]));
 				m->nruns--;
@@ -440,7 +441,7 @@ tr_health_note(struct trace *t, struct host *h, const char *mailer, int port,
 /* ------------------------------------------------------------ judging */
 
 /* Did a success of span e fall in [from, to]? (The destination's
- * successes are spread over [a, b], at most SLACK apart in their run: a
+ * successes are spread over [a, b], at most a window apart in their run: a
  * conservative answer.) */
 static bool
 span_in(const struct hspan *e, int64_t from, int64_t to)
@@ -464,17 +465,17 @@ tr_health_flags(const struct trace *t, const struct host *h,
 	dh = dest && dest[0] ? dest_hash(h, dest) : 1;
 	for (i = 0; i < m->nruns; i++) {
 		r = &m->runs[i];
-		if (when < r->first - TR_CLOCK_SLACK ||
-		    when > r->last + TR_CLOCK_SLACK)
+		if (when < r->first - t->o.port_window ||
+		    when > r->last + t->o.port_window)
 			continue;
 		near = true;
 		for (j = 0; j <= HL_RUN_DESTS; j++) {
 			e = j < HL_RUN_DESTS ? &r->e[j] : &r->o;
 			if (e->d == dh)
 				continue;
-			if (span_in(e, when, when + TR_CLOCK_SLACK))
+			if (span_in(e, when, when + t->o.port_window))
 				after = true;
-			else if (span_in(e, when - TR_CLOCK_SLACK, when))
+			else if (span_in(e, when - t->o.port_window, when))
 				before = true;
 		}
 	}
@@ -553,14 +554,16 @@ tr_health_setup(const struct trace *t, const struct host *h,
 
 	if (mailer == NULL)
 		return s;
+	/* the relay mailer carries mail to SMART_HOST (or MAIL_HUB,
+	 * LUSER_RELAY): never to the recipients' MX */
+	if (strcmp(mailer, "relay") == 0)
+		return s | CAUSE_SETUP_SMARTHOST;
 	if (t->o.smarthost_mailer != NULL)
 		return s | (t->o.smarthost_mailer[0] != '\0' &&
 		    strcmp(mailer, t->o.smarthost_mailer) == 0 ?
 		    CAUSE_SETUP_SMARTHOST : CAUSE_SETUP_DIRECT);
-	/* no sendmail.cf: sendmail's SMART_HOST uses the relay mailer;
-	 * one mailer to many destinations is delivery to their MX */
-	if (strcmp(mailer, "relay") == 0)
-		return s | CAUSE_SETUP_SMARTHOST;
+	/* no sendmail.cf: one mailer to many destinations is delivery to
+	 * their MX */
 	if (m != NULL && m->many_dests)
 		return s | CAUSE_SETUP_DIRECT;
 	return s;
@@ -574,10 +577,14 @@ tr_health_basis(const struct trace *t, const struct host *h,
 	const struct hmailer *m = mailer_find(h, mailer);
 	uint32_t dh;
 	int64_t x;
-	char port[24];
+	char port[24], win[32];
 
 	if (m == NULL)
 		return;
+	if (t->o.port_window == 3600)
+		snprintf(win, sizeof(win), "an hour");
+	else
+		snprintf(win, sizeof(win), "%lds", t->o.port_window);
 	dh = dest && dest[0] ? dest_hash(h, dest) : 1;
 	if (m->port > 0)
 		snprintf(port, sizeof(port), "port %d", m->port);
@@ -589,8 +596,8 @@ tr_health_basis(const struct trace *t, const struct host *h,
 		return;
 	}
 	if (flags & CAUSE_F_PORT_DEAD) {
-		sb_puts(sb, "no connection to any destination worked within "
-		    "an hour of this failure");
+		sb_printf(sb, "no connection to any destination worked within "
+		    "%s of this failure", win);
 		if ((x = nearest_ok(m, when, dh, false)) != 0) {
 			sb_puts(sb, " (the nearest that did: ");
 			tr_sb_time(sb, x);
@@ -598,21 +605,21 @@ tr_health_basis(const struct trace *t, const struct host *h,
 		} else
 			sb_puts(sb, " (none in this log)");
 	} else if (flags & CAUSE_F_OTHERS_OK) {
-		sb_puts(sb, "connections to other destinations worked within "
-		    "an hour of this failure (one at ");
+		sb_printf(sb, "connections to other destinations worked within "
+		    "%s of this failure (one at ", win);
 		tr_sb_time(sb, nearest_ok(m, when, dh, true));
 		sb_putc(sb, ')');
 	} else if ((x = nearest_ok(m, when, dh, true)) != 0 &&
-	    x >= when - TR_CLOCK_SLACK && x <= when + TR_CLOCK_SLACK) {
-		sb_puts(sb, "a connection to another destination worked within "
-		    "an hour (at ");
+	    x >= when - t->o.port_window && x <= when + t->o.port_window) {
+		sb_printf(sb, "a connection to another destination worked within "
+		    "%s (at ", win);
 		tr_sb_time(sb, x);
 		sb_puts(sb, "), but then the failures spread to other "
 		    "destinations with none working again: the port may have "
 		    "just been blocked, or the network is failing");
 	} else {
-		sb_puts(sb, "within an hour of this failure only this "
-		    "destination answered (at ");
+		sb_printf(sb, "within %s of this failure only this "
+		    "destination answered (at ", win);
 		tr_sb_time(sb, nearest_ok(m, when, dh, false));
 		sb_puts(sb, "): not enough to tell a blocked port from a "
 		    "destination's trouble");

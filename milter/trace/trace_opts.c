@@ -86,6 +86,8 @@ topt_usage(FILE *fp)
 "      --queue-lifetime DUR  sendmail's Timeout.queuereturn (5d)\n"
 "      --max-open N        messages kept open at once; beyond, the oldest\n"
 "                          is reported as evicted (20000)\n"
+"      --evidence-window DUR  a connection that worked this close to a\n"
+"                          timeout shows the port is not blocked (1h)\n"
 "      --list-causes       print the cause catalogue (id, severity, phase,\n"
 "                          summary, fix; tab-separated) and exit\n"
 "late bounces (the FILEs, if any, are the maillog to join them with)\n"
@@ -156,7 +158,7 @@ enum {
 	O_MAXDEFER = 256, O_MAXFAIL, O_WINDOW, O_FROMEND, O_POLL, O_JOURNAL,
 	O_JDIR, O_NOW, O_YEAR, O_CF, O_PORT, O_GRACE, O_LIFETIME, O_TOP,
 	O_NOFIX, O_PROMINT, O_CAUSES, O_SINCE, O_DSN, O_TRACEKEY, O_QUEUE,
-	O_SUBMITCF, O_MAXOPEN
+	O_SUBMITCF, O_MAXOPEN, O_EVWIN
 };
 
 static const struct option longopts[] = {
@@ -194,6 +196,7 @@ static const struct option longopts[] = {
 	{ "queue", no_argument, NULL, O_QUEUE },
 	{ "submit-cf", required_argument, NULL, O_SUBMITCF },
 	{ "max-open", required_argument, NULL, O_MAXOPEN },
+	{ "evidence-window", required_argument, NULL, O_EVWIN },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -333,6 +336,16 @@ opt_one(struct topt *o, int c)
 		break;
 	case O_SUBMITCF:
 		o->submit_cf = optarg;
+		break;
+	case O_EVWIN:
+		if (opt_duration("evidence-window", optarg,
+		    &o->to.port_window) < 0)
+			return -1;
+		if (o->to.port_window == 0) {
+			log_warnx("--evidence-window: the window must be longer "
+			    "than 0");
+			return -1;
+		}
 		break;
 	case O_MAXOPEN:
 		if (parse_uint(optarg, 100000000, &x) < 0 || x == 0) {
