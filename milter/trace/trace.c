@@ -127,8 +127,13 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 	case ML_MILTER_ERROR:
 		tr_sb_set_clean(&h->milter_err, l->msg.p, l->msg.n);
 		h->milter_err_t = when;
-		/* the first says why ("to error state", a timeout) */
-		if (m && m->pub.milter_error == NULL)
+		/* the first says why ("to error state", a timeout); a write
+		 * of abort or quit that failed belongs to a session ending
+		 * anyway (a client that timed out), not to a tempfail */
+		if (m && (ml_span_mem(l->msg, "write(A)") >= 0 ||
+		    ml_span_mem(l->msg, "write(Q)") >= 0))
+			m->milter_aborted = true;
+		else if (m && m->pub.milter_error == NULL && !m->milter_aborted)
 			tr_sset_span(t, m, &m->pub.milter_error, l->msg);
 		break;
 	case ML_DSN:

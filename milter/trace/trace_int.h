@@ -74,6 +74,7 @@ struct msg {
 	size_t		 nout[TR_OUTCOME_COUNT];	/* recipients by outcome */
 	bool		 from_seen;
 	bool		 discarded;
+	bool		 milter_aborted;	/* its milter's abort/quit failed */
 	unsigned char	 qidlen;
 	char		 qid[24];
 	struct tr_rcpt	 rin[RCPT_INLINE];

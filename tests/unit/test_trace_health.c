@@ -365,6 +365,36 @@ test_no_reply(void **state)
 	trace_free(t);
 }
 
+/* sendmail tempfailed a message because the milter was down: a record of
+ * its own (no from= line); a milter whose abort failed as a client timed
+ * out is no such tempfail. */
+static void
+test_milter_down_record(void **state)
+{
+	struct trace *t = start(NULL, 0);
+
+	(void)state;
+	line(t, "Dec  6 13:52:38 homeserver sm-mta[24347]: 6B6Dqch0024347: "
+	    "Milter (relaymilter): local socket name "
+	    "/run/relaymilter/relaymilter.sock unsafe");
+	line(t, "Dec  6 13:52:38 homeserver sm-mta[24347]: 6B6Dqch0024347: "
+	    "Milter (relaymilter): to error state");
+	line(t, "Dec  6 13:52:38 homeserver sm-mta[24347]: 6B6Dqch0024347: "
+	    "Milter: initialization failed, temp failing commands");
+	line(t, "Jan  5 00:13:32 a.mx sm-mta[10779]: jB86DKfv010779: "
+	    "from=<u223@h224.com>, size=540085, class=0, nrcpts=1, "
+	    "proto=ESMTP, daemon=MTA, relay=relay_id [10.11.12.13]");
+	line(t, "Jan  5 00:13:32 a.mx sm-mta[10779]: jB86DKfv010779: "
+	    "Milter (filter1): write(A) returned -1, expected 5: Broken pipe");
+	line(t, "Jan  5 00:13:32 a.mx sm-mta[10779]: jB86DKfv010779: "
+	    "Milter (filter1): to error state");
+	trace_finish(t, 0);
+	assert_int_equal(find("6B6Dqch0024347")->moutcome, TR_TEMPFAILED);
+	assert_string_equal(find("6B6Dqch0024347")->mcause, "milter-error");
+	assert_int_not_equal(find("jB86DKfv010779")->moutcome, TR_TEMPFAILED);
+	trace_free(t);
+}
+
 int
 main(void)
 {
@@ -375,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_cached_status),
 		cmocka_unit_test(test_local_domain_trap),
 		cmocka_unit_test(test_no_reply),
+		cmocka_unit_test(test_milter_down_record),
 	};
 
 	setenv("TZ", "UTC", 1);
