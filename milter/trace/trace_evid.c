@@ -1,7 +1,8 @@
 /*
  * trace_evid.c - lines without a queue id (STARTTLS=client, AUTH=client,
  *		  SYSERR) as evidence for the next delivery of the same
- *		  process, and cause classification with a small cache
+ *		  process, cause classification with a small cache, and the
+ *		  judgement of a message's causes when it is reported
  *
  * CONTRACT
  *	See trace_int.h. Evidence sits in a direct-mapped table of
@@ -10,6 +11,12 @@
  *	to the same relay within opts.evidence_window seconds; an AUTH or
  *	SYSERR line is used up by the failed attempt that follows it.
  *	Classification results are cached per exact input (CC_SLOTS slots).
+ *	tr_classify() names a failed attempt's cause with what is known then
+ *	(a timeout with the port evidence read so far, trace_health.c);
+ *	tr_refine(), when the message is reported, judges its timeouts again
+ *	with the lines read since, names the LOCAL_DOMAIN trap, and for the
+ *	per-message views works out each cause's fix for the set-up, the
+ *	evidence sentence and the real failure a cached status replays.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -395,7 +402,7 @@ tr_refine(struct trace *t, struct msg *m)
 		in.flags = CAUSE_F_FAILED | flags;
 		if (t->o.mailer_port)
 			in.port = t->o.mailer_port(t->o.port_ctx, r->mailer);
-		if ((c = cause_classify(&in)) == NULL)
+		if ((c = classify_cached(t, &in)) == NULL)
 			continue;
 		if (r->cause == r->last_cause)
 			r->cause = c;

@@ -99,6 +99,8 @@ struct health {
 	struct hmailer	 m[HL_MAILERS];
 	unsigned	 nm;
 	struct hdest	*dests;		/* of this host, by hostnext */
+	struct hmailer	*last_m;	/* found last: most lines go to the */
+	struct hdest	*last_d;	/* same relay by the same mailer */
 };
 
 struct hdest {
@@ -155,7 +157,7 @@ name_copy(char out[HL_NAME], const char *s, size_t n)
 }
 
 void
-tr_dest_name(const char *relay, const char *stat, char out[HL_NAME])
+tr_health_dest(const char *relay, const char *stat, char out[HL_NAME])
 {
 	static const char *const marks[] = { " with ", " by " };
 	const char *p, *e;
@@ -231,6 +233,8 @@ dest_free(struct trace *t, struct hdest *d)
 			*pp = d->hnext;
 			break;
 		}
+	if (d->h->hl != NULL && d->h->hl->last_d == d)
+		d->h->hl->last_d = NULL;
 	lru_unlink(t, d);
 	if (d->hostprev)
 		d->hostprev->hostnext = d->hostnext;
@@ -264,6 +268,15 @@ dest_get(struct trace *t, struct host *h, const char *name, int64_t when)
 
 	if (name[0] == '\0' || h->hl == NULL)
 		return NULL;
+	if ((d = h->hl->last_d) != NULL && strcmp(d->name, name) == 0) {
+		if (t->dlru_tail != d) {
+			lru_unlink(t, d);
+			lru_append(t, d);
+		}
+		if (when > d->seen)
+			d->seen = when;
+		return d;
+	}
 	if (t->dtab == NULL) {
 		t->dcap = HL_DESTS;
 		if ((t->dtab = calloc(t->dcap, sizeof(*t->dtab))) == NULL)
@@ -289,6 +302,7 @@ dest_get(struct trace *t, struct host *h, const char *name, int64_t when)
 	lru_append(t, d);
 	if (when > d->seen)
 		d->seen = when;
+	h->hl->last_d = d;
 	return d;
 }
 
@@ -312,8 +326,13 @@ mailer_get(struct host *h, const char *mailer, int port)
 {
 	struct hmailer *m;
 
-	if ((m = mailer_find(h, mailer)) != NULL)
+	if (h->hl != NULL && (m = h->hl->last_m) != NULL &&
+	    strcmp(m->name, mailer) == 0)
 		return m;
+	if ((m = mailer_find(h, mailer)) != NULL) {
+		h->hl->last_m = m;
+		return m;
+	}
 	if (h->hl == NULL && (h->hl = calloc(1, sizeof(*h->hl))) == NULL)
 		return NULL;
 	if (h->hl->nm >= HL_MAILERS || strlen(mailer) >= sizeof(m->name))
@@ -321,6 +340,7 @@ mailer_get(struct host *h, const char *mailer, int port)
 	m = &h->hl->m[h->hl->nm++];
 	snprintf(m->name, sizeof(m->name), "%s", mailer);
 	m->port = port;
+	h->hl->last_m = m;
 	return m;
 }
 

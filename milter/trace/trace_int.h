@@ -1,7 +1,7 @@
 /*
  * trace_int.h - the insides of struct trace, shared by trace.c,
  *		 trace_table.c, trace_time.c, trace_tick.c, trace_store.c,
- *		 trace_evid.c and trace_join.c only
+ *		 trace_evid.c, trace_health.c and trace_join.c only
  *
  * CONTRACT
  *	Not an interface for other modules: trace.h is. The record
@@ -266,7 +266,7 @@ struct hdest;
 /* The destination a to= line's attempt went to, lower-cased, without a
  * trailing dot: the host named in stat= ("... with HOST"), else relay=
  * (without its address); "" when there is none. */
-void		 tr_dest_name(const char *relay, const char *stat,
+void		 tr_health_dest(const char *relay, const char *stat,
 		    char out[64]);
 /* One attempt of host h: k what it says of the connection, failed whether
  * the delivery failed (the streak a host status cache replays). */

@@ -301,7 +301,7 @@ tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
 	if (at.reply)
 		m->h->seen_reply = true;
 	at.sk = stat_kind(at.stat, at.dsn);
-	connfail = conn_failed(at.stat);
+	connfail = at.sk != SK_SENT && conn_failed(at.stat);
 	/* a status replayed from the host status cache: a reply in stat=
 	 * without reply= where the log has them, or a connection that "timed
 	 * out" in no time (xdelay=00:00:00: no connection was tried; refused
@@ -323,15 +323,18 @@ tr_on_to(struct trace *t, struct msg *m, const struct ml_line *l, int64_t when)
 		else if (connfail)
 			hk = TH_FAIL;
 	}
+	stext[0] = '\0';
 	if (hk != TH_NONE || at.cached || connfail) {
 		const struct ml_span *st = at.stat, *rl = at.relay;
 		char rbuf[128];
 
-		tr_clean_copy(stext, st ? st->p : "", st ? (st->n <
-		    sizeof(stext) ? st->n : sizeof(stext) - 1) : 0);
+		/* stat= names the host tried only when it failed */
+		if (at.sk != SK_SENT && st != NULL)
+			tr_clean_copy(stext, st->p, st->n < sizeof(stext) ?
+			    st->n : sizeof(stext) - 1);
 		tr_clean_copy(rbuf, rl ? rl->p : "", rl ? (rl->n <
 		    sizeof(rbuf) ? rl->n : sizeof(rbuf) - 1) : 0);
-		tr_dest_name(rbuf, stext, dest);
+		tr_health_dest(rbuf, at.sk != SK_SENT ? stext : NULL, dest);
 	}
 	if (hk != TH_NONE) {
 		tr_clean_copy(mname, at.mailer->p, at.mailer->n);

@@ -3,7 +3,10 @@
  *
  * CONTRACT
  *	See trace_out.h. The text block is stable (golden tests read
- *	it): a header line "== OUTCOME host qid time", then indented lines.
+ *	it): a header line "== OUTCOME host qid time", then indented lines;
+ *	a recipient's cause is printed with the fix chosen for its set-up
+ *	(tr_rcpt.fix), its evidence line, the real first failure of a cached
+ *	status, and the other causes of its earlier attempts ("before:").
  *	The JSON object is built with json-c; keys are fixed, absent values
  *	are left out, strings are valid UTF-8.
  */
