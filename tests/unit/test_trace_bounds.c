@@ -3,7 +3,8 @@
  *			 trace: a cap on open messages (the oldest evicted and
  *			 counted), many recipients of one queue id found by
  *			 address, a bound on the recipients kept, hosts
- *			 forgotten when they have no open message
+ *			 forgotten when they have no open message, a line that
+ *			 makes two messages at the cap
  *
  * CONTRACT
  *	Each test generates its log lines (sendmail's formats, times in UTC
@@ -215,6 +216,58 @@ test_hosts_pruned(void **state)
 	trace_free(t);
 }
 
+/* A DSN line makes a second message (the bounce's queue id) while its own
+ * is held: at the cap the room is made before the bounce's record exists,
+ * by evicting another message, so the cap holds and the bounce's record,
+ * which has no line of its own yet, is not reported empty (a change that
+ * made the room only after the line evicted it at once and counted it
+ * twice). */
+static void
+test_dsn_at_cap(void **state)
+{
+	struct trace *t = start(2);
+
+	(void)state;
+	line(t, "2026-11-21T10:00:00Z mta sm-mta[1]: 6AL80000000001: "
+	    "from=<a@x.test>, size=10, class=0, nrcpts=1, proto=ESMTP, "
+	    "daemon=MTA, relay=localhost [127.0.0.1]");
+	line(t, "2026-11-21T10:00:01Z mta sm-mta[1]: 6AL80000000002: "
+	    "from=<a@x.test>, size=10, class=0, nrcpts=1, proto=ESMTP, "
+	    "daemon=MTA, relay=localhost [127.0.0.1]");
+	line(t, "2026-11-21T10:00:02Z mta sm-mta[2]: 6AL80000000002: "
+	    "6AL80000000003: DSN: Service unavailable");
+	assert_int_equal(trace_stats(t)->open, 2);
+	assert_true(trace_stats(t)->open_max <= 2);
+	assert_int_equal(nevicted, 1);		/* ...0001, the oldest */
+	line(t, "2026-11-21T10:00:03Z mta sm-mta[2]: 6AL80000000003: "
+	    "to=<a@x.test>, delay=00:00:00, xdelay=00:00:00, mailer=local, "
+	    "pri=30000, dsn=2.0.0, stat=Sent");
+	trace_finish(t, 0);
+	/* three queue ids, three reports, one of them evicted */
+	assert_int_equal(trace_stats(t)->messages, 3);
+	assert_int_equal(nmsg, 3);
+	assert_int_equal(nevicted, 1);
+	trace_free(t);
+
+	/* cap 1: the held message cannot go; the bounce's record is kept
+	 * beside it (one over the cap for that line) rather than reported
+	 * with no line */
+	t = start(1);
+	line(t, "2026-11-21T10:00:01Z mta sm-mta[1]: 6AL80000000002: "
+	    "from=<a@x.test>, size=10, class=0, nrcpts=1, proto=ESMTP, "
+	    "daemon=MTA, relay=localhost [127.0.0.1]");
+	line(t, "2026-11-21T10:00:02Z mta sm-mta[2]: 6AL80000000002: "
+	    "6AL80000000003: DSN: Service unavailable");
+	assert_int_equal(nevicted, 0);
+	line(t, "2026-11-21T10:00:03Z mta sm-mta[2]: 6AL80000000003: "
+	    "to=<a@x.test>, delay=00:00:00, xdelay=00:00:00, mailer=local, "
+	    "pri=30000, dsn=2.0.0, stat=Sent");
+	trace_finish(t, 0);
+	assert_int_equal(trace_stats(t)->messages, 2);
+	assert_int_equal(nmsg, 2);
+	trace_free(t);
+}
+
 int
 main(void)
 {
@@ -224,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_many_recipients),
 		cmocka_unit_test(test_recipient_limit),
 		cmocka_unit_test(test_hosts_pruned),
+		cmocka_unit_test(test_dsn_at_cap),
 	};
 
 	setenv("TZ", "UTC", 1);
