@@ -93,8 +93,11 @@ trace_feed(struct trace *t, const char *src, unsigned long lineno,
 	when = tr_time_place(t, h, tr_line_time(t, h, &l->ts));
 	h->seen = when;
 	if (l->qid.n > 0) {
-		m = creates_message(k) ? tr_msg_get(t, h, l->qid, when) :
-		    tr_msg_find(t, h, l->qid.p, l->qid.n);
+		m = tr_msg_find(t, h, l->qid.p, l->qid.n);
+		if (m == NULL && creates_message(k)) {
+			tr_make_room(t, true);	/* for one more */
+			m = tr_msg_get(t, h, l->qid, when);
+		}
 		if (m == NULL && t->err)
 			return -1;
 	}

@@ -648,8 +648,13 @@ tr_on_dsn(struct trace *t, struct msg *m, const struct ml_line *l,
 				m->pub.rcpt[i].cause = c;
 			}
 	}
-	if (l->qid2.n > 0 &&
-	    (n = tr_msg_get(t, m->h, l->qid2, when)) != NULL && n != m) {
+	if (l->qid2.n == 0)
+		return;
+	/* the bounce's record: room first, as for any new message (m, the
+	 * message of this line, is pinned) */
+	if (tr_msg_find(t, m->h, l->qid2.p, l->qid2.n) == NULL)
+		tr_make_room(t, true);
+	if ((n = tr_msg_get(t, m->h, l->qid2, when)) != NULL && n != m) {
 		tr_sset(t, n, &n->pub.orig_qid, m->qid, strlen(m->qid));
 		tr_l_append(t, n, L_ACTIVE);
 	}

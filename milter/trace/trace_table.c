@@ -16,8 +16,9 @@
  *	each open message is also on exactly one list (tr_l_append moves it
  *	to the tail). A message's record and its first arena chunk are one
  *	allocation; a freed record goes to a free list of at most FREE_MAX
- *	for the next message; tr_msg_get() first makes room
- *	(tr_make_room(), trace_tick.c). A message's recipients are an array
+ *	for the next message. tr_msg_get() makes no room: its callers
+ *	(trace_feed, tr_on_dsn) call tr_make_room() (trace_tick.c, which
+ *	calls this file) first. A message's recipients are an array
  *	(two inside the record, then on the heap) found by a linear scan up
  *	to RCPT_SCAN of them, then by an open-addressing index of their
  *	cleaned addresses. Allocation failures return NULL (tr_msg_get and
@@ -254,7 +255,6 @@ tr_msg_get(struct trace *t, struct host *h, struct ml_span qid, int64_t when)
 		return m;
 	if (qid.n >= sizeof(m->qid))
 		return NULL;		/* ml_is_qid() caps it at 20 */
-	tr_make_room(t, true);
 	if (t->count + 1 > t->tabsize && tab_grow(t) < 0) {
 		t->err = 1;
 		return NULL;
