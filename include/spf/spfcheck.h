@@ -37,6 +37,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "spfoutcome.h"
 #include "util.h"
@@ -71,6 +72,12 @@ void		 spfc_free(struct spfc *sc);
  * error (bad address text, allocation failure) with out->detail set when
  * possible. */
 int		 spfc_check(struct spfc *sc, const char *sender, const char *ip,
+		    struct spf_outcome *out);
+/* The same with the DNS budget ending at deadline_ms (mono_ms()
+ * time, CLOCK_MONOTONIC milliseconds) instead of dns_timeout_ms from now:
+ * one budget for every lookup a message needs. 0: dns_timeout_ms. */
+int		 spfc_check_by(struct spfc *sc, const char *sender,
+		    const char *ip, uint64_t deadline_ms,
 		    struct spf_outcome *out);
 void		 spf_outcome_clear(struct spf_outcome *out);
 const char	*spf_verdict_name(enum spf_verdict v);

@@ -4,13 +4,16 @@
  *
  * CONTRACT
  *	Included only by spfguard.c, spfzone.c, spfdns.c and spfcheck.c,
- *	which together implement spfcheck.h; nothing here is API
+ *	which together implement spfcheck.h, and by dmarcdns.c,
+ *	which asks the same DNS layer and keeps its answers in the
+ *	checker's record cache (dmarcdns.h); nothing here is API
  *	for other modules or tests. Layering: spfcheck.c uses the three
  *	others (and spfcache.h); spfdns.c uses spfzone.c; spfzone.c and
- *	spfcheck.c call libspf2 under the guard. Each module states its
+ *	spfcheck.c call libspf2 under the guard; dmarcdns.c uses spfdns.c
+ *	and spfcache.h through struct spfc. Each module states its
  *	contract at the top of its source file; this header adds what they
- *	share: the guard protocol and struct spfdns_eval, which spfdns.c
- *	fills and spfcheck.c reads.
+ *	share: the guard protocol, struct spfc, and struct spfdns_eval,
+ *	which spfdns.c fills and spfcheck.c reads.
  *
  *	The guard (spfguard.c): libspf2 reports internal inconsistencies
  *	through SPF_error(), whose default handler aborts. After
@@ -48,11 +51,30 @@
 #include <spf2/spf.h>
 
 #include "dnsq.h"
+#include "spfcheck.h"
 #include "util.h"
 
 /* Deadline of a DNS query asked outside any evaluation, and the default
  * of spfc_options.dns_timeout_ms. */
 #define SPFC_DEFAULT_TIMEOUT_MS	2000
+
+/* ------------------------------------------------------------ spfcheck.c */
+
+struct spfcache;
+struct spfzone;
+struct spfdns;
+
+/* The checker (spfcheck.h). The two caches are separate so that one kind
+ * of lookup cannot evict the other: verdicts per (domain, address), and
+ * the DMARC and DKIM key records of dmarcdns.c per DNS name. */
+struct spfc {
+	struct spfc_options	 opt;
+	SPF_server_t		*spf;
+	struct spfdns		*dns;
+	struct spfzone		*zone;		/* zone_file mode, else NULL */
+	struct spfcache		*cache;		/* SPF verdicts */
+	struct spfcache		*rcache;	/* DMARC and DKIM key records */
+};
 
 /* ------------------------------------------------------------ spfguard.c */
 
@@ -129,6 +151,10 @@ void		 spfdns_free(struct spfdns *dns);
 SPF_dns_server_t *spfdns_layer(struct spfdns *dns);
 /* Questions asked so far, by every thread (zone or network). */
 unsigned long	 spfdns_queries(struct spfdns *dns);
+/* One question outside any evaluation (dmarcdns.c): from the zone or
+ * the network, answered TIMEOUT once mono_ms() reaches deadline. */
+void		 spfdns_ask(struct spfdns *dns, const char *name, int type,
+		    uint64_t deadline, struct dnsq_answer *ans);
 /* Attach ev to this thread's questions; NULL detaches. */
 void		 spfdns_set_eval(struct spfdns_eval *ev);
 /* NULL on an allocation failure. */

@@ -25,7 +25,9 @@
  *	    domain, the address and the cause. A result other than
  *	    temperror is cached under the sender key when the record used
  *	    %{l} or %{s}, else under the domain key. spfc_eval() never
- *	    uses the cache. With libspf2_only the domain check and the
+ *	    uses the cache. spfc_check_by() is spfc_check() with the
+ *	    caller's deadline (a message's whole DNS budget) in place of
+ *	    now + dns_timeout_ms. With libspf2_only the domain check and the
  *	    over_* mapping are skipped.
  *	Thread-safety: spfc_zone_add() and spfc_set_clock() only before
  *	the checker is shared, spfc_free() after its last use; spfc_check(),
@@ -48,14 +50,6 @@
 #include "spfcheck.h"
 #include "spfint.h"
 #include "spfrec.h"
-
-struct spfc {
-	struct spfc_options	 opt;
-	SPF_server_t		*spf;
-	struct spfdns		*dns;
-	struct spfzone		*zone;		/* zone_file mode, else NULL */
-	struct spfcache		*cache;
-};
 
 /* ------------------------------------------------------------ setup */
 
@@ -82,7 +76,8 @@ spfc_new(const struct spfc_options *opt, strbuf *err)
 	if (sc->opt.cache_max == 0)
 		sc->opt.cache_ttl = 0;
 	sc->cache = spfcache_new(sc->opt.cache_ttl, sc->opt.cache_max);
-	if (sc->cache == NULL) {
+	sc->rcache = spfcache_new(sc->opt.cache_ttl, sc->opt.cache_max);
+	if (sc->cache == NULL || sc->rcache == NULL) {
 		sb_puts(err, "out of memory");
 		goto fail;
 	}
@@ -146,6 +141,7 @@ spfc_free(struct spfc *sc)
 	spfdns_free(sc->dns);
 	spfzone_free(sc->zone);
 	spfcache_free(sc->cache);
+	spfcache_free(sc->rcache);
 	free(sc);
 }
 
@@ -170,12 +166,13 @@ void
 spfc_set_clock(struct spfc *sc, long long (*now)(void *), void *arg)
 {
 	spfcache_set_clock(sc->cache, now, arg);
+	spfcache_set_clock(sc->rcache, now, arg);
 }
 
 size_t
 spfc_cache_size(struct spfc *sc)
 {
-	return spfcache_size(sc->cache);
+	return spfcache_size(sc->cache) + spfcache_size(sc->rcache);
 }
 
 /* ------------------------------------------------------------ evaluate */
@@ -452,7 +449,8 @@ done:
 
 static int
 evaluate(struct spfc *sc, const char *sender_in, const char *helo,
-    const char *ip, bool use_cache, struct spf_outcome *out)
+    const char *ip, bool use_cache, uint64_t deadline,
+    struct spf_outcome *out)
 {
 	uint64_t t0 = mono_ms();
 	unsigned queries = 0;
@@ -535,7 +533,8 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 			goto done;
 		}
 	}
-	ev = spfdns_eval_new(c.family, t0 + sc->opt.dns_timeout_ms);
+	ev = spfdns_eval_new(c.family, deadline != 0 ? deadline :
+	    t0 + sc->opt.dns_timeout_ms);
 	if (ev == NULL) {
 		why = "out of memory";
 		goto bad;
@@ -592,12 +591,19 @@ int
 spfc_check(struct spfc *sc, const char *sender, const char *ip,
     struct spf_outcome *out)
 {
-	return evaluate(sc, sender, NULL, ip, true, out);
+	return evaluate(sc, sender, NULL, ip, true, 0, out);
+}
+
+int
+spfc_check_by(struct spfc *sc, const char *sender, const char *ip,
+    uint64_t deadline_ms, struct spf_outcome *out)
+{
+	return evaluate(sc, sender, NULL, ip, true, deadline_ms, out);
 }
 
 int
 spfc_eval(struct spfc *sc, const char *sender, const char *helo,
     const char *ip, struct spf_outcome *out)
 {
-	return evaluate(sc, sender, helo, ip, false, out);
+	return evaluate(sc, sender, helo, ip, false, 0, out);
 }

@@ -47,7 +47,10 @@
  *	Thread-safety: one layer serves every thread (the query counter is
  *	atomic; dnsq and a filled zone are read-only). An spfdns_eval
  *	belongs to the one thread it is attached to. Layer calls run inside
- *	the caller's guarded call (spfint.h). Nothing here aborts. An
+ *	the caller's guarded call (spfint.h). spfdns_ask() is one plain
+ *	question by a deadline, outside any evaluation, for the DMARC and
+ *	DKIM key lookups of dmarcdns.c (it counts in spfdns_queries()).
+ *	Nothing here aborts. An
  *	allocation failure makes a question answer TEMPFAIL and the record
  *	check give permerror; one while remembering MX/PTR target names
  *	only makes the count stricter.
@@ -551,6 +554,18 @@ spfdns_free(struct spfdns *dns)
 		return;
 	dnsq_free(dns->dnsq);
 	free(dns);
+}
+
+void
+spfdns_ask(struct spfdns *dns, const char *name, int type,
+    uint64_t deadline, struct dnsq_answer *ans)
+{
+	struct spfdns_eval ev;
+
+	/* a throw-away evaluation carries the deadline to query() */
+	memset(&ev, 0, sizeof(ev));
+	ev.deadline = deadline;
+	query(dns, &ev, name, type, ans);
 }
 
 SPF_dns_server_t *

@@ -1,0 +1,376 @@
+/*
+ * dmarcdns.c - DMARC policy discovery and DKIM key lookups, cached
+ *
+ * CONTRACT
+ *	See include/dmarcdns.h. Each DNS name's outcome goes into the
+ *	checker's record cache (struct spfc in spfint.h) under
+ *	"dmarc|_dmarc.DOMAIN" or "dkim|SEL._domainkey.DOMAIN", in the form
+ *	spfcache stores (verdict, detail, record):
+ *	  _dmarc names:  pass = one DMARC record (record: its text),
+ *	                 none = no DMARC record,
+ *	                 permerror = several (detail: how many);
+ *	  _domainkey:    pass = a usable key, none = no TXT record,
+ *	                 fail = revoked, permerror = no usable key (detail).
+ *	Temporary failures are not put in the cache.
+ */
+#include <arpa/nameser.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dmarcdns.h"
+#include "dmarcrec.h"
+#include "dnsq.h"
+#include "spfcache.h"
+#include "spfint.h"
+#include "util.h"
+
+/* "PREFIX" + "LABEL." + domain, lower case; NULL on ENOMEM. */
+static char *
+join_name(const char *label, const char *domain)
+{
+	strbuf sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, label);
+	sb_putc(&sb, '.');
+	sb_puts(&sb, domain);
+	if (sb.err) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return str_lower_inplace(sb_steal(&sb));
+}
+
+static char *
+cache_key(const char *kind, const char *name)
+{
+	strbuf sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, kind);
+	sb_putc(&sb, '|');
+	sb_puts(&sb, name);
+	return sb.err ? (sb_free(&sb), NULL) : sb_steal(&sb);
+}
+
+static char *
+temp_why(const char *name, const struct dnsq_answer *ans)
+{
+	strbuf sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, ans->status == DNSQ_TIMEOUT ? "DNS timeout" :
+	    "temporary DNS failure");
+	sb_puts(&sb, " looking up ");
+	sb_puts_sanitized(&sb, name);
+	return sb_steal(&sb);
+}
+
+/* One _dmarc name. */
+struct nres {
+	enum { N_ONE, N_EMPTY, N_MULTI, N_TEMP } st;
+	char	*text;		/* N_ONE */
+	char	*why;		/* N_MULTI, N_TEMP */
+	bool	 cached;
+};
+
+static int
+dmarc_name(struct spfc *sc, const char *name, uint64_t deadline,
+    struct nres *r, unsigned *queries)
+{
+	struct spf_outcome o;
+	struct dnsq_answer ans;
+	char *key;
+	size_t i, n = 0, one = 0;
+	strbuf sb;
+
+	memset(r, 0, sizeof(*r));
+	memset(&o, 0, sizeof(o));
+	if ((key = cache_key("dmarc", name)) == NULL)
+		return -1;
+	if (spfcache_get(sc->rcache, key, &o)) {
+		r->cached = true;
+		r->st = o.verdict == SPFV_PASS && o.record != NULL ? N_ONE :
+		    o.verdict == SPFV_PERMERROR ? N_MULTI : N_EMPTY;
+		r->text = o.record;
+		r->why = o.detail;
+		o.record = o.detail = NULL;
+		spf_outcome_clear(&o);
+		free(key);
+		return 0;
+	}
+	spfdns_ask(sc->dns, name, ns_t_txt, deadline, &ans);
+	(*queries)++;
+	switch (ans.status) {
+	case DNSQ_ANSWER:
+		for (i = 0; i < ans.n; i++) {
+			if (dmarc_is_record((const char *)ans.rr[i].data,
+			    ans.rr[i].len)) {
+				if (n++ == 0)
+					one = i;
+			}
+		}
+		if (n == 0) {
+			r->st = N_EMPTY;
+		} else if (n == 1) {
+			r->st = N_ONE;
+			r->text = strdup((const char *)ans.rr[one].data);
+			if (r->text == NULL)
+				goto nomem;
+		} else {
+			r->st = N_MULTI;
+			sb_init(&sb);
+			sb_printf(&sb, "%zu DMARC records at %s: DMARC is not "
+			    "applied (RFC 7489 6.6.3)", n, name);
+			if ((r->why = sb_steal(&sb)) == NULL)
+				goto nomem;
+			sanitize_inplace(r->why);
+		}
+		break;
+	case DNSQ_NXDOMAIN:
+	case DNSQ_NODATA:
+		r->st = N_EMPTY;
+		break;
+	default:
+		r->st = N_TEMP;
+		if ((r->why = temp_why(name, &ans)) == NULL)
+			goto nomem;
+		break;
+	}
+	dnsq_answer_clear(&ans);
+	if (r->st != N_TEMP) {
+		o.verdict = r->st == N_ONE ? SPFV_PASS : r->st == N_MULTI ?
+		    SPFV_PERMERROR : SPFV_NONE;
+		o.record = r->text;
+		o.detail = r->why;
+		spfcache_put(sc->rcache, key, &o);	/* copies */
+	}
+	free(key);
+	return 0;
+nomem:
+	dnsq_answer_clear(&ans);
+	free(key);
+	free(r->text);
+	free(r->why);
+	memset(r, 0, sizeof(*r));
+	return -1;
+}
+
+void
+dmarc_found_clear(struct dmarc_found *f)
+{
+	if (f == NULL)
+		return;
+	free(f->where);
+	free(f->text);
+	free(f->why);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Fill out from one name's outcome; 1 when discovery ends here. */
+static int
+take(struct dmarc_found *out, const char *domain, bool at_org,
+    struct nres *r)
+{
+	const char *why = NULL;
+	strbuf sb;
+
+	free(out->where);
+	if ((out->where = strdup(domain)) == NULL)
+		return -1;
+	out->at_org = at_org;
+	if (!r->cached)
+		out->cached = false;
+	switch (r->st) {
+	case N_EMPTY:
+		return 0;
+	case N_TEMP:
+		out->status = DMARCF_TEMPERROR;
+		out->why = r->why;
+		r->why = NULL;
+		return 1;
+	case N_MULTI:
+		out->status = DMARCF_NONE;
+		out->why = r->why;
+		r->why = NULL;
+		return 1;
+	case N_ONE:
+		break;
+	}
+	out->text = sanitize_dup(r->text);
+	if (out->text == NULL)
+		return -1;
+	if (dmarc_record_parse(r->text, strlen(r->text), &out->rec, &why) ==
+	    0) {
+		out->status = DMARCF_FOUND;
+		return 1;
+	}
+	out->status = DMARCF_NONE;
+	sb_init(&sb);
+	sb_printf(&sb, "the record at _dmarc.%s is not a policy record: %s",
+	    domain, why);
+	if ((out->why = sb_steal(&sb)) == NULL)
+		return -1;
+	sanitize_inplace(out->why);
+	return 1;
+}
+
+int
+dmarc_discover(struct spfc *sc, const char *from_domain,
+    const char *org_domain, uint64_t deadline_ms, struct dmarc_found *out)
+{
+	const char *doms[2];
+	struct nres r;
+	char *name;
+	size_t i, nd;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->cached = true;
+	doms[0] = from_domain;
+	nd = 1;
+	if (org_domain != NULL && strcasecmp(org_domain, from_domain) != 0)
+		doms[nd++] = org_domain;
+	for (i = 0; i < nd; i++) {
+		if ((name = join_name("_dmarc", doms[i])) == NULL)
+			goto nomem;
+		rc = dmarc_name(sc, name, deadline_ms, &r, &out->queries);
+		free(name);
+		if (rc < 0)
+			goto nomem;
+		rc = take(out, doms[i], i == 1, &r);
+		free(r.text);
+		free(r.why);
+		if (rc < 0)
+			goto nomem;
+		if (rc == 1)
+			return 0;
+	}
+	out->status = DMARCF_NONE;
+	return 0;
+nomem:
+	dmarc_found_clear(out);
+	return -1;
+}
+
+/* ------------------------------------------------------------ DKIM keys */
+
+const char *
+dkimk_status_name(enum dkimk_status s)
+{
+	switch (s) {
+	case DKIMK_OK: return "ok";
+	case DKIMK_MISSING: return "missing";
+	case DKIMK_REVOKED: return "revoked";
+	case DKIMK_BAD: return "unusable";
+	case DKIMK_TEMPERROR: return "temperror";
+	}
+	return "?";
+}
+
+void
+dkim_keyq_clear(struct dkim_keyq *k)
+{
+	if (k == NULL)
+		return;
+	free(k->why);
+	memset(k, 0, sizeof(*k));
+}
+
+int
+dkim_key_lookup(struct spfc *sc, const char *selector, const char *domain,
+    uint64_t deadline_ms, struct dkim_keyq *out)
+{
+	struct spf_outcome o;
+	struct dnsq_answer ans;
+	enum dkim_key_state ks, first = DKIMKEY_BAD;
+	const char *why = NULL, *first_why = NULL;
+	char *label = NULL, *name = NULL, *key = NULL;
+	size_t i;
+	strbuf sb;
+
+	memset(out, 0, sizeof(*out));
+	memset(&o, 0, sizeof(o));
+	sb_init(&sb);
+	sb_puts(&sb, selector);
+	sb_puts(&sb, "._domainkey");
+	if (sb.err || (label = sb_steal(&sb)) == NULL ||
+	    (name = join_name(label, domain)) == NULL ||
+	    (key = cache_key("dkim", name)) == NULL)
+		goto nomem;
+	if (spfcache_get(sc->rcache, key, &o)) {
+		out->cached = true;
+		out->status = o.verdict == SPFV_PASS ? DKIMK_OK :
+		    o.verdict == SPFV_FAIL ? DKIMK_REVOKED :
+		    o.verdict == SPFV_PERMERROR ? DKIMK_BAD : DKIMK_MISSING;
+		out->why = o.detail;
+		o.detail = NULL;
+		spf_outcome_clear(&o);
+		goto done;
+	}
+	spfdns_ask(sc->dns, name, ns_t_txt, deadline_ms, &ans);
+	switch (ans.status) {
+	case DNSQ_ANSWER:
+		out->status = DKIMK_BAD;
+		for (i = 0; i < ans.n; i++) {
+			ks = dkim_key_check((const char *)ans.rr[i].data,
+			    ans.rr[i].len, &why);
+			if (ks == DKIMKEY_OK) {
+				out->status = DKIMK_OK;
+				break;
+			}
+			if (i == 0) {
+				first = ks;
+				first_why = why;
+			}
+		}
+		if (out->status != DKIMK_OK) {
+			out->status = first == DKIMKEY_REVOKED ?
+			    DKIMK_REVOKED : DKIMK_BAD;
+			sb_printf(&sb, "%s: %s", name, first_why ? first_why :
+			    "no TXT record");
+		}
+		break;
+	case DNSQ_NXDOMAIN:
+	case DNSQ_NODATA:
+		out->status = DKIMK_MISSING;
+		sb_printf(&sb, "no key published at %s", name);
+		break;
+	default:
+		out->status = DKIMK_TEMPERROR;
+		out->why = temp_why(name, &ans);
+		if (out->why == NULL) {
+			dnsq_answer_clear(&ans);
+			goto nomem;
+		}
+		break;
+	}
+	dnsq_answer_clear(&ans);
+	if (out->why == NULL && sb.len > 0) {
+		if ((out->why = sb_steal(&sb)) == NULL)
+			goto nomem;
+		sanitize_inplace(out->why);
+	}
+	if (out->status != DKIMK_TEMPERROR) {
+		o.verdict = out->status == DKIMK_OK ? SPFV_PASS :
+		    out->status == DKIMK_REVOKED ? SPFV_FAIL :
+		    out->status == DKIMK_BAD ? SPFV_PERMERROR : SPFV_NONE;
+		o.detail = out->why;
+		spfcache_put(sc->rcache, key, &o);	/* copies */
+		o.detail = NULL;
+	}
+done:
+	sb_free(&sb);
+	free(label);
+	free(name);
+	free(key);
+	return 0;
+nomem:
+	sb_free(&sb);
+	free(label);
+	free(name);
+	free(key);
+	dkim_keyq_clear(out);
+	return -1;
+}
