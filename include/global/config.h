@@ -34,6 +34,8 @@ enum { ON_TEMPFAIL = 0, ON_ACCEPT = 1 };
 enum { HFROM_NO = 0, HFROM_YES, HFROM_UNALIGNED };
 /* AlignmentMode holds align.h's enum align_mode (relaxed 0, strict 1) */
 enum { ACT_NONE = 0, ACT_TAG, ACT_TEMPFAIL, ACT_REJECT };
+enum { RPROF_AUTO = 0, RPROF_GMAIL, RPROF_WSRELAY, RPROF_SENDGRID,
+	RPROF_PASSTHROUGH };
 
 /*
  * X(ID, "Name", TYPE, field, "default", max, enumvalues, "description")
@@ -100,15 +102,28 @@ X(SPFFAILACTION, "SPFFailAction", ENUM, spf_fail_action, "tag", 0, \
 X(MISALIGNEDACTION, "MisalignedAction", ENUM, misaligned_action, "tag", 0, \
     rm_action_names, "when From: is not aligned: none, tag, tempfail or reject") \
 X(ONDNSERROR, "On-DNSError", ENUM, on_dns_error, "accept", 0, rm_on_names, \
-    "what to do when DNS fails during the SPF check: tempfail or accept") \
+    "what to do when DNS fails during the SPF or DMARC check: tempfail or accept") \
 X(DNSTIMEOUT, "DNSTimeout", DURATION, dns_timeout, "2", 30, NULL, \
-    "bound on the DNS time of one SPF evaluation (keep below sendmail's milter R: timeout)") \
+    "bound on the DNS time of one message's SPF, DMARC and DKIM key lookups (keep below sendmail's milter R: timeout)") \
 X(SPFCACHETTL, "SPFCacheTTL", DURATION, spf_cache_ttl, "1h", 86400, NULL, \
-    "how long an SPF verdict is cached per (domain, address)") \
+    "how long an SPF verdict (per domain and address) and a DMARC or DKIM key record are cached") \
 X(SPFCACHESIZE, "SPFCacheSize", UINT, spf_cache_size, "10000", 10000000, \
-    NULL, "most SPF verdicts kept in the cache") \
+    NULL, "most SPF verdicts kept in the cache (and as many DMARC and DKIM key records)") \
+X(RELAYPROFILE, "RelayProfile", ENUM, relay_profile, "auto", 0, \
+    rm_relayprofile_names, \
+    "what the relay does to the message (envelope, From:, DKIM): auto (by the smarthost's name), gmail, workspace-relay, sendgrid or passthrough") \
+X(RELAYDKIM, "RelayDKIM", LIST, relay_dkim, "provider", 0, NULL, \
+    "DKIM signatures the recipient will see: provider, none, account[:SELECTOR], from[:SELECTOR] or DOMAIN[:SELECTOR]") \
+X(RELAYBOUNCEDOMAIN, "RelayBounceDomain", LIST, relay_bounce_domain, "", \
+    0, NULL, \
+    "envelope domains a relay that replaces the envelope uses for your domains (SendGrid: em1234.example.com); empty: its own") \
+X(DMARCDOMAINS, "DMARCDomains", LIST, dmarc_domains, "", 0, NULL, \
+    "further From: domains whose DMARC record may be looked up (besides those the rewrite and the config produce)") \
+X(DMARCFAILACTION, "DMARCFailAction", ENUM, dmarc_fail_action, "tag", 0, \
+    rm_action_names, \
+    "when the recipient would apply a DMARC policy of quarantine or reject: none, tag, tempfail or reject") \
 X(SPFTESTZONE, "SPFTestZone", PATH, spf_test_zone, "", 0, NULL, \
-    "for tests: answer SPF DNS from this zone file instead of DNS") \
+    "for tests: answer SPF, DMARC and DKIM key lookups from this zone file instead of DNS") \
 X(ALLOWROOT, "AllowRoot", BOOL, allow_root, "no", 0, NULL, \
     "allow running as root when UserID is not set")
 
@@ -155,6 +170,7 @@ extern const char *const rm_hfrom_names[];
 extern const char *const rm_on_names[];
 extern const char *const rm_align_names[];
 extern const char *const rm_action_names[];
+extern const char *const rm_relayprofile_names[];
 
 const struct opt_desc	*config_options(size_t *count);
 const char		*config_type_name(enum opt_type t);

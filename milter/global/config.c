@@ -28,6 +28,9 @@ const char *const rm_align_names[] = { "relaxed", "strict", NULL };
 const char *const rm_action_names[] = {
 	"none", "tag", "tempfail", "reject", NULL
 };
+const char *const rm_relayprofile_names[] = {
+	"auto", "gmail", "workspace-relay", "sendgrid", "passthrough", NULL
+};
 
 #define RM_OPT_DESC(id, name, type, field, def, max, vals, doc) \
 	{ name, OT_##type, offsetof(struct rm_config, field), def, max, \
