@@ -21,6 +21,37 @@
  *	  mailbox or one it may SendAs (554 5.2.0 SendAsDeniedException).
  *	- email-smtp.<region>.amazonaws.com: SMTP credentials derived from
  *	  IAM (not an address); the sender must be a verified identity.
+ *
+ *	What the recipient's MX sees (the model fields), per provider:
+ *	- Gmail (smtp.gmail.com): the envelope sender is the account, also
+ *	  for a verified alias (Return-Path is the account, domain-facts §3.1
+ *	  [obs]); From: is kept when it is the account or a verified "Send
+ *	  mail as" alias, else replaced by the account with the display name
+ *	  kept and the old value in X-Google-Original-From (gophish#182,
+ *	  gophish#1311, nodemailer#906, PHPMailer#1214). DKIM: a consumer
+ *	  account is signed d=gmail.com whatever From: says ("the added
+ *	  signature is for the gmail.com account, not the From address
+ *	  account", SmarterTools community a97318); a Workspace account with
+ *	  DKIM turned on for its domain d=<that domain>, selector "google" by
+ *	  default (Google Admin Help 174124), else Google's default key
+ *	  d=<domain-with-hyphens>.20230601.gappssmtp.com (Admin Help 174124;
+ *	  the name as seen on real mail, SmarterTools a97318 [obs]).
+ *	- smtp-relay.gmail.com: envelope and From: pass unchanged (the relay
+ *	  checks the envelope domain, Admin Help 2956491); DKIM as for
+ *	  Workspace, by the envelope sender's domain (domain-facts §4.3
+ *	  [unverified] for relay traffic).
+ *	- SendGrid: From: unchanged (a verified Sender Identity, error
+ *	  60222); the envelope is its own, "@sendgrid.net", or
+ *	  em<N>.<domain> once the domain is authenticated (SendGrid support
+ *	  article 360000226322; "Authenticate a domain": CNAMEs em<N>.<domain>
+ *	  and s1/s2._domainkey.<domain>); DKIM d=<authenticated domain>,
+ *	  selector s1, else its own d=sendgrid.net (phishfence.io/learn/
+ *	  dmarc-sendgrid). Its SPF: include:sendgrid.net ("Authenticate a
+ *	  domain": the em<N> CNAME's target publishes it).
+ *	- passthrough: envelope, From: and signatures as relaymilter and any
+ *	  signer after it leave them.
+ *	Microsoft 365 and SES are not modelled (their own signatures and
+ *	MAIL FROM domains depend on tenant settings relaymilter cannot see).
  */
 #include <string.h>
 #include <strings.h>
@@ -30,29 +61,53 @@
 static const struct relay_profile profiles[] = {
 	{ "gmail", "Gmail (smtp.gmail.com)", "gmail.com", true, NULL,
 	  "give the account as an address (I:you@gmail.com) or set "
-	  "RelayAccount" },
+	  "RelayAccount",
+	  RPM_GMAIL, NULL, "google", NULL, "include:_spf.google.com",
+	  "envelope: the account; From: kept when it is the account or a "
+	  "verified alias (AllowedSenders), else the account "
+	  "(X-Google-Original-From keeps it); DKIM: d=gmail.com for a Gmail "
+	  "account, your domain when DKIM is on for it in Workspace, else "
+	  "*.gappssmtp.com" },
 	{ "workspace-relay", "Google Workspace SMTP relay "
 	  "(smtp-relay.gmail.com)", NULL, false, NULL,
 	  "an IP-registered relay has no account: set RelayAccount to an "
 	  "address of the Workspace domain, or list the senders the relay "
-	  "accepts in AllowedSenders" },
+	  "accepts in AllowedSenders",
+	  RPM_GOOGLE_RELAY, NULL, "google", NULL, "include:_spf.google.com",
+	  "envelope and From: as relaymilter leaves them; DKIM: the envelope "
+	  "domain when DKIM is on for it in Workspace, else *.gappssmtp.com" },
 	{ "sendgrid", "SendGrid (smtp.sendgrid.net)", NULL, false, "apikey",
 	  "SendGrid logs in as \"apikey\", which is no sender: it sends with "
 	  "the From: address, which must be a verified Sender Identity, and "
 	  "puts its own bounce domain in the envelope; set RelayAccount to a "
 	  "verified sender (or map senders to verified ones with SenderMap) "
-	  "and RewriteHeaderFrom yes, so that From: carries it" },
+	  "and RewriteHeaderFrom yes, so that From: carries it",
+	  RPM_SENDGRID, "sendgrid.net", "s1", "sendgrid.net",
+	  "include:sendgrid.net",
+	  "From: as relaymilter leaves it; envelope: SendGrid's bounce "
+	  "domain, em<N>.<your domain> once authenticated "
+	  "(RelayBounceDomain), else sendgrid.net; DKIM: your domain once "
+	  "authenticated, else d=sendgrid.net" },
 	{ "microsoft365", "Microsoft 365 (smtp.office365.com)", NULL, false,
 	  NULL, "give the mailbox address as I: or set RelayAccount; From: "
 	  "must be that mailbox or one it may send as (RewriteHeaderFrom "
-	  "yes)" },
+	  "yes)",
+	  RPM_UNKNOWN, NULL, NULL, NULL, NULL,
+	  "not modelled: set RelayProfile to predict DMARC" },
 	{ "ses", "Amazon SES (email-smtp.*.amazonaws.com)", NULL, false, NULL,
 	  "SES logs in with IAM SMTP credentials, which are no sender: set "
 	  "RelayAccount to a verified identity (or map senders with "
-	  "SenderMap) and RewriteHeaderFrom yes" },
+	  "SenderMap) and RewriteHeaderFrom yes",
+	  RPM_UNKNOWN, NULL, NULL, NULL, NULL,
+	  "not modelled: set RelayProfile to predict DMARC" },
+	{ "passthrough", "a relay that passes the message on unchanged",
+	  NULL, false, NULL, "",
+	  RPM_PASSTHROUGH, NULL, NULL, NULL, NULL,
+	  "envelope, From: and DKIM signatures as relaymilter and any signer "
+	  "after it leave them" },
 };
 
-enum { P_GMAIL, P_WSRELAY, P_SENDGRID, P_M365, P_SES };
+enum { P_GMAIL, P_WSRELAY, P_SENDGRID, P_M365, P_SES, P_PASSTHROUGH };
 
 static const struct {
 	const char	*name;
@@ -119,4 +174,39 @@ const struct relay_profile *
 relay_profile_at(size_t i)
 {
 	return i < relay_profile_count() ? &profiles[i] : NULL;
+}
+
+const struct relay_profile *
+relay_profile_named(const char *id)
+{
+	size_t i;
+
+	if (id == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		if (profiles[i].model != RPM_UNKNOWN &&
+		    strcasecmp(profiles[i].id, id) == 0)
+			return &profiles[i];
+	return NULL;
+}
+
+bool
+relay_gmail_consumer(const char *domain)
+{
+	return domain != NULL && (strcasecmp(domain, "gmail.com") == 0 ||
+	    strcasecmp(domain, "googlemail.com") == 0);
+}
+
+const char *
+relay_gapps_domain(const char *domain, char *buf, size_t size)
+{
+	static const char suffix[] = ".20230601.gappssmtp.com";
+	size_t n = strlen(domain), i;
+
+	if (n + sizeof(suffix) > size)
+		return NULL;
+	for (i = 0; i < n; i++)
+		buf[i] = domain[i] == '.' ? '-' : domain[i];
+	memcpy(buf + n, suffix, sizeof(suffix));
+	return buf;
 }
