@@ -25,9 +25,21 @@
 #include "config.h"
 #include "map.h"
 #include "netlist.h"
+#include "relayprof.h"
 #include "strtab.h"
 #include "tag.h"
 #include "util.h"
+
+/* One RelayDKIM entry: the relay (or a signer after relaymilter) signs
+ * with d=domain (DKIM_EXPLICIT), the account's domain or the From:
+ * domain; selector NULL: the relay profile's default. */
+enum dkim_kind { DKIM_EXPLICIT = 0, DKIM_ACCOUNT, DKIM_FROM };
+
+struct dkim_entry {
+	enum dkim_kind	 kind;
+	char		*domain;	/* DKIM_EXPLICIT: canonical */
+	char		*selector;	/* or NULL */
+};
 
 struct rm_snapshot {
 	unsigned		 refs;
@@ -44,6 +56,13 @@ struct rm_snapshot {
 	struct tag_key		 key;
 	struct strlist		 spf_addrs;	/* canonical IP text */
 	struct strtab		*spf_domains;	/* domains SPF may be run on */
+	/* the receiver's view (rview.h) */
+	const struct relay_profile *profile;	/* RelayProfile, NULL: auto */
+	struct dkim_entry	*dkim;		/* RelayDKIM, in order */
+	size_t			 ndkim;
+	bool			 dkim_none;	/* "none": no provider signature */
+	struct strlist		 bounce_domains; /* RelayBounceDomain, canonical */
+	struct strtab		*dmarc_domains;	/* DMARCDomains */
 };
 
 struct snapshot_opts {
@@ -71,5 +90,9 @@ void	snapshot_shutdown(void);			/* drops the current one */
 bool	snapshot_addr_is_google(const char *ip);
 /* Is this domain one the SPF check may evaluate? */
 bool	snapshot_spf_domain_ok(const struct rm_snapshot *s, const char *domain);
+/* Is this a From: domain whose DMARC record may be looked up (an SPF
+ * domain, or one of DMARCDomains)? */
+bool	snapshot_dmarc_domain_ok(const struct rm_snapshot *s,
+	    const char *domain);
 
 #endif

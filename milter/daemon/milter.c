@@ -443,6 +443,20 @@ log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
 	if (p != NULL && d->action != DECIDE_SKIP)
 		kv_add(&kv, "align", p->align < 0 ? "none" : p->align ? "pass" :
 		    "fail");
+	if (p != NULL && prediction_dmarc_word(p) != NULL) {
+		kv_add(&kv, "dmarc", prediction_dmarc_word(p));
+		if (p->dm.verdict == DMV_UNCHECKED)
+			kv_add(&kv, "dmarc_why", p->dm.why);
+		if (p->dm.found.status == DMARCF_FOUND)
+			kv_add(&kv, "dmarc_policy",
+			    dmarc_policy_name(p->dm.policy));
+		if (p->rv.dkim_d != NULL && p->dm.verdict != DMV_UNCHECKED) {
+			/* the signature is only weighed against a record */
+			if (p->dm.found.status == DMARCF_FOUND)
+				kv_add(&kv, "dkim", dmarc_dkim_name(&p->dm));
+			kv_add(&kv, "dkim_d", p->rv.dkim_d);
+		}
+	}
 	if (p != NULL && p->hint != NULL)
 		kv_add(&kv, "hint", p->hint);
 	if (trace_id != NULL)
@@ -584,8 +598,8 @@ cb_eom(SMFICTX *ctx)
 		sb_free(&err);
 		return rc;
 	}
-	if (predict(s, spf_checker, &d, m->header_from, m->from_count, &p,
-	    &err) < 0) {
+	if (predict(s, spf_checker, &d, m->header_from, m->from_count,
+	    c->jdomain, &p, &err) < 0) {
 		sfsistat rc = internal_error(ctx, c, &d, err.s);
 
 		sb_free(&err);
@@ -606,8 +620,8 @@ cb_eom(SMFICTX *ctx)
 		}
 		trace = id;
 		/* the longest value: the words are at most 9 bytes */
-		sb_reserve(&tv, sizeof("id=; qid=; spf=; align=") +
-		    TAG_ID_LEN + (m->qid ? strlen(m->qid) : 0) + 2 * 9);
+		sb_reserve(&tv, sizeof("id=; qid=; spf=; align=; dmarc=") +
+		    TAG_ID_LEN + (m->qid ? strlen(m->qid) : 0) + 3 * 9);
 		sb_puts(&tv, "id=");
 		sb_puts(&tv, id);
 		sb_puts(&tv, "; qid=");
@@ -620,6 +634,10 @@ cb_eom(SMFICTX *ctx)
 			sb_puts(&tv, "; align=");
 			sb_puts(&tv, prediction_align_word(&p,
 			    s->cfg->alignment_mode));
+		}
+		if (p.tag_dmarc) {
+			sb_puts(&tv, "; dmarc=");
+			sb_puts(&tv, prediction_dmarc_word(&p));
 		}
 		sanitize_inplace(tv.s);
 	}

@@ -14,10 +14,15 @@
 #include "addr.h"
 #include "align.h"
 #include "config.h"
+#include "dmarcdns.h"
+#include "dmarcpred.h"
+#include "dmarcrec.h"
 #include "policy.h"
 #include "runprog.h"
 #include "smverify.h"
 #include "predict.h"
+#include "relayprof.h"
+#include "rview.h"
 #include "snapshot.h"
 #include "sendmailcf.h"
 #include "spfcheck.h"
@@ -202,15 +207,121 @@ static const char *const action_words[] = {
 	"none", "tag", "tempfail", "reject"
 };
 
+/* What the recipient's MX will see, from the relay profile. */
+static void
+show_view(const struct rview *v)
+{
+	printf("relay profile  %s (%s%s)\n", v->prof->id, v->prof->label,
+	    v->auto_profile ? ", by the smarthost's name" : "");
+	printf("               %s\n", v->prof->model_note);
+	if (v->env_domain != NULL)
+		printf("recipient sees MAIL FROM:<%s%s> - %s\n",
+		    v->env ? v->env : "...@", v->env ? "" : v->env_domain,
+		    v->env_note);
+	else
+		printf("recipient sees no envelope sender relaymilter knows\n");
+	if (v->from != NULL)
+		printf("               From: <%s>%s%s\n", v->from,
+		    v->from_note ? " - " : "", v->from_note ? v->from_note :
+		    "");
+	else
+		printf("               From: not one mailbox: no DMARC "
+		    "verdict\n");
+	if (v->dkim_d != NULL)
+		printf("               DKIM-Signature d=%s%s%s - %s\n",
+		    v->dkim_d, v->dkim_sel ? " s=" : "",
+		    v->dkim_sel ? v->dkim_sel : "", v->dkim_note);
+	else
+		printf("               no DKIM signature (RelayDKIM)\n");
+}
+
+static void
+show_dmarc(const struct prediction *p)
+{
+	const struct dmarc_eval *e = &p->dm;
+	const struct rview *v = &p->rv;
+	const struct dmarc_record *r = &e->found.rec;
+
+	switch (e->verdict) {
+	case DMV_OFF:
+		printf("DMARC          not predicted (no SPFRelayAddress: the "
+		    "relay's egress is not known)\n");
+		return;
+	case DMV_UNCHECKED:
+		if (e->found.status != DMARCF_FOUND) {
+			printf("DMARC          not predicted: %s%s%s\n", e->why,
+			    strcmp(e->why, "domain-not-configured") == 0 ?
+			    " (list the From: domain in DMARCDomains)" : "",
+			    strcmp(e->why, "relay-not-modelled") == 0 ?
+			    " (set RelayProfile)" : "");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (e->found.status == DMARCF_FOUND) {
+		printf("DMARC record   _dmarc.%s: %s\n", e->found.where,
+		    e->found.text);
+		printf("               found at %s; policy for %s: %s (%s=)%s\n",
+		    e->found.at_org ? "the organizational domain" :
+		    "the From: domain", v->from_domain,
+		    dmarc_policy_name(e->policy), e->found.at_org &&
+		    r->has_sp ? "sp" : "p", r->pct < 100 ?
+		    " applied to the pct= share of failing mail" : "");
+		if (r->warn != NULL)
+			printf("               (ignored: %s)\n", r->warn);
+		printf("SPF aligned    %s: envelope %s %s with %s (aspf=%s), "
+		    "SPF %s\n", e->spf_aligned ? "yes" : "NO",
+		    v->env_domain ? v->env_domain : "(none)",
+		    e->spf_id_aligned ? "aligned" : "not aligned",
+		    v->from_domain, r->aspf_strict ? "s" : "r",
+		    prediction_spf_word(p) ? prediction_spf_word(p) : "off");
+		if (v->dkim_d == NULL)
+			printf("DKIM aligned   NO: no signature\n");
+		else
+			printf("DKIM aligned   %s: d=%s %s with %s (adkim=%s), "
+			    "signature %s%s%s%s\n", e->dkim_aligned ? "yes" :
+			    "NO", v->dkim_d, e->dkim_id_aligned ? "aligned" :
+			    "not aligned", v->from_domain, r->adkim_strict ?
+			    "s" : "r", e->dkim == DKIMV_PASS ? "verifies" :
+			    e->dkim == DKIMV_FAIL ? "fails" : "unknown",
+			    e->key_checked ? " (key " : v->own_key ?
+			    " (the provider's key)" : v->dkim_sel ? "" :
+			    " (no selector: key not checked)",
+			    e->key_checked ? dkimk_status_name(e->key.status) :
+			    "", e->key_checked ? ")" : "");
+	} else if (e->found.status == DMARCF_TEMPERROR) {
+		printf("DMARC record   %s\n", e->found.why);
+	} else {
+		printf("DMARC record   none for %s%s%s%s%s\n", v->from_domain,
+		    e->org && strcmp(e->org, v->from_domain) != 0 ?
+		    " nor its organizational domain " : "",
+		    e->org && strcmp(e->org, v->from_domain) != 0 ? e->org :
+		    "", e->found.why ? ": " : "", e->found.why ?
+		    e->found.why : "");
+		if (v->prof->model == RPM_GMAIL ||
+		    v->prof->model == RPM_GOOGLE_RELAY)
+			printf("WARNING        %s sends through Google without a "
+			    "DMARC record: Google's sender rules require one "
+			    "of bulk senders\n", v->from_domain);
+	}
+	printf("DMARC          %s%s%s%s\n", dmarc_verdict_name(e->verdict),
+	    e->found.status == DMARCF_FOUND ? " (policy " : "",
+	    e->found.status == DMARCF_FOUND ? dmarc_policy_name(e->policy) :
+	    "", e->found.status == DMARCF_FOUND ? ")" : "");
+}
+
 /* SPF at each relay address, then the prediction as the milter makes it. */
 static int
 show_checks(const struct rm_snapshot *s, const struct decision *d,
-    const char *header_from, bool have_from)
+    const char *header_from, bool have_from, const char *jdomain)
 {
 	struct spfc *sc;
 	struct spf_outcome o;
 	struct prediction p;
-	const char *dom = decision_final_domain(d);
+	struct rview v;
+	const char *dom;
 	strbuf err;
 	size_t i;
 	int rc = -1;
@@ -223,17 +334,23 @@ show_checks(const struct rm_snapshot *s, const struct decision *d,
 		sb_free(&err);
 		return -1;
 	}
+	if (rview_build(s, d, header_from, have_from ? 1 : 0, &v) < 0) {
+		fprintf(stderr, "relaymilter: out of memory\n");
+		goto out;
+	}
+	show_view(&v);
+	dom = v.env_domain;
 	if (s->spf_addrs.n == 0)
 		printf("SPF            not checked (no SPFRelayAddress)\n");
-	else if (dom == NULL || !snapshot_spf_domain_ok(s, dom))
+	else if (dom == NULL || !rview_env_ok(s, d, &v))
 		printf("SPF            not checked: %s is not a domain the "
 		    "rewrite or the configuration produces (SPFDomains)\n",
 		    dom ? dom : "(none)");
 	else
 		for (i = 0; i < s->spf_addrs.n; i++) {
 			memset(&o, 0, sizeof(o));
-			if (spfc_check(sc, d->final, s->spf_addrs.v[i], &o) <
-			    0) {
+			if (spfc_check(sc, v.env ? v.env : dom,
+			    s->spf_addrs.v[i], &o) < 0) {
 				printf("SPF at %-24s error: %s\n",
 				    s->spf_addrs.v[i], o.detail ? o.detail :
 				    "internal error");
@@ -250,7 +367,9 @@ show_checks(const struct rm_snapshot *s, const struct decision *d,
 			}
 			spf_outcome_clear(&o);
 		}
-	if (predict(s, sc, d, header_from, have_from ? 1 : 0, &p, &err) < 0) {
+	rview_free(&v);
+	if (predict(s, sc, d, header_from, have_from ? 1 : 0, jdomain, &p,
+	    &err) < 0) {
 		fprintf(stderr, "relaymilter: %s\n", err.s);
 		goto out;
 	}
@@ -258,6 +377,7 @@ show_checks(const struct rm_snapshot *s, const struct decision *d,
 		printf("alignment      %s (%s)\n", p.align < 0 ? "none" :
 		    p.align ? "pass" : "FAIL", rm_align_names[
 		    s->cfg->alignment_mode]);
+	show_dmarc(&p);
 	if (p.hint != NULL)
 		printf("hint           %s\n", p.hint);
 	if (p.code)
@@ -267,11 +387,20 @@ show_checks(const struct rm_snapshot *s, const struct decision *d,
 		printf("action         %s\n", action_words[p.action]);
 	if (p.code)
 		printf("               %s\n", p.reply);
-	printf("decision line  action=%s%s%s, spf=%s, align=%s\n",
+	printf("decision line  action=%s%s%s, spf=%s, align=%s",
 	    decision_action_name(d->action), d->reason ? ", reason=" : "",
 	    d->reason ? d->reason : "", prediction_spf_word(&p) ?
 	    prediction_spf_word(&p) : "off", p.align < 0 ? "none" :
 	    p.align ? "pass" : "fail");
+	if (prediction_dmarc_word(&p) != NULL) {
+		printf(", dmarc=%s", prediction_dmarc_word(&p));
+		if (p.dm.found.status == DMARCF_FOUND)
+			printf(", dmarc_policy=%s",
+			    dmarc_policy_name(p.dm.policy));
+		if (p.rv.dkim_d != NULL && p.dm.verdict != DMV_UNCHECKED)
+			printf(", dkim_d=%s", p.rv.dkim_d);
+	}
+	printf("\n");
 	prediction_free(&p);
 	rc = 0;
 out:
@@ -404,7 +533,7 @@ testmode_run(const char *config_path, const char *sender, const char *from,
 			printf("From: left     %s\n", d.from_note);
 		free(fdom);
 	}
-	if (show_checks(s, &d, f.header_from, from != NULL) < 0)
+	if (show_checks(s, &d, f.header_from, from != NULL, host) < 0)
 		goto out3;
 	/* what -n would warn about, in the same output (not interleaved
 	 * with it on another stream) */

@@ -2,9 +2,12 @@
  * predict.c - SPF at the relay's egress, From: alignment, hint and action
  *
  * CONTRACT
- *	See predict.h. The hint names the domain, the address and the
- *	exact SPF mechanism to add: include:_spf.google.com when the address
- *	is a Google egress (or the relay is Google's), ip4:/ip6: otherwise.
+ *	See predict.h. The SPF hint names the domain, the address and
+ *	the exact SPF mechanism to add: the relay profile's include: (Google,
+ *	SendGrid), include:_spf.google.com when the address is a Google
+ *	egress or the relay is Google's, ip4:/ip6: otherwise. The DMARC
+ *	parts come from rview.c (what the recipient sees), egress.c (SPF),
+ *	dmarcpred.c (the verdict) and dmarcfix.c (its hint).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +15,13 @@
 #include "addr.h"
 #include "align.h"
 #include "config.h"
-#include "netlist.h"
+#include "deadline.h"
+#include "dmarcfix.h"
+#include "dmarcpred.h"
+#include "egress.h"
 #include "policy.h"
 #include "predict.h"
+#include "rview.h"
 #include "snapshot.h"
 #include "spfcheck.h"
 #include "util.h"
@@ -23,7 +30,8 @@ void
 prediction_free(struct prediction *p)
 {
 	free(p->spf_detail);
-	free(p->from_domain);
+	rview_free(&p->rv);
+	dmarc_eval_clear(&p->dm);
 	free(p->hint);
 	free(p->reply);
 	memset(p, 0, sizeof(*p));
@@ -43,22 +51,6 @@ predict_checker_new(const struct rm_config *cfg, strbuf *err)
 	return spfc_new(&o, err);
 }
 
-/* Badness of a verdict for choosing the one to report. */
-static int
-rank(enum spf_verdict v)
-{
-	switch (v) {
-	case SPFV_PASS: return 0;
-	case SPFV_TEMPERROR: return 1;
-	case SPFV_NEUTRAL: return 2;
-	case SPFV_NONE: return 3;
-	case SPFV_SOFTFAIL: return 4;
-	case SPFV_PERMERROR: return 5;
-	case SPFV_FAIL: return 6;
-	}
-	return 0;
-}
-
 const char *
 prediction_spf_word(const struct prediction *p)
 {
@@ -68,6 +60,12 @@ prediction_spf_word(const struct prediction *p)
 	case PRED_DONE: return spf_verdict_name(p->spf);
 	}
 	return NULL;
+}
+
+const char *
+prediction_dmarc_word(const struct prediction *p)
+{
+	return dmarc_verdict_name(p->dm.verdict);
 }
 
 const char *
@@ -106,16 +104,14 @@ relay_is_google(const char *relay)
 
 /* The SPF mechanism that would authorise ip. */
 static void
-mechanism(const struct decision *d, const char *ip, strbuf *sb)
+mechanism(const struct decision *d, const struct prediction *p,
+    const char *ip, strbuf *sb)
 {
-	bool v6 = strchr(ip, ':') != NULL;
-
-	if (snapshot_addr_is_google(ip) || relay_is_google(d->relay)) {
+	if ((p->rv.prof == NULL || p->rv.prof->spf_mechanism == NULL) &&
+	    relay_is_google(d->relay))
 		sb_puts(sb, "include:_spf.google.com");
-	} else {
-		sb_puts(sb, v6 ? "ip6:" : "ip4:");
-		sb_puts(sb, ip);
-	}
+	else
+		dmarc_spf_mechanism(&p->rv, ip, sb);
 }
 
 static void
@@ -126,7 +122,7 @@ spf_hint(const struct decision *d, const char *dom, const struct prediction *p,
 
 	sb_init(&mech);
 	if (p->spf == SPFV_NONE || p->spf == SPFV_PERMERROR)
-		mechanism(d, p->spf_ip, &mech);
+		mechanism(d, p, p->spf_ip, &mech);
 	switch (p->spf) {
 	case SPFV_NONE:
 		sb_printf(h, "%s publishes no SPF record: publish \"v=spf1 %s "
@@ -146,96 +142,10 @@ spf_hint(const struct decision *d, const char *dom, const struct prediction *p,
 		sb_puts(h, " SPF does not authorize ");
 		sb_puts(h, p->spf_ip);
 		sb_puts(h, ": add ");
-		mechanism(d, p->spf_ip, h);
+		mechanism(d, p, p->spf_ip, h);
 		break;
 	}
 	sb_free(&mech);
-}
-
-/* SPF at every relay address; fills the spf_* fields. */
-static int
-check_spf(const struct rm_snapshot *s, struct spfc *sc,
-    const struct decision *d, const char *dom, struct prediction *p,
-    strbuf *err)
-{
-	struct spf_outcome o;
-	size_t i;
-	int worst = -1;
-	bool all_cached = true;
-
-	if (s->spf_addrs.n == 0) {
-		p->spf_state = PRED_OFF;
-		return 0;
-	}
-	if (sc == NULL) {
-		p->spf_state = PRED_UNCHECKED;
-		p->unchecked_why = "no-checker";
-		return 0;
-	}
-	if (dom == NULL || dom[0] == '[') {
-		p->spf_state = PRED_UNCHECKED;
-		p->unchecked_why = "no-envelope-domain";
-		return 0;
-	}
-	if (!snapshot_spf_domain_ok(s, dom)) {
-		p->spf_state = PRED_UNCHECKED;
-		p->unchecked_why = "domain-not-configured";
-		return 0;
-	}
-	for (i = 0; i < s->spf_addrs.n; i++) {
-		memset(&o, 0, sizeof(o));
-		if (spfc_check(sc, d->final, s->spf_addrs.v[i], &o) < 0) {
-			sb_printf(err, "SPF check of %s at %s failed: %s",
-			    dom, s->spf_addrs.v[i], o.detail ? o.detail :
-			    "internal error");
-			spf_outcome_clear(&o);
-			return -1;
-		}
-		if (!o.cached)
-			all_cached = false;
-		if (rank(o.verdict) > worst) {
-			worst = rank(o.verdict);
-			p->spf = o.verdict;
-			free(p->spf_detail);
-			p->spf_ip = s->spf_addrs.v[i];
-			p->spf_detail = o.detail ? sanitize_inplace(o.detail) :
-			    NULL;	/* taken from o */
-			o.detail = NULL;
-		}
-		/* a dead resolver costs one DNSTimeout, not one per address */
-		if (o.verdict == SPFV_TEMPERROR && o.dns_error) {
-			spf_outcome_clear(&o);
-			break;
-		}
-		spf_outcome_clear(&o);
-	}
-	p->spf_state = PRED_DONE;
-	p->spf_cached = all_cached;
-	return 0;
-}
-
-/* The From: domain as it will be, or NULL (p->align -1). */
-static int
-from_domain(const struct decision *d, const char *header_from,
-    unsigned from_count, struct prediction *p)
-{
-	struct hdr_from hf;
-	const char *at;
-
-	if (d->from_rewrite) {
-		at = strrchr(d->final, '@');
-		p->from_domain = at ? strdup(at + 1) : NULL;
-		return 0;
-	}
-	if (header_from == NULL || from_count != 1 ||
-	    hdr_from_parse(header_from, &hf) < 0)
-		return 0;
-	if (hf.count == 1 && hf.addr.domain != NULL) {
-		p->from_domain = hf.addr.domain;	/* taken from hf */
-		hf.addr.domain = NULL;
-	}
-	hdr_from_free(&hf);
-	return 0;
 }
 
 static enum pred_action
@@ -270,23 +180,119 @@ raise_action(struct prediction *p, enum pred_action a, const char *dsn5,
 	}
 }
 
-int
-predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
-    const char *header_from, unsigned from_count, struct prediction *p,
-    strbuf *err)
+/* The alignment hint, for the relay the recipient's view comes from. */
+static void
+align_hint(const struct rm_snapshot *s, const struct decision *d,
+    const struct prediction *p, const char *dom, strbuf *hint)
+{
+	const struct rview *v = &p->rv;
+
+	/* the fixed texts below are under 200 bytes, with four names */
+	sb_reserve(hint, 200 + 2 * strlen(p->from_domain) + 2 * strlen(dom) +
+	    strlen(d->final));
+	if (hint->len > 0)
+		sb_puts(hint, "; ");
+	sb_puts(hint, "From: domain ");
+	sb_puts(hint, p->from_domain);
+	sb_puts(hint, " is not aligned with the envelope domain ");
+	sb_puts(hint, dom);
+	sb_puts(hint, " (");
+	sb_puts(hint, rm_align_names[s->cfg->alignment_mode]);
+	if (v->modelled && v->prof->model == RPM_SENDGRID) {
+		sb_puts(hint, ", SendGrid's): authenticate ");
+		sb_puts(hint, p->from_domain);
+		sb_puts(hint, " at SendGrid and set RelayBounceDomain to its "
+		    "em<N>.");
+		sb_puts(hint, p->from_domain);
+		sb_puts(hint, " return path");
+	} else if (v->modelled && v->prof->model == RPM_GMAIL &&
+	    v->env != NULL && !str_ieq(v->env, d->final)) {
+		sb_puts(hint, ", the account Gmail sends with): From: must be "
+		    "in ");
+		sb_puts(hint, dom);
+		sb_puts(hint, ": drop ");
+		sb_puts(hint, v->from);
+		sb_puts(hint, " from AllowedSenders, with RewriteHeaderFrom "
+		    "unaligned");
+	} else {
+		sb_puts(hint, "): set RewriteHeaderFrom unaligned, or send "
+		    "From: ");
+		sb_puts(hint, d->final);
+	}
+}
+
+/* The DMARC action and its reply. */
+static void
+dmarc_action(const struct rm_snapshot *s, struct prediction *p, strbuf *why)
 {
 	const struct rm_config *c = s->cfg;
-	const char *dom = decision_final_domain(d);
+	const struct dmarc_eval *e = &p->dm;
+
+	if (e->verdict == DMV_TEMPERROR && c->on_dns_error == ON_TEMPFAIL) {
+		sb_reset(why);
+		sb_printf(why, "relaymilter: the DMARC check of %s could not be "
+		    "made: %s", p->from_domain ? p->from_domain : "?",
+		    e->found.why ? e->found.why : e->key.why ? e->key.why :
+		    "DNS trouble");
+		raise_action(p, PACT_TEMPFAIL, "5.7.26", "4.7.26", why->s);
+	}
+	if (e->verdict != DMV_FAIL || e->policy == DMARC_P_NONE)
+		return;
+	if (act(c->dmarc_fail_action) >= PACT_TEMPFAIL) {
+		sb_reset(why);
+		sb_printf(why, "relaymilter: the recipient would %s this "
+		    "message: ", e->policy == DMARC_P_REJECT ? "reject" :
+		    "quarantine");
+		if (p->hint != NULL)
+			sb_puts(why, p->hint);
+		else
+			sb_printf(why, "DMARC fails for %s (policy %s): "
+			    "neither SPF (%s) nor DKIM (%s) passes aligned",
+			    p->from_domain, dmarc_policy_name(e->policy),
+			    p->rv.env_domain ? p->rv.env_domain : "none",
+			    p->rv.dkim_d ? p->rv.dkim_d : "none");
+		raise_action(p, act(c->dmarc_fail_action), "5.7.26", "4.7.26",
+		    why->s);
+	} else {
+		raise_action(p, act(c->dmarc_fail_action), NULL, NULL, NULL);
+	}
+}
+
+int
+predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
+    const char *header_from, unsigned from_count, const char *jdomain,
+    struct prediction *p, strbuf *err)
+{
+	const struct rm_config *c = s->cfg;
+	const char *dom;
+	struct egress_spf e;
+	struct dmarc_fix_in fx;
+	uint64_t deadline;
 	strbuf hint, why;
+	bool dkim_carries;
 	int al;
 
 	memset(p, 0, sizeof(*p));
 	p->align = -1;
 	if (d->action == DECIDE_SKIP)
 		return 0;
-	if (check_spf(s, sc, d, dom, p, err) < 0)
+	/* one DNSTimeout for every lookup of this message */
+	deadline = mono_ms() + (uint64_t)c->dns_timeout * 1000;
+	if (rview_build(s, d, header_from, from_count, &p->rv) < 0) {
+		sb_puts(err, "out of memory");
 		goto fail;
-	from_domain(d, header_from, from_count, p);
+	}
+	dom = p->rv.env_domain;
+	if (egress_spf(s, sc, p->rv.env, dom, rview_env_ok(s, d, &p->rv),
+	    deadline, &e, err) < 0)
+		goto fail;
+	p->spf_state = e.state;
+	p->spf = e.verdict;
+	p->spf_ip = e.ip;
+	p->spf_detail = e.detail;	/* taken from e */
+	p->spf_cached = e.cached;
+	p->unchecked_why = e.why;
+	p->from_domain = p->rv.from_domain;
 	if (p->from_domain != NULL && dom != NULL) {
 		if ((al = align_check(p->from_domain, dom, c->alignment_mode)) <
 		    0) {
@@ -295,22 +301,54 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 		}
 		p->align = al;
 	}
+	if (dmarc_evaluate(s, sc, d, jdomain, &p->rv, &e, deadline, &p->dm,
+	    err) < 0)
+		goto fail;
+	/* an aligned DKIM signature carries DMARC: misalignment is moot */
+	dkim_carries = p->dm.verdict == DMV_PASS && p->dm.dkim_aligned;
 
 	sb_init(&hint);
 	sb_init(&why);
+	if (p->dm.verdict == DMV_FAIL) {
+		fx.s = s;
+		fx.sc = sc;
+		fx.d = d;
+		fx.header_from = header_from;
+		fx.from_count = from_count;
+		fx.jdomain = jdomain;
+		fx.v = &p->rv;
+		fx.spf = &e;
+		fx.e = &p->dm;
+		fx.deadline_ms = deadline;
+		if (dmarc_fix(&fx, &hint, err) < 0) {
+			sb_free(&hint);
+			sb_free(&why);
+			goto fail;
+		}
+	}
 	if (p->spf_state == PRED_DONE && p->spf != SPFV_PASS) {
-		spf_hint(d, dom, p, &hint);
+		/* for a DMARC failure the hint above names the one change */
+		if (p->dm.verdict != DMV_FAIL)
+			spf_hint(d, dom, p, &hint);
 		/* the reply text is only written when it will be used */
 		if (p->spf == SPFV_TEMPERROR) {
 			if (c->on_dns_error == ON_TEMPFAIL) {
-				sb_printf(&why, "relaymilter: %s", hint.s);
+				sb_reset(&why);
+				sb_puts(&why, "relaymilter: ");
+				spf_hint(d, dom, p, &why);
 				raise_action(p, PACT_TEMPFAIL, "5.7.24",
 				    "4.7.24", why.s);
 			}
 		} else if (act(c->spf_fail_action) >= PACT_TEMPFAIL) {
+			strbuf sh;
+
+			sb_init(&sh);
+			spf_hint(d, dom, p, &sh);
+			sb_reset(&why);
 			sb_printf(&why, "relaymilter: the recipient would see "
 			    "SPF %s for %s at %s; %s", spf_verdict_name(p->spf),
-			    dom, p->spf_ip, hint.s);
+			    dom, p->spf_ip, sh.s);
+			sb_free(&sh);
 			raise_action(p, act(c->spf_fail_action), "5.7.23",
 			    "4.7.23", why.s);
 		} else {
@@ -321,21 +359,10 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 	}
 	if (p->spf_state == PRED_DONE && act(c->spf_fail_action) >= PACT_TAG)
 		p->tag_spf = true;
-	if (p->align == 0) {
-		/* the fixed text below is under 130 bytes, and three names */
-		sb_reserve(&hint, 160 + strlen(p->from_domain) + strlen(dom) +
-		    strlen(d->final));
-		if (hint.len > 0)
-			sb_puts(&hint, "; ");
-		sb_puts(&hint, "From: domain ");
-		sb_puts(&hint, p->from_domain);
-		sb_puts(&hint, " is not aligned with the envelope domain ");
-		sb_puts(&hint, dom);
-		sb_puts(&hint, " (");
-		sb_puts(&hint, rm_align_names[c->alignment_mode]);
-		sb_puts(&hint, "): set RewriteHeaderFrom unaligned, or send "
-		    "From: ");
-		sb_puts(&hint, d->final);
+	if (p->align == 0 && !dkim_carries) {
+		if (p->dm.verdict != DMV_FAIL)
+			align_hint(s, d, p, dom, &hint);
+		sb_reset(&why);
 		if (act(c->misaligned_action) >= PACT_TEMPFAIL)
 			sb_printf(&why, "relaymilter: DMARC would fail at the "
 			    "recipient: From: domain %s is not aligned with %s",
@@ -345,14 +372,30 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 	}
 	if (p->align >= 0 && act(c->misaligned_action) >= PACT_TAG)
 		p->tag_align = true;
+	if (p->dm.verdict == DMV_NONE) {
+		strbuf nr;
+
+		sb_init(&nr);
+		if (dmarc_no_record_hint(&p->rv, &p->dm, &nr) < 0)
+			hint.err = 1;
+		else if (nr.len > 0) {
+			if (hint.len > 0)
+				sb_puts(&hint, "; ");
+			sb_puts(&hint, nr.s);
+		}
+		sb_free(&nr);
+	}
+	if (hint.len > 0 && !hint.err)
+		p->hint = sanitize_inplace(sb_steal(&hint));
+	dmarc_action(s, p, &why);
+	if (p->dm.verdict != DMV_OFF && act(c->dmarc_fail_action) >= PACT_TAG)
+		p->tag_dmarc = true;
 	if (hint.err || why.err) {
 		sb_free(&hint);
 		sb_free(&why);
 		sb_puts(err, "out of memory");
 		goto fail;
 	}
-	if (hint.len > 0)
-		p->hint = sanitize_inplace(sb_steal(&hint));
 	sb_free(&hint);
 	sb_free(&why);
 	return 0;

@@ -45,6 +45,13 @@ snapshot_free(struct rm_snapshot *s)
 	strtab_free(s->local_domains, NULL);
 	strtab_free(s->relay_mailers, NULL);
 	strtab_free(s->spf_domains, NULL);
+	strtab_free(s->dmarc_domains, NULL);
+	for (size_t i = 0; i < s->ndkim; i++) {
+		free(s->dkim[i].domain);
+		free(s->dkim[i].selector);
+	}
+	free(s->dkim);
+	strv_free(s->bounce_domains.v, s->bounce_domains.n);
 	netlist_free(s->trusted);
 	strv_free(s->spf_addrs.v, s->spf_addrs.n);
 	tag_key_wipe(&s->key);
@@ -116,6 +123,22 @@ snapshot_spf_domain_ok(const struct rm_snapshot *s, const char *domain)
 		return false;
 	domain_normalise(d);
 	ok = strtab_get(s->spf_domains, d, NULL) == 1;
+	free(d);
+	return ok;
+}
+
+bool
+snapshot_dmarc_domain_ok(const struct rm_snapshot *s, const char *domain)
+{
+	char *d;
+	bool ok;
+
+	if (snapshot_spf_domain_ok(s, domain))
+		return true;
+	if (domain == NULL || (d = strdup_lower(domain)) == NULL)
+		return false;
+	domain_normalise(d);
+	ok = strtab_get(s->dmarc_domains, d, NULL) == 1;
 	free(d);
 	return ok;
 }
@@ -376,6 +399,131 @@ add_spf_domain_opt(struct rm_snapshot *s, const char *v, strbuf *err)
 	return add_spf_domain(s, v, err);
 }
 
+static int
+add_dmarc_domain(struct rm_snapshot *s, const char *v, strbuf *err)
+{
+	char *d;
+	int rc;
+
+	if (!domain_is_valid(v) || v[0] == '[') {
+		sb_printf(err, "'%s' is not a domain", v);
+		return -1;
+	}
+	if ((d = strdup_lower(v)) == NULL) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	domain_normalise(d);
+	rc = put_lower(s->dmarc_domains, d, err);
+	free(d);
+	return rc;
+}
+
+static int
+add_bounce_domain(struct rm_snapshot *s, const char *v, strbuf *err)
+{
+	char *d;
+	int rc;
+
+	if (!domain_is_valid(v) || v[0] == '[' || strchr(v, '.') == NULL) {
+		sb_printf(err, "'%s' is not a domain (SendGrid's return path "
+		    "looks like em1234.example.com)", v);
+		return -1;
+	}
+	if ((d = strdup_lower(v)) == NULL) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	domain_normalise(d);
+	rc = push_addr(&s->bounce_domains, d, err);
+	if (rc == 0)
+		rc = add_spf_domain(s, d, err);
+	free(d);
+	return rc;
+}
+
+/* A DKIM selector: dot-separated labels of letters, digits, '-', '_'. */
+static bool
+selector_ok(const char *sel)
+{
+	const char *p;
+	size_t lab = 0;
+
+	if (*sel == '\0' || strlen(sel) > 63)
+		return false;
+	for (p = sel; ; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (lab == 0)
+				return false;
+			if (*p == '\0')
+				return true;
+			lab = 0;
+		} else if (ch_alpha(*p) || ch_digit(*p) || *p == '-' ||
+		    *p == '_') {
+			lab++;
+		} else {
+			return false;
+		}
+	}
+}
+
+/* One RelayDKIM word: provider, none, account[:SEL], from[:SEL] or
+ * DOMAIN[:SEL]. */
+static int
+add_dkim(struct rm_snapshot *s, const char *v, strbuf *err)
+{
+	struct dkim_entry e, *nv;
+	const char *colon = strchr(v, ':');
+	char *word;
+
+	memset(&e, 0, sizeof(e));
+	if (str_ieq(v, "provider"))
+		return 0;	/* the default, always the fallback */
+	if (str_ieq(v, "none")) {
+		s->dkim_none = true;
+		return 0;
+	}
+	if ((word = colon ? strndup(v, (size_t)(colon - v)) : strdup(v)) ==
+	    NULL) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	if (colon != NULL && !selector_ok(colon + 1)) {
+		sb_printf(err, "'%s': '%s' is not a DKIM selector", v,
+		    colon + 1);
+		free(word);
+		return -1;
+	}
+	if (str_ieq(word, "account")) {
+		e.kind = DKIM_ACCOUNT;
+	} else if (str_ieq(word, "from")) {
+		e.kind = DKIM_FROM;
+	} else if (domain_is_valid(word) && word[0] != '[' &&
+	    strchr(word, '.') != NULL) {
+		e.kind = DKIM_EXPLICIT;
+		e.domain = domain_normalise(str_lower_inplace(word));
+		word = NULL;
+	} else {
+		sb_printf(err, "'%s' is not provider, none, account[:SELECTOR], "
+		    "from[:SELECTOR] or DOMAIN[:SELECTOR]", v);
+		free(word);
+		return -1;
+	}
+	free(word);
+	if (colon != NULL && (e.selector = strdup(colon + 1)) == NULL)
+		goto nomem;
+	if ((nv = realloc(s->dkim, (s->ndkim + 1) * sizeof(*nv))) == NULL)
+		goto nomem;
+	s->dkim = nv;
+	s->dkim[s->ndkim++] = e;
+	return 0;
+nomem:
+	free(e.domain);
+	free(e.selector);
+	sb_puts(err, "out of memory");
+	return -1;
+}
+
 static void
 note_map_domain(const char *domain, void *arg)
 {
@@ -574,6 +722,7 @@ snapshot_build(struct rm_config *cfg, const struct snapshot_opts *opt,
 	    (s->local_domains = strtab_new(16)) == NULL ||
 	    (s->relay_mailers = strtab_new(16)) == NULL ||
 	    (s->spf_domains = strtab_new(64)) == NULL ||
+	    (s->dmarc_domains = strtab_new(16)) == NULL ||
 	    (s->trusted = netlist_new()) == NULL)
 		goto nomem;
 	sb_init(&where);
@@ -591,8 +740,14 @@ snapshot_build(struct rm_config *cfg, const struct snapshot_opts *opt,
 	    each_entry(s, OPT_RELAYMAILERS, add_mailer, err) < 0 ||
 	    each_entry(s, OPT_TRUSTEDNETWORKS, add_network, err) < 0 ||
 	    each_entry(s, OPT_SPFRELAYADDRESS, add_spf_addr, err) < 0 ||
-	    each_entry(s, OPT_SPFDOMAINS, add_spf_domain_opt, err) < 0)
+	    each_entry(s, OPT_SPFDOMAINS, add_spf_domain_opt, err) < 0 ||
+	    each_entry(s, OPT_RELAYDKIM, add_dkim, err) < 0 ||
+	    each_entry(s, OPT_RELAYBOUNCEDOMAIN, add_bounce_domain, err) < 0 ||
+	    each_entry(s, OPT_DMARCDOMAINS, add_dmarc_domain, err) < 0)
 		goto fail;
+	if (cfg->relay_profile != RPROF_AUTO)
+		s->profile = relay_profile_named(
+		    rm_relayprofile_names[cfg->relay_profile]);
 	if (cfg->relay_account != NULL && *cfg->relay_account != '\0' &&
 	    (at = strrchr(cfg->relay_account, '@')) != NULL &&
 	    add_spf_domain(s, at + 1, err) < 0)

@@ -1,0 +1,178 @@
+/*
+ * dmarcpred.c - the recipient's DMARC verdict from its view of the message
+ *
+ * CONTRACT
+ *	See include/dmarcpred.h. Alignment is align.c's (RFC 7489 3.1 with
+ *	the PSL), strict or relaxed as the record's aspf=/adkim= say.
+ *	The DKIM key is looked up only when a policy record was found (no
+ *	record: the signature cannot change the verdict) and the signature
+ *	is one of your domain with a known selector.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "align.h"
+#include "config.h"
+#include "dmarcdns.h"
+#include "dmarcpred.h"
+#include "dmarcrec.h"
+#include "egress.h"
+#include "policy.h"
+#include "rview.h"
+#include "snapshot.h"
+#include "util.h"
+
+const char *
+dmarc_verdict_name(enum dmarc_verdict v)
+{
+	switch (v) {
+	case DMV_OFF: return NULL;
+	case DMV_UNCHECKED: return "unchecked";
+	case DMV_NONE: return "none";
+	case DMV_PASS: return "pass";
+	case DMV_FAIL: return "fail";
+	case DMV_TEMPERROR: return "temperror";
+	}
+	return NULL;
+}
+
+const char *
+dmarc_dkim_name(const struct dmarc_eval *e)
+{
+	switch (e->dkim) {
+	case DKIMV_NONE: return "none";
+	case DKIMV_PASS: return "pass";
+	case DKIMV_FAIL: return "fail";
+	case DKIMV_TEMPERROR: return "temperror";
+	}
+	return "none";
+}
+
+void
+dmarc_eval_clear(struct dmarc_eval *e)
+{
+	free(e->org);
+	dmarc_found_clear(&e->found);
+	dkim_keyq_clear(&e->key);
+	memset(e, 0, sizeof(*e));
+}
+
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+
+	return at != NULL ? at + 1 : NULL;
+}
+
+bool
+dmarc_domain_ok(const struct rm_snapshot *s, const struct decision *d,
+    const char *jdomain, const char *domain)
+{
+	const char *ad = domain_of(d->account);
+
+	if (domain == NULL)
+		return false;
+	if ((jdomain != NULL && str_ieq(domain, jdomain)) ||
+	    (ad != NULL && str_ieq(domain, ad)))
+		return true;
+	return snapshot_dmarc_domain_ok(s, domain);
+}
+
+/* 1 aligned, 0 not, -1 ENOMEM. */
+static int
+aligned(const char *a, const char *b, bool strict)
+{
+	if (a == NULL || b == NULL)
+		return 0;
+	return align_check(a, b, strict ? ALIGN_STRICT : ALIGN_RELAXED);
+}
+
+int
+dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
+    const struct decision *d, const char *jdomain, const struct rview *v,
+    const struct egress_spf *spf, uint64_t deadline_ms,
+    struct dmarc_eval *e, strbuf *err)
+{
+	const struct dmarc_record *r;
+	bool spf_known, dkim_known;
+	int al;
+
+	memset(e, 0, sizeof(*e));
+	if (spf->state == PRED_OFF || sc == NULL)
+		return 0;		/* DMV_OFF */
+	e->verdict = DMV_UNCHECKED;
+	if (!v->modelled) {
+		e->why = "relay-not-modelled";
+		return 0;
+	}
+	if (v->from_domain == NULL || v->from_domain[0] == '[') {
+		e->why = "no-from";
+		return 0;
+	}
+	if (!dmarc_domain_ok(s, d, jdomain, v->from_domain)) {
+		e->why = "domain-not-configured";
+		return 0;
+	}
+	if ((e->org = align_org_domain(v->from_domain)) == NULL)
+		goto nomem;
+	if (dmarc_discover(sc, v->from_domain, e->org, deadline_ms,
+	    &e->found) < 0)
+		goto nomem;
+	if (e->found.status == DMARCF_TEMPERROR) {
+		e->verdict = DMV_TEMPERROR;
+		return 0;
+	}
+	if (e->found.status == DMARCF_NONE) {
+		e->verdict = DMV_NONE;
+		return 0;
+	}
+	r = &e->found.rec;
+	e->policy = dmarc_record_policy(r, e->found.at_org);
+
+	/* SPF: the recipient's envelope domain, aspf= */
+	if ((al = aligned(v->from_domain, v->env_domain, r->aspf_strict)) < 0)
+		goto nomem;
+	e->spf_id_aligned = al == 1;
+	e->spf_aligned = e->spf_id_aligned && spf->state == PRED_DONE &&
+	    spf->verdict == SPFV_PASS;
+	/* an unaligned envelope cannot help, whatever SPF says */
+	spf_known = !e->spf_id_aligned || (spf->state == PRED_DONE &&
+	    spf->verdict != SPFV_TEMPERROR);
+
+	/* DKIM: d=, adkim=, and whether the key is there */
+	if (v->dkim_d != NULL) {
+		e->dkim = DKIMV_PASS;
+		if (!v->own_key && v->dkim_sel != NULL) {
+			if (dkim_key_lookup(sc, v->dkim_sel, v->dkim_d,
+			    deadline_ms, &e->key) < 0)
+				goto nomem;
+			e->key_checked = true;
+			e->dkim = e->key.status == DKIMK_OK ? DKIMV_PASS :
+			    e->key.status == DKIMK_TEMPERROR ?
+			    DKIMV_TEMPERROR : DKIMV_FAIL;
+		}
+		if ((al = aligned(v->from_domain, v->dkim_d,
+		    r->adkim_strict)) < 0)
+			goto nomem;
+		e->dkim_id_aligned = al == 1;
+		e->dkim_aligned = e->dkim_id_aligned && e->dkim == DKIMV_PASS;
+	}
+	dkim_known = !e->dkim_id_aligned || e->dkim != DKIMV_TEMPERROR;
+
+	if (e->spf_aligned || e->dkim_aligned)
+		e->verdict = DMV_PASS;
+	else if (!dkim_known || (spf->state == PRED_DONE &&
+	    spf->verdict == SPFV_TEMPERROR && e->spf_id_aligned))
+		e->verdict = DMV_TEMPERROR;
+	else if (!spf_known) {
+		e->verdict = DMV_UNCHECKED;
+		e->why = "envelope-domain-not-configured";
+	} else
+		e->verdict = DMV_FAIL;
+	return 0;
+nomem:
+	dmarc_eval_clear(e);
+	sb_puts(err, "out of memory");
+	return -1;
+}
