@@ -13,7 +13,11 @@ CONTRACT (data, imported by tests/dmarcworld/run)
   ACCOUNTS {stand-in: [(account, password)]}: the AUTH users each stand-in
            accepts (a row switches the authinfo entry to its account).
   ROWS     [{"id", "relay" (stand-in), "account" (authinfo I: or None),
-           "conf" {relaymilter options}, "provider" {provider.json},
+           "conf" {relaymilter options: the user's set-up as relaymilter
+           is told it, e.g. AllowedSenders for Gmail's verified aliases,
+           RelayDKIM where DKIM is on at the provider, RelayBounceDomain
+           for SendGrid's authenticated return path, DMARCDomains for a
+           From: domain no rewrite produces}, "provider" {provider.json},
            "env" (the sender given to sendmail -f), "from" (From: header),
            "expect" {"dmarc", "policy"}, "why", "opendmarc_deviates": None or
            {"dmarc", "policy", "why"}: what OpenDMARC says instead where it is
@@ -112,6 +116,10 @@ GMAIL_ALIASES = ["billing@alias-reject.org", "billing@alias-quar.org",
 # relaymilter's SPFRelayAddress per relay: the egress the receiver sees
 RELAY_IP = {"gmail": "google", "generic": "149.72.120.130", "local-relay": "203.0.113.25",
             "workspace": "google"}
+# relaymilter's RelayProfile per stand-in (their .test names are no
+# provider's, so "auto" would not recognise them)
+RELAY_PROFILE = {"gmail": "gmail", "workspace": "workspace-relay", "generic": "sendgrid",
+                 "local-relay": "passthrough"}
 
 
 def consumer():
@@ -127,6 +135,13 @@ def sendgrid(*authenticated):
     return {"provider": "sendgrid",
             "authenticated": {d: {"return_path": "em1234", "selector": "s1"}
                               for d in authenticated}}
+
+
+def sendgrid_conf(domain):
+    """relaymilter's settings for a domain authenticated at SendGrid (the
+    stand-in's sendgrid(domain)): its return path and its signature."""
+    return {"DMARCDomains": domain, "RelayBounceDomain": "em1234." + domain,
+            "RelayDKIM": domain}
 
 
 def row(id, relay, account, rewrite, env, from_, provider, dmarc, policy, why, known=None,
@@ -170,7 +185,7 @@ ROWS = [
         "Billing <billing@alias-reject.org>", consumer(), "fail", "reject",
         "verified alias, From: kept: SPF passes for gmail.com (envelope = account) but "
         "gmail.com is not alias-reject.org; DKIM d=gmail.com not aligned -> fail, p=reject "
-        "(the 550 5.7.26 case)"),
+        "(the 550 5.7.26 case)", AllowedSenders="billing@alias-reject.org"),
     row("G04", "gmail", GMAIL, "yes", "billing@alias-reject.org",
         "Billing <billing@alias-reject.org>", consumer(), "pass", "none",
         "as G03 with RewriteHeaderFrom yes: relaymilter rewrites From: to the account "
@@ -178,16 +193,16 @@ ROWS = [
     row("G05", "gmail", GMAIL, "no", "billing@alias-quar.org",
         "Billing <billing@alias-quar.org>", consumer(), "fail", "quarantine",
         "verified alias in alias-quar.org: envelope and DKIM are gmail.com, neither "
-        "aligned -> fail, p=quarantine"),
+        "aligned -> fail, p=quarantine", AllowedSenders="billing@alias-quar.org"),
     row("G06", "gmail", GMAIL, "no", "billing@alias-nodmarc.org",
         "Billing <billing@alias-nodmarc.org>", consumer(), "none", "none",
         "verified alias in a domain without any DMARC record (nor at its organizational "
-        "domain, itself) -> none"),
+        "domain, itself) -> none", AllowedSenders="billing@alias-nodmarc.org"),
     row("G07", "gmail", GMAIL, "no", "billing@mail.alias-sp.org",
         "Billing <billing@mail.alias-sp.org>", consumer(), "fail", "reject",
         "alias in a subdomain with no record of its own: the record of the organizational "
         "domain alias-sp.org applies with sp=reject; gmail.com aligns with neither -> fail, "
-        "policy reject (sp)"),
+        "policy reject (sp)", AllowedSenders="billing@mail.alias-sp.org"),
     row("G08", "gmail", GMAIL, "unaligned", "billing@alias-quar.org",
         "Billing <billing@alias-quar.org>", consumer(), "pass", "none",
         "as G05 with RewriteHeaderFrom unaligned: alias-quar.org is not aligned with the "
@@ -197,11 +212,11 @@ ROWS = [
     row("W01", "gmail", "alerts@ws-full.org", "no", "alerts@ws-full.org",
         "Alerts <alerts@ws-full.org>", workspace("ws-full.org"), "pass", "reject",
         "Workspace, DKIM on: SPF passes for ws-full.org (include:_spf.google.com) aligned, "
-        "DKIM d=ws-full.org aligned -> pass (p=reject)"),
+        "DKIM d=ws-full.org aligned -> pass (p=reject)", RelayDKIM="account"),
     row("W02", "gmail", "alerts@ws-nospf.org", "no", "alerts@ws-nospf.org",
         "Alerts <alerts@ws-nospf.org>", workspace("ws-nospf.org"), "pass", "reject",
         "SPF of ws-nospf.org lacks Google (fail at 209.85.220.41), but DKIM d=ws-nospf.org "
-        "passes aligned -> pass (p=reject)"),
+        "passes aligned -> pass (p=reject)", RelayDKIM="account"),
     row("W03", "gmail", "alerts@ws-nodkim.org", "no", "alerts@ws-nodkim.org",
         "Alerts <alerts@ws-nodkim.org>", workspace("ws-nodkim.org", dkim=False), "pass",
         "quarantine",
@@ -214,27 +229,28 @@ ROWS = [
     row("W05", "gmail", "alerts@ws-nokey.org", "no", "alerts@ws-nokey.org",
         "Alerts <alerts@ws-nokey.org>", workspace("ws-nokey.org"), "fail", "quarantine",
         "DKIM on at Google but google._domainkey.ws-nokey.org not published: the signature "
-        "cannot verify; SPF without Google fails -> fail, p=quarantine"),
+        "cannot verify; SPF without Google fails -> fail, p=quarantine", RelayDKIM="account"),
     row("W06", "gmail", "alerts@ws-strict.org", "no", "alerts@ws-strict.org",
         "Alerts <alerts@app.ws-strict.org>",
         workspace("ws-strict.org", aliases=["alerts@app.ws-strict.org"]), "pass", "quarantine",
         "From: a verified alias in app.ws-strict.org, record only at ws-strict.org (sp="
         "quarantine, aspf=s, adkim=r): SPF passes for ws-strict.org but strict alignment "
         "needs app.ws-strict.org; DKIM d=ws-strict.org aligns relaxed -> pass, policy "
-        "quarantine (sp)"),
+        "quarantine (sp)", AllowedSenders="alerts@app.ws-strict.org", RelayDKIM="account"),
     row("W07", "gmail", "alerts@ws-strict2.org", "no", "alerts@ws-strict2.org",
         "Alerts <alerts@app.ws-strict2.org>",
         workspace("ws-strict2.org", aliases=["alerts@app.ws-strict2.org"]), "fail",
         "quarantine",
         "as W06 with adkim=s: neither SPF (ws-strict2.org) nor DKIM (d=ws-strict2.org) is "
-        "the From: name app.ws-strict2.org -> fail, policy quarantine (sp)"),
+        "the From: name app.ws-strict2.org -> fail, policy quarantine (sp)",
+        AllowedSenders="alerts@app.ws-strict2.org", RelayDKIM="account"),
     row("W08", "gmail", "alerts@ws-relaxed.org", "no", "alerts@ws-relaxed.org",
         "Alerts <alerts@app.ws-relaxed.org>",
         workspace("ws-relaxed.org", dkim=False, aliases=["alerts@app.ws-relaxed.org"]),
         "pass", "reject",
         "subdomain alias, DKIM off (gappssmtp.com), aspf=r: SPF passes for ws-relaxed.org, "
         "the same organizational domain as app.ws-relaxed.org -> pass; no sp, so p=reject "
-        "applies to the subdomain"),
+        "applies to the subdomain", AllowedSenders="alerts@app.ws-relaxed.org"),
     # ---- smtp-relay.gmail.com (Workspace SMTP relay, IP-registered, no AUTH)
     row("R01", "workspace", None, "yes", "root@mta.test", "Cron Daemon <root@mta.test>",
         {"provider": "gmail-relay"}, "pass", "reject",
@@ -252,29 +268,33 @@ ROWS = [
         sendgrid(), "fail", "reject",
         "domain not authenticated at SendGrid: envelope @sendgrid.net (SPF passes, not "
         "aligned), DKIM d=sendgrid.net (not aligned); the include:sendgrid.net in "
-        "sg-plain.org's SPF is never used -> fail, p=reject"),
+        "sg-plain.org's SPF is never used -> fail, p=reject", DMARCDomains="sg-plain.org"),
     row("S02", "generic", None, "no", "news@sg-auth.org", "News <news@sg-auth.org>",
         sendgrid("sg-auth.org"), "pass", "reject",
         "authenticated: envelope em1234.sg-auth.org (SPF include:sendgrid.net passes, "
-        "relaxed aligned) and DKIM d=sg-auth.org aligned -> pass (p=reject)"),
+        "relaxed aligned) and DKIM d=sg-auth.org aligned -> pass (p=reject)",
+        **sendgrid_conf("sg-auth.org")),
     row("S03", "generic", None, "no", "news@sg-strict.org", "News <news@sg-strict.org>",
         sendgrid("sg-strict.org"), "pass", "quarantine",
         "authenticated, aspf=s: em1234.sg-strict.org is not sg-strict.org (SPF not aligned "
-        "strictly), DKIM d=sg-strict.org aligned -> pass (p=quarantine)"),
+        "strictly), DKIM d=sg-strict.org aligned -> pass (p=quarantine)",
+        **sendgrid_conf("sg-strict.org")),
     row("S04", "generic", None, "no", "news@sg-strict2.org", "News <news@sg-strict2.org>",
         sendgrid("sg-strict2.org"), "fail", "quarantine",
         "authenticated, aspf=s, DKIM key s1._domainkey not published: the signature fails "
         "and SPF (em1234.sg-strict2.org) is not strictly aligned -> fail, p=quarantine",
-        known={"dmarc": "pass", "policy": "quarantine", "why": OPENDMARC_STRICT_BUG}),
+        known={"dmarc": "pass", "policy": "quarantine", "why": OPENDMARC_STRICT_BUG},
+        **sendgrid_conf("sg-strict2.org")),
     row("S05", "generic", None, "no", "news@sg-relaxed.org", "News <news@sg-relaxed.org>",
         sendgrid("sg-relaxed.org"), "pass", "reject",
         "authenticated, DKIM key not published (fails), aspf=r: SPF passes for "
-        "em1234.sg-relaxed.org, relaxed aligned with sg-relaxed.org -> pass (p=reject)"),
+        "em1234.sg-relaxed.org, relaxed aligned with sg-relaxed.org -> pass (p=reject)",
+        **sendgrid_conf("sg-relaxed.org")),
     row("S06", "generic", None, "no", "news@sg-noem.org", "News <news@sg-noem.org>",
         sendgrid("sg-noem.org"), "fail", "none",
         "authenticated at SendGrid but em1234.sg-noem.org (it resolves: an MX) has no SPF "
         "record (SPF none) and "
-        "the DKIM key is not published -> fail, p=none"),
+        "the DKIM key is not published -> fail, p=none", **sendgrid_conf("sg-noem.org")),
     # ---- a local relay (passes our envelope and From: through)
     row("L01", "local-relay", "outbound@lr-spf.org", "unaligned", "root@mta.test",
         "Cron Daemon <root@mta.test>", {"provider": "passthrough"}, "pass", "reject",
@@ -283,7 +303,8 @@ ROWS = [
     row("L02", "local-relay", "outbound@lr-spf.org", "no", "noreply@lr-other.org",
         "No Reply <noreply@lr-other.org>", {"provider": "passthrough"}, "fail", "reject",
         "envelope rewritten to outbound@lr-spf.org (SPF passes), From: lr-other.org kept "
-        "(RewriteHeaderFrom no): not aligned, no DKIM -> fail, lr-other.org's p=reject"),
+        "(RewriteHeaderFrom no): not aligned, no DKIM -> fail, lr-other.org's p=reject",
+        DMARCDomains="lr-other.org"),
     row("L03", "local-relay", "outbound@lr-nodmarc.org", "no", "outbound@lr-nodmarc.org",
         "Outbound <outbound@lr-nodmarc.org>", {"provider": "passthrough"}, "none", "none",
         "no DMARC record for lr-nodmarc.org -> none (SPF would pass)"),
@@ -296,5 +317,5 @@ ROWS = [
         {"provider": "passthrough", "dkim": {"domain": "lr-dkim.org", "selector": "mail"}},
         "pass", "reject",
         "a local DKIM signer after relaymilter signs d=lr-dkim.org: aligned pass although "
-        "SPF (-all) fails -> pass (p=reject)"),
+        "SPF (-all) fails -> pass (p=reject)", RelayDKIM="lr-dkim.org:mail"),
 ]
