@@ -37,6 +37,13 @@ int	 addr_parse_envelope(const char *in, struct rm_addr *out);
 void	 addr_free(struct rm_addr *a);
 /* "local@domain" with the local part quoted when it must be; NULL on ENOMEM. */
 char	*addr_format(const char *local, const char *domain);
+/* The same into buf (size bytes, NUL-terminated when size > 0), as
+ * snprintf: returns the length of the whole text; it was cut when that
+ * is size or more. */
+size_t	 addr_format_buf(const char *local, const char *domain, char *buf,
+	    size_t size);
+/* The same appended to sb: 0, or -1 on ENOMEM (sb->err set). */
+int	 addr_append(strbuf *sb, const char *local, const char *domain);
 /* Same for a parsed address ("<>" → ""). */
 char	*addr_text(const struct rm_addr *a);
 /* Split "user+detail" at the first delim; detail NULL when there is none. */

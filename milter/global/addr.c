@@ -216,26 +216,69 @@ local_is_dot_atom(const char *l)
 	return true;
 }
 
+int
+addr_append(strbuf *sb, const char *local, const char *domain)
+{
+	const char *p;
+
+	/* no printf: this runs for every message */
+	sb_reserve(sb, strlen(local) + 3 + (domain ? strlen(domain) + 1 : 0));
+	if (local_is_dot_atom(local)) {
+		sb_puts(sb, local);
+	} else {
+		sb_putc(sb, '"');
+		for (p = local; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				sb_putc(sb, '\\');
+			sb_putc(sb, *p);
+		}
+		sb_putc(sb, '"');
+	}
+	if (domain != NULL) {
+		sb_putc(sb, '@');
+		sb_puts(sb, domain);
+	}
+	return sb->err ? -1 : 0;
+}
+
+size_t
+addr_format_buf(const char *local, const char *domain, char *buf,
+    size_t size)
+{
+	const char *p;
+	size_t n = 0;
+
+#define PUT(c) do { if (n + 1 < size) buf[n] = (c); n++; } while (0)
+	if (local_is_dot_atom(local)) {
+		for (p = local; *p; p++)
+			PUT(*p);
+	} else {
+		PUT('"');
+		for (p = local; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				PUT('\\');
+			PUT(*p);
+		}
+		PUT('"');
+	}
+	if (domain != NULL) {
+		PUT('@');
+		for (p = domain; *p; p++)
+			PUT(*p);
+	}
+#undef PUT
+	if (size > 0)
+		buf[n < size ? n : size - 1] = '\0';
+	return n;
+}
+
 char *
 addr_format(const char *local, const char *domain)
 {
 	strbuf sb;
-	const char *p;
 
 	sb_init(&sb);
-	if (local_is_dot_atom(local)) {
-		sb_puts(&sb, local);
-	} else {
-		sb_putc(&sb, '"');
-		for (p = local; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				sb_putc(&sb, '\\');
-			sb_putc(&sb, *p);
-		}
-		sb_putc(&sb, '"');
-	}
-	if (domain != NULL)
-		sb_printf(&sb, "@%s", domain);
+	(void)addr_append(&sb, local, domain);
 	return sb_steal(&sb);
 }
 
@@ -323,6 +366,7 @@ copy_without_comments(strbuf *sb, const char *s, size_t b, size_t e)
 {
 	size_t i = b, j;
 
+	sb_reserve(sb, e - b + 1);	/* one allocation, not one per growth */
 	while (i < e) {
 		if (s[i] == '(') {
 			i = skip_comment(s, i);
