@@ -41,6 +41,13 @@ void		 spfcache_free(struct spfcache *c);
 /* true on a hit (out->verdict, detail, record and cached set). */
 bool		 spfcache_get(struct spfcache *c, const char *key,
 		    struct spf_outcome *out);
+/* The same, copying only the strings asked for (the others are NULL):
+ * a caller that does not show them spares the allocations. */
+#define SPFCACHE_DETAIL			1u
+#define SPFCACHE_RECORD			2u
+#define SPFCACHE_DETAIL_UNLESS_PASS	4u	/* detail only when not pass */
+bool		 spfcache_get_some(struct spfcache *c, const char *key,
+		    unsigned what, struct spf_outcome *out);
 void		 spfcache_put(struct spfcache *c, const char *key,
 		    const struct spf_outcome *o);
 /* Entries held now (expired ones not yet met by a lookup included). */

@@ -75,7 +75,9 @@ int		 spfc_check(struct spfc *sc, const char *sender, const char *ip,
 		    struct spf_outcome *out);
 /* The same with the DNS budget ending at deadline_ms (mono_ms()
  * time, CLOCK_MONOTONIC milliseconds) instead of dns_timeout_ms from now:
- * one budget for every lookup a message needs. 0: dns_timeout_ms. */
+ * one budget for every lookup a message needs. 0: dns_timeout_ms. An
+ * answer from the cache has no record, and a detail only when the
+ * verdict is not pass. */
 int		 spfc_check_by(struct spfc *sc, const char *sender,
 		    const char *ip, uint64_t deadline_ms,
 		    struct spf_outcome *out);

@@ -172,7 +172,8 @@ cache_find(struct spfcache *c, const char *key, long long now)
 }
 
 bool
-spfcache_get(struct spfcache *c, const char *key, struct spf_outcome *out)
+spfcache_get_some(struct spfcache *c, const char *key, unsigned what,
+    struct spf_outcome *out)
 {
 	struct centry *e;
 	bool hit = false;
@@ -183,13 +184,23 @@ spfcache_get(struct spfcache *c, const char *key, struct spf_outcome *out)
 	e = cache_find(c, key, c->now(c->now_arg));
 	if (e != NULL) {
 		out->verdict = e->verdict;
-		out->detail = e->detail ? strdup(e->detail) : NULL;
-		out->record = e->record ? strdup(e->record) : NULL;
+		out->detail = e->detail && ((what & SPFCACHE_DETAIL) ||
+		    ((what & SPFCACHE_DETAIL_UNLESS_PASS) &&
+		    e->verdict != SPFV_PASS)) ? strdup(e->detail) : NULL;
+		out->record = e->record && (what & SPFCACHE_RECORD) ?
+		    strdup(e->record) : NULL;
 		out->cached = true;
 		hit = true;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return hit;
+}
+
+bool
+spfcache_get(struct spfcache *c, const char *key, struct spf_outcome *out)
+{
+	return spfcache_get_some(c, key, SPFCACHE_DETAIL | SPFCACHE_RECORD,
+	    out);
 }
 
 void

@@ -27,7 +27,9 @@
  *	    %{l} or %{s}, else under the domain key. spfc_eval() never
  *	    uses the cache. spfc_check_by() is spfc_check() with the
  *	    caller's deadline (a message's whole DNS budget) in place of
- *	    now + dns_timeout_ms. With libspf2_only the domain check and the
+ *	    now + dns_timeout_ms; from the cache it copies the detail only
+ *	    of a verdict that is not pass, and never the record (the
+ *	    milter's per-message path shows neither). With libspf2_only the domain check and the
  *	    over_* mapping are skipped.
  *	Thread-safety: spfc_zone_add() and spfc_set_clock() only before
  *	the checker is shared, spfc_free() after its last use; spfc_check(),
@@ -449,7 +451,7 @@ done:
 
 static int
 evaluate(struct spfc *sc, const char *sender_in, const char *helo,
-    const char *ip, bool use_cache, uint64_t deadline,
+    const char *ip, bool use_cache, uint64_t deadline, unsigned what,
     struct spf_outcome *out)
 {
 	uint64_t t0 = mono_ms();
@@ -519,7 +521,7 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 			why = "out of memory";
 			goto bad;
 		}
-		if (spfcache_get(sc->cache, key, out)) {
+		if (spfcache_get_some(sc->cache, key, what, out)) {
 			rc = 0;
 			goto done;
 		}
@@ -528,7 +530,7 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 			why = "out of memory";
 			goto bad;
 		}
-		if (spfcache_get(sc->cache, lkey, out)) {
+		if (spfcache_get_some(sc->cache, lkey, what, out)) {
 			rc = 0;
 			goto done;
 		}
@@ -591,19 +593,22 @@ int
 spfc_check(struct spfc *sc, const char *sender, const char *ip,
     struct spf_outcome *out)
 {
-	return evaluate(sc, sender, NULL, ip, true, 0, out);
+	return evaluate(sc, sender, NULL, ip, true, 0,
+	    SPFCACHE_DETAIL | SPFCACHE_RECORD, out);
 }
 
 int
 spfc_check_by(struct spfc *sc, const char *sender, const char *ip,
     uint64_t deadline_ms, struct spf_outcome *out)
 {
-	return evaluate(sc, sender, NULL, ip, true, deadline_ms, out);
+	return evaluate(sc, sender, NULL, ip, true, deadline_ms,
+	    SPFCACHE_DETAIL_UNLESS_PASS, out);
 }
 
 int
 spfc_eval(struct spfc *sc, const char *sender, const char *helo,
     const char *ip, struct spf_outcome *out)
 {
-	return evaluate(sc, sender, helo, ip, false, 0, out);
+	return evaluate(sc, sender, helo, ip, false, 0,
+	    SPFCACHE_DETAIL | SPFCACHE_RECORD, out);
 }
