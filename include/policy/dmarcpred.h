@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "align.h"
 #include "dmarcdns.h"
 #include "dmarcrec.h"
 #include "egress.h"
@@ -66,11 +67,13 @@ struct dmarc_eval {
 	bool		 dkim_aligned;	/* ... and it verifies */
 };
 
+/* fe: align_eval() of the view's From: domain with its envelope domain,
+ * when the caller has it (any mode), else NULL. */
 int		 dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 		    const struct decision *d, const char *jdomain,
 		    const struct rview *v, const struct egress_spf *spf,
-		    uint64_t deadline_ms, struct dmarc_eval *out,
-		    strbuf *err);
+		    const struct align_result *fe, uint64_t deadline_ms,
+		    struct dmarc_eval *out, strbuf *err);
 void		 dmarc_eval_clear(struct dmarc_eval *e);
 /* "pass", "fail", "none", "temperror", "unchecked"; NULL for OFF. */
 const char	*dmarc_verdict_name(enum dmarc_verdict v);

@@ -45,27 +45,30 @@
 #include "relayprof.h"
 #include "snapshot.h"
 
+/* The strings of a view live in one allocation (arena): a view costs a
+ * message one malloc. */
 struct rview {
 	const struct relay_profile *prof;	/* never NULL after a build */
 	bool		 auto_profile;	/* found by the smarthost's name */
 	bool		 modelled;
 	/* envelope */
-	char		*env;		/* address, or NULL when only its
+	const char	*env;		/* address, or NULL when only its
 					 * domain is known (sendgrid) */
-	char		*env_domain;	/* NULL: none (no final sender) */
+	const char	*env_domain;	/* lower case; NULL: none */
 	const char	*env_note;	/* static: where it comes from */
 	/* From: */
-	char		*from;		/* address, NULL: no single From: */
-	char		*from_domain;
+	const char	*from;		/* address, NULL: no single From: */
+	const char	*from_domain;	/* lower case */
 	const char	*from_note;	/* static, NULL: as relaymilter
 					 * leaves it */
 	bool		 from_replaced;	/* by the relay */
 	/* DKIM */
-	char		*dkim_d;	/* NULL: no signature */
-	char		*dkim_sel;	/* NULL: own key or no selector known */
+	const char	*dkim_d;	/* lower case; NULL: no signature */
+	const char	*dkim_sel;	/* NULL: own key or no selector known */
 	bool		 own_key;	/* the provider's own key: not checked */
 	const char	*dkim_note;	/* static: where the signature comes
 					 * from */
+	char		*arena;		/* owns the strings above */
 };
 
 int	 rview_build(const struct rm_snapshot *s, const struct decision *d,

@@ -31,7 +31,9 @@
  *	first record that is a usable key wins, else the first one's state.
  *
  *	Thread-safe like spfc_check(). Strings in the results are malloc'ed
- *	and sanitised (no control characters); *_clear() frees them.
+ *	and sanitised (no control characters), except dmarc_found.text, the
+ *	record as published (sanitise it before showing it); *_clear()
+ *	frees them.
  *	Returns 0, or -1 on an allocation failure (why set when possible).
  */
 #ifndef RM_DMARCDNS_H
@@ -54,7 +56,8 @@ struct dmarc_found {
 	bool			 at_org;	/* found at the org domain */
 	char			*where;		/* domain of the record used,
 						 * or the last one asked */
-	char			*text;		/* the record as published */
+	char			*text;		/* the record as published: may
+						 * hold control characters */
 	struct dmarc_record	 rec;		/* when FOUND */
 	char			*why;		/* NONE/TEMPERROR: why */
 	bool			 cached;	/* every answer from the cache */

@@ -261,8 +261,11 @@ show_dmarc(const struct prediction *p)
 		break;
 	}
 	if (e->found.status == DMARCF_FOUND) {
+		char *text = sanitize_dup(e->found.text);
+
 		printf("DMARC record   _dmarc.%s: %s\n", e->found.where,
-		    e->found.text);
+		    text ? text : "(out of memory)");
+		free(text);
 		printf("               found at %s; policy for %s: %s (%s=)%s\n",
 		    e->found.at_org ? "the organizational domain" :
 		    "the From: domain", v->from_domain,

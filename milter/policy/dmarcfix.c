@@ -167,7 +167,7 @@ try_rewrite(const struct dmarc_fix_in *in, int mode, strbuf *err)
 		rview_free(&v);
 		return -1;
 	}
-	if (dmarc_evaluate(in->s, in->sc, &alt, in->jdomain, &v, &spf,
+	if (dmarc_evaluate(in->s, in->sc, &alt, in->jdomain, &v, &spf, NULL,
 	    in->deadline_ms, &e, err) < 0)
 		rc = -1;
 	else

@@ -79,26 +79,31 @@ dmarc_domain_ok(const struct rm_snapshot *s, const struct decision *d,
 	return snapshot_dmarc_domain_ok(s, domain);
 }
 
-/* 1 aligned, 0 not, -1 ENOMEM. */
-static int
-aligned(const char *a, const char *b, bool strict)
+/* Strict or relaxed alignment from align_eval()'s canonical and
+ * organizational domains (either NULL: not a domain, aligned with
+ * nothing). */
+static bool
+aligned(const struct align_result *r, bool strict)
 {
-	if (a == NULL || b == NULL)
-		return 0;
-	return align_check(a, b, strict ? ALIGN_STRICT : ALIGN_RELAXED);
+	if (r->from_org == NULL || r->env_org == NULL)
+		return false;
+	return strcmp(strict ? r->from_dom : r->from_org,
+	    strict ? r->env_dom : r->env_org) == 0;
 }
 
 int
 dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
     const struct decision *d, const char *jdomain, const struct rview *v,
-    const struct egress_spf *spf, uint64_t deadline_ms,
-    struct dmarc_eval *e, strbuf *err)
+    const struct egress_spf *spf, const struct align_result *fe,
+    uint64_t deadline_ms, struct dmarc_eval *e, strbuf *err)
 {
 	const struct dmarc_record *r;
+	struct align_result own, dk;
 	bool spf_known, dkim_known;
-	int al;
 
 	memset(e, 0, sizeof(*e));
+	memset(&own, 0, sizeof(own));
+	memset(&dk, 0, sizeof(dk));
 	if (spf->state == PRED_OFF || sc == NULL)
 		return 0;		/* DMV_OFF */
 	e->verdict = DMV_UNCHECKED;
@@ -114,26 +119,33 @@ dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 		e->why = "domain-not-configured";
 		return 0;
 	}
-	if ((e->org = align_org_domain(v->from_domain)) == NULL)
+	/* From: against the envelope: the caller's, or computed here; its
+	 * organizational domain is the one policy discovery uses */
+	if (fe == NULL) {
+		if (align_eval(v->from_domain, v->env_domain, ALIGN_RELAXED,
+		    &own) < 0)
+			goto nomem;
+		fe = &own;
+	}
+	if ((e->org = fe->from_org != NULL ? strdup(fe->from_org) :
+	    align_org_domain(v->from_domain)) == NULL)
 		goto nomem;
 	if (dmarc_discover(sc, v->from_domain, e->org, deadline_ms,
 	    &e->found) < 0)
 		goto nomem;
 	if (e->found.status == DMARCF_TEMPERROR) {
 		e->verdict = DMV_TEMPERROR;
-		return 0;
+		goto done;
 	}
 	if (e->found.status == DMARCF_NONE) {
 		e->verdict = DMV_NONE;
-		return 0;
+		goto done;
 	}
 	r = &e->found.rec;
 	e->policy = dmarc_record_policy(r, e->found.at_org);
 
 	/* SPF: the recipient's envelope domain, aspf= */
-	if ((al = aligned(v->from_domain, v->env_domain, r->aspf_strict)) < 0)
-		goto nomem;
-	e->spf_id_aligned = al == 1;
+	e->spf_id_aligned = aligned(fe, r->aspf_strict);
 	e->spf_aligned = e->spf_id_aligned && spf->state == PRED_DONE &&
 	    spf->verdict == SPFV_PASS;
 	/* an unaligned envelope cannot help, whatever SPF says */
@@ -152,10 +164,14 @@ dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 			    e->key.status == DKIMK_TEMPERROR ?
 			    DKIMV_TEMPERROR : DKIMV_FAIL;
 		}
-		if ((al = aligned(v->from_domain, v->dkim_d,
-		    r->adkim_strict)) < 0)
+		/* d= is often the envelope domain: its alignment is known */
+		if (v->env_domain != NULL && str_ieq(v->dkim_d, v->env_domain))
+			e->dkim_id_aligned = aligned(fe, r->adkim_strict);
+		else if (align_eval(v->from_domain, v->dkim_d, ALIGN_RELAXED,
+		    &dk) < 0)
 			goto nomem;
-		e->dkim_id_aligned = al == 1;
+		else
+			e->dkim_id_aligned = aligned(&dk, r->adkim_strict);
 		e->dkim_aligned = e->dkim_id_aligned && e->dkim == DKIMV_PASS;
 	}
 	dkim_known = !e->dkim_id_aligned || e->dkim != DKIMV_TEMPERROR;
@@ -170,8 +186,13 @@ dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 		e->why = "envelope-domain-not-configured";
 	} else
 		e->verdict = DMV_FAIL;
+done:
+	align_result_clear(&own);
+	align_result_clear(&dk);
 	return 0;
 nomem:
+	align_result_clear(&own);
+	align_result_clear(&dk);
 	dmarc_eval_clear(e);
 	sb_puts(err, "out of memory");
 	return -1;

@@ -266,6 +266,7 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 	const struct rm_config *c = s->cfg;
 	const char *dom;
 	struct egress_spf e;
+	struct align_result ar;
 	struct dmarc_fix_in fx;
 	uint64_t deadline;
 	strbuf hint, why;
@@ -293,16 +294,20 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 	p->spf_cached = e.cached;
 	p->unchecked_why = e.why;
 	p->from_domain = p->rv.from_domain;
+	memset(&ar, 0, sizeof(ar));
 	if (p->from_domain != NULL && dom != NULL) {
-		if ((al = align_check(p->from_domain, dom, c->alignment_mode)) <
-		    0) {
+		if ((al = align_eval(p->from_domain, dom, c->alignment_mode,
+		    &ar)) < 0) {
 			sb_puts(err, "out of memory");
 			goto fail;
 		}
 		p->align = al;
 	}
-	if (dmarc_evaluate(s, sc, d, jdomain, &p->rv, &e, deadline, &p->dm,
-	    err) < 0)
+	/* the same pair's domains serve DMARC's aspf= (strict or relaxed) */
+	al = dmarc_evaluate(s, sc, d, jdomain, &p->rv, &e, p->align >= 0 ?
+	    &ar : NULL, deadline, &p->dm, err);
+	align_result_clear(&ar);
+	if (al < 0)
 		goto fail;
 	/* an aligned DKIM signature carries DMARC: misalignment is moot */
 	dkim_carries = p->dm.verdict == DMV_PASS && p->dm.dkim_aligned;

@@ -24,12 +24,7 @@
 void
 rview_free(struct rview *v)
 {
-	free(v->env);
-	free(v->env_domain);
-	free(v->from);
-	free(v->from_domain);
-	free(v->dkim_d);
-	free(v->dkim_sel);
+	free(v->arena);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -41,25 +36,26 @@ domain_of(const char *addr)
 	return at != NULL && at[1] != '\0' ? at + 1 : NULL;
 }
 
-static char *
-dup_lower(const char *s)
-{
-	return s != NULL ? strdup_lower(s) : NULL;
-}
-
-/* AllowedSenders lists the address or its @domain (policy.c's rule). */
+/* AllowedSenders lists the address or its @domain (policy.c's rule); the
+ * lower-case key is made on the stack. */
 static bool
 allowed(const struct rm_snapshot *s, const char *addr)
 {
-	const char *dom = domain_of(addr);
-	char *k;
+	char buf[512], *k, *at;
+	size_t n = strlen(addr);
 	bool hit;
 
-	if (dom == NULL || (k = strdup_lower(addr)) == NULL)
+	if (domain_of(addr) == NULL)
 		return false;
+	k = n < sizeof(buf) ? memcpy(buf, addr, n + 1) : strdup(addr);
+	if (k == NULL)
+		return false;
+	str_lower_inplace(k);
+	at = strrchr(k, '@');
 	hit = strtab_get(s->allowed, k, NULL) == 1 ||
-	    strtab_get(s->allowed, strrchr(k, '@'), NULL) == 1;
-	free(k);
+	    strtab_get(s->allowed, at, NULL) == 1;
+	if (k != buf)
+		free(k);
 	return hit;
 }
 
@@ -75,39 +71,52 @@ at_or_below(const char *b, const char *c)
 	    str_ieq(b + nb - nc, c);
 }
 
+/*
+ * The strings of a view while it is built: each is a pointer to text that
+ * lives at least as long as the build (the snapshot, the decision, the
+ * caller's buffers), copied into the arena at the end.
+ */
+enum { S_ENV, S_ENVDOM, S_FROM, S_FROMDOM, S_DKIMD, S_DKIMSEL, S_N };
+
+struct build {
+	const char	*str[S_N];
+	char		 ours_buf[320];	/* the From: address relaymilter
+					 * leaves, when it fits */
+	char		*ours_heap;	/* ... when it does not */
+	char		 gapps[300];	/* Google's default signing domain */
+};
+
 /* The From: address relaymilter leaves: the rewrite's, else the one
- * mailbox of the message's From:; NULL otherwise. */
+ * mailbox of the message's From:; NULL otherwise. -1 on ENOMEM. */
 static int
 our_from(const struct decision *d, const char *header_from,
-    unsigned from_count, char **out)
+    unsigned from_count, struct build *b, const char **out)
 {
 	struct hdr_from hf;
+	size_t n;
 
 	*out = NULL;
-	if (d->from_rewrite)
-		return (*out = strdup(d->final)) != NULL ? 0 : -1;
+	if (d->from_rewrite) {
+		*out = d->final;
+		return 0;
+	}
 	if (header_from == NULL || from_count != 1 ||
 	    hdr_from_parse(header_from, &hf) < 0)
 		return 0;
-	if (hf.count == 1 && hf.addr.domain != NULL &&
-	    (*out = addr_text(&hf.addr)) == NULL) {
-		hdr_from_free(&hf);
-		return -1;
+	if (hf.count == 1 && hf.addr.domain != NULL && hf.addr.local != NULL) {
+		n = addr_format_buf(hf.addr.local, hf.addr.domain, b->ours_buf,
+		    sizeof(b->ours_buf));
+		if (n < sizeof(b->ours_buf)) {
+			*out = b->ours_buf;
+		} else if ((b->ours_heap = addr_text(&hf.addr)) == NULL) {
+			hdr_from_free(&hf);
+			return -1;
+		} else {
+			*out = b->ours_heap;
+		}
 	}
 	hdr_from_free(&hf);
 	return 0;
-}
-
-static int
-set_env(struct rview *v, const char *addr, const char *domain,
-    const char *note)
-{
-	v->env = addr != NULL ? strdup(addr) : NULL;
-	v->env_domain = dup_lower(domain != NULL ? domain : domain_of(addr));
-	v->env_note = note;
-	return (addr != NULL && v->env == NULL) ||
-	    (v->env_domain == NULL && (domain != NULL ||
-	    domain_of(addr) != NULL)) ? -1 : 0;
 }
 
 /*
@@ -115,50 +124,81 @@ set_env(struct rview *v, const char *addr, const char *domain,
  * account's or the envelope's; others: the From: domain), exact for
  * Google. acct_dom is what "account" stands for.
  */
-static int
-pick_dkim(const struct rm_snapshot *s, struct rview *v, const char *basis,
-    bool google, const char *acct_dom)
+static void
+pick_dkim(const struct rm_snapshot *s, struct rview *v, struct build *b,
+    const char *basis, bool google, const char *acct_dom)
 {
 	const struct dkim_entry *e;
 	const char *c;
-	char gapps[300];
 	size_t i;
 
 	if (basis != NULL) {
 		for (i = 0; i < s->ndkim; i++) {
 			e = &s->dkim[i];
 			c = e->kind == DKIM_EXPLICIT ? e->domain :
-			    e->kind == DKIM_ACCOUNT ? acct_dom : v->from_domain;
+			    e->kind == DKIM_ACCOUNT ? acct_dom :
+			    b->str[S_FROMDOM];
 			if (c == NULL || !(google ? str_ieq(basis, c) :
 			    at_or_below(basis, c)))
 				continue;
-			v->dkim_d = strdup_lower(c);
-			v->dkim_sel = e->selector ? strdup(e->selector) :
-			    v->prof->dkim_selector ?
-			    strdup(v->prof->dkim_selector) : NULL;
+			b->str[S_DKIMD] = c;
+			b->str[S_DKIMSEL] = e->selector ? e->selector :
+			    v->prof->dkim_selector;
 			v->dkim_note = "your domain (RelayDKIM)";
-			if (v->dkim_d == NULL || (v->dkim_sel == NULL &&
-			    (e->selector || v->prof->dkim_selector)))
-				return -1;
-			return 0;
+			return;
 		}
 	}
 	if (s->dkim_none)
-		return 0;
+		return;
 	if (v->prof->own_dkim != NULL) {
-		v->dkim_d = strdup(v->prof->own_dkim);
+		b->str[S_DKIMD] = v->prof->own_dkim;
 		v->own_key = true;
 		v->dkim_note = "the provider's own signature";
-		return v->dkim_d != NULL ? 0 : -1;
-	}
-	if (google && basis != NULL &&
-	    relay_gapps_domain(basis, gapps, sizeof(gapps)) != NULL) {
-		v->dkim_d = strdup(gapps);
+	} else if (google && basis != NULL &&
+	    relay_gapps_domain(basis, b->gapps, sizeof(b->gapps)) != NULL) {
+		b->str[S_DKIMD] = b->gapps;
 		v->own_key = true;
 		v->dkim_note = "Google's default key: DKIM is not turned on "
 		    "for the domain (RelayDKIM account when it is)";
-		return v->dkim_d != NULL ? 0 : -1;
 	}
+}
+
+/* Copy the strings into one allocation and point the view at them. */
+static int
+seal(struct rview *v, const struct build *b)
+{
+	static const bool lower[S_N] = { false, true, false, true, true,
+	    false };
+	size_t off[S_N], i;
+	strbuf a;
+	const char **dst[S_N];
+
+	dst[S_ENV] = &v->env;
+	dst[S_ENVDOM] = &v->env_domain;
+	dst[S_FROM] = &v->from;
+	dst[S_FROMDOM] = &v->from_domain;
+	dst[S_DKIMD] = &v->dkim_d;
+	dst[S_DKIMSEL] = &v->dkim_sel;
+	sb_init(&a);
+	for (i = 0, off[0] = 0; i < S_N; i++)
+		off[0] += b->str[i] != NULL ? strlen(b->str[i]) + 1 : 0;
+	sb_reserve(&a, off[0] + 1);
+	for (i = 0; i < S_N; i++) {
+		off[i] = a.len;
+		if (b->str[i] != NULL) {
+			sb_puts(&a, b->str[i]);
+			if (lower[i])
+				str_lower_inplace(a.s + off[i]);
+			sb_putc(&a, '\0');
+		}
+	}
+	if (a.err) {
+		sb_free(&a);
+		return -1;
+	}
+	v->arena = sb_steal(&a);
+	for (i = 0; i < S_N; i++)
+		*dst[i] = b->str[i] != NULL ? v->arena + off[i] : NULL;
 	return 0;
 }
 
@@ -166,11 +206,14 @@ int
 rview_build(const struct rm_snapshot *s, const struct decision *d,
     const char *header_from, unsigned from_count, struct rview *v)
 {
-	const char *acct = NULL, *fdom;
-	char *ours = NULL;
+	struct build b;
+	const char *acct = NULL, *ours = NULL, *fdom;
 	size_t i;
+	int rc = -1;
 
 	memset(v, 0, sizeof(*v));
+	memset(b.str, 0, sizeof(b.str));
+	b.ours_heap = NULL;
 	v->prof = s->profile;
 	if (v->prof == NULL) {
 		v->prof = relay_profile_for(d->relay);
@@ -178,120 +221,98 @@ rview_build(const struct rm_snapshot *s, const struct decision *d,
 		if (v->prof == NULL)
 			v->prof = relay_profile_named("passthrough");
 	}
-	if (our_from(d, header_from, from_count, &ours) < 0)
-		goto nomem;
+	if (our_from(d, header_from, from_count, &b, &ours) < 0)
+		goto out;
 	v->modelled = v->prof != NULL && v->prof->model != RPM_UNKNOWN;
-	if (!v->modelled) {
-		/* SPF and alignment as relaymilter leaves the message */
-		if (set_env(v, d->final, NULL, "relaymilter's: the relay is "
-		    "not modelled") < 0)
-			goto nomem;
-		v->from = ours;
-		ours = NULL;
-		if (v->from != NULL &&
-		    (v->from_domain = dup_lower(domain_of(v->from))) == NULL)
-			goto nomem;
-		return 0;
-	}
 	if (d->account != NULL && domain_of(d->account) != NULL)
 		acct = d->account;
+	/* by default: the envelope and From: relaymilter leaves */
+	b.str[S_ENV] = d->final;
+	b.str[S_ENVDOM] = domain_of(d->final);
+	b.str[S_FROM] = ours;
+	v->env_note = "relaymilter's";
+	if (!v->modelled) {
+		/* SPF and alignment as relaymilter leaves the message */
+		v->env_note = "relaymilter's: the relay is not modelled";
+		b.str[S_FROMDOM] = domain_of(ours);
+		rc = seal(v, &b);
+		goto out;
+	}
 
 	switch (v->prof->model) {
 	case RPM_GMAIL:
 		if (acct == NULL) {
 			/* whom Gmail logs in as is not known: ours */
-			if (set_env(v, d->final, NULL, "relaymilter's: the "
-			    "account Gmail forces is not known") < 0)
-				goto nomem;
-			v->from = ours;
-			ours = NULL;
+			v->env_note = "relaymilter's: the account Gmail forces "
+			    "is not known";
 			break;
 		}
-		if (set_env(v, acct, NULL, "the account: Gmail sends with it")
-		    < 0)
-			goto nomem;
+		b.str[S_ENV] = acct;
+		b.str[S_ENVDOM] = domain_of(acct);
+		v->env_note = "the account: Gmail sends with it";
 		if (ours != NULL && !str_ieq(ours, acct) && !allowed(s, ours)) {
-			v->from = strdup(acct);
+			b.str[S_FROM] = acct;
 			v->from_replaced = true;
 			v->from_note = "Gmail replaces a From: that is neither "
 			    "the account nor a verified alias (AllowedSenders) "
 			    "with the account, X-Google-Original-From keeps the "
 			    "old one";
-			if (v->from == NULL)
-				goto nomem;
-		} else {
-			v->from = ours;
-			ours = NULL;
 		}
 		break;
 	case RPM_SENDGRID:
-		v->from = ours;
-		ours = NULL;
-		fdom = domain_of(v->from);
+		fdom = domain_of(ours);
 		for (i = 0; fdom != NULL && i < s->bounce_domains.n; i++) {
 			int al = align_check(fdom, s->bounce_domains.v[i],
 			    ALIGN_RELAXED);
 
 			if (al < 0)
-				goto nomem;
+				goto out;
 			if (al == 1)
 				break;
 		}
+		b.str[S_ENV] = NULL;
 		if (fdom != NULL && i < s->bounce_domains.n) {
-			if (set_env(v, NULL, s->bounce_domains.v[i],
-			    "SendGrid's return path for your domain, "
-			    "RelayBounceDomain") < 0)
-				goto nomem;
-		} else if (set_env(v, NULL, v->prof->bounce_domain,
-		    "SendGrid's own bounce domain: the From: domain is not "
-		    "authenticated there (RelayBounceDomain)") < 0) {
-			goto nomem;
+			b.str[S_ENVDOM] = s->bounce_domains.v[i];
+			v->env_note = "SendGrid's return path for your domain, "
+			    "RelayBounceDomain";
+		} else {
+			b.str[S_ENVDOM] = v->prof->bounce_domain;
+			v->env_note = "SendGrid's own bounce domain: the From: "
+			    "domain is not authenticated there "
+			    "(RelayBounceDomain)";
 		}
 		break;
 	default:	/* workspace-relay, passthrough */
-		if (set_env(v, d->final, NULL, "relaymilter's") < 0)
-			goto nomem;
-		v->from = ours;
-		ours = NULL;
 		break;
 	}
-	free(ours);
-	ours = NULL;
-	if (v->from != NULL && (v->from_domain = dup_lower(domain_of(v->from)))
-	    == NULL)
-		goto nomem;
+	b.str[S_FROMDOM] = domain_of(b.str[S_FROM]);
 
 	/* DKIM */
 	switch (v->prof->model) {
 	case RPM_GMAIL:
 		if (acct != NULL && relay_gmail_consumer(domain_of(acct))) {
-			v->dkim_d = strdup("gmail.com");
+			b.str[S_DKIMD] = "gmail.com";
 			v->own_key = true;
 			v->dkim_note = "Gmail signs a Gmail account's mail "
 			    "d=gmail.com";
-			if (v->dkim_d == NULL)
-				goto nomem;
 			break;
 		}
-		if (pick_dkim(s, v, domain_of(v->env), true,
-		    domain_of(v->env)) < 0)
-			goto nomem;
+		pick_dkim(s, v, &b, b.str[S_ENVDOM], true, b.str[S_ENVDOM]);
 		break;
 	case RPM_GOOGLE_RELAY:
-		if (pick_dkim(s, v, v->env_domain, true, v->env_domain) < 0)
-			goto nomem;
+		pick_dkim(s, v, &b, b.str[S_ENVDOM], true, b.str[S_ENVDOM]);
 		break;
 	default:
-		if (pick_dkim(s, v, v->from_domain, false,
-		    domain_of(d->final)) < 0)
-			goto nomem;
+		pick_dkim(s, v, &b, b.str[S_FROMDOM], false,
+		    domain_of(d->final));
 		break;
 	}
-	return 0;
-nomem:
-	free(ours);
-	rview_free(v);
-	return -1;
+	rc = seal(v, &b);
+out:
+	free(b.ours_heap);
+	if (rc < 0)
+		rview_free(v);
+	return rc;
 }
 
 bool

@@ -75,19 +75,42 @@ struct nres {
 	bool	 cached;
 };
 
+/*
+ * The cache key "dmarc|_dmarc.DOMAIN" in lower case, in buf when it fits,
+ * else allocated (free it when it is not buf); *name points at the DNS
+ * name inside it. NULL when out of memory.
+ */
+static char *
+dmarc_key(const char *domain, char *buf, size_t size, const char **name)
+{
+	static const char pre[] = "dmarc|_dmarc.";
+	size_t n = strlen(domain);
+	char *k = sizeof(pre) + n <= size ? buf : malloc(sizeof(pre) + n);
+
+	if (k == NULL)
+		return NULL;
+	memcpy(k, pre, sizeof(pre) - 1);
+	memcpy(k + sizeof(pre) - 1, domain, n + 1);
+	str_lower_inplace(k + sizeof(pre) - 1);
+	*name = k + 6;		/* after "dmarc|" */
+	return k;
+}
+
 static int
-dmarc_name(struct spfc *sc, const char *name, uint64_t deadline,
+dmarc_name(struct spfc *sc, const char *domain, uint64_t deadline,
     struct nres *r, unsigned *queries)
 {
 	struct spf_outcome o;
 	struct dnsq_answer ans;
-	char *key;
+	char kbuf[300], *key;
+	const char *name;
 	size_t i, n = 0, one = 0;
 	strbuf sb;
+	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	memset(&o, 0, sizeof(o));
-	if ((key = cache_key("dmarc", name)) == NULL)
+	if ((key = dmarc_key(domain, kbuf, sizeof(kbuf), &name)) == NULL)
 		return -1;
 	if (spfcache_get(sc->rcache, key, &o)) {
 		r->cached = true;
@@ -97,8 +120,8 @@ dmarc_name(struct spfc *sc, const char *name, uint64_t deadline,
 		r->why = o.detail;
 		o.record = o.detail = NULL;
 		spf_outcome_clear(&o);
-		free(key);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	spfdns_ask(sc->dns, name, ns_t_txt, deadline, &ans);
 	(*queries)++;
@@ -146,15 +169,17 @@ dmarc_name(struct spfc *sc, const char *name, uint64_t deadline,
 		o.detail = r->why;
 		spfcache_put(sc->rcache, key, &o);	/* copies */
 	}
-	free(key);
-	return 0;
+	rc = 0;
+	goto out;
 nomem:
 	dnsq_answer_clear(&ans);
-	free(key);
 	free(r->text);
 	free(r->why);
 	memset(r, 0, sizeof(*r));
-	return -1;
+out:
+	if (key != kbuf)
+		free(key);
+	return rc;
 }
 
 void
@@ -166,6 +191,43 @@ dmarc_found_clear(struct dmarc_found *f)
 	free(f->text);
 	free(f->why);
 	memset(f, 0, sizeof(*f));
+}
+
+/*
+ * dmarc_record_parse() with a memo per thread of the last record parsed:
+ * a milter meets the same few records again and again (the cache holds
+ * their text), and the parse costs more than the rest of the lookup. The
+ * why strings of dmarcrec.c are static, so they may be kept.
+ */
+static int
+parse_memo(const char *text, struct dmarc_record *rec, const char **why)
+{
+	static __thread struct {
+		char			 text[256];
+		size_t			 len;
+		int			 rc;
+		struct dmarc_record	 rec;
+		const char		*why;
+	} m;
+	size_t n = strlen(text);
+
+	if (n == m.len && n > 0 && memcmp(text, m.text, n) == 0) {
+		if (m.rc == 0)
+			*rec = m.rec;
+		*why = m.why;
+		return m.rc;
+	}
+	m.rc = dmarc_record_parse(text, n, &m.rec, &m.why);
+	if (n < sizeof(m.text)) {
+		memcpy(m.text, text, n);
+		m.len = n;
+	} else {
+		m.len = 0;
+	}
+	if (m.rc == 0)
+		*rec = m.rec;
+	*why = m.why;
+	return m.rc;
 }
 
 /* Fill out from one name's outcome; 1 when discovery ends here. */
@@ -198,12 +260,10 @@ take(struct dmarc_found *out, const char *domain, bool at_org,
 	case N_ONE:
 		break;
 	}
-	out->text = sanitize_dup(r->text);
-	if (out->text == NULL)
-		return -1;
-	if (dmarc_record_parse(r->text, strlen(r->text), &out->rec, &why) ==
-	    0) {
+	if (parse_memo(r->text, &out->rec, &why) == 0) {
 		out->status = DMARCF_FOUND;
+		out->text = r->text;	/* taken, as published */
+		r->text = NULL;
 		return 1;
 	}
 	out->status = DMARCF_NONE;
@@ -213,6 +273,8 @@ take(struct dmarc_found *out, const char *domain, bool at_org,
 	if ((out->why = sb_steal(&sb)) == NULL)
 		return -1;
 	sanitize_inplace(out->why);
+	out->text = r->text;		/* taken, as published */
+	r->text = NULL;
 	return 1;
 }
 
@@ -222,7 +284,6 @@ dmarc_discover(struct spfc *sc, const char *from_domain,
 {
 	const char *doms[2];
 	struct nres r;
-	char *name;
 	size_t i, nd;
 	int rc;
 
@@ -233,10 +294,7 @@ dmarc_discover(struct spfc *sc, const char *from_domain,
 	if (org_domain != NULL && strcasecmp(org_domain, from_domain) != 0)
 		doms[nd++] = org_domain;
 	for (i = 0; i < nd; i++) {
-		if ((name = join_name("_dmarc", doms[i])) == NULL)
-			goto nomem;
-		rc = dmarc_name(sc, name, deadline_ms, &r, &out->queries);
-		free(name);
+		rc = dmarc_name(sc, doms[i], deadline_ms, &r, &out->queries);
 		if (rc < 0)
 			goto nomem;
 		rc = take(out, doms[i], i == 1, &r);
