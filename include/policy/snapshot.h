@@ -48,6 +48,8 @@ struct rm_snapshot {
 	struct rm_config	*cfg;
 	struct sendermap	*map;		/* NULL without SenderMap */
 	struct authinfo		*authinfo;	/* NULL without AuthInfoFile */
+	bool			*authid_addr;	/* per authinfo entry: its I: is
+						 * an address (parsed once) */
 	struct strtab		*allowed;	/* "user@domain", "@domain" */
 	struct strtab		*local_domains;
 	struct strtab		*relay_mailers;
@@ -88,6 +90,9 @@ void	snapshot_shutdown(void);			/* drops the current one */
 /* Is this one of the representative Google egress addresses that the
  * SPFRelayAddress keyword "google" stands for? */
 bool	snapshot_addr_is_google(const char *ip);
+/* Is the I: of this entry of s->authinfo an address (user@domain)? */
+bool	snapshot_authid_is_address(const struct rm_snapshot *s,
+	    const struct authinfo_entry *e);
 /* Is this domain one the SPF check may evaluate? */
 bool	snapshot_spf_domain_ok(const struct rm_snapshot *s, const char *domain);
 /* Is this a From: domain whose DMARC record may be looked up (an SPF

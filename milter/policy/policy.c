@@ -62,13 +62,18 @@ decision_final_domain(const struct decision *d)
 static bool
 in_set(const struct strtab *t, const char *s)
 {
-	char *k = strdup_lower(s);
+	char buf[256], *k;
+	size_t n = strlen(s);
 	bool hit;
 
+	/* the lower-case key on the stack: this runs per recipient */
+	k = n < sizeof(buf) ? memcpy(buf, s, n + 1) : strdup(s);
 	if (k == NULL)
 		return false;
+	str_lower_inplace(k);
 	hit = strtab_get(t, k, NULL) == 1;
-	free(k);
+	if (k != buf)
+		free(k);
 	return hit;
 }
 
@@ -146,7 +151,7 @@ find_account(const struct rm_snapshot *s, const char *relay,
 	sb_init(&src);
 	sb_puts(&src, "authinfo:");
 	sb_puts(&src, *e->host ? e->host : "default");
-	if (!is_address(e->authid)) {
+	if (!snapshot_authid_is_address(s, e)) {
 		/* "I:user_id" for smtp.gmail.com: Gmail logs it in as
 		 * user_id@gmail.com (relayprof.c) */
 		const struct relay_profile *rp =

@@ -41,6 +41,7 @@ snapshot_free(struct rm_snapshot *s)
 	config_free(s->cfg);
 	sendermap_free(s->map);
 	authinfo_free(s->authinfo);
+	free(s->authid_addr);
 	strtab_free(s->allowed, NULL);
 	strtab_free(s->local_domains, NULL);
 	strtab_free(s->relay_mailers, NULL);
@@ -111,6 +112,15 @@ snapshot_addr_is_google(const char *ip)
 		if (strcmp(ip, google_egress[i]) == 0)
 			return true;
 	return false;
+}
+
+bool
+snapshot_authid_is_address(const struct rm_snapshot *s,
+    const struct authinfo_entry *e)
+{
+	return s->authinfo != NULL && s->authid_addr != NULL &&
+	    e >= s->authinfo->v && e < s->authinfo->v + s->authinfo->n &&
+	    s->authid_addr[e - s->authinfo->v];
 }
 
 bool
@@ -587,7 +597,19 @@ load_authinfo(struct rm_snapshot *s, strbuf *err, strbuf *warn)
 	if (s->authinfo->n == 0)
 		sb_printf(warn, "%s: no AuthInfo: entries: the relay account "
 		    "can only come from RelayAccount\n", path);
+	if ((s->authid_addr = calloc(s->authinfo->n + 1, sizeof(bool))) ==
+	    NULL) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
 	for (i = 0; i < s->authinfo->n; i++) {
+		struct rm_addr a;
+
+		/* parsed once here, not per message (policy.c) */
+		if (addr_parse_envelope(s->authinfo->v[i].authid, &a) == 0) {
+			s->authid_addr[i] = !a.null && a.domain != NULL;
+			addr_free(&a);
+		}
 		if ((at = strrchr(s->authinfo->v[i].authid, '@')) != NULL &&
 		    add_spf_domain(s, at + 1, err) < 0)
 			return -1;
