@@ -2,7 +2,7 @@
  * dmarcfix.h - the one change that makes a DMARC failure pass
  *
  * CONTRACT
- *	dmarc_fix() writes one hint for a message the recipient's DMARC
+ *	dmarcfix_hint() writes one hint for a message the recipient's DMARC
  *	check would fail (dmarcpred.h), naming a single change, the first of
  *	these that makes it pass:
  *	  1. the envelope domain is aligned but SPF does not pass: the SPF
@@ -22,7 +22,7 @@
  *	     setting aligns it; the alias must go (or go through another
  *	     relay).
  *	For a message whose From: domain publishes no DMARC record and
- *	leaves through Google (gmail, workspace-relay), dmarc_no_record_hint()
+ *	leaves through Google (gmail, workspace-relay), dmarcfix_no_record()
  *	writes the warning of Google's sender rules (a record is required of
  *	bulk senders). Text is appended to hint; 0, or -1 on an allocation
  *	failure or an internal error of the checker (err).
@@ -53,11 +53,12 @@ struct dmarc_fix_in {
 	uint64_t		 deadline_ms;
 };
 
-int	 dmarc_fix(const struct dmarc_fix_in *in, strbuf *hint, strbuf *err);
-int	 dmarc_no_record_hint(const struct rview *v,
+int	 dmarcfix_hint(const struct dmarc_fix_in *in, strbuf *hint,
+	    strbuf *err);
+int	 dmarcfix_no_record(const struct rview *v,
 	    const struct dmarc_eval *e, strbuf *hint);
 /* The SPF mechanism that authorizes ip for this view's relay. */
-void	 dmarc_spf_mechanism(const struct rview *v, const char *ip,
+void	 dmarcfix_spf_mechanism(const struct rview *v, const char *ip,
 	    strbuf *out);
 
 #endif

@@ -2,7 +2,7 @@
  * dmarcpred.h - the DMARC verdict the recipient's MX will reach (RFC 7489)
  *
  * CONTRACT
- *	dmarc_evaluate() takes the recipient's view of a message (rview.h)
+ *	dmarcpred_evaluate() takes the recipient's view of a message (rview.h)
  *	and the SPF verdict of its envelope domain at the relay's egress
  *	(egress.h), and says what a DMARC verifier at the recipient makes of
  *	it:
@@ -21,14 +21,14 @@
  *	    aligned pass (a signature that verifies, d= aligned per adkim=)
  *	    gives PASS, neither FAIL. A signature with the provider's own key
  *	    verifies; one with your domain verifies when its key is published
- *	    (dkim_key_lookup(); without a selector it is assumed to). When
+ *	    (dmarcdns_dkim_key(); without a selector it is assumed to). When
  *	    one side's answer is unknown (SPF unchecked or temperror, the key
  *	    lookup temperror) and the other does not pass, the verdict is
  *	    UNCHECKED or TEMPERROR, never a guess.
  *	  - policy: p= of a record found at the From: domain, sp= (else p=)
  *	    of one found at the organizational domain (RFC 7489 6.3).
  *	All DNS by the caller's deadline. Returns 0, or -1 on an allocation
- *	failure (err). dmarc_eval_clear() frees what it allocated.
+ *	failure (err). dmarcpred_clear() frees what it allocated.
  */
 #ifndef RM_DMARCPRED_H
 #define RM_DMARCPRED_H
@@ -69,17 +69,18 @@ struct dmarc_eval {
 
 /* fe: align_eval() of the view's From: domain with its envelope domain,
  * when the caller has it (any mode), else NULL. */
-int		 dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
+int		 dmarcpred_evaluate(const struct rm_snapshot *s,
+		    struct spfc *sc,
 		    const struct decision *d, const char *jdomain,
 		    const struct rview *v, const struct egress_spf *spf,
 		    const struct align_result *fe, uint64_t deadline_ms,
 		    struct dmarc_eval *out, strbuf *err);
-void		 dmarc_eval_clear(struct dmarc_eval *e);
+void		 dmarcpred_clear(struct dmarc_eval *e);
 /* "pass", "fail", "none", "temperror", "unchecked"; NULL for OFF. */
-const char	*dmarc_verdict_name(enum dmarc_verdict v);
-const char	*dmarc_dkim_name(const struct dmarc_eval *e);
+const char	*dmarcpred_verdict_name(enum dmarc_verdict v);
+const char	*dmarcpred_dkim_name(const struct dmarc_eval *e);
 /* May the DMARC record of this From: domain be looked up? */
-bool		 dmarc_domain_ok(const struct rm_snapshot *s,
+bool		 dmarcpred_domain_ok(const struct rm_snapshot *s,
 		    const struct decision *d, const char *jdomain,
 		    const char *domain);
 

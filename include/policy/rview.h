@@ -65,7 +65,7 @@ struct rview {
 	/* DKIM */
 	const char	*dkim_d;	/* lower case; NULL: no signature */
 	const char	*dkim_sel;	/* NULL: own key or no selector known */
-	bool		 own_key;	/* the provider's own key: not checked */
+	bool		 own_key;	/* the provider's key: not checked */
 	const char	*dkim_note;	/* static: where the signature comes
 					 * from */
 	char		*arena;		/* owns the strings above */

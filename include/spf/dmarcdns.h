@@ -14,7 +14,7 @@
  *	passes the From: domain the rewrite or the configuration produced,
  *	and the DKIM domains of the configuration.
  *
- *	dmarc_discover() is RFC 7489 6.6.3 with the organizational domain
+ *	dmarcdns_discover() is RFC 7489 6.6.3 with the organizational domain
  *	the caller computed (the Public Suffix List, align.h): TXT at
  *	_dmarc.<from>, records not starting with v=DMARC1 discarded; when
  *	none is left and org differs from from, the same at _dmarc.<org>
@@ -26,7 +26,7 @@
  *	organizational domain): for most domains the two agree, for domains
  *	below a public suffix that publish psd= they do not.
  *
- *	dkim_key_lookup() reads TXT at <selector>._domainkey.<domain> and
+ *	dmarcdns_dkim_key() reads TXT at <selector>._domainkey.<domain> and
  *	says whether a verifier finds a usable key there (dmarcrec.h): the
  *	first record that is a usable key wins, else the first one's state.
  *
@@ -60,14 +60,14 @@ struct dmarc_found {
 						 * hold control characters */
 	struct dmarc_record	 rec;		/* when FOUND */
 	char			*why;		/* NONE/TEMPERROR: why */
-	bool			 cached;	/* every answer from the cache */
+	bool			 cached;	/* every answer cached */
 	unsigned		 queries;	/* DNS questions asked */
 };
 
-int	 dmarc_discover(struct spfc *sc, const char *from_domain,
+int	 dmarcdns_discover(struct spfc *sc, const char *from_domain,
 	    const char *org_domain, uint64_t deadline_ms,
 	    struct dmarc_found *out);
-void	 dmarc_found_clear(struct dmarc_found *f);
+void	 dmarcdns_found_clear(struct dmarc_found *f);
 
 enum dkimk_status {
 	DKIMK_OK = 0,		/* a usable key is published */
@@ -83,9 +83,9 @@ struct dkim_keyq {
 	bool			 cached;
 };
 
-int	 dkim_key_lookup(struct spfc *sc, const char *selector,
+int	 dmarcdns_dkim_key(struct spfc *sc, const char *selector,
 	    const char *domain, uint64_t deadline_ms, struct dkim_keyq *out);
-void	 dkim_keyq_clear(struct dkim_keyq *k);
-const char *dkimk_status_name(enum dkimk_status s);
+void	 dmarcdns_keyq_clear(struct dkim_keyq *k);
+const char *dmarcdns_key_status_name(enum dkimk_status s);
 
 #endif

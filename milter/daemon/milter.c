@@ -449,11 +449,12 @@ log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
 			kv_add(&kv, "dmarc_why", p->dm.why);
 		if (p->dm.found.status == DMARCF_FOUND)
 			kv_add(&kv, "dmarc_policy",
-			    dmarc_policy_name(p->dm.policy));
+			    dmarcrec_policy_name(p->dm.policy));
 		if (p->rv.dkim_d != NULL && p->dm.verdict != DMV_UNCHECKED) {
 			/* the signature is only weighed against a record */
 			if (p->dm.found.status == DMARCF_FOUND)
-				kv_add(&kv, "dkim", dmarc_dkim_name(&p->dm));
+				kv_add(&kv, "dkim",
+				    dmarcpred_dkim_name(&p->dm));
 			kv_add(&kv, "dkim_d", p->rv.dkim_d);
 		}
 	}

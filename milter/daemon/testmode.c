@@ -269,7 +269,7 @@ show_dmarc(const struct prediction *p)
 		printf("               found at %s; policy for %s: %s (%s=)%s\n",
 		    e->found.at_org ? "the organizational domain" :
 		    "the From: domain", v->from_domain,
-		    dmarc_policy_name(e->policy), e->found.at_org &&
+		    dmarcrec_policy_name(e->policy), e->found.at_org &&
 		    r->has_sp ? "sp" : "p", r->pct < 100 ?
 		    " applied to the pct= share of failing mail" : "");
 		if (r->warn != NULL)
@@ -292,7 +292,8 @@ show_dmarc(const struct prediction *p)
 			    e->key_checked ? " (key " : v->own_key ?
 			    " (the provider's key)" : v->dkim_sel ? "" :
 			    " (no selector: key not checked)",
-			    e->key_checked ? dkimk_status_name(e->key.status) :
+			    e->key_checked ?
+			    dmarcdns_key_status_name(e->key.status) :
 			    "", e->key_checked ? ")" : "");
 	} else if (e->found.status == DMARCF_TEMPERROR) {
 		printf("DMARC record   %s\n", e->found.why);
@@ -309,9 +310,9 @@ show_dmarc(const struct prediction *p)
 			    "DMARC record: Google's sender rules require one "
 			    "of bulk senders\n", v->from_domain);
 	}
-	printf("DMARC          %s%s%s%s\n", dmarc_verdict_name(e->verdict),
+	printf("DMARC          %s%s%s%s\n", dmarcpred_verdict_name(e->verdict),
 	    e->found.status == DMARCF_FOUND ? " (policy " : "",
-	    e->found.status == DMARCF_FOUND ? dmarc_policy_name(e->policy) :
+	    e->found.status == DMARCF_FOUND ? dmarcrec_policy_name(e->policy) :
 	    "", e->found.status == DMARCF_FOUND ? ")" : "");
 }
 
@@ -399,7 +400,7 @@ show_checks(const struct rm_snapshot *s, const struct decision *d,
 		printf(", dmarc=%s", prediction_dmarc_word(&p));
 		if (p.dm.found.status == DMARCF_FOUND)
 			printf(", dmarc_policy=%s",
-			    dmarc_policy_name(p.dm.policy));
+			    dmarcrec_policy_name(p.dm.policy));
 		if (p.rv.dkim_d != NULL && p.dm.verdict != DMV_UNCHECKED)
 			printf(", dkim_d=%s", p.rv.dkim_d);
 	}

@@ -2,7 +2,7 @@
  * dmarcfix.c - the hint for a DMARC failure: one change that makes it pass
  *
  * CONTRACT
- *	See include/dmarcfix.h. Candidate 3 builds the alternative decision
+ *	See dmarcfix.h. Candidate 3 builds the alternative decision
  *	as a shallow copy of the caller's (only from_rewrite differs), so it
  *	never frees it.
  */
@@ -30,7 +30,7 @@ domain_of(const char *addr)
 }
 
 void
-dmarc_spf_mechanism(const struct rview *v, const char *ip, strbuf *out)
+dmarcfix_spf_mechanism(const struct rview *v, const char *ip, strbuf *out)
 {
 	if (v->prof != NULL && v->prof->spf_mechanism != NULL) {
 		sb_puts(out, v->prof->spf_mechanism);
@@ -50,7 +50,7 @@ lead(const struct dmarc_eval *e, const struct rview *v, strbuf *h)
 	sb_puts(h, v->from_domain);
 	sb_puts(h, " (");
 	sb_puts(h, e->found.at_org && e->found.rec.has_sp ? "sp=" : "p=");
-	sb_puts(h, dmarc_policy_name(e->policy));
+	sb_puts(h, dmarcrec_policy_name(e->policy));
 	sb_puts(h, "): ");
 }
 
@@ -68,7 +68,7 @@ fix_spf(const struct dmarc_fix_in *in, strbuf *h)
 	if (spf->verdict == SPFV_NONE) {
 		sb_puts(h, v->env_domain);
 		sb_puts(h, " publishes no SPF record: publish \"v=spf1 ");
-		dmarc_spf_mechanism(v, spf->ip, h);
+		dmarcfix_spf_mechanism(v, spf->ip, h);
 		sb_puts(h, " ~all\" there");
 	} else if (spf->verdict == SPFV_PERMERROR) {
 		sb_puts(h, "the SPF record of ");
@@ -76,11 +76,11 @@ fix_spf(const struct dmarc_fix_in *in, strbuf *h)
 		sb_puts(h, " is broken: fix it so that it authorizes ");
 		sb_puts(h, spf->ip);
 		sb_puts(h, " (");
-		dmarc_spf_mechanism(v, spf->ip, h);
+		dmarcfix_spf_mechanism(v, spf->ip, h);
 		sb_puts(h, ")");
 	} else {
 		sb_puts(h, "add ");
-		dmarc_spf_mechanism(v, spf->ip, h);
+		dmarcfix_spf_mechanism(v, spf->ip, h);
 		sb_puts(h, " to the SPF record of ");
 		sb_puts(h, v->env_domain);
 		sb_puts(h, " (it does not authorize the relay's ");
@@ -167,12 +167,12 @@ try_rewrite(const struct dmarc_fix_in *in, int mode, strbuf *err)
 		rview_free(&v);
 		return -1;
 	}
-	if (dmarc_evaluate(in->s, in->sc, &alt, in->jdomain, &v, &spf, NULL,
+	if (dmarcpred_evaluate(in->s, in->sc, &alt, in->jdomain, &v, &spf, NULL,
 	    in->deadline_ms, &e, err) < 0)
 		rc = -1;
 	else
 		rc = e.verdict == DMV_PASS ? 1 : 0;
-	dmarc_eval_clear(&e);
+	dmarcpred_clear(&e);
 	egress_spf_clear(&spf);
 	rview_free(&v);
 	return rc;
@@ -283,7 +283,7 @@ fix_dkim(const struct dmarc_fix_in *in, strbuf *h)
 }
 
 int
-dmarc_fix(const struct dmarc_fix_in *in, strbuf *h, strbuf *err)
+dmarcfix_hint(const struct dmarc_fix_in *in, strbuf *h, strbuf *err)
 {
 	int rc;
 
@@ -303,7 +303,7 @@ dmarc_fix(const struct dmarc_fix_in *in, strbuf *h, strbuf *err)
 }
 
 int
-dmarc_no_record_hint(const struct rview *v, const struct dmarc_eval *e,
+dmarcfix_no_record(const struct rview *v, const struct dmarc_eval *e,
     strbuf *h)
 {
 	if (e->verdict != DMV_NONE || v->from_domain == NULL ||

@@ -2,7 +2,7 @@
  * dmarcpred.c - the recipient's DMARC verdict from its view of the message
  *
  * CONTRACT
- *	See include/dmarcpred.h. Alignment is align.c's (RFC 7489 3.1 with
+ *	See dmarcpred.h. Alignment is align.c's (RFC 7489 3.1 with
  *	the PSL), strict or relaxed as the record's aspf=/adkim= say.
  *	The DKIM key is looked up only when a policy record was found (no
  *	record: the signature cannot change the verdict) and the signature
@@ -23,7 +23,7 @@
 #include "util.h"
 
 const char *
-dmarc_verdict_name(enum dmarc_verdict v)
+dmarcpred_verdict_name(enum dmarc_verdict v)
 {
 	switch (v) {
 	case DMV_OFF: return NULL;
@@ -37,7 +37,7 @@ dmarc_verdict_name(enum dmarc_verdict v)
 }
 
 const char *
-dmarc_dkim_name(const struct dmarc_eval *e)
+dmarcpred_dkim_name(const struct dmarc_eval *e)
 {
 	switch (e->dkim) {
 	case DKIMV_NONE: return "none";
@@ -49,11 +49,11 @@ dmarc_dkim_name(const struct dmarc_eval *e)
 }
 
 void
-dmarc_eval_clear(struct dmarc_eval *e)
+dmarcpred_clear(struct dmarc_eval *e)
 {
 	free(e->org);
-	dmarc_found_clear(&e->found);
-	dkim_keyq_clear(&e->key);
+	dmarcdns_found_clear(&e->found);
+	dmarcdns_keyq_clear(&e->key);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -66,7 +66,7 @@ domain_of(const char *addr)
 }
 
 bool
-dmarc_domain_ok(const struct rm_snapshot *s, const struct decision *d,
+dmarcpred_domain_ok(const struct rm_snapshot *s, const struct decision *d,
     const char *jdomain, const char *domain)
 {
 	const char *ad = domain_of(d->account);
@@ -92,7 +92,7 @@ aligned(const struct align_result *r, bool strict)
 }
 
 int
-dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
+dmarcpred_evaluate(const struct rm_snapshot *s, struct spfc *sc,
     const struct decision *d, const char *jdomain, const struct rview *v,
     const struct egress_spf *spf, const struct align_result *fe,
     uint64_t deadline_ms, struct dmarc_eval *e, strbuf *err)
@@ -115,7 +115,7 @@ dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 		e->why = "no-from";
 		return 0;
 	}
-	if (!dmarc_domain_ok(s, d, jdomain, v->from_domain)) {
+	if (!dmarcpred_domain_ok(s, d, jdomain, v->from_domain)) {
 		e->why = "domain-not-configured";
 		return 0;
 	}
@@ -130,7 +130,7 @@ dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 	if ((e->org = fe->from_org != NULL ? strdup(fe->from_org) :
 	    align_org_domain(v->from_domain)) == NULL)
 		goto nomem;
-	if (dmarc_discover(sc, v->from_domain, e->org, deadline_ms,
+	if (dmarcdns_discover(sc, v->from_domain, e->org, deadline_ms,
 	    &e->found) < 0)
 		goto nomem;
 	if (e->found.status == DMARCF_TEMPERROR) {
@@ -142,7 +142,7 @@ dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 		goto done;
 	}
 	r = &e->found.rec;
-	e->policy = dmarc_record_policy(r, e->found.at_org);
+	e->policy = dmarcrec_policy(r, e->found.at_org);
 
 	/* SPF: the recipient's envelope domain, aspf= */
 	e->spf_id_aligned = aligned(fe, r->aspf_strict);
@@ -156,7 +156,7 @@ dmarc_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 	if (v->dkim_d != NULL) {
 		e->dkim = DKIMV_PASS;
 		if (!v->own_key && v->dkim_sel != NULL) {
-			if (dkim_key_lookup(sc, v->dkim_sel, v->dkim_d,
+			if (dmarcdns_dkim_key(sc, v->dkim_sel, v->dkim_d,
 			    deadline_ms, &e->key) < 0)
 				goto nomem;
 			e->key_checked = true;
@@ -193,7 +193,7 @@ done:
 nomem:
 	align_result_clear(&own);
 	align_result_clear(&dk);
-	dmarc_eval_clear(e);
+	dmarcpred_clear(e);
 	sb_puts(err, "out of memory");
 	return -1;
 }

@@ -2,7 +2,7 @@
  * egress.c - SPF at every relay egress address, the worst verdict
  *
  * CONTRACT
- *	See include/egress.h.
+ *	See egress.h.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -31,7 +31,7 @@ prediction_free(struct prediction *p)
 {
 	free(p->spf_detail);
 	rview_free(&p->rv);
-	dmarc_eval_clear(&p->dm);
+	dmarcpred_clear(&p->dm);
 	free(p->hint);
 	free(p->reply);
 	memset(p, 0, sizeof(*p));
@@ -65,7 +65,7 @@ prediction_spf_word(const struct prediction *p)
 const char *
 prediction_dmarc_word(const struct prediction *p)
 {
-	return dmarc_verdict_name(p->dm.verdict);
+	return dmarcpred_verdict_name(p->dm.verdict);
 }
 
 const char *
@@ -111,7 +111,7 @@ mechanism(const struct decision *d, const struct prediction *p,
 	    relay_is_google(d->relay))
 		sb_puts(sb, "include:_spf.google.com");
 	else
-		dmarc_spf_mechanism(&p->rv, ip, sb);
+		dmarcfix_spf_mechanism(&p->rv, ip, sb);
 }
 
 static void
@@ -248,7 +248,7 @@ dmarc_action(const struct rm_snapshot *s, struct prediction *p, strbuf *why)
 		else
 			sb_printf(why, "DMARC fails for %s (policy %s): "
 			    "neither SPF (%s) nor DKIM (%s) passes aligned",
-			    p->from_domain, dmarc_policy_name(e->policy),
+			    p->from_domain, dmarcrec_policy_name(e->policy),
 			    p->rv.env_domain ? p->rv.env_domain : "none",
 			    p->rv.dkim_d ? p->rv.dkim_d : "none");
 		raise_action(p, act(c->dmarc_fail_action), "5.7.26", "4.7.26",
@@ -304,7 +304,7 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 		p->align = al;
 	}
 	/* the same pair's domains serve DMARC's aspf= (strict or relaxed) */
-	al = dmarc_evaluate(s, sc, d, jdomain, &p->rv, &e, p->align >= 0 ?
+	al = dmarcpred_evaluate(s, sc, d, jdomain, &p->rv, &e, p->align >= 0 ?
 	    &ar : NULL, deadline, &p->dm, err);
 	align_result_clear(&ar);
 	if (al < 0)
@@ -325,7 +325,7 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 		fx.spf = &e;
 		fx.e = &p->dm;
 		fx.deadline_ms = deadline;
-		if (dmarc_fix(&fx, &hint, err) < 0) {
+		if (dmarcfix_hint(&fx, &hint, err) < 0) {
 			sb_free(&hint);
 			sb_free(&why);
 			goto fail;
@@ -381,7 +381,7 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 		strbuf nr;
 
 		sb_init(&nr);
-		if (dmarc_no_record_hint(&p->rv, &p->dm, &nr) < 0)
+		if (dmarcfix_no_record(&p->rv, &p->dm, &nr) < 0)
 			hint.err = 1;
 		else if (nr.len > 0) {
 			if (hint.len > 0)

@@ -3,7 +3,7 @@
  *	     profile
  *
  * CONTRACT
- *	See include/rview.h. Domains are kept in the form addr.h gives them
+ *	See rview.h. Domains are kept in the form addr.h gives them
  *	(lower case, no trailing dot); RelayDKIM and RelayBounceDomain
  *	entries are lower case already (snapshot.c). A profile that is not
  *	modelled gets relaymilter's envelope and From: (SPF and alignment

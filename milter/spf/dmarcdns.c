@@ -2,7 +2,7 @@
  * dmarcdns.c - DMARC policy discovery and DKIM key lookups, cached
  *
  * CONTRACT
- *	See include/dmarcdns.h. Each DNS name's outcome goes into the
+ *	See dmarcdns.h. Each DNS name's outcome goes into the
  *	checker's record cache (struct spfc in spfint.h) under
  *	"dmarc|_dmarc.DOMAIN" or "dkim|SEL._domainkey.DOMAIN", in the form
  *	spfcache stores (verdict, detail, record):
@@ -128,7 +128,7 @@ dmarc_name(struct spfc *sc, const char *domain, uint64_t deadline,
 	switch (ans.status) {
 	case DNSQ_ANSWER:
 		for (i = 0; i < ans.n; i++) {
-			if (dmarc_is_record((const char *)ans.rr[i].data,
+			if (dmarcrec_is_record((const char *)ans.rr[i].data,
 			    ans.rr[i].len)) {
 				if (n++ == 0)
 					one = i;
@@ -183,7 +183,7 @@ out:
 }
 
 void
-dmarc_found_clear(struct dmarc_found *f)
+dmarcdns_found_clear(struct dmarc_found *f)
 {
 	if (f == NULL)
 		return;
@@ -194,7 +194,7 @@ dmarc_found_clear(struct dmarc_found *f)
 }
 
 /*
- * dmarc_record_parse() with a memo per thread of the last record parsed:
+ * dmarcrec_parse() with a memo per thread of the last record parsed:
  * a milter meets the same few records again and again (the cache holds
  * their text), and the parse costs more than the rest of the lookup. The
  * why strings of dmarcrec.c are static, so they may be kept.
@@ -217,7 +217,7 @@ parse_memo(const char *text, struct dmarc_record *rec, const char **why)
 		*why = m.why;
 		return m.rc;
 	}
-	m.rc = dmarc_record_parse(text, n, &m.rec, &m.why);
+	m.rc = dmarcrec_parse(text, n, &m.rec, &m.why);
 	if (n < sizeof(m.text)) {
 		memcpy(m.text, text, n);
 		m.len = n;
@@ -279,7 +279,7 @@ take(struct dmarc_found *out, const char *domain, bool at_org,
 }
 
 int
-dmarc_discover(struct spfc *sc, const char *from_domain,
+dmarcdns_discover(struct spfc *sc, const char *from_domain,
     const char *org_domain, uint64_t deadline_ms, struct dmarc_found *out)
 {
 	const char *doms[2];
@@ -308,14 +308,14 @@ dmarc_discover(struct spfc *sc, const char *from_domain,
 	out->status = DMARCF_NONE;
 	return 0;
 nomem:
-	dmarc_found_clear(out);
+	dmarcdns_found_clear(out);
 	return -1;
 }
 
 /* ------------------------------------------------------------ DKIM keys */
 
 const char *
-dkimk_status_name(enum dkimk_status s)
+dmarcdns_key_status_name(enum dkimk_status s)
 {
 	switch (s) {
 	case DKIMK_OK: return "ok";
@@ -328,7 +328,7 @@ dkimk_status_name(enum dkimk_status s)
 }
 
 void
-dkim_keyq_clear(struct dkim_keyq *k)
+dmarcdns_keyq_clear(struct dkim_keyq *k)
 {
 	if (k == NULL)
 		return;
@@ -337,7 +337,7 @@ dkim_keyq_clear(struct dkim_keyq *k)
 }
 
 int
-dkim_key_lookup(struct spfc *sc, const char *selector, const char *domain,
+dmarcdns_dkim_key(struct spfc *sc, const char *selector, const char *domain,
     uint64_t deadline_ms, struct dkim_keyq *out)
 {
 	struct spf_outcome o;
@@ -372,7 +372,7 @@ dkim_key_lookup(struct spfc *sc, const char *selector, const char *domain,
 	case DNSQ_ANSWER:
 		out->status = DKIMK_BAD;
 		for (i = 0; i < ans.n; i++) {
-			ks = dkim_key_check((const char *)ans.rr[i].data,
+			ks = dmarcrec_dkim_key((const char *)ans.rr[i].data,
 			    ans.rr[i].len, &why);
 			if (ks == DKIMKEY_OK) {
 				out->status = DKIMK_OK;
@@ -429,6 +429,6 @@ nomem:
 	free(label);
 	free(name);
 	free(key);
-	dkim_keyq_clear(out);
+	dmarcdns_keyq_clear(out);
 	return -1;
 }

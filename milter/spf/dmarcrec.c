@@ -2,7 +2,7 @@
  * dmarcrec.c - DMARC policy records and DKIM key records from TXT data
  *
  * CONTRACT
- *	See include/dmarcrec.h. One tag-list walker (RFC 6376 3.2) serves
+ *	See dmarcrec.h. One tag-list walker (RFC 6376 3.2) serves
  *	both record kinds. A list of more than MAX_TAGS tags is refused as a
  *	whole: the duplicate check compares each name with the ones before
  *	it, and a hostile record must not make that quadratic in its length.
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dmarcrec.h"
+#include "util.h"
 
 #define MAX_TAGS	64
 
@@ -30,18 +31,6 @@ static bool
 ws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static bool
-alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-digit(char c)
-{
-	return c >= '0' && c <= '9';
 }
 
 static char
@@ -122,12 +111,12 @@ next_tag(struct walk *w, struct tag *t, const char **why)
 	t->name = s;
 	t->nlen = (size_t)(eq - s);
 	trim(&t->name, &t->nlen);
-	if (t->nlen == 0 || !alpha(t->name[0])) {
+	if (t->nlen == 0 || !ch_alpha(t->name[0])) {
 		*why = "a tag without a valid name";
 		return -2;
 	}
 	for (i = 1; i < t->nlen; i++) {
-		if (!alpha(t->name[i]) && !digit(t->name[i]) &&
+		if (!ch_alpha(t->name[i]) && !ch_digit(t->name[i]) &&
 		    t->name[i] != '_') {
 			*why = "a tag without a valid name";
 			return -2;
@@ -167,7 +156,7 @@ walk_init(struct walk *w, const char *txt, size_t len, const char **why)
 /* ------------------------------------------------------------ DMARC */
 
 bool
-dmarc_is_record(const char *txt, size_t len)
+dmarcrec_is_record(const char *txt, size_t len)
 {
 	struct walk w;
 	struct tag t;
@@ -203,10 +192,10 @@ uri_ok(const char *s, size_t n)
 	size_t i = 0;
 
 	trim(&s, &n);
-	if (n == 0 || !alpha(s[0]))
+	if (n == 0 || !ch_alpha(s[0]))
 		return false;
 	for (i = 1; i < n && s[i] != ':'; i++)
-		if (!alpha(s[i]) && !digit(s[i]) && s[i] != '+' &&
+		if (!ch_alpha(s[i]) && !ch_digit(s[i]) && s[i] != '+' &&
 		    s[i] != '-' && s[i] != '.')
 			return false;
 	if (i >= n || s[i] != ':')
@@ -235,7 +224,7 @@ rua_ok(const struct tag *t)
 }
 
 int
-dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
+dmarcrec_parse(const char *txt, size_t len, struct dmarc_record *out,
     const char **why)
 {
 	struct dmarc_record r;
@@ -249,7 +238,7 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 	*why = NULL;
 	memset(&r, 0, sizeof(r));
 	r.pct = 100;
-	if (!dmarc_is_record(txt, len)) {
+	if (!dmarcrec_is_record(txt, len)) {
 		*why = "not a DMARC record (the first tag is not v=DMARC1)";
 		return -1;
 	}
@@ -293,7 +282,8 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 				r.warn = "adkim=/aspf= is not r or s: r applies";
 		} else if (ieq(t.name, t.nlen, "pct")) {
 			pct = 0;
-			for (i = 0; i < t.vlen && i < 4 && digit(t.val[i]); i++)
+			for (i = 0; i < t.vlen && i < 4 &&
+			    ch_digit(t.val[i]); i++)
 				pct = pct * 10 + (unsigned)(t.val[i] - '0');
 			if (t.vlen == 0 || t.vlen > 3 || i != t.vlen ||
 			    pct > 100) {
@@ -326,13 +316,13 @@ dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *out,
 }
 
 enum dmarc_policy
-dmarc_record_policy(const struct dmarc_record *r, bool at_org)
+dmarcrec_policy(const struct dmarc_record *r, bool at_org)
 {
 	return at_org && r->has_sp ? r->sp : r->p;
 }
 
 const char *
-dmarc_policy_name(enum dmarc_policy p)
+dmarcrec_policy_name(enum dmarc_policy p)
 {
 	switch (p) {
 	case DMARC_P_NONE: return "none";
@@ -345,7 +335,7 @@ dmarc_policy_name(enum dmarc_policy p)
 /* ------------------------------------------------------------ DKIM */
 
 enum dkim_key_state
-dkim_key_check(const char *txt, size_t len, const char **why)
+dmarcrec_dkim_key(const char *txt, size_t len, const char **why)
 {
 	struct walk w;
 	struct tag t;
@@ -378,7 +368,7 @@ dkim_key_check(const char *txt, size_t len, const char **why)
 
 				if (ws(c))
 					continue;
-				if (!alpha(c) && !digit(c) && c != '+' &&
+				if (!ch_alpha(c) && !ch_digit(c) && c != '+' &&
 				    c != '/' && c != '=') {
 					*why = "p= is not base64";
 					return DKIMKEY_BAD;

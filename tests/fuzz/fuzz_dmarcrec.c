@@ -3,7 +3,7 @@
  *		     records as a TXT lookup returns them (dmarcrec.h)
  *
  * Properties: the input is read only within its length (ASan); a record
- * dmarc_record_parse() accepts is one dmarc_is_record() accepts, has a
+ * dmarcrec_parse() accepts is one dmarcrec_is_record() accepts, has a
  * policy word for p= and sp=, pct in 0..100, and the rua= fallback only
  * with p=none and no sp=; a refusal always says why; the policy of a
  * record found at the organizational domain is sp= when given, else p=;
@@ -30,21 +30,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (buf == NULL)
 		return 0;
 	memcpy(buf, data, size);
-	is = dmarc_is_record(buf, size);
-	if (dmarc_record_parse(buf, size, &r, &why) == 0) {
+	is = dmarcrec_is_record(buf, size);
+	if (dmarcrec_parse(buf, size, &r, &why) == 0) {
 		if (!is || r.pct > 100 || r.p > DMARC_P_REJECT ||
 		    (r.has_sp && r.sp > DMARC_P_REJECT) ||
 		    (r.rua_fallback && (r.p != DMARC_P_NONE || r.has_sp)))
 			__builtin_trap();
-		if (dmarc_record_policy(&r, true) != (r.has_sp ? r.sp : r.p) ||
-		    dmarc_record_policy(&r, false) != r.p)
+		if (dmarcrec_policy(&r, true) != (r.has_sp ? r.sp : r.p) ||
+		    dmarcrec_policy(&r, false) != r.p)
 			__builtin_trap();
-		(void)dmarc_policy_name(r.p);
+		(void)dmarcrec_policy_name(r.p);
 	} else if (why == NULL) {
 		__builtin_trap();
 	}
 	why = NULL;
-	ks = dkim_key_check(buf, size, &why);
+	ks = dmarcrec_dkim_key(buf, size, &why);
 	if (ks != DKIMKEY_OK && ks != DKIMKEY_REVOKED && ks != DKIMKEY_BAD)
 		__builtin_trap();
 	if (ks != DKIMKEY_OK && why == NULL)

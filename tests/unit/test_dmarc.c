@@ -84,7 +84,7 @@ discover(struct spfc *sc, const char *from, struct dmarc_found *f)
 	char *org = align_org_domain(from);
 
 	assert_non_null(org);
-	assert_int_equal(dmarc_discover(sc, from, org, later(), f), 0);
+	assert_int_equal(dmarcdns_discover(sc, from, org, later(), f), 0);
 	free(org);
 }
 
@@ -101,47 +101,47 @@ test_discovery(void **state)
 	assert_int_equal(f.status, DMARCF_FOUND);
 	assert_false(f.at_org);
 	assert_string_equal(f.where, "example.org");
-	assert_int_equal(dmarc_record_policy(&f.rec, f.at_org),
+	assert_int_equal(dmarcrec_policy(&f.rec, f.at_org),
 	    DMARC_P_REJECT);
 	assert_int_equal(f.queries, 1);
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* a subdomain without a record: the org's, whose sp= applies */
 	discover(sc, "mail.example.org", &f);
 	assert_int_equal(f.status, DMARCF_FOUND);
 	assert_true(f.at_org);
 	assert_string_equal(f.where, "example.org");
-	assert_int_equal(dmarc_record_policy(&f.rec, f.at_org),
+	assert_int_equal(dmarcrec_policy(&f.rec, f.at_org),
 	    DMARC_P_QUARANTINE);
 	assert_int_equal(f.queries, 1);		/* example.org was cached */
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* a subdomain with its own record: that one, p= */
 	discover(sc, "own.example.org", &f);
 	assert_int_equal(f.status, DMARCF_FOUND);
 	assert_false(f.at_org);
-	assert_int_equal(dmarc_record_policy(&f.rec, f.at_org),
+	assert_int_equal(dmarcrec_policy(&f.rec, f.at_org),
 	    DMARC_P_NONE);
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* other TXT records at _dmarc are discarded (6.6.3 step 2) */
 	discover(sc, "mixed.example", &f);
 	assert_int_equal(f.status, DMARCF_FOUND);
 	assert_string_equal(f.text, "v=DMARC1; p=quarantine");
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* several: no DMARC, and no look at the org domain (step 5) */
 	q = spfc_dns_queries(sc);
 	discover(sc, "multi.example", &f);
 	assert_int_equal(f.status, DMARCF_NONE);
 	assert_non_null(strstr(f.why, "2 DMARC records"));
 	assert_int_equal(spfc_dns_queries(sc) - q, 1);
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	discover(sc, "sub.multi.example", &f);
 	assert_int_equal(f.status, DMARCF_NONE);
 	assert_true(f.at_org);
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* no valid p= and no rua=: not a policy record (step 6) */
 	discover(sc, "badp.example", &f);
 	assert_int_equal(f.status, DMARCF_NONE);
 	assert_non_null(strstr(f.why, "not a policy record"));
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* nothing anywhere: two names asked, the From: domain and its
 	 * organizational domain */
 	q = spfc_dns_queries(sc);
@@ -151,12 +151,12 @@ test_discovery(void **state)
 	assert_int_equal(spfc_dns_queries(sc) - q, 2);
 	assert_int_equal(f.queries, 2);
 	assert_false(f.cached);
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* the PSL: co.uk is a public suffix */
 	discover(sc, "mail.example.co.uk", &f);
 	assert_int_equal(f.status, DMARCF_FOUND);
 	assert_string_equal(f.where, "example.co.uk");
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	spfc_free(sc);
 }
 
@@ -169,30 +169,30 @@ test_cache_and_trouble(void **state)
 
 	(void)state;
 	discover(sc, "a.b.nothing.example.net", &f);
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* the second time from the cache: no query, also for "none" */
 	q = spfc_dns_queries(sc);
 	discover(sc, "a.b.nothing.example.net", &f);
 	assert_int_equal(spfc_dns_queries(sc), q);
 	assert_true(f.cached);
 	assert_int_equal(f.queries, 0);
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* DNS trouble: temperror, never cached */
 	discover(sc, "slow.example", &f);
 	assert_int_equal(f.status, DMARCF_TEMPERROR);
 	assert_non_null(strstr(f.why, "_dmarc.slow.example"));
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	q = spfc_dns_queries(sc);
 	discover(sc, "slow.example", &f);
 	assert_int_equal(f.status, DMARCF_TEMPERROR);
 	assert_int_equal(spfc_dns_queries(sc) - q, 1);
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* a deadline already passed: temperror at once */
-	assert_int_equal(dmarc_discover(sc, "example.co.uk", "example.co.uk",
+	assert_int_equal(dmarcdns_discover(sc, "example.co.uk", "example.co.uk",
 	    mono_ms(), &f), 0);
 	assert_int_equal(f.status, DMARCF_TEMPERROR);
 	assert_non_null(strstr(f.why, "DNS timeout"));
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	spfc_free(sc);
 }
 
@@ -214,24 +214,24 @@ test_dkim_keys(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		assert_int_equal(dkim_key_lookup(sc, t[i].sel, "keys.example",
+		assert_int_equal(dmarcdns_dkim_key(sc, t[i].sel, "keys.example",
 		    later(), &k), 0);
 		if (k.status != t[i].st)
 			fail_msg("%s: %s, want %s", t[i].sel,
-			    dkimk_status_name(k.status),
-			    dkimk_status_name(t[i].st));
+			    dmarcdns_key_status_name(k.status),
+			    dmarcdns_key_status_name(t[i].st));
 		if (k.status != DKIMK_OK && k.why == NULL)
 			fail_msg("%s: no reason", t[i].sel);
-		dkim_keyq_clear(&k);
+		dmarcdns_keyq_clear(&k);
 	}
 	/* cached, except the temporary failure */
 	q = spfc_dns_queries(sc);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		assert_int_equal(dkim_key_lookup(sc, t[i].sel, "keys.example",
+		assert_int_equal(dmarcdns_dkim_key(sc, t[i].sel, "keys.example",
 		    later(), &k), 0);
 		assert_int_equal(k.status, t[i].st);
 		assert_int_equal(k.cached, t[i].st != DKIMK_TEMPERROR);
-		dkim_keyq_clear(&k);
+		dmarcdns_keyq_clear(&k);
 	}
 	assert_int_equal(spfc_dns_queries(sc) - q, 1);
 	spfc_free(sc);
@@ -400,19 +400,19 @@ test_dmarcbis_discovery(void **state)
 	 * PSL asks a.mail.example.com and example.com: no policy */
 	discover(sc, "a.mail.example.com", &f);
 	assert_int_equal(f.status, DMARCF_NONE);
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* the record at the From: domain itself is found by both */
 	discover(sc, "mail.example.com", &f);
 	assert_int_equal(f.status, DMARCF_FOUND);
 	assert_false(f.at_org);
-	dmarc_found_clear(&f);
+	dmarcdns_found_clear(&f);
 	/* appendix-psd-mailfrom: the walk's org is giant.bank.example
 	 * (p=reject); the PSL's is bank.example (p=none) */
 	discover(sc, "mail.giant.bank.example", &f);
 	assert_int_equal(f.status, DMARCF_FOUND);
 	assert_string_equal(f.where, "bank.example");
-	assert_int_equal(dmarc_record_policy(&f.rec, f.at_org), DMARC_P_NONE);
-	dmarc_found_clear(&f);
+	assert_int_equal(dmarcrec_policy(&f.rec, f.at_org), DMARC_P_NONE);
+	dmarcdns_found_clear(&f);
 	spfc_free(sc);
 }
 

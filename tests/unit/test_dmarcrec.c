@@ -47,14 +47,14 @@ test_is_record(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (dmarc_is_record(t[i].txt, strlen(t[i].txt)) != t[i].is)
+		if (dmarcrec_is_record(t[i].txt, strlen(t[i].txt)) != t[i].is)
 			fail_msg("%zu: \"%s\": expected %s", i, t[i].txt,
 			    t[i].is ? "a record" : "no record");
 	/* a NUL byte inside: no record (the DNS can carry one) */
-	assert_false(dmarc_is_record("v=DMARC1; p=none\0x", 18));
+	assert_false(dmarcrec_is_record("v=DMARC1; p=none\0x", 18));
 	/* the length is obeyed: a prefix of a record */
-	assert_false(dmarc_is_record("v=DMARC1", 7));
-	assert_true(dmarc_is_record("v=DMARC1; p=reject", 8));
+	assert_false(dmarcrec_is_record("v=DMARC1", 7));
+	assert_true(dmarcrec_is_record("v=DMARC1; p=reject", 8));
 }
 
 static void
@@ -142,7 +142,7 @@ test_parse(void **state)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		memset(&r, 0x5a, sizeof(r));
 		why = NULL;
-		rc = dmarc_record_parse(t[i].txt, strlen(t[i].txt), &r, &why);
+		rc = dmarcrec_parse(t[i].txt, strlen(t[i].txt), &r, &why);
 		if (rc != t[i].rc)
 			fail_msg("%zu: \"%s\": rc %d (%s)", i, t[i].txt, rc,
 			    why ? why : "");
@@ -174,17 +174,17 @@ test_policy_at_org(void **state)
 	static const char nosp[] = "v=DMARC1; p=quarantine";
 
 	(void)state;
-	assert_int_equal(dmarc_record_parse(sp, strlen(sp), &r, &why), 0);
+	assert_int_equal(dmarcrec_parse(sp, strlen(sp), &r, &why), 0);
 	/* RFC 7489 6.3: sp= for a subdomain whose record is the org's */
-	assert_int_equal(dmarc_record_policy(&r, true), DMARC_P_REJECT);
-	assert_int_equal(dmarc_record_policy(&r, false), DMARC_P_NONE);
-	assert_int_equal(dmarc_record_parse(nosp, strlen(nosp), &r, &why), 0);
+	assert_int_equal(dmarcrec_policy(&r, true), DMARC_P_REJECT);
+	assert_int_equal(dmarcrec_policy(&r, false), DMARC_P_NONE);
+	assert_int_equal(dmarcrec_parse(nosp, strlen(nosp), &r, &why), 0);
 	/* no sp=: p= applies to subdomains too */
-	assert_int_equal(dmarc_record_policy(&r, true), DMARC_P_QUARANTINE);
-	assert_string_equal(dmarc_policy_name(DMARC_P_NONE), "none");
-	assert_string_equal(dmarc_policy_name(DMARC_P_QUARANTINE),
+	assert_int_equal(dmarcrec_policy(&r, true), DMARC_P_QUARANTINE);
+	assert_string_equal(dmarcrec_policy_name(DMARC_P_NONE), "none");
+	assert_string_equal(dmarcrec_policy_name(DMARC_P_QUARANTINE),
 	    "quarantine");
-	assert_string_equal(dmarc_policy_name(DMARC_P_REJECT), "reject");
+	assert_string_equal(dmarcrec_policy_name(DMARC_P_REJECT), "reject");
 }
 
 /* No read past the given length: the record in a buffer of exactly its
@@ -208,9 +208,9 @@ test_bounds(void **state)
 			buf = n ? malloc(n) : NULL;
 			if (n)
 				memcpy(buf, recs[i], n);
-			(void)dmarc_is_record(buf ? buf : "", n);
-			(void)dmarc_record_parse(buf ? buf : "", n, &r, &why);
-			(void)dkim_key_check(buf ? buf : "", n, &why);
+			(void)dmarcrec_is_record(buf ? buf : "", n);
+			(void)dmarcrec_parse(buf ? buf : "", n, &r, &why);
+			(void)dmarcrec_dkim_key(buf ? buf : "", n, &why);
 			free(buf);
 		}
 	}
@@ -228,7 +228,7 @@ test_too_many_tags(void **state)
 	n = (size_t)snprintf(buf, sizeof(buf), "v=DMARC1; p=none");
 	for (i = 0; i < 70; i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "; x%zu=1", i);
-	assert_int_equal(dmarc_record_parse(buf, n, &r, &why), -1);
+	assert_int_equal(dmarcrec_parse(buf, n, &r, &why), -1);
 	assert_non_null(strstr(why, "64"));
 }
 
@@ -265,14 +265,14 @@ test_dkim_key(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		why = NULL;
-		st = dkim_key_check(t[i].txt, strlen(t[i].txt), &why);
+		st = dmarcrec_dkim_key(t[i].txt, strlen(t[i].txt), &why);
 		if (st != t[i].st)
 			fail_msg("%zu: \"%s\": state %d, want %d (%s)", i,
 			    t[i].txt, st, t[i].st, why ? why : "");
 		if (st != DKIMKEY_OK && why == NULL)
 			fail_msg("%zu: no reason", i);
 	}
-	assert_int_equal(dkim_key_check("p=MIGf\0", 7, &why), DKIMKEY_BAD);
+	assert_int_equal(dmarcrec_dkim_key("p=MIGf\0", 7, &why), DKIMKEY_BAD);
 }
 
 int

@@ -409,7 +409,7 @@ test_dmarc_verdicts(void **state)
 	assert_true(p.dm.dkim_aligned);
 	assert_true(p.dm.key_checked);
 	assert_string_equal(p.rv.dkim_d, "signed.example");
-	assert_string_equal(dmarc_dkim_name(&p.dm), "pass");
+	assert_string_equal(dmarcpred_dkim_name(&p.dm), "pass");
 	assert_non_null(strstr(p.hint, "signed.example SPF does not "
 	    "authorize"));
 	prediction_free(&p);
@@ -425,7 +425,7 @@ test_dmarc_verdicts(void **state)
 	run_via(dk, sc, LOCAL, NULL, "x@good.example", "x@nokey.example",
 	    NULL, &p);
 	assert_int_equal(p.dm.verdict, DMV_FAIL);
-	assert_string_equal(dmarc_dkim_name(&p.dm), "fail");
+	assert_string_equal(dmarcpred_dkim_name(&p.dm), "fail");
 	assert_string_equal(p.hint, "DMARC fails for nokey.example "
 	    "(p=reject): the relay signs d=nokey.example but the key "
 	    "google._domainkey.nokey.example is not published: publish the "
