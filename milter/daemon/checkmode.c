@@ -4,6 +4,8 @@
  * CONTRACT
  *	See checkmode.h. Reads files and sendmail.cf, forks one child
  *	for the access check, changes nothing (the trace key is not created).
+ *	Looks up the DKIM key of each RelayDKIM domain it can name without
+ *	a message (DNS or SPFTestZone, within one DNSTimeout for all).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@
 #include "checkmode.h"
 #include "config.h"
 #include "daemon.h"
+#include "deadline.h"
+#include "dmarcdns.h"
 #include "policy.h"
 #include "predict.h"
 #include "relayprof.h"
@@ -348,15 +352,100 @@ say_authinfo(const struct rm_snapshot *s, const struct route *rt,
 }
 
 /* The last line: what relayed mail from a trusted client leaves as. */
+/*
+ * RelayDKIM: what DNS can show (a key for the selector is published) and
+ * what it cannot (that the provider signs with it: a setting there). The
+ * "from" entry names no domain without a message (-T --from does).
+ * acct_dom: the domain "account" stands for, or NULL.
+ */
+static void
+say_dkim(const struct rm_snapshot *s, const struct relay_profile *rp,
+    const char *acct_dom, strbuf *rep, strbuf *warn)
+{
+	const struct dkim_entry *e;
+	const char *dom, *sel, *who;
+	struct dkim_keyq k;
+	struct spfc *sc = NULL;
+	uint64_t deadline;
+	strbuf err;
+	size_t i;
+
+	if (s->ndkim == 0)
+		return;
+	if (rp == NULL || s->profile != NULL)
+		rp = s->profile;
+	who = rp != NULL && rp->model != RPM_PASSTHROUGH ? rp->label :
+	    "your DKIM signer";
+	sb_init(&err);
+	deadline = mono_ms() + (uint64_t)s->cfg->dns_timeout * 1000;
+	for (i = 0; i < s->ndkim; i++) {
+		e = &s->dkim[i];
+		if (e->kind == DKIM_FROM) {
+			sb_printf(rep, "  dkim      RelayDKIM from: the key of "
+			    "each From: domain is looked up per message "
+			    "(relaymilter -T --from ADDR shows it)\n");
+			continue;
+		}
+		dom = e->kind == DKIM_EXPLICIT ? e->domain : acct_dom;
+		sel = e->selector ? e->selector :
+		    rp != NULL ? rp->dkim_selector : NULL;
+		if (dom == NULL) {
+			sb_printf(rep, "  dkim      RelayDKIM account: no "
+			    "account domain to look a key up for\n");
+			continue;
+		}
+		if (sel == NULL) {
+			sb_printf(warn, "%s: RelayDKIM %s: no selector, and "
+			    "the relay profile has no default one: write "
+			    "RelayDKIM %s:SELECTOR (the selector of the "
+			    "signer's key)\n", s->cfg->path, dom, dom);
+			continue;
+		}
+		if (sc == NULL && (sc = predict_checker_new(s->cfg,
+		    &err)) == NULL)
+			break;	/* the caller reports the checker's error */
+		memset(&k, 0, sizeof(k));
+		if (dmarcdns_dkim_key(sc, sel, dom, deadline, &k) < 0) {
+			sb_printf(warn, "%s: RelayDKIM %s: cannot look up "
+			    "%s._domainkey.%s: out of memory\n",
+			    s->cfg->path, dom, sel, dom);
+		} else if (k.status == DKIMK_OK) {
+			sb_printf(rep, "  dkim      %s._domainkey.%s: a key is "
+			    "published; DNS cannot show that %s signs with "
+			    "it (a setting there, not in DNS)\n",
+			    sel, dom, who);
+		} else if (k.status == DKIMK_TEMPERROR) {
+			sb_printf(warn, "%s: RelayDKIM %s: %s._domainkey.%s "
+			    "could not be looked up (%s): the key is not "
+			    "checked\n", s->cfg->path, dom, sel, dom,
+			    k.why ? k.why : "DNS error");
+		} else {
+			sb_printf(warn, "%s: RelayDKIM %s: %s at "
+			    "%s._domainkey.%s (%s): recipients fail the "
+			    "signature, so DMARC cannot pass by DKIM; publish "
+			    "the public key %s signs with, or correct the "
+			    "selector (RelayDKIM %s:SELECTOR)\n", s->cfg->path,
+			    dom, k.status == DKIMK_MISSING ? "no key" :
+			    k.status == DKIMK_REVOKED ? "a revoked key" :
+			    "no usable key", sel, dom,
+			    dmarcdns_key_status_name(k.status), who, dom);
+		}
+		dmarcdns_keyq_clear(&k);
+	}
+	spfc_free(sc);
+	sb_free(&err);
+}
+
 static void
 say_outcome(const struct rm_snapshot *s, const struct route *rt,
-    strbuf *rep)
+    strbuf *rep, strbuf *warn)
 {
 	struct msg_facts f;
 	struct rcpt_info r;
 	struct decision d;
 	const struct relay_profile *rp;
 	const char *via = rt->relay ? rt->relay : "each recipient's MX";
+	const char *acct;
 	char host[256];
 	strbuf sender, err;
 
@@ -414,6 +503,9 @@ say_outcome(const struct rm_snapshot *s, const struct route *rt,
 		sb_printf(rep, "relayed mail via %s: %s (reason %s)\n", via,
 		    decision_action_name(d.action), d.reason ? d.reason : "-");
 	}
+	acct = d.account != NULL ? strrchr(d.account, '@') : NULL;
+	say_dkim(s, rp, acct != NULL ? acct + 1 : rp != NULL ?
+	    rp->account_domain : NULL, rep, warn);
 	decision_free(&d);
 out:
 	sb_free(&sender);
@@ -470,7 +562,7 @@ checkmode_run(const char *config_path, const char *socket_override,
 	}
 	read_route(cf_path, &rt, &rep, &warn);
 	say_authinfo(s, &rt, &rep, &warn);
-	say_outcome(s, &rt, &rep);
+	say_outcome(s, &rt, &rep, &warn);
 	print_lines(stderr, "relaymilter: ", &warn);
 	if (errs.len > 0) {
 		print_lines(stderr, "relaymilter: ", &errs);
