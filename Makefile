@@ -20,6 +20,9 @@
 #
 # CI=true (or WERROR=1) turns warnings into errors.
 
+# the first rule would otherwise be an archive made by $(eval) below
+.DEFAULT_GOAL	:= all
+
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 BINDIR		?= $(PREFIX)/bin
