@@ -377,10 +377,15 @@ show_checks(const struct rm_snapshot *s, const struct decision *d,
 		fprintf(stderr, "relaymilter: %s\n", err.s);
 		goto out;
 	}
+	/* of what the recipient sees, which may differ from the From:
+	 * domain line above (our envelope, before the relay) */
 	if (have_from)
-		printf("alignment      %s (%s)\n", p.align < 0 ? "none" :
+		printf("alignment      %s (%s): From: %s, envelope %s, as the "
+		    "recipient sees them\n", p.align < 0 ? "none" :
 		    p.align ? "pass" : "FAIL", rm_align_names[
-		    s->cfg->alignment_mode]);
+		    s->cfg->alignment_mode], p.rv.from_domain ?
+		    p.rv.from_domain : "?", p.rv.env_domain ?
+		    p.rv.env_domain : "?");
 	show_dmarc(&p);
 	if (p.hint != NULL)
 		printf("hint           %s\n", p.hint);
