@@ -5,7 +5,11 @@
  *	run_program() forks and execs argv (argv[0] a path, or a name looked
  *	up in PATH) with stdin from /dev/null and stdout and stderr on one
  *	pipe, which it reads into *out until end of file, the time limit or
- *	RUN_MAX bytes (4 MiB: more is an error, not a silent cut). After the
+ *	RUN_MAX bytes (4 MiB: more is an error, not a silent cut).
+ *	run_program_req() does the same with more said: a working directory
+ *	for the child, a text given on its stdin (through a socket, so that a
+ *	child that does not read it costs no SIGPIPE here), and stderr read
+ *	apart into its own buffer (RUN_MAX counts both). After the
  *	time limit or too much output the child -- only the child started
  *	here, not its process group -- is killed. The time limit covers the
  *	whole run: a child that closes its output and goes on running is
@@ -29,5 +33,19 @@
  */
 int	run_program(char *const argv[], unsigned timeout_ms, strbuf *out,
 	    strbuf *why);
+
+struct run_req {
+	char *const	*argv;
+	unsigned	 timeout_ms;
+	const char	*cwd;		/* the child's directory, NULL: ours */
+	const char	*input;		/* the child's stdin, NULL: /dev/null */
+	size_t		 input_len;
+	strbuf		*out;		/* stdout (and stderr when err is NULL) */
+	strbuf		*err;		/* stderr apart, or NULL */
+};
+
+/* As run_program(); a directory the child cannot enter is an error (-1,
+ * why says so). */
+int	run_program_req(const struct run_req *rq, strbuf *why);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * test_runprog.c - run_program(): exit status, output, "could not be run",
  * too much output, and the time limit, also for a child that closes its
- * output and goes on running
+ * output and goes on running; run_program_req(): stdin text (also one the
+ * child never reads, which must cost no SIGPIPE), stderr apart, the working
+ * directory
  */
 #include <signal.h>
 #include <string.h>
@@ -133,6 +135,54 @@ test_sigchld_ignored(void **state)
 	sb_free(&why);
 }
 
+static void
+test_req(void **state)
+{
+	char *cat[] = { "/bin/sh", "-c", "cat; echo err >&2; pwd", NULL };
+	char *deaf[] = { "/bin/sh", "-c", "exec 0<&-; echo done", NULL };
+	struct run_req rq;
+	strbuf out, err, why, big;
+	size_t i;
+
+	(void)state;
+	sb_init(&out);
+	sb_init(&err);
+	sb_init(&why);
+	sb_init(&big);
+	memset(&rq, 0, sizeof(rq));
+	rq.argv = cat;
+	rq.timeout_ms = 10000;
+	rq.cwd = "/tmp";
+	rq.input = "line 1\nline 2\n";
+	rq.input_len = strlen(rq.input);
+	rq.out = &out;
+	rq.err = &err;
+	assert_int_equal(run_program_req(&rq, &why), 0);
+	assert_string_equal(out.s, "line 1\nline 2\n/tmp\n");
+	assert_string_equal(err.s, "err\n");
+	/* a large input the child never reads: no SIGPIPE, no hang */
+	for (i = 0; i < 200000; i++)
+		sb_puts(&big, "0123456789");
+	sb_reset(&out);
+	rq.argv = deaf;
+	rq.input = big.s;
+	rq.input_len = big.len;
+	rq.err = NULL;
+	assert_int_equal(run_program_req(&rq, &why), 0);
+	assert_string_equal(out.s, "done\n");
+	/* a directory that cannot be entered */
+	rq.cwd = "/nonexistent/dir";
+	rq.input = NULL;
+	rq.input_len = 0;
+	assert_int_equal(run_program_req(&rq, &why), -1);
+	assert_string_equal(why.s, "/bin/sh: cannot change to directory "
+	    "/nonexistent/dir");
+	sb_free(&out);
+	sb_free(&err);
+	sb_free(&why);
+	sb_free(&big);
+}
+
 int
 main(void)
 {
@@ -142,6 +192,7 @@ main(void)
 		cmocka_unit_test(test_too_much),
 		cmocka_unit_test(test_time_limit),
 		cmocka_unit_test(test_sigchld_ignored),
+		cmocka_unit_test(test_req),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
