@@ -43,6 +43,22 @@ at_dnl(const char *start, const char *p)
 	    (p == start || !is_ident((unsigned char)p[-1]));
 }
 
+/* The section markers written without arguments: MAILER_DEFINITIONS,
+ * LOCAL_CONFIG, LOCAL_RULE_0, LOCAL_RULESETS, ... */
+static bool
+is_marker(const char *s, size_t n)
+{
+	static const char *const names[] = { "MAILER_DEFINITIONS",
+	    "LOCAL_CONFIG", "LOCAL_RULESETS", "LOCAL_NET_CONFIG",
+	    "LOCAL_RULE_0", "LOCAL_RULE_1", "LOCAL_RULE_2", "LOCAL_RULE_3" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && strncmp(s, names[i], n) == 0)
+			return true;
+	return false;
+}
+
 struct mc_state {
 	struct sendmail_mc	*mc;
 	const char		*file;
@@ -85,6 +101,7 @@ mc_args(struct mc_state *st, const char *text, const char *p,
 	bool lead = true;
 
 	sb_init(&arg);
+	c->unclosed = true;
 	for (; *p; p++) {
 		char ch = *p;
 
@@ -106,6 +123,8 @@ mc_args(struct mc_state *st, const char *text, const char *p,
 		}
 		if (at_dnl(text, p)) {
 			/* m4 expands dnl while it collects arguments */
+			if (c->dnl_line == 0)
+				c->dnl_line = *line;
 			p += strcspn(p, "\n");
 			if (*p == '\0')
 				break;
@@ -127,6 +146,8 @@ mc_args(struct mc_state *st, const char *text, const char *p,
 			lead = true;
 			if (ch == ')') {
 				sb_free(&arg);
+				c->unclosed = false;
+				c->end_line = *line;
 				return p + 1;
 			}
 			continue;
@@ -134,6 +155,8 @@ mc_args(struct mc_state *st, const char *text, const char *p,
 		sb_putc(&arg, ch);
 	}
 	sb_free(&arg);
+	/* the end of the text: the last line that has something on it */
+	c->end_line = *line - (p > text && p[-1] == '\n' && *line > c->line);
 	return NULL;
 }
 
@@ -228,6 +251,7 @@ mc_text(struct mc_state *st, const char *text)
 
 				memset(&tmp, 0, sizeof(tmp));
 				tmp.line = line;
+				tmp.depth = st->depth;
 				q = mc_args(st, text, p + 1, &tmp, &line);
 				if (st->nomem ||
 				    (tmp.name = strndup(s, n)) == NULL ||
@@ -240,6 +264,19 @@ mc_text(struct mc_state *st, const char *text)
 				if (q == NULL)
 					break;	/* unclosed call: stop here */
 				p = q;
+			} else if (is_marker(s, n)) {
+				struct mc_call tmp;
+
+				memset(&tmp, 0, sizeof(tmp));
+				tmp.line = tmp.end_line = line;
+				tmp.depth = st->depth;
+				if ((tmp.name = strndup(s, n)) == NULL ||
+				    (tmp.file = strdup(st->file)) == NULL) {
+					mc_call_clear(&tmp);
+					return -1;
+				}
+				if (mc_record(st, &tmp) < 0)
+					return -1;
 			}
 			continue;
 		}
@@ -305,4 +342,126 @@ mc_define(const struct sendmail_mc *mc, const char *name, unsigned *line)
 		}
 	}
 	return NULL;
+}
+
+const struct mc_call *
+mc_first(const struct sendmail_mc *mc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < mc->ncalls; i++)
+		if (mc->calls[i].depth == 0 &&
+		    strcmp(mc->calls[i].name, name) == 0)
+			return &mc->calls[i];
+	return NULL;
+}
+
+const struct mc_call *
+mc_unclosed(const struct sendmail_mc *mc)
+{
+	size_t i;
+
+	for (i = 0; i < mc->ncalls; i++)
+		if (mc->calls[i].unclosed)
+			return &mc->calls[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------ m4's stderr */
+
+void
+m4_msgs_free(struct m4_msgs *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->v[i].file);
+		free(m->v[i].text);
+	}
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* "m4:FILE:LINE: text" (GNU m4): the place, and where the text starts;
+ * the first ":DIGITS: " after "m4:" ends FILE. */
+static bool
+m4_place(const char *l, size_t n, size_t *fs, size_t *fn, unsigned *line,
+    size_t *ts)
+{
+	size_t i, j;
+	unsigned long v;
+
+	if (n < 4 || strncmp(l, "m4:", 3) != 0)
+		return false;
+	for (i = 3; i < n; i++) {
+		if (l[i] != ':')
+			continue;
+		for (j = i + 1, v = 0; j < n && ch_digit(l[j]); j++)
+			if (v < 100000000)
+				v = v * 10 + (unsigned long)(l[j] - '0');
+		if (j == i + 1 || j + 1 >= n || l[j] != ':' || l[j + 1] != ' ')
+			continue;
+		*fs = 3;
+		*fn = i - 3;
+		*line = (unsigned)v;
+		*ts = j + 2;
+		return true;
+	}
+	return false;
+}
+
+int
+m4_msgs_parse(const char *text, struct m4_msgs *out)
+{
+	const char *p = text;
+
+	memset(out, 0, sizeof(*out));
+	while (*p) {
+		size_t n = strcspn(p, "\n"), fs = 0, fn = 0, ts = 0, tn;
+		unsigned line = 0;
+		struct m4_msg *m;
+		bool placed, m4own;
+		const char *t;
+
+		while (n > 0 && (p[n - 1] == '\r' || ch_blank(p[n - 1])))
+			n--;
+		placed = m4_place(p, n, &fs, &fn, &line, &ts);
+		m4own = placed || (n >= 3 && strncmp(p, "m4:", 3) == 0);
+		if (!placed && m4own)
+			ts = 3;
+		t = p + ts;
+		tn = n - ts;
+		while (tn > 0 && ch_blank(*t)) {
+			t++;
+			tn--;
+		}
+		if (tn >= 4 && strncmp(t, "*** ", 4) == 0) {
+			t += 4;
+			tn -= 4;
+		}
+		if (tn > 0) {
+			if (ARR_PUSH(out->v, out->n, m) < 0)
+				goto nomem;
+			memset(m, 0, sizeof(*m));
+			m->line = line;
+			if (tn >= 8 && strncmp(t, "WARNING:", 8) == 0)
+				m->kind = M4_WARNING;
+			else if ((tn >= 6 && strncmp(t, "ERROR:", 6) == 0) ||
+			    m4own)
+				m->kind = M4_ERROR;
+			else
+				m->kind = M4_OTHER;
+			if ((m->text = strndup(t, tn)) == NULL ||
+			    (placed && fn > 0 &&
+			    (m->file = strndup(p + fs, fn)) == NULL))
+				goto nomem;
+		}
+		p += strcspn(p, "\n");
+		if (*p)
+			p++;
+	}
+	return 0;
+nomem:
+	m4_msgs_free(out);
+	return -1;
 }
