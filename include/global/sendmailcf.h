@@ -15,7 +15,8 @@
  *	one-letter form is ignored), mailers (`Mname, P=..., F=..., A=...`,
  *	fields split at commas outside double quotes, keyed by their first
  *	letter as sendmail does), milters (`Xname, S=..., F=..., T=...`),
- *	maps (`Kname type args`), class w (`Cw`, `C{w}`, `Fw`, `F{w}`) and
+ *	maps (`Kname type args`), class w (`Cw`, `C{w}`, `Fw`, `F{w}`), the
+ *	rulesets defined (`Sname`) and
  *	whether ruleset MasqEnv hands envelope senders to MasqHdr (what
  *	FEATURE(masquerade_envelope) does).
  */
@@ -82,6 +83,9 @@ struct sendmail_cf {
 	size_t		 nclass_w_files;
 	struct cf_kv	*features;	/* "authinfo", "masquerade_envelope", ... */
 	size_t		 nfeatures;
+	struct cf_kv	*rulesets;	/* "S" lines: name ("authinfo", "Parse0"
+					 * of "SParse0=0"); value is NULL */
+	size_t		 nrulesets;
 	bool		 masq_envelope;	/* MasqEnv calls MasqHdr */
 	unsigned	 masq_envelope_line;
 	unsigned	*skipped;	/* lines not understood */
@@ -101,25 +105,34 @@ const char		*cf_mailer_field(const struct cf_mailer *m, char code);
 const struct cf_map	*cf_map(const struct sendmail_cf *cf, const char *name);
 const struct cf_milter	*cf_milter(const struct sendmail_cf *cf, const char *name);
 const struct cf_kv	*cf_feature(const struct sendmail_cf *cf, const char *name);
+const struct cf_kv	*cf_ruleset(const struct sendmail_cf *cf, const char *name);
 /* All values of an option that may repeat (DaemonPortOptions), in order. */
 size_t			 cf_options_all(const struct sendmail_cf *cf,
 			    const char *name, const struct cf_kv **out,
 			    size_t max);
 
 /*
- * The smarthost as sendmail uses it, from DS: "[smtp.gmail.com]:587" gives
- * mailer "relay" (or the "mailer:" prefix), host "smtp.gmail.com",
- * bracketed true, ignored_port "587" (text after "]" that sendmail drops).
- * Port from the mailer's A= "TCP $h PORT" (25 when absent; 0 when the
- * mailer does not exist or A= is not TCP/IPC with a numeric or known
- * service port).
+ * The smarthost as sendmail uses it, from DS. The value is "mailer:hosts"
+ * (MailerToTriple splits at the first ':' unless the value starts with
+ * '['; "relay" without a prefix), and hosts is sendmail's host signature:
+ * a list of hosts separated by ':', tried in turn, each bracketed or not
+ * ("[h]" skips the MX lookup). A port cannot be written there: in
+ * "smtp:[smtp.example.com]:587" the mailer is "smtp" and "587" is a second
+ * host, tried when [smtp.example.com] fails (seed 003's capture shows
+ * sendmail doing so). The port is the one in the mailer's A= "TCP $h
+ * PORT" (25 when absent; 0 when the mailer does not exist or A= is not
+ * TCP/IPC with a numeric or known service port); port_word is that third
+ * word as written ("587", "smtp", "$p": sendmail's process id).
  */
 struct cf_smarthost {
 	char		*raw;		/* DS value as written ("" when empty) */
 	char		*mailer;	/* "relay" unless DS says "mailer:host" */
-	char		*host;		/* without brackets, without trailing dot */
+	char		*host;		/* the first host, without brackets and
+					 * trailing dot */
 	bool		 bracketed;
-	char		*ignored;	/* text after "]" or NULL */
+	char		*rest;		/* the hosts after the first (":"
+					 * dropped: "587" of "[h]:587"), or NULL */
+	char		*port_word;	/* third word of the mailer's A=, or NULL */
 	int		 port;
 	unsigned	 line;		/* line of DS, 0 when absent */
 	unsigned	 mailer_line;	/* line of the mailer definition or 0 */
@@ -133,6 +146,10 @@ void		 cf_smarthost_free(struct cf_smarthost *sh);
  * service name cf_port_number knows); 25 without PORT; 0 for a mailer that
  * does not connect over TCP or an unknown port. */
 int		 cf_mailer_port(const struct cf_mailer *m);
+/* The PORT word of a TCP/IPC mailer's A= as written (malloc), NULL when
+ * there is none or the mailer does not connect over TCP; *nomem is set
+ * when allocation failed. */
+char		*cf_mailer_port_word(const struct cf_mailer *m, bool *nomem);
 /* "smtp" 25, "submission" 587, "smtps"/"submissions" 465 or a number;
  * -1 otherwise. */
 int		 cf_port_number(const char *s);

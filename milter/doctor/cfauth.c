@@ -142,7 +142,7 @@ cfc_check_auth_mechs(struct cfc_ctx *c)
 		    "the relay answers 530 5.7.0 Authentication Required");
 		sb_puts(&f.fix, "define(`confAUTH_MECHANISMS', "
 		    "`EXTERNAL GSSAPI DIGEST-MD5 CRAM-MD5 LOGIN PLAIN')dnl");
-		cfc_rebuild(env, &f.fix);
+		cfc_rebuild(c, &f.fix);
 		cfc_fnd_add(c->r, &f, "auth-mechanisms-no-plain", CFS_ERROR, file,
 		    line);
 	}
@@ -181,7 +181,9 @@ cfc_check_authinfo_files(struct cfc_ctx *c)
 	int i;
 
 	if (!a->map_defined) {
-		if (!c->have_sh)
+		/* RelayAccount: the relay takes this host by its address
+		 * (Workspace smtp-relay) or sendmail logs in some other way */
+		if (!c->have_sh || (env->have_rm && env->rm_relay_account))
 			return;
 		cfc_fnd_init(&f);
 		cfc_where_call(env, "FEATURE", "authinfo", 0, &file, &line);
@@ -196,7 +198,7 @@ cfc_check_authinfo_files(struct cfc_ctx *c)
 		    "/etc/mail/authinfo.db')dnl\nwith an entry in "
 		    "/etc/mail/authinfo, then: makemap hash /etc/mail/authinfo "
 		    "< /etc/mail/authinfo");
-		cfc_rebuild(env, &f.fix);
+		cfc_rebuild(c, &f.fix);
 		cfc_fnd_add(c->r, &f, "authinfo-not-configured", CFS_WARN, file,
 		    line);
 		return;
@@ -334,12 +336,56 @@ cfc_check_authinfo_entry(struct cfc_ctx *c)
 		    "\"%s\" (the authorization id); write the account as I: "
 		    "so that the login and relaymilter's relay account are "
 		    "explicit", e->user ? e->user : "");
-	sb_printf(&f.fix, "add \"I:<account address>\" to the %s line of "
-	    "%s, then: makemap hash %s < %s", entry_name(e, &en), src, src,
-	    src);
+	sb_printf(&f.fix, "AuthInfo:%s \"U:%s\" \"I:<account>\" "
+	    "\"P:<password>\" \"M:%s\"   (a line in %s, in place of line %u; "
+	    "<account>: the address you log in with)\nthen: makemap hash %s "
+	    "< %s", e->host, e->user ? e->user : "root", e->mechs ? e->mechs :
+	    "PLAIN LOGIN", src, e->line, src, src);
 	cfc_fnd_add(c->r, &f, "authinfo-no-authid", e->user != NULL &&
 	    strchr(e->user, '@') == NULL ? CFS_ERROR : CFS_WARN, src, e->line);
 	sb_free(&en);
+}
+
+/*
+ * Entries keyed with a port (AuthInfo:smtp.gmail.com:587, seed 000's
+ * second line) are never looked up: sendmail's keys carry no port. When
+ * no other entry serves the smarthost, authinfo-no-entry says so; here
+ * the useless line is named while another one works.
+ */
+void
+cfc_check_authinfo_port_keys(struct cfc_ctx *c)
+{
+	const struct cfcheck_env *env = c->env;
+	const struct cfc_authinfo *a = &env->auth;
+	const struct cfc_auth_entry *e;
+	const char *how, *src = a->source.path;
+	struct cfc_fnd f;
+	size_t i;
+
+	if (!c->have_sh || !a->map_defined || !a->read ||
+	    auth_lookup(env, c->sh.host, &how) == NULL)
+		return;
+	for (i = 0; i < a->nentries; i++) {
+		const char *h = a->entries[i].host, *colon = strrchr(h, ':');
+
+		e = &a->entries[i];
+		if (colon == NULL || colon == h || colon[1] == '\0' ||
+		    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+		    strncasecmp(h, "IPv6:", 5) == 0 || memchr(h, '.',
+		    (size_t)(colon - h)) == NULL)
+			continue;
+		cfc_fnd_init(&f);
+		sb_printf(&f.what, "%s line %u, AuthInfo:%s, is never used: "
+		    "sendmail looks up AuthInfo:<host> without a port", src,
+		    e->line, h);
+		sb_printf(&f.why, "the entry sendmail uses for %s is another "
+		    "one; this one only misleads whoever edits the file (a "
+		    "password changed here changes nothing)", c->sh.host);
+		sb_printf(&f.fix, "remove line %u of %s (the AuthInfo:%s entry)"
+		    "\nthen: makemap hash %s < %s", e->line, src, h, src, src);
+		cfc_fnd_add(c->r, &f, "authinfo-port-key", CFS_INFO, src,
+		    e->line);
+	}
 }
 
 void
@@ -362,4 +408,66 @@ cfc_check_authinfo_relaymilter(struct cfc_ctx *c)
 	sb_printf(&f.fix, "AuthInfoFile %s   (in %s)", a->source.path,
 	    env->rm_path);
 	cfc_fnd_add(c->r, &f, "authinfo-file-mismatch", CFS_WARN, env->rm_path, 0);
+}
+
+/*
+ * O DefaultAuthInfo in a sendmail.cf that has the authinfo ruleset (every
+ * .cf m4 writes has it): sendmail never reads the file (cf/README,
+ * "the default configuration file causes the option DefaultAuthInfo to
+ * fail since the ruleset authinfo is in the .cf file"; proto.m4 says so
+ * above Sauthinfo). The fix is the authinfo entry made of the file's
+ * lines (user id, authentication id; the password is line 3).
+ */
+void
+cfc_check_default_authinfo(struct cfc_ctx *c)
+{
+	const struct cfcheck_env *env = c->env;
+	const struct cf_kv *o = cf_option(&env->cf, "DefaultAuthInfo");
+	const struct cf_kv *rs = cf_ruleset(&env->cf, "authinfo");
+	const struct cfc_authinfo *a = &env->auth;
+	const char *file, *src;
+	unsigned line;
+	struct cfc_fnd f;
+
+	if (o == NULL || o->value[0] == '\0' || rs == NULL)
+		return;
+	src = a->map_defined && a->file_based && a->source.path ?
+	    a->source.path : "/etc/mail/authinfo";
+	cfc_fnd_init(&f);
+	cfc_where_define(env, "confDEF_AUTH_INFO", o->line, &file, &line);
+	sb_printf(&f.what, "DefaultAuthInfo is %s, but sendmail never reads "
+	    "it: %s has the authinfo ruleset (line %u)", o->value,
+	    env->cf_path, rs->line);
+	if (env->dai_exists == 0)
+		sb_printf(&f.what, ", and %s does not exist", o->value);
+	sb_printf(&f.why, "the option is ignored whenever the authinfo ruleset "
+	    "is in sendmail.cf, which m4 always writes (cf/README: "
+	    "DefaultAuthInfo is deprecated); sendmail looks the credentials "
+	    "up with FEATURE(`authinfo') only, so it sends no AUTH%s%s and a "
+	    "relay that requires it answers 530 5.7.0 Authentication Required",
+	    c->have_sh ? " to " : "", c->have_sh ? c->sh.host : "");
+	if (!a->map_defined)
+		sb_puts(&f.fix, "FEATURE(`authinfo')dnl\n");
+	sb_printf(&f.fix, "AuthInfo:%s \"U:%s\" \"I:%s\" \"P:<password>\" "
+	    "\"M:LOGIN PLAIN\"   (a line in %s; <password>: line 3 of %s)\n",
+	    c->have_sh ? c->sh.host : "",
+	    env->dai_user && *env->dai_user ? env->dai_user : "<user>",
+	    env->dai_authid && *env->dai_authid ? env->dai_authid :
+	    env->dai_user && *env->dai_user ? env->dai_user : "<account>",
+	    src, o->value);
+	sb_printf(&f.fix, "then: makemap hash %s < %s && chown root:smmsp %s "
+	    "%s.db && chmod 640 %s %s.db", src, src, src, src, src, src);
+	if (env->have_mc && mc_find(&env->mc, "define", "confDEF_AUTH_INFO")) {
+		const struct mc_call *d = mc_find(&env->mc, "define",
+		    "confDEF_AUTH_INFO");
+		char *t = d->depth == 0 ? mcedit_line(env->mc_text, d->line) : NULL;
+
+		if (t != NULL)
+			sb_printf(&f.fix, "\nremove line %u of %s: %s", d->line,
+			    env->mc_path, t);
+		free(t);
+	}
+	cfc_rebuild(c, &f.fix);
+	cfc_fnd_add(c->r, &f, "defaultauthinfo-ignored", a->map_defined ?
+	    CFS_WARN : CFS_ERROR, file, line);
 }

@@ -12,12 +12,17 @@
  *	it are skipped (the gatherer adds a note finding saying why), never
  *	guessed.
  *
- *	cfcheck_gather() (cfgather.c) is the small I/O layer that fills the
- *	environment: it reads files, runs `sendmail -d0.1 -bt`, `sendmail
- *	-bp` and `dpkg-query` with a time limit (run_program(), runprog.c),
- *	resolves the smarthost and lists this host's addresses. It never
- *	writes anything and never reads a password into the environment:
- *	authinfo entries keep only whether P: is present.
+ *	cfcheck_gather() (cfgather.c and cfgather_*.c) is the small I/O
+ *	layer that fills the environment: it reads files (sendmail.cf, the
+ *	.mc and its includes, submit.cf, the TLS options' files, the first two
+ *	lines of DefaultAuthInfo's file), runs `sendmail -d0.1 -bt`,
+ *	`sendmail -bp`, `dpkg-query` and m4 (the .mc as it is built, and with
+ *	its lines after MAILER() moved, on m4's stdin) with a time limit
+ *	(runprog.c), resolves the smarthost, lists this host's addresses and
+ *	reads the greeting of a smarthost on this host (a connection, nothing
+ *	written to it). It never writes a file and never reads a password
+ *	into the environment: authinfo entries keep only whether P: is
+ *	present, DefaultAuthInfo's password line is wiped unread.
  *
  *	Findings carry a stable id ("smarthost-mx-lookup"), a severity, what
  *	is wrong (specific: names the host, file, line), why it matters, the
@@ -33,6 +38,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "cfdiff.h"
 #include "sendmailcf.h"
 #include "mcparse.h"
 #include "smoutput.h"
@@ -100,13 +106,43 @@ struct cfc_word {
 	unsigned	 line;
 };
 
+/*
+ * sendmail.mc as m4 renders it now (cfgather_m4.c): m4's messages, the .cf
+ * it gives, and the same .mc with its lines after the first MAILER()
+ * moved above it (only when there are such lines).
+ */
+struct cfc_render {
+	bool		 ran;		/* m4 ran and exited (any status) */
+	char		*error;		/* why it did not, or NULL */
+	char		*cmd;		/* "m4 /etc/mail/sendmail.mc", for texts */
+	int		 status;	/* m4's exit status */
+	struct m4_msgs	 msgs;		/* what it printed on stderr */
+	char		*text;		/* the .cf it wrote */
+	bool		 moved_ran;
+	char		*moved_text;	/* the .cf of the moved .mc, or NULL */
+};
+
 struct cfcheck_env {
 	char		*cf_path;
 	struct sendmail_cf cf;
+	char		*cf_text;	/* sendmail.cf as read */
+	time_t		 cf_mtime;
 	char		*mc_path;	/* NULL when there is no sendmail.mc */
 	bool		 have_mc;
 	struct sendmail_mc mc;
+	char		*mc_text;	/* the .mc itself (not its includes) */
+	time_t		 mc_mtime;
 	bool		 mc_includes_cf_m4;	/* Debian style: m4 MC > CF */
+	char		*cf_m4_path;	/* the cf.m4 it includes, or NULL */
+	/* option names and their m4 names, from proto.m4's _OPTION lines
+	 * ("AuthMechanisms" "confAUTH_MECHANISMS") */
+	struct cfc_optname {
+		char	*option;
+		char	*m4;
+	}		*optnames;
+	size_t		 noptnames;
+	bool		 mc_makefile;	/* a Makefile beside the .mc (make -C) */
+	struct cfc_render render;
 
 	bool		 have_info;	/* sendmail -d0.1 ran */
 	struct sendmail_info info;
@@ -119,6 +155,26 @@ struct cfcheck_env {
 
 	int		 cacert_file;	/* CACertFile exists: 1, 0, -1 unknown */
 	int		 cacert_path;	/* CACertPath exists: 1, 0, -1 */
+	const char	*ca_bundle;	/* this system's CA bundle (Red Hat's
+					 * /etc/pki/... or Debian's), or NULL */
+	const char	*ca_dir;	/* its directory */
+
+	/* the files of sendmail's TLS options and what they hold (the first
+	 * 256 KiB: PEM blocks counted, nothing kept) */
+	struct cfc_tlsfile {
+		const char	*option;	/* "ServerCertFile", ... */
+		char		*path;
+		int		 exists;	/* 1, 0, -1 unknown */
+		bool		 read;		/* its blocks were counted */
+		unsigned	 certs, crls, keys;
+	}		 tlsfiles[5];
+	size_t		 ntlsfiles;
+
+	/* DefaultAuthInfo's file: its first two lines (user id, the
+	 * authentication id); the password line is never read */
+	int		 dai_exists;	/* 1, 0, -1 unknown or not set */
+	char		*dai_user;
+	char		*dai_authid;
 
 	struct cfc_authinfo auth;
 
@@ -135,6 +191,16 @@ struct cfcheck_env {
 	size_t		 nsmarthost_addrs;
 	char		**local_addrs;	/* this host's interface addresses */
 	size_t		 nlocal_addrs;
+	/* the smarthost when it is on this host: who answers there */
+	char		*local_relay_addr;	/* the address tried, or NULL */
+	int		 local_relay_port;
+	int		 local_relay_state;	/* 1 greeted, 0 refused, -1 timeout
+						 * or error */
+	char		*local_relay_greeting;	/* its first line, sanitized */
+	/* the MSP (submit.cf beside sendmail.cf): where it hands mail to */
+	bool		 have_msp;
+	char		*msp_host;	/* MTAHost ("[127.0.0.1]" brackets off) */
+	int		 msp_port;
 
 	bool		 have_rm;	/* relaymilter.conf read (or absent:
 					 * rm_defaults, its defaults apply) */
@@ -145,6 +211,8 @@ struct cfcheck_env {
 	unsigned long	 rm_dns_timeout;	/* seconds */
 	char		*rm_relay_account;
 	char		*rm_authinfo_file;	/* AuthInfoFile, NULL when unset */
+	char		*rm_sender_map;		/* SenderMap, NULL when unset */
+	int		 rm_rewrite_from;	/* RewriteHeaderFrom: HFROM_* */
 
 	bool		 have_mailq;
 	struct mailq	 mailq;

@@ -40,6 +40,7 @@ cfcheck_env_init(struct cfcheck_env *env)
 	env->sasl_modules = -1;
 	env->cacert_file = -1;
 	env->cacert_path = -1;
+	env->dai_exists = -1;
 	env->auth.source.exists = -1;
 	env->auth.db.exists = -1;
 }
@@ -51,8 +52,17 @@ cfcheck_env_free(struct cfcheck_env *env)
 
 	free(env->cf_path);
 	cf_free(&env->cf);
+	free(env->cf_text);
 	free(env->mc_path);
 	mc_free(&env->mc);
+	free(env->mc_text);
+	free(env->cf_m4_path);
+	for (i = 0; i < env->noptnames; i++) {
+		free(env->optnames[i].option);
+		free(env->optnames[i].m4);
+	}
+	free(env->optnames);
+	cfc_render_free(&env->render);
 	sendmail_info_free(&env->info);
 	free(env->info_error);
 	free(env->sasl_how);
@@ -78,11 +88,19 @@ cfcheck_env_free(struct cfcheck_env *env)
 	free(env->resolve_error);
 	strv_free(env->smarthost_addrs, env->nsmarthost_addrs);
 	strv_free(env->local_addrs, env->nlocal_addrs);
+	free(env->local_relay_addr);
+	free(env->local_relay_greeting);
+	free(env->msp_host);
 	free(env->rm_path);
 	free(env->rm_error);
 	free(env->rm_socket);
 	free(env->rm_relay_account);
 	free(env->rm_authinfo_file);
+	free(env->rm_sender_map);
+	for (i = 0; i < env->ntlsfiles; i++)
+		free(env->tlsfiles[i].path);
+	free(env->dai_user);
+	free(env->dai_authid);
 	mailq_free(&env->mailq);
 	free(env->mailq_error);
 	cfcheck_env_init(env);
@@ -129,6 +147,7 @@ exists(const char *path)
 
 struct inc_arg {
 	bool	cf_m4;
+	char	*cf_m4_path;
 };
 
 static char *
@@ -140,6 +159,8 @@ mc_include(const char *path, void *arg)
 
 	if (n >= 6 && strcmp(path + n - 6, "/cf.m4") == 0) {
 		ia->cf_m4 = true;
+		if (ia->cf_m4_path == NULL)
+			ia->cf_m4_path = strdup(path);
 		return NULL;
 	}
 	if (strncmp(path, "/usr/share/sendmail/", 20) == 0)
@@ -153,8 +174,9 @@ static int
 gather_mc(const struct cfcheck_paths *paths, struct cfcheck_env *env,
     strbuf *err)
 {
-	struct inc_arg ia = { false };
+	struct inc_arg ia = { false, NULL };
 	char *buf, *path;
+	struct stat st;
 	size_t len, n;
 
 	if (paths->mc != NULL && *paths->mc == '\0')
@@ -181,13 +203,16 @@ gather_mc(const struct cfcheck_paths *paths, struct cfcheck_env *env,
 		return 0;
 	}
 	env->mc_path = path;
+	env->mc_text = buf;
+	if (stat(path, &st) == 0)
+		env->mc_mtime = st.st_mtime;
 	if (mc_parse(buf, path, mc_include, &ia, &env->mc, err) < 0) {
-		free(buf);
+		free(ia.cf_m4_path);
 		return -1;
 	}
-	free(buf);
 	env->have_mc = true;
 	env->mc_includes_cf_m4 = ia.cf_m4;
+	env->cf_m4_path = ia.cf_m4_path;
 	return 0;
 }
 
@@ -379,6 +404,9 @@ gather_rm(const struct cfcheck_paths *paths, struct cfcheck_env *env)
 		env->rm_relay_account = strdup(cfg->relay_account);
 	if (cfg->authinfo_file != NULL && *cfg->authinfo_file)
 		env->rm_authinfo_file = strdup(cfg->authinfo_file);
+	if (cfg->sender_map != NULL && *cfg->sender_map)
+		env->rm_sender_map = strdup(cfg->sender_map);
+	env->rm_rewrite_from = cfg->rewrite_header_from;
 	config_free(cfg);
 }
 
@@ -427,6 +455,7 @@ cfcheck_gather(const struct cfcheck_paths *paths, struct cfcheck_env *env,
 	unsigned timeout = paths->timeout_ms ? paths->timeout_ms : 10000;
 	const struct cf_kv *o;
 	char host[256], *buf;
+	struct stat st;
 	size_t len;
 
 	cfcheck_env_init(env);
@@ -438,20 +467,31 @@ cfcheck_gather(const struct cfcheck_paths *paths, struct cfcheck_env *env,
 		sb_printf(err, "%s: %s", env->cf_path, strerror(errno));
 		return -1;
 	}
-	if (cf_parse(buf, &env->cf, err) < 0) {
-		free(buf);
+	env->cf_text = buf;
+	if (stat(env->cf_path, &st) == 0)
+		env->cf_mtime = st.st_mtime;
+	if (cf_parse(buf, &env->cf, err) < 0)
 		return -1;
-	}
-	free(buf);
 	if (gather_mc(paths, env, err) < 0)
 		return -1;
+	if (cfc_gather_render(paths, env, timeout) < 0)
+		goto nomem;
 	gather_info(paths, env, sendmail, timeout);
 	gather_sasl(paths, env, timeout);
+	/* the CA bundle of this system: Red Hat's, else Debian's */
+	if (exists("/etc/pki/tls/certs/ca-bundle.crt") == 1) {
+		env->ca_bundle = "/etc/pki/tls/certs/ca-bundle.crt";
+		env->ca_dir = "/etc/pki/tls/certs";
+	} else if (exists("/etc/ssl/certs/ca-certificates.crt") == 1) {
+		env->ca_bundle = "/etc/ssl/certs/ca-certificates.crt";
+		env->ca_dir = "/etc/ssl/certs";
+	}
 	if ((o = cf_option(&env->cf, "CACertFile")) != NULL && *o->value)
 		env->cacert_file = exists(o->value);
 	if ((o = cf_option(&env->cf, "CACertPath")) != NULL && *o->value)
 		env->cacert_path = exists(o->value);
-	if (gather_authinfo(env) < 0 || cfc_gather_class_w(env) < 0)
+	if (gather_authinfo(env) < 0 || cfc_gather_class_w(env) < 0 ||
+	    cfc_gather_files(env) < 0)
 		goto nomem;
 	if (paths->hostname != NULL)
 		env->hostname = strdup(paths->hostname);
@@ -464,7 +504,7 @@ cfcheck_gather(const struct cfcheck_paths *paths, struct cfcheck_env *env,
 		goto nomem;
 	if (read_file(env->hosts_path, &env->hosts_text, &len) < 0)
 		env->hosts_text = NULL;
-	if (cfc_gather_addresses(env) < 0)
+	if (cfc_gather_addresses(env) < 0 || cfc_gather_msp(env) < 0)
 		goto nomem;
 	gather_rm(paths, env);
 	gather_mailq(paths, env, sendmail, timeout);

@@ -1,23 +1,28 @@
 /*
- * cfhost.c - the configuration checks about this host: its name, and a
- *	smarthost that is this host itself (mail loops)
+ * cfhost.c - the configuration checks about this host's name: unqualified,
+ *	a localhost name, outside the Workspace domain of smtp-relay
  *
  * CONTRACT
  *	Part of the pure configuration checks (cfcheck.h); shares the
  *	finding helpers of cfreport.c through cfcheck_int.h. Reads
  *	only ctx->env and appends findings. Names are looked up in the
- *	/etc/hosts text the way glibc does with "multi on" (Debian's
- *	default), and the name sendmail takes ($j) wins over gethostname().
- *	A smarthost loops when one of its addresses is this host's and this
- *	sendmail listens there on the relay port (DaemonPortOptions, *:25 by
- *	default), unless the relay mailer has F=k.
+ *	/etc/hosts text the way glibc does with "multi on" (Debian's and Red
+ *	Hat's default), and the name sendmail takes ($j) wins over
+ *	gethostname(). A qualified $j is still wrong when it is a localhost
+ *	name (the host's name on a loopback line after localhost
+ *	localhost.localdomain: sendmail takes that line's first full name)
+ *	or, for Google Workspace's smtp-relay.gmail.com registered by address,
+ *	outside the Workspace domain: Google checks the EHLO name for the null
+ *	sender of bounces, which relaymilter never rewrites (seed 001).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cfcheck.h"
 #include "cfcheck_int.h"
+#include "relayprof.h"
 
 /*
  * From hosts text: the lines naming host. glibc ("multi on", Debian's
@@ -82,6 +87,155 @@ public_mail_domain(const char *d)
 {
 	return str_ieq(d, "gmail.com") || str_ieq(d, "googlemail.com") ||
 	    str_ieq(d, "outlook.com") || str_ieq(d, "hotmail.com");
+}
+
+/* The Workspace domain of an IP-registered smtp-relay.gmail.com set-up:
+ * RelayAccount's (or the account's) domain, when the smarthost is it. */
+static const char *
+workspace_domain(const struct cfc_ctx *c)
+{
+	const struct relay_profile *rp;
+
+	if (!c->have_sh || (rp = relay_profile_for(c->sh.host)) == NULL ||
+	    strcmp(rp->id, "workspace-relay") != 0)
+		return NULL;
+	return cfc_domain_of(cfc_relay_account(c->env, &c->sh));
+}
+
+static const char *WORKSPACE_WHY =
+    "; smtp-relay.gmail.com, registered by IP with no account, checks the "
+    "envelope sender's domain and, for bounces (whose null sender "
+    "relaymilter never rewrites), the EHLO name against the Workspace "
+    "domains: they are refused with \"550 5.7.1 Invalid credentials for "
+    "relay\"";
+
+/*
+ * $j is a localhost name: the host's name sits on a loopback line after
+ * localhost localhost.localdomain (CentOS's 127.0.0.1 line; seed 001's
+ * variant), the first line naming it, and sendmail takes that line's
+ * first full name. The fix is that line without the host's name, and a
+ * line with its full name when no other line gives one.
+ */
+static void
+localhost_finding(struct cfc_ctx *c, const char *j)
+{
+	const struct cfcheck_env *env = c->env;
+	const char *host = env->hostname, *p = env->hosts_text, *ws;
+	char short_name[256];
+	unsigned line = 0, trap = 0;
+	bool other_fqdn = false;
+	strbuf fixed, trapaddr;
+	struct cfc_fnd f;
+
+	snprintf(short_name, sizeof(short_name), "%.*s",
+	    (int)strcspn(host, "."), host);
+	sb_init(&fixed);
+	sb_init(&trapaddr);
+	while (p != NULL && *p) {
+		size_t n = strcspn(p, "\n");
+		char *l = strndup(p, n), *cur, *w, *ip;
+		bool hit = false, has_j = false, dotted = false;
+		strbuf keep;
+
+		p += n;
+		if (*p)
+			p++;
+		line++;
+		if (l == NULL)
+			break;
+		if (strchr(l, '#') != NULL)
+			*strchr(l, '#') = '\0';
+		cur = l;
+		sb_init(&keep);
+		if ((ip = str_token(&cur)) != NULL) {
+			sb_puts(&keep, ip);
+			while ((w = str_token(&cur)) != NULL) {
+				bool mine = str_ieq(w, short_name) ||
+				    (strncasecmp(w, short_name,
+				    strlen(short_name)) == 0 &&
+				    w[strlen(short_name)] == '.');
+
+				hit |= mine;
+				has_j |= str_ieq(w, j);
+				dotted |= mine && strchr(w, '.') != NULL;
+				if (!mine)
+					sb_printf(&keep, "%s%s", keep.len ==
+					    strlen(ip) ? "\t" : " ", w);
+			}
+		}
+		if (hit && has_j && trap == 0) {
+			trap = line;
+			sb_puts(&fixed, keep.s);
+			sb_puts(&trapaddr, ip);
+		} else if (hit && dotted)
+			other_fqdn = true;
+		sb_free(&keep);
+		free(l);
+	}
+	ws = workspace_domain(c);
+	cfc_fnd_init(&f);
+	sb_printf(&f.what, "sendmail's own name ($j) is %s", j);
+	if (trap != 0)
+		sb_printf(&f.what, ": %s:%u lists this host's name %s on the "
+		    "loopback line, after its localhost names (the line CentOS "
+		    "writes), and sendmail takes the first full name of the "
+		    "first line naming it", env->hosts_path, trap, short_name);
+	sb_printf(&f.why, "sendmail greets the relay with EHLO %s, qualifies "
+	    "local senders as root@%s and builds Message-IDs with it", j, j);
+	if (ws != NULL)
+		sb_puts(&f.why, WORKSPACE_WHY);
+	if (trap != 0) {
+		sb_printf(&f.fix, "%s   (in %s, line %u: without %s)",
+		    fixed.s, env->hosts_path, trap, short_name);
+		if (!other_fqdn)
+			sb_printf(&f.fix, "\n127.0.1.1\t%s.%s %s   (in %s, "
+			    "the full name first%s)", short_name, ws ? ws :
+			    "example.org", short_name, env->hosts_path, ws ?
+			    "" : "; your own domain");
+		sb_puts(&f.fix, "\nthen restart sendmail");
+	} else
+		sb_printf(&f.fix, "define(`confDOMAIN_NAME', `%s.%s')dnl   "
+		    "(your own domain)", short_name, ws ? ws : "example.org");
+	if (trap == 0)
+		cfc_rebuild(c, &f.fix);
+	cfc_fnd_add(c->r, &f, "hostname-localhost", CFS_WARN, env->hosts_path,
+	    trap);
+	sb_free(&fixed);
+	sb_free(&trapaddr);
+}
+
+/* $j is qualified: a localhost name, or outside the Workspace domain of
+ * an IP-registered smtp-relay (seed 001). */
+static void
+check_identity(struct cfc_ctx *c, const char *j)
+{
+	const char *ws = workspace_domain(c), *dot;
+	size_t wl;
+	struct cfc_fnd f;
+
+	if (j == NULL || *j == '\0')
+		return;
+	if (strncasecmp(j, "localhost", 9) == 0 &&
+	    c->env->hosts_text != NULL) {
+		localhost_finding(c, j);
+		return;
+	}
+	if (ws == NULL)
+		return;
+	wl = strlen(ws);
+	if (str_ieq(j, ws) || (strlen(j) > wl && j[strlen(j) - wl - 1] == '.' &&
+	    str_ieq(j + strlen(j) - wl, ws)))
+		return;
+	dot = strchr(j, '.');
+	cfc_fnd_init(&f);
+	sb_printf(&f.what, "sendmail's own name ($j) is %s, outside %s, the "
+	    "Workspace domain of %s", j, ws, cfc_relay_account(c->env, &c->sh));
+	sb_printf(&f.why, "sendmail greets smtp-relay.gmail.com with EHLO %s%s",
+	    j, WORKSPACE_WHY);
+	sb_printf(&f.fix, "define(`confDOMAIN_NAME', `%.*s.%s')dnl",
+	    dot ? (int)(dot - j) : (int)strlen(j), j, ws);
+	cfc_rebuild(c, &f.fix);
+	cfc_fnd_add(c->r, &f, "ehlo-outside-workspace", CFS_WARN, NULL, 0);
 }
 
 void
@@ -154,138 +308,11 @@ cfc_check_hostname(struct cfc_ctx *c)
 		cfc_fnd_add(c->r, &f, "hostname-unqualified", CFS_WARN,
 		    env->hosts_path, hline);
 		sb_free(&sn);
-	}
+	} else if (qualified)
+		check_identity(c, canon_j ? canon_j : strchr(host, '.') ?
+		    host : fqdn.s);
 	sb_free(&addr);
 	sb_free(&canon);
 	sb_free(&fqdn);
 }
 
-/* Does a DaemonPortOptions value listen on addr:port? */
-static bool
-daemon_listens(const char *opts, const char *addr, int port)
-{
-	char *copy = strdup(opts), *cur, *tok;
-	int dport = 25;
-	bool any = true, match = false, family6 = false;
-	const char *daddr = NULL;
-
-	if (copy == NULL)
-		return false;
-	cur = copy;
-	while ((tok = strsep(&cur, ",")) != NULL) {
-		char *k = str_trim(tok), *v = strchr(k, '=');
-
-		if (v == NULL)
-			continue;
-		*v++ = '\0';
-		v = str_trim(v);
-		switch (k[0]) {
-		case 'P': case 'p':
-			dport = cf_port_number(v);
-			break;
-		case 'A': case 'a':
-			daddr = v;
-			any = false;
-			break;
-		case 'F': case 'f':
-			family6 = str_ieq(v, "inet6");
-			break;
-		default:
-			break;
-		}
-	}
-	if (dport == port) {
-		if (any)
-			match = family6 == (strchr(addr, ':') != NULL) ||
-			    !family6;
-		else
-			match = cfc_addr_eq(daddr, addr);
-	}
-	free(copy);
-	return match;
-}
-
-/* Is name one of this host's names (host name, $j, class w, localhost)? */
-static bool
-names_this_host(const struct cfcheck_env *env, const char *name)
-{
-	size_t i, n;
-
-	if (str_ieq(name, "localhost") || str_ieq(name, "localhost.localdomain"))
-		return true;
-	if (env->hostname != NULL) {
-		n = strcspn(env->hostname, ".");
-		if (str_ieq(name, env->hostname) ||
-		    (strlen(name) == n && strncasecmp(name, env->hostname,
-		    n) == 0))
-			return true;
-	}
-	if (env->have_info && env->info.canon_host != NULL &&
-	    str_ieq(name, env->info.canon_host))
-		return true;
-	for (i = 0; i < env->cf.nclass_w; i++)
-		if (str_ieq(env->cf.class_w[i].name, name))
-			return true;
-	for (i = 0; i < env->nwfile_words; i++)
-		if (str_ieq(env->wfile_words[i].word, name))
-			return true;
-	return false;
-}
-
-void
-cfc_check_loops(struct cfc_ctx *c)
-{
-	const struct cfcheck_env *env = c->env;
-	const struct cf_mailer *m;
-	const struct cf_kv *d[16];
-	const char *flags, *local = NULL;
-	size_t nd, i, j;
-	bool listens = false;
-	struct cfc_fnd f;
-
-	if (!c->have_sh || (m = cf_mailer(&env->cf, c->sh.mailer)) == NULL)
-		return;
-	flags = cf_mailer_field(m, 'F');
-	if (flags != NULL && strchr(flags, 'k') != NULL)
-		return;		/* the loop check is off: F=k */
-	for (i = 0; env->smarthost_resolved && i < env->nsmarthost_addrs;
-	    i++) {
-		if (!cfc_addr_is_local(env, env->smarthost_addrs[i]))
-			continue;
-		nd = cf_options_all(&env->cf, "DaemonPortOptions", d, 16);
-		if (nd == 0 && c->sh.port == 25)
-			listens = true;	/* the default daemon: *:25 */
-		for (j = 0; j < nd && j < 16 && !listens; j++)
-			listens = daemon_listens(d[j]->value,
-			    env->smarthost_addrs[i], c->sh.port);
-		if (listens) {
-			local = env->smarthost_addrs[i];
-			break;
-		}
-	}
-	if (local == NULL && !names_this_host(env, c->sh.host))
-		return;
-	cfc_fnd_init(&f);
-	if (local != NULL) {
-		sb_printf(&f.what, "the smarthost %s resolves to %s, where "
-		    "this sendmail itself listens on port %d", c->sh.host,
-		    local, c->sh.port);
-		sb_puts(&f.why, "sendmail connects to itself, finds its own "
-		    "name in the greeting and stops with \"553 5.3.5 config "
-		    "error: mail loops back to me (MX problem?)\"");
-	} else {
-		sb_printf(&f.what, "the smarthost %s is a name of this host",
-		    c->sh.host);
-		sb_puts(&f.why, "mail for other domains is handed back to "
-		    "this host instead of the relay: it loops (\"config "
-		    "error: mail loops back to me\") or stays here");
-	}
-	sb_puts(&f.fix, "point SMART_HOST at the real relay: "
-	    "define(`SMART_HOST', `[smtp.gmail.com]')dnl\nfor a relay on "
-	    "this host that greets with this host's name: "
-	    "define(`RELAY_MAILER_FLAGS', `k')dnl");
-	cfc_rebuild(env, &f.fix);
-	cfc_fnd_add(c->r, &f, local != NULL ? "smarthost-loops" :
-	    "smarthost-is-self", local != NULL ? CFS_ERROR : CFS_WARN,
-	    env->cf_path, c->sh.line);
-}

@@ -14,6 +14,7 @@
 
 #include "cfcheck.h"
 #include "cfcheck_int.h"
+#include "config.h"
 
 static bool
 is_sp(int c)
@@ -183,7 +184,7 @@ cfc_check_milter(struct cfc_ctx *c)
 		sb_puts(&f.why, "sendmail never calls relaymilter: no sender "
 		    "is rewritten or checked before mail leaves");
 		milter_line(env, "relaymilter", &f.fix);
-		cfc_rebuild(env, &f.fix);
+		cfc_rebuild(c, &f.fix);
 		cfc_fnd_add(c->r, &f, "milter-missing", CFS_ERROR, env->cf_path, 0);
 		return;
 	}
@@ -199,7 +200,7 @@ cfc_check_milter(struct cfc_ctx *c)
 		    "relaymilter never sees a message");
 		milter_line(env, m->name, &f.fix);
 		sb_puts(&f.fix, "   (INPUT_MAIL_FILTER, not MAIL_FILTER)");
-		cfc_rebuild(env, &f.fix);
+		cfc_rebuild(c, &f.fix);
 		cfc_fnd_add(c->r, &f, "milter-not-enabled", CFS_ERROR, file, line);
 	}
 	if (env->have_rm && env->rm_socket != NULL &&
@@ -213,7 +214,7 @@ cfc_check_milter(struct cfc_ctx *c)
 		    "every message is deferred (451 4.3.2), without it mail "
 		    "leaves unfiltered");
 		milter_line(env, m->name, &f.fix);
-		cfc_rebuild(env, &f.fix);
+		cfc_rebuild(c, &f.fix);
 		cfc_fnd_add(c->r, &f, "milter-socket-mismatch", CFS_ERROR, file,
 		    line);
 	}
@@ -230,7 +231,7 @@ cfc_check_milter(struct cfc_ctx *c)
 		    "sendmail passes mail unfiltered: it leaves with the "
 		    "original sender and the relay refuses or rewrites it");
 		milter_line(env, m->name, &f.fix);
-		cfc_rebuild(env, &f.fix);
+		cfc_rebuild(c, &f.fix);
 		cfc_fnd_add(c->r, &f, rej ? "milter-rejects-when-down" :
 		    "milter-no-tempfail", rej ? CFS_INFO : CFS_WARN, file, line);
 	}
@@ -241,7 +242,7 @@ cfc_check_milter(struct cfc_ctx *c)
 		sb_puts(&f.why, "sendmail logs an error and uses its defaults "
 		    "(R:10s)");
 		milter_line(env, m->name, &f.fix);
-		cfc_rebuild(env, &f.fix);
+		cfc_rebuild(c, &f.fix);
 		cfc_fnd_add(c->r, &f, "milter-timeout-syntax", CFS_WARN, file,
 		    line);
 	} else if (env->have_rm && (to.read <= env->rm_dns_timeout ||
@@ -255,7 +256,7 @@ cfc_check_milter(struct cfc_ctx *c)
 		    "relaymilter before relaymilter's own SPF lookups time "
 		    "out: the message is deferred (F=T) or leaves unchecked");
 		milter_line(env, m->name, &f.fix);
-		cfc_rebuild(env, &f.fix);
+		cfc_rebuild(c, &f.fix);
 		cfc_fnd_add(c->r, &f, "milter-timeout-short", CFS_ERROR, file,
 		    line);
 	}
@@ -281,12 +282,168 @@ cfc_check_generics(struct cfc_ctx *c)
 	    "a sender relaymilter rewrote, logged and checked SPF for can be "
 	    "rewritten again, so the relay sees another address than the "
 	    "decision line says");
-	sb_puts(&f.fix, "let relaymilter do the envelope rewriting (SenderMap "
-	    "can read the genericstable text file) and remove "
-	    "FEATURE(`masquerade_envelope')dnl, or remove the genericstable "
-	    "entries for relayed senders");
-	cfc_rebuild(env, &f.fix);
+	{
+		const struct mc_call *m = env->have_mc ? mc_find(&env->mc,
+		    "FEATURE", "masquerade_envelope") : NULL;
+		char *t = m && m->depth == 0 ? mcedit_line(env->mc_text, m->line) :
+		    NULL;
+		size_t n = g->file ? strlen(g->file) : 0;
+
+		sb_puts(&f.fix, "let relaymilter rewrite the envelope from the "
+		    "same table (SenderMap reads genericstable's format) and "
+		    "let genericstable do the headers only:");
+		if (t != NULL)
+			sb_printf(&f.fix, "\nremove line %u of %s: %s", m->line,
+			    env->mc_path, t);
+		else
+			sb_puts(&f.fix, "\nremove FEATURE(`masquerade_envelope') "
+			    "from the .mc");
+		free(t);
+		if (g->file != NULL && !(env->have_rm && env->rm_sender_map))
+			sb_printf(&f.fix, "\nSenderMap %.*s   (in %s)", (int)(n >
+			    3 && strcmp(g->file + n - 3, ".db") == 0 ? n - 3 :
+			    n), g->file, env->rm_path ? env->rm_path :
+			    "/etc/relaymilter/relaymilter.conf");
+		cfc_rebuild(c, &f.fix);
+	}
 	cfc_fnd_add(c->r, &f, "genericstable-envelope", CFS_WARN, file, line);
+}
+
+/*
+ * genericstable without FEATURE(`masquerade_envelope') rewrites header
+ * addresses only (cf/README; domain-facts 1.1): the envelope sender the
+ * relay, SPF and bounces see stays as it was. relaymilter can rewrite the
+ * envelope from the same table (SenderMap is genericstable's format).
+ */
+void
+cfc_check_generics_headers(struct cfc_ctx *c)
+{
+	const struct cfcheck_env *env = c->env;
+	const struct cf_map *g = cf_map(&env->cf, "generics");
+	const char *file;
+	unsigned line;
+	size_t n;
+	struct cfc_fnd f;
+	strbuf text;
+
+	if (g == NULL || env->cf.masq_envelope || g->file == NULL ||
+	    (env->have_rm && env->rm_sender_map != NULL))
+		return;
+	sb_init(&text);
+	n = strlen(g->file);
+	sb_append(&text, g->file, n > 3 && strcmp(g->file + n - 3, ".db") == 0 ?
+	    n - 3 : n);
+	cfc_fnd_init(&f);
+	cfc_where_call(env, "FEATURE", "genericstable", g->line, &file, &line);
+	sb_printf(&f.what, "genericstable (%s) rewrites header addresses only: "
+	    "without FEATURE(`masquerade_envelope') sendmail leaves the "
+	    "envelope sender as it is", text.s);
+	sb_puts(&f.why, "mail leaves with From: rewritten but the envelope "
+	    "sender unchanged (<root@this host>): the relay, SPF, DMARC's "
+	    "alignment and the bounces go by the envelope; relaymilter rewrites "
+	    "the envelope from the same table when SenderMap names it (and so "
+	    "keeps it off the masquerade_envelope trap, genericstable-envelope)");
+	sb_printf(&f.fix, "SenderMap %s   (in %s)\nthen: systemctl reload "
+	    "relaymilter", text.s, env->rm_path ? env->rm_path :
+	    "/etc/relaymilter/relaymilter.conf");
+	cfc_fnd_add(c->r, &f, "genericstable-headers-only", CFS_WARN, file,
+	    line);
+	sb_free(&text);
+}
+
+static bool
+dkim_signer(const struct cf_milter *m)
+{
+	return strcasestr(m->name, "dkim") != NULL ||
+	    strcasestr(m->name, "rspamd") != NULL || (m->socket != NULL &&
+	    (strcasestr(m->socket, "dkim") != NULL ||
+	    strcasestr(m->socket, "rspamd") != NULL));
+}
+
+/* The line of the top .mc that brings the INPUT_MAIL_FILTER of name: the
+ * call itself, or the include() it is in. 0 when not in the .mc. */
+static unsigned
+top_line_of(const struct cfcheck_env *env, const char *name)
+{
+	unsigned inc = 0;
+	size_t i;
+
+	for (i = 0; env->have_mc && i < env->mc.ncalls; i++) {
+		const struct mc_call *c = &env->mc.calls[i];
+
+		if (c->depth == 0 && (strcmp(c->name, "include") == 0 ||
+		    strcmp(c->name, "sinclude") == 0))
+			inc = c->line;
+		if (strcmp(c->name, "INPUT_MAIL_FILTER") == 0 && c->nargs > 0 &&
+		    strcmp(c->args[0], name) == 0)
+			return c->depth == 0 ? c->line : inc;
+	}
+	return 0;
+}
+
+/*
+ * sendmail calls the milters in the order of InputMailFilters: a DKIM
+ * signer before relaymilter signs a From: that relaymilter then rewrites.
+ */
+void
+cfc_check_milter_order(struct cfc_ctx *c)
+{
+	const struct cfcheck_env *env = c->env;
+	const struct cf_milter *rm = find_relaymilter(env), *dk = NULL;
+	const struct cf_kv *inp = cf_option(&env->cf, "InputMailFilters");
+	const char *p;
+	unsigned rline, dline;
+	struct cfc_fnd f;
+	bool from = !env->have_rm || env->rm_rewrite_from != HFROM_NO;
+
+	if (rm == NULL || inp == NULL)
+		return;
+	for (p = inp->value; *p; ) {
+		size_t n = strcspn(p, ", \t");
+		const struct cf_milter *m;
+		char name[128];
+
+		if (n > 0 && n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			if (strcmp(name, rm->name) == 0)
+				break;
+			if ((m = cf_milter(&env->cf, name)) != NULL &&
+			    dkim_signer(m) && dk == NULL)
+				dk = m;
+		}
+		p += n;
+		p += strspn(p, ", \t");
+	}
+	if (dk == NULL || *p == '\0')
+		return;
+	cfc_fnd_init(&f);
+	sb_printf(&f.what, "%s comes before %s in InputMailFilters (%s): it "
+	    "signs the message before relaymilter changes it", dk->name,
+	    rm->name, inp->value);
+	sb_printf(&f.why, "sendmail calls the milters in that order; %s",
+	    from ? "relaymilter rewrites From: (RewriteHeaderFrom) after the "
+	    "DKIM signature covers it, so the signature breaks and DMARC "
+	    "fails at the recipient (dkim=fail)" : "with RewriteHeaderFrom no "
+	    "relaymilter only changes the envelope and adds its trace header, "
+	    "but the day it rewrites From: the signature breaks");
+	rline = top_line_of(env, rm->name);
+	dline = top_line_of(env, dk->name);
+	if (rline != 0 && dline != 0 && dline < rline) {
+		char *t = mcedit_line(env->mc_text, rline);
+
+		sb_printf(&f.fix, "move these lines of %s above its line %u "
+		    "(%s's filter):\n  %u: %s", env->mc_path, dline, dk->name,
+		    rline, t ? t : "");
+		free(t);
+	} else
+		sb_printf(&f.fix, "define(`confINPUT_MAIL_FILTERS', `%s,%s')dnl"
+		    "   (after the INPUT_MAIL_FILTER lines)", rm->name,
+		    dk->name);
+	cfc_rebuild(c, &f.fix);
+	cfc_fnd_add(c->r, &f, "milter-order", from ? CFS_WARN : CFS_INFO,
+	    env->have_mc && rline ? env->mc_path : env->cf_path,
+	    rline ? rline : inp->line);
 }
 
 void
@@ -300,7 +457,9 @@ cfc_check_local_domain(struct cfc_ctx *c)
 	size_t i;
 	struct cfc_fnd f;
 
-	if (dom == NULL)
+	/* with a MAIL_HUB (DH) mail for the local domains goes to the hub */
+	if (dom == NULL || (cf_macro(&env->cf, "H") != NULL &&
+	    cf_macro(&env->cf, "H")->value[0] != '\0'))
 		return;
 	for (i = 0; i < env->cf.nclass_w && file == NULL; i++)
 		if (str_ieq(env->cf.class_w[i].name, dom)) {
@@ -341,7 +500,7 @@ cfc_check_local_domain(struct cfc_ctx *c)
 		sb_printf(&f.fix, "give this host a name of its own under %s "
 		    "(host.%s) in /etc/hostname and /etc/hosts", dom, dom);
 	if (!from_file)
-		cfc_rebuild(env, &f.fix);
+		cfc_rebuild(c, &f.fix);
 	else
 		sb_puts(&f.fix, "\nthen restart sendmail");
 	cfc_fnd_add(c->r, &f, "local-domain-relay-account", CFS_ERROR, file, line);

@@ -39,7 +39,7 @@ cfc_check_loglevel(struct cfc_ctx *c)
 	    "(AUTH=client lines): a rejected password shows up only as a "
 	    "bounce with 530 5.7.0 Authentication Required");
 	sb_puts(&f.fix, "define(`confLOG_LEVEL', `10')dnl");
-	cfc_rebuild(env, &f.fix);
+	cfc_rebuild(c, &f.fix);
 	cfc_fnd_add(c->r, &f, "loglevel-auth-hidden", CFS_INFO, file, line);
 }
 
@@ -67,7 +67,9 @@ cfc_check_queue(struct cfc_ctx *c)
 	size_t i;
 
 	if (!env->have_mailq) {
-		if (env->mailq_error == NULL)
+		/* a sendmail.cf without mailers: sendmail -bp fails for the
+		 * cause cf-incomplete names */
+		if (env->mailq_error == NULL || c->cf_incomplete)
 			return;
 		cfc_fnd_init(&f);
 		sb_printf(&f.what, "could not list the queue: %s",

@@ -183,11 +183,23 @@ cfc_where_call(const struct cfcheck_env *env, const char *name, const char *arg1
 	*line = cf_line;
 }
 
-/* "then rebuild sendmail.cf ..." after an m4 fix line. */
+/* "then rebuild sendmail.cf ..." after an m4 fix line: the README's
+ * command (make -C /etc/mail) where a Makefile builds it, else m4 as it is
+ * run for the .mc. */
 void
-cfc_rebuild(const struct cfcheck_env *env, strbuf *fix)
+cfc_rebuild(const struct cfc_ctx *c, strbuf *fix)
 {
-	if (env->have_mc && env->mc_includes_cf_m4)
+	const struct cfcheck_env *env = c->env;
+	const char *slash;
+
+	if (env->have_mc && env->mc_makefile) {
+		slash = strrchr(env->mc_path, '/');
+		sb_printf(fix, "\nthen rebuild sendmail.cf and restart sendmail: "
+		    "make -C %.*s && systemctl restart sendmail",
+		    slash == NULL ? 1 : slash == env->mc_path ? 1 :
+		    (int)(slash - env->mc_path), slash == NULL ? "." :
+		    env->mc_path);
+	} else if (env->have_mc && env->mc_includes_cf_m4)
 		sb_printf(fix, "\nthen rebuild sendmail.cf and restart sendmail: "
 		    "m4 %s > %s && systemctl restart sendmail",
 		    env->mc_path, env->cf_path);
@@ -198,6 +210,44 @@ cfc_rebuild(const struct cfcheck_env *env, strbuf *fix)
 	else
 		sb_printf(fix, "\nin the .mc file %s was built from, then "
 		    "rebuild it with m4 and restart sendmail", env->cf_path);
+	if (c->edited)
+		sb_printf(fix, "\n(the rebuild erases the hand edits of %s: "
+		    "carry them into the .mc first, see cf-hand-edited)",
+		    env->cf_path);
+}
+
+const char *
+cfc_mailer_m4(const char *m)
+{
+	static const char *const names[][2] = {
+		{ "smtp", "SMTP" }, { "esmtp", "ESMTP" }, { "smtp8", "SMTP8" },
+		{ "dsmtp", "DSMTP" }, { "relay", "RELAY" }, { "local", "LOCAL" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(m, names[i][0]) == 0)
+			return names[i][1];
+	return NULL;
+}
+
+bool
+cfc_cf_complete(const struct sendmail_cf *cf)
+{
+	return cf_mailer(cf, "local") != NULL;
+}
+
+bool
+cfc_text_complete(const char *text)
+{
+	struct sendmail_cf cf;
+	bool ok;
+
+	if (text == NULL || cf_parse(text, &cf, NULL) < 0)
+		return false;
+	ok = cfc_cf_complete(&cf);
+	cf_free(&cf);
+	return ok;
 }
 
 bool

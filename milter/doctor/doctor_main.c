@@ -379,8 +379,12 @@ config_text(const struct cfcheck_env *env, const struct cfc_report *r)
 	printf("relaymilter-doctor config: %s%s%s\n", env->cf_path,
 	    env->have_mc ? ", " : "", env->have_mc ? env->mc_path : "");
 	if (cf_smarthost(&env->cf, &sh) == 0) {
-		printf("smarthost %s (mailer %s, port %d)", sh.raw, sh.mailer,
-		    sh.port);
+		if (sh.port == 0 && sh.port_word != NULL)
+			printf("smarthost %s (mailer %s, port %s: no port)",
+			    sh.raw, sh.mailer, sh.port_word);
+		else
+			printf("smarthost %s (mailer %s, port %d)", sh.raw,
+			    sh.mailer, sh.port);
 		if (env->smarthost_resolved && env->nsmarthost_addrs > 0)
 			printf(", %s", env->smarthost_addrs[0]);
 		else if (env->resolve_error != NULL)

@@ -83,6 +83,7 @@ cf_free(struct sendmail_cf *cf)
 	}
 	free(cf->class_w_files);
 	cf_kv_free(cf->features, cf->nfeatures);
+	cf_kv_free(cf->rulesets, cf->nrulesets);
 	free(cf->skipped);
 	memset(cf, 0, sizeof(*cf));
 }
@@ -394,7 +395,11 @@ cf_line(struct sendmail_cf *cf, const char *l, unsigned line, char *ruleset,
 			nlen = 0;	/* too long for a ruleset we track */
 		memcpy(ruleset, p, nlen);
 		ruleset[nlen] = '\0';
-		return 0;
+		nlen = strcspn(p, "= \t");
+		if (nlen == 0)
+			return 0;
+		return cf_kv_add(&cf->rulesets, &cf->nrulesets, p, nlen, NULL, 0,
+		    line);
 	case 'R':
 		if (strcmp(ruleset, "MasqEnv") == 0 && !cf->masq_envelope &&
 		    (strstr(l, "$>MasqHdr") != NULL ||
@@ -499,6 +504,12 @@ cf_feature(const struct sendmail_cf *cf, const char *name)
 	return kv_find(cf->features, cf->nfeatures, name, false);
 }
 
+const struct cf_kv *
+cf_ruleset(const struct sendmail_cf *cf, const char *name)
+{
+	return kv_find(cf->rulesets, cf->nrulesets, name, false);
+}
+
 size_t
 cf_options_all(const struct sendmail_cf *cf, const char *name,
     const struct cf_kv **out, size_t max)
@@ -583,23 +594,38 @@ cf_smarthost_free(struct cf_smarthost *sh)
 	free(sh->raw);
 	free(sh->mailer);
 	free(sh->host);
-	free(sh->ignored);
+	free(sh->rest);
+	free(sh->port_word);
 	memset(sh, 0, sizeof(*sh));
+}
+
+/* The words of a mailer's A= when it is TCP or IPC: 1, 0 when not. */
+static int
+tcp_words(const struct cf_mailer *m, char **copy, char *w[4])
+{
+	const char *a = cf_mailer_field(m, 'A');
+	char *cur;
+	int i = 0;
+
+	w[0] = w[1] = w[2] = w[3] = NULL;
+	*copy = NULL;
+	if (a == NULL)
+		return 0;
+	if ((*copy = strdup(a)) == NULL)
+		return -1;
+	cur = *copy;
+	while (i < 4 && (w[i] = str_token(&cur)) != NULL)
+		i++;
+	return w[0] != NULL && (str_ieq(w[0], "TCP") || str_ieq(w[0], "IPC"));
 }
 
 int
 cf_mailer_port(const struct cf_mailer *m)
 {
-	const char *a = cf_mailer_field(m, 'A');
-	char *copy, *cur, *w[4] = { NULL, NULL, NULL, NULL };
-	int i = 0, port;
+	char *copy, *w[4];
+	int port, rc = tcp_words(m, &copy, w);
 
-	if (a == NULL || (copy = strdup(a)) == NULL)
-		return 0;
-	cur = copy;
-	while (i < 4 && (w[i] = str_token(&cur)) != NULL)
-		i++;
-	if (w[0] == NULL || (!str_ieq(w[0], "TCP") && !str_ieq(w[0], "IPC")))
+	if (rc <= 0)
 		port = 0;
 	else if (w[2] == NULL)
 		port = 25;
@@ -609,13 +635,27 @@ cf_mailer_port(const struct cf_mailer *m)
 	return port;
 }
 
+char *
+cf_mailer_port_word(const struct cf_mailer *m, bool *nomem)
+{
+	char *copy, *w[4], *r = NULL;
+	int rc = tcp_words(m, &copy, w);
+
+	*nomem = rc < 0;
+	if (rc > 0 && w[2] != NULL && (r = strdup(w[2])) == NULL)
+		*nomem = true;
+	free(copy);
+	return r;
+}
+
 int
 cf_smarthost(const struct sendmail_cf *cf, struct cf_smarthost *sh)
 {
 	const struct cf_kv *ds = cf_macro(cf, "S");
 	const struct cf_mailer *m;
-	const char *v, *colon, *h, *e;
+	const char *v, *colon, *h, *e, *after;
 	size_t hn;
+	bool nomem;
 
 	memset(sh, 0, sizeof(*sh));
 	if ((sh->raw = strdup(ds ? ds->value : "")) == NULL)
@@ -638,17 +678,25 @@ cf_smarthost(const struct sendmail_cf *cf, struct cf_smarthost *sh)
 		sh->bracketed = true;
 		h = v + 1;
 		hn = (size_t)(e - h);
-		if (e[1] != '\0' && (sh->ignored = strdup(e + 1)) == NULL)
-			goto nomem;
+		after = e + 1;
 	} else if (*v == '[') {
 		/* "[host" without its "]": take what follows the bracket */
 		sh->bracketed = true;
 		h = v + 1;
-		hn = strcspn(h, " \t[]");
+		hn = strcspn(h, " \t[]:");
+		after = h + hn;
 	} else {
 		h = v;
-		hn = strcspn(v, " \t");
+		hn = strcspn(v, " \t:");
+		after = h + hn;
 	}
+	/* the host signature: more hosts after ':' */
+	if (*after == ':' && after[1] != '\0' &&
+	    (sh->rest = strdup(after + 1)) == NULL)
+		goto nomem;
+	else if (*after != ':' && *after != '\0' && !ch_blank(*after) &&
+	    (sh->rest = strdup(after)) == NULL)
+		goto nomem;
 	while (hn > 0 && h[hn - 1] == '.')
 		hn--;
 	if ((sh->host = strndup(h, hn)) == NULL)
@@ -656,6 +704,9 @@ cf_smarthost(const struct sendmail_cf *cf, struct cf_smarthost *sh)
 	if ((m = cf_mailer(cf, sh->mailer)) != NULL) {
 		sh->mailer_line = m->line;
 		sh->port = cf_mailer_port(m);
+		sh->port_word = cf_mailer_port_word(m, &nomem);
+		if (nomem)
+			goto nomem;
 	}
 	return *sh->host ? 0 : 1;
 nomem:
