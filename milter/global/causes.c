@@ -546,6 +546,16 @@ static const struct cause_entry causes[] = {
 
 
 /* ---- reaching the relay ---- */
+{ C("greeting-timeout", WARN, CONNECT,
+    "The relay accepted the connection but never sent its 220 greeting "
+    "(nor a TLS handshake)",
+    "Something holds the port without speaking SMTP (a firewall or proxy), "
+    "or the relay waits on its own DNS before greeting; check the port with "
+    "relaymilter-doctor probe, and the relay's logs when it is yours"),
+  { CTXT(NULL, "4.4.2", "during client greeting"),
+    TXT("during client greeting|no greeting within") } },
+
+
 { C("connect-timeout-port25", ERROR, CONNECT,
     "Outgoing connections to port 25 time out: port 25 is blocked here "
     "(ISPs, cloud hosts and firewalls often block it); relaymilter-trace "

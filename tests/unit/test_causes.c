@@ -79,6 +79,13 @@ static const struct vec vecs[] = {
 	    "https://aka.ms/smtp_auth_disabled for more information.") },
 	{ "basic-auth-disabled", R("550 5.7.30 Basic authentication is not "
 	    "supported for Client Submission.") },
+	/* sendmail goes on unauthenticated after the refused AUTH; Microsoft's
+	 * MAIL reply quotes the AUTH refusal */
+	{ "basic-auth-disabled", R("530 5.7.57 Client not authenticated to "
+	    "send mail. Error: 535 5.7.139 Authentication unsuccessful, "
+	    "SmtpClientAuthentication is disabled for the Tenant.") },
+	{ "greeting-timeout", S("Deferred: timeout waiting for input from "
+	    "smtp.example.com. during client greeting", "4.4.2") },
 	{ "sendas-denied", R("554 5.2.0 STOREDRV.Submission.Exception:"
 	    "SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process "
 	    "message due to a permanent exception") },
