@@ -45,8 +45,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: %s [--json] probe [--cafile FILE] [--capath DIR] [--auth]\n"
-"           [--authinfo FILE] [--timeout SEC] [--helo NAME] [--cf FILE]\n"
-"           [--no-compare] [--debug] [HOST[:PORT]]\n"
+"           [--allow-plaintext] [--authinfo FILE] [--timeout SEC]\n"
+"           [--helo NAME] [--cf FILE] [--no-compare] [--debug] [HOST[:PORT]]\n"
 "       %s [--json] config [--cf FILE] [--mc FILE] [--conf FILE]\n"
 "           [--hosts FILE] [--hostname NAME] [--sendmail PATH]\n"
 "           [--no-mailq] [--no-exec] [--timeout SEC]\n"
@@ -227,6 +227,7 @@ cmd_probe(int argc, char **argv, bool json)
 		{ "cafile", required_argument, NULL, 'c' },
 		{ "capath", required_argument, NULL, 'C' },
 		{ "auth", no_argument, NULL, 'a' },
+		{ "allow-plaintext", no_argument, NULL, 'P' },
 		{ "authinfo", required_argument, NULL, 'i' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "helo", required_argument, NULL, 'H' },
@@ -253,6 +254,7 @@ cmd_probe(int argc, char **argv, bool json)
 		case 'c': o.cafile = optarg; break;
 		case 'C': o.capath = optarg; break;
 		case 'a': o.auth = true; break;
+		case 'P': o.allow_plaintext = true; break;
 		case 'i': authinfo = optarg; break;
 		case 't':
 			if (parse_uint(optarg, 600, &secs) < 0 || secs == 0) {

@@ -9,8 +9,11 @@
  *	probeauth.c the login, proberesult.c what the steps record,
  *	probeaddr.c the addresses. One SSL_CTX per probe.
  *	The only commands ever sent are EHLO, STARTTLS, AUTH (with --auth)
- *	and QUIT. Secrets live in buffers that are wiped (free_secret or
- *	OPENSSL_cleanse) as soon as the AUTH exchange ends.
+ *	and QUIT. AUTH goes over TLS with a verified certificate, or, with
+ *	--allow-plaintext, in clear text to a loopback address only (checked
+ *	on the address the connection went to, not on the name). Secrets
+ *	live in buffers that are wiped (free_secret or OPENSSL_cleanse) as
+ *	soon as the AUTH exchange ends.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -338,9 +341,17 @@ step_greeting(struct probe *p)
 			    p->o->port);
 			pr_step_fact(p->r, s, "implicit-tls", "yes");
 		} else
-			pr_step_end(s, t0, PV_FAIL, "connect-timeout",
-			    "connected, but no greeting within %u s",
-			    p->o->timeout_ms / 1000);
+			pr_step_end(s, t0, PV_FAIL, "greeting-timeout",
+			    "connected to %s port %d, then waited %u s for the "
+			    "server's 220 greeting (the first line an SMTP "
+			    "server sends, RFC 5321 4.3.1) and %u s more for a "
+			    "TLS handshake (a port speaking TLS from the first "
+			    "byte): neither came; something accepts connections "
+			    "there without speaking SMTP (a firewall or proxy "
+			    "holding them), or the server is stuck before its "
+			    "greeting (looking up this host's name)",
+			    p->addrs[p->used].text, p->o->port,
+			    p->o->timeout_ms / 1000, p->o->timeout_ms / 1000);
 		return false;
 	}
 	if (rd == SMTPCONN_BAD) {
@@ -385,6 +396,16 @@ step_ehlo(struct probe *p)
 		return false;
 	pr_step_fact(p->r, s, "starttls", p->ehlo.starttls ? "offered" :
 	    "not offered");
+	if (!p->ehlo.starttls && pr_addr_is_loopback((struct sockaddr *)
+	    &p->addrs[p->used].ss)) {
+		pr_step_end(s, t0, PV_INFO, NULL, "%s does not offer STARTTLS: "
+		    "on the loopback address %s mail and a password stay on "
+		    "this host (a local relay such as Apache James); test the "
+		    "login with --auth --allow-plaintext",
+		    p->ehlo.domain ? p->ehlo.domain : p->o->host,
+		    p->addrs[p->used].text);
+		return true;
+	}
 	if (!p->ehlo.starttls) {
 		pr_step_end(s, t0, PV_FAIL, "starttls-not-offered", "%s does not "
 		    "offer STARTTLS: sendmail would send mail (and a password) "
@@ -435,7 +456,7 @@ probe_run(const struct probe_options *o, struct probe_result *r)
 		if (!pr_step_starttls(&p))
 			goto out;
 		pr_step_certificate(&p);
-		if (!pr_step_auth_mechs(&p))
+		if (!pr_step_auth_mechs(&p, true))
 			goto quit;
 		if (o->auth && p.cert_ok)
 			pr_step_auth(&p);
@@ -443,9 +464,26 @@ probe_run(const struct probe_options *o, struct probe_result *r)
 			auth_withheld(r, "tls-verify", "not sending the password "
 			    "to a server whose certificate failed verification "
 			    "(give its CA with --cafile if it is a private one)");
+	} else if (p.have_ehlo && pr_addr_is_loopback((struct sockaddr *)
+	    &p.addrs[p.used].ss)) {
+		/* a relay on this host without STARTTLS (seed 004's James) */
+		if (!pr_step_auth_mechs(&p, false))
+			goto quit;
+		if (o->auth && o->allow_plaintext)
+			pr_step_auth(&p);
+		else if (o->auth)
+			auth_withheld(r, "starttls-not-offered", "not sending "
+			    "the password: the connection is not encrypted; to "
+			    "a relay on this host's loopback address it does not "
+			    "cross the network: give --allow-plaintext to test "
+			    "the login");
 	} else if (o->auth)
-		auth_withheld(r, "starttls-not-offered", "not sending the "
-		    "password: the connection is not encrypted");
+		auth_withheld(r, "starttls-not-offered", o->allow_plaintext ?
+		    "not sending the password: the connection is not "
+		    "encrypted, and --allow-plaintext is only for a relay on a "
+		    "loopback address (127.0.0.0/8, ::1), which this is not" :
+		    "not sending the password: the connection is not "
+		    "encrypted");
 quit:
 	if (p.c.fd >= 0) {
 		memset(&rep, 0, sizeof(rep));

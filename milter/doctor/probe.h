@@ -18,6 +18,13 @@
  *	collected (not only the first), so "self-signed and expired" is
  *	said as such.
  *
+ *	The password goes only over TLS with a verified certificate, except
+ *	with o->allow_plaintext to a loopback address (a relay on this host
+ *	without STARTTLS, seed 004's James: the password stays on this
+ *	host). Replies of Microsoft 365 (smtp.office365.com) that refuse a
+ *	password login (535 5.7.139, 550 5.7.30, 530 5.7.57) are named as
+ *	basic-auth SMTP AUTH being off for the tenant.
+ *
  *	Secrets: the password is read from authinfo only for o->auth, kept
  *	in memory only until the AUTH exchange is over, then wiped together
  *	with every buffer that held it or its base64 form. It is never put
@@ -65,6 +72,8 @@ struct probe_options {
 	const char	*capath;
 	const char	*helo;		/* NULL: this host's name */
 	bool		 auth;		/* log in with the authinfo entry */
+	bool		 allow_plaintext;	/* AUTH without TLS, but only to
+					 * a loopback address */
 	const char	*authinfo;	/* authinfo text source for auth */
 	FILE		*debug;		/* SMTP transcript, or NULL */
 };

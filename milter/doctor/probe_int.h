@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "causes.h"
+#include "relayprof.h"
 #include "probe.h"
 #include "smtpconn.h"
 #include "smtpreply.h"
@@ -71,13 +72,19 @@ bool		 pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0,
 void		 pr_set_port(struct sockaddr_storage *ss, int port);
 /* Loopback, or an address of one of this host's interfaces. */
 bool		 pr_addr_is_local(const struct sockaddr *sa);
+/* 127/8 or ::1 (the password of a plaintext AUTH stays on this host). */
+bool		 pr_addr_is_loopback(const struct sockaddr *sa);
 /* This host's name as sendmail would say it in EHLO; NULL on ENOMEM. */
 char		*pr_own_name(void);
 
 /* probetls.c */
 bool		 pr_step_starttls(struct probe *p);
 void		 pr_step_certificate(struct probe *p);
-bool		 pr_step_auth_mechs(struct probe *p);
+/* after_tls: EHLO again first (RFC 3207); else the mechanisms of the
+ * EHLO already read (a loopback relay without STARTTLS) */
+bool		 pr_step_auth_mechs(struct probe *p, bool after_tls);
+/* The provider profile of the probed host (relayprof.h), or NULL. */
+const struct relay_profile *pr_profile(const struct probe *p);
 /* probeauth.c */
 void		 pr_step_auth(struct probe *p);
 

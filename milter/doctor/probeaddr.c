@@ -7,6 +7,7 @@
  *	anything that is not AF_INET for AF_INET6. pr_addr_is_local() is
  *	true for loopback (127/8, ::1) and for an address of one of this
  *	host's interfaces, false when the interfaces cannot be listed.
+ *	pr_addr_is_loopback() is true for 127/8, ::1 and ::ffff:127/104 only.
  *	pr_own_name() is NULL only when out of memory; it falls back to the
  *	short name, then to "localhost".
  */
@@ -29,6 +30,24 @@ pr_set_port(struct sockaddr_storage *ss, int port)
 		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
 	else
 		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+}
+
+bool
+pr_addr_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_LOOPBACK(a))
+			return true;
+		/* ::ffff:127.x.y.z */
+		return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+	}
+	return false;
 }
 
 bool

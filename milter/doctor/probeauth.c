@@ -8,7 +8,12 @@
  *	else LOGIN. The password, the PLAIN message and every base64 form
  *	live in buffers wiped with free_secret() right after use; the
  *	transcript shows "<credentials hidden>" instead. Never called without
- *	TLS or after a failed certificate verification (probe.c decides).
+ *	TLS or after a failed certificate verification, except with
+ *	--allow-plaintext to a loopback address (probe.c decides). A refusal
+ *	by Microsoft 365 (relayprof.h) with 535 5.7.139, 550 5.7.30 or 530
+ *	5.7.57 is basic-auth SMTP AUTH being off for the tenant, whatever the
+ *	catalogue would make of the code alone, and the message gives the
+ *	routes that work for sendmail.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +85,19 @@ mech_allowed(const char *mechs, const char *m)
 	return false;
 }
 
+/* Microsoft 365's refusals of a password login (domain-facts 3.4). */
+static bool
+basic_auth_off(const struct probe *p, const struct smtp_reply *rep)
+{
+	const struct relay_profile *rp = pr_profile(p);
+
+	if (rp == NULL || strcmp(rp->id, "microsoft365") != 0)
+		return false;
+	return (rep->code == 535 && strcmp(rep->enh, "5.7.139") == 0) ||
+	    (rep->code == 550 && strcmp(rep->enh, "5.7.30") == 0) ||
+	    (rep->code == 530 && strcmp(rep->enh, "5.7.57") == 0);
+}
+
 static const struct authinfo_entry *
 auth_entry(struct probe *p, const struct authinfo *ai, const char **how)
 {
@@ -138,10 +156,15 @@ pr_step_auth(struct probe *p)
 	    mech_allowed(e->mechs, "LOGIN"))
 		mech = "LOGIN";
 	else {
-		pr_step_end(s, t0, PV_FAIL, "auth-mechanism", "no common "
-		    "mechanism: the relay offers %zu mechanisms, none of them "
-		    "PLAIN or LOGIN%s", p->ehlo.nauth, e->mechs ?
-		    " allowed by the entry's M: list" : "");
+		const struct relay_profile *rp = pr_profile(p);
+		bool m365 = rp != NULL && strcmp(rp->id, "microsoft365") == 0;
+
+		pr_step_end(s, t0, PV_FAIL, m365 ? "basic-auth-disabled" :
+		    "auth-mechanism", "no common mechanism: the relay offers "
+		    "%zu mechanisms, none of them PLAIN or LOGIN%s%s",
+		    p->ehlo.nauth, e->mechs ? " allowed by the entry's M: list" :
+		    "", m365 ? ": Microsoft 365 without LOGIN has basic-auth "
+		    "SMTP AUTH off for this tenant" : "");
 		goto out;
 	}
 	pr_step_fact(p->r, s, "mechanism", mech);
@@ -212,6 +235,17 @@ pr_step_auth(struct probe *p)
 	if (rep.code == 235)
 		pr_step_end(s, t0, PV_OK, NULL, "logged in as %s with %s (%s)",
 		    e->authid, mech, how);
+	else if (basic_auth_off(p, &rep))
+		pr_step_end(s, t0, PV_FAIL, "basic-auth-disabled", "%s refused "
+		    "the login of %s with %s: %s: basic-auth SMTP AUTH (a "
+		    "password) is off for this tenant (Microsoft turns it off by "
+		    "default at the end of December 2026); what works for "
+		    "sendmail: an IP-authenticated connector for this server's "
+		    "public address, with SMART_HOST the tenant's MX "
+		    "([<domain>.mail.protection.outlook.com]) on port 25 and no "
+		    "AUTH, or OAuth2 (XOAUTH2) through a SASL plugin that "
+		    "renews the token", o->host, e->authid, mech,
+		    s ? s->reply : "");
 	else {
 		pr_step_end(s, t0, PV_FAIL, pr_classify(o->host, o->port,
 		    s ? s->reply : NULL, CAUSE_PHASE_AUTH, NULL), "%s refused "

@@ -17,6 +17,7 @@
 #include "causes.h"
 #include "probe.h"
 #include "probe_int.h"
+#include "relayprof.h"
 
 #define CERT_WARN_DAYS	21
 
@@ -237,26 +238,54 @@ pr_step_certificate(struct probe *p)
 	sb_free(&msg);
 }
 
-bool
-pr_step_auth_mechs(struct probe *p)
+const struct relay_profile *
+pr_profile(const struct probe *p)
 {
+	return relay_profile_for(p->o->host);
+}
+
+/*
+ * The AUTH mechanisms offered. Microsoft 365 offers LOGIN (a password)
+ * and XOAUTH2: Microsoft turns basic-auth SMTP AUTH off by default for
+ * tenants at the end of December 2026 (domain-facts 3.4, Exchange Team
+ * blog), after which LOGIN is refused; a tenant where it is off already
+ * may offer XOAUTH2 alone.
+ */
+bool
+pr_step_auth_mechs(struct probe *p, bool after_tls)
+{
+	const struct relay_profile *rp = pr_profile(p);
+	bool m365 = rp != NULL && strcmp(rp->id, "microsoft365") == 0;
 	struct probe_step *s;
 	strbuf mechs;
 	unsigned t0;
 	size_t i;
 
 	s = pr_step_begin(p->r, "auth-mechanisms", &t0);
-	if (!pr_do_ehlo(p, s, t0, true))
+	if (after_tls && !pr_do_ehlo(p, s, t0, true))
 		return false;
 	sb_init(&mechs);
 	for (i = 0; i < p->ehlo.nauth; i++)
 		sb_printf(&mechs, "%s%s", i ? " " : "", p->ehlo.auth[i]);
 	pr_step_fact(p->r, s, "mechanisms", mechs.s);
-	if (p->ehlo.nauth == 0)
+	if (m365 && p->ehlo.nauth > 0 && !ehlo_has_auth(&p->ehlo, "PLAIN") &&
+	    !ehlo_has_auth(&p->ehlo, "LOGIN"))
+		pr_step_end(s, t0, PV_WARN, "basic-auth-disabled", "%s offers "
+		    "AUTH %s and no LOGIN: basic-auth SMTP AUTH (a password, "
+		    "which sendmail's authinfo gives) is off for this tenant",
+		    p->o->host, mechs.s);
+	else if (m365 && ehlo_has_auth(&p->ehlo, "XOAUTH2"))
+		pr_step_end(s, t0, PV_INFO, NULL, "AUTH %s: LOGIN takes a "
+		    "password until Microsoft turns basic-auth SMTP AUTH off "
+		    "by default for tenants at the end of December 2026; then "
+		    "it is refused (535 5.7.139) and sendmail needs an "
+		    "IP-authenticated connector or OAuth2 (XOAUTH2)", mechs.s);
+	else if (p->ehlo.nauth == 0)
 		pr_step_end(s, t0, PV_WARN, "auth-required", "%s offers no AUTH "
-		    "after STARTTLS: it must accept this host by its address "
+		    "%s: it must accept this host by its address "
 		    "(like smtp-relay.gmail.com with a registered IP), or mail "
-		    "is refused", p->o->host);
+		    "is refused", p->o->host, after_tls ? "after STARTTLS" :
+		    "at all");
 	else if (!ehlo_has_auth(&p->ehlo, "PLAIN") &&
 	    !ehlo_has_auth(&p->ehlo, "LOGIN"))
 		pr_step_end(s, t0, PV_WARN, "auth-mechanism", "AUTH offers %s, "
