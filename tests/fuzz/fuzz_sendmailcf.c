@@ -4,13 +4,17 @@
  *
  * Properties: every parser accepts any text; line numbers never exceed
  * the number of lines; the smarthost, when there is one, has a host, a
- * mailer and its DS line, and no "]" in a bracketed host; every mc call has a name and a file; mailq entries
- * have a queue id and a sender.
+ * mailer and its DS line, and no "]" in a bracketed host; every mc call
+ * has a name and a file; mailq entries have a queue id and a sender. The
+ * comparison of two sendmail.cf texts (cfdiff.c) finds nothing between a
+ * text and itself, and between the input's two halves gives items of a
+ * known kind, with keys for keyed lines and lines within each half.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfdiff.h"
 #include "mcparse.h"
 #include "sendmailcf.h"
 #include "smoutput.h"
@@ -34,6 +38,47 @@ inc(const char *path, void *arg)
 		return NULL;
 	ia->left--;
 	return strdup(ia->text);
+}
+
+static unsigned
+nlines(const char *t)
+{
+	unsigned n = 1;
+
+	for (; *t; t++)
+		n += *t == '\n';
+	return n;
+}
+
+static void
+check_diff(const char *s, size_t size)
+{
+	struct cfd d;
+	char *a, *b;
+	size_t i;
+
+	if (cfd_diff(s, s, &d) == 0) {
+		if (d.n != 0)
+			__builtin_trap();
+		cfd_free(&d);
+	}
+	a = strndup(s, size / 2);
+	b = strdup(s + strlen(s) / 2 > s + size / 2 ? s + size / 2 :
+	    s + strlen(s));
+	if (a != NULL && b != NULL && cfd_diff(a, b, &d) == 0) {
+		for (i = 0; i < d.n; i++) {
+			const struct cfd_item *x = &d.v[i];
+
+			if (x->kind > CFD_ONLY_B || (x->type != 'L' &&
+			    x->key == NULL) || x->a_line > nlines(a) ||
+			    x->b_line > nlines(b) || (x->a == NULL &&
+			    x->b == NULL && x->kind != CFD_CHANGED))
+				__builtin_trap();
+		}
+		cfd_free(&d);
+	}
+	free(a);
+	free(b);
 }
 
 int
@@ -66,6 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cf_smarthost_free(&sh);
 		cf_free(&cf);
 	}
+	check_diff(s, size);
 	ia.text = s;
 	ia.left = 4;
 	if (mc_parse(s, "fuzz.mc", inc, &ia, &mc, NULL) == 0) {
