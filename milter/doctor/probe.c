@@ -396,6 +396,17 @@ step_ehlo(struct probe *p)
 		return false;
 	pr_step_fact(p->r, s, "starttls", p->ehlo.starttls ? "offered" :
 	    "not offered");
+	if (p->ehlo.domain != NULL && str_ieq(p->ehlo.domain, p->r->helo)) {
+		/* sendmail's trap, not the relay's: the probe goes on, so
+		 * that the relay's TLS and login are known too (seed 004's
+		 * James greets with the name of the host it shares) */
+		pr_step_end(s, t0, PV_FAIL, "mail-loops", "the server calls "
+		    "itself %s, this host's own name: sendmail stops with "
+		    "\"config error: mail loops back to me\" (the relay "
+		    "mailer needs F=k, or SMART_HOST names this host); the "
+		    "probe goes on past it", p->ehlo.domain);
+		return true;
+	}
 	if (!p->ehlo.starttls && pr_addr_is_loopback((struct sockaddr *)
 	    &p->addrs[p->used].ss)) {
 		pr_step_end(s, t0, PV_INFO, NULL, "%s does not offer STARTTLS: "

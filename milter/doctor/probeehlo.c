@@ -4,10 +4,10 @@
  * CONTRACT
  *	Part of the probe (probe.h, probe_int.h). pr_do_ehlo() sends EHLO
  *	with the probe's name, records the reply and its keywords in the
- *	step and in p->ehlo, and fails the step when the connection is lost,
- *	the server refuses EHLO, or it calls itself by this host's name (the
- *	"mail loops back to me" trap). Used by probe.c's ehlo step and by
- *	probetls.c after STARTTLS: below both, it calls neither.
+ *	step and in p->ehlo, and fails the step when the connection is lost
+ *	or the server refuses EHLO. Used by probe.c's ehlo step (which also
+ *	names a server calling itself by this host's name) and by probetls.c
+ *	after STARTTLS: below both, it calls neither.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -57,13 +57,5 @@ pr_do_ehlo(struct probe *p, struct probe_step *s, unsigned t0, bool after_tls)
 	pr_step_fact(p->r, s, "name", p->ehlo.domain ? p->ehlo.domain : "");
 	pr_step_fact(p->r, s, "keywords", kw.s);
 	sb_free(&kw);
-	if (p->ehlo.domain != NULL && str_ieq(p->ehlo.domain, p->r->helo)) {
-		pr_step_end(s, t0, PV_FAIL, "mail-loops", "the server calls "
-		    "itself %s, this host's own name: sendmail stops with "
-		    "\"config error: mail loops back to me\" (the relay "
-		    "mailer needs F=k, or SMART_HOST names this host)",
-		    p->ehlo.domain);
-		return false;
-	}
 	return true;
 }

@@ -15,7 +15,9 @@ CONTRACT
   - a relay on 127.0.0.1:25 without STARTTLS that wants AUTH (seed 004's
     Apache James, greeting with this host's name): the login is tested with
     --allow-plaintext; without it the password is withheld and the message
-    says how; on an address that is not loopback --allow-plaintext is
+    says how; greeting with the host's own name (as the seed's James did)
+    the ehlo step fails with mail-loops and the login is tested all the
+    same; on an address that is not loopback --allow-plaintext is
     refused; the password and its base64 forms never show in the output.
   - a port that accepts and never greets: the greeting step says what it
     waited for, cause greeting-timeout.
@@ -42,7 +44,9 @@ CASES = ["Microsoft 365: LOGIN and XOAUTH2, 535 5.7.139",
          "loopback relay without STARTTLS: --allow-plaintext logs in",
          "loopback relay without STARTTLS: no --allow-plaintext",
          "--allow-plaintext refused off loopback",
-         "greeting time-out"]
+         "greeting time-out",
+         "loopback relay greeting with this host's name: mail-loops, "
+         "and the login is still tested"]
 
 
 def host_ns():
@@ -199,6 +203,19 @@ def _run(tap, doctor, work, certs):
          == "username"),
         ("exit 0", r.returncode == 0),
         ("no password in any output (%s)" % leaked, not leaked),
+    ])
+    # seed 004 as its author had it: James greets with the name of the
+    # host it shares with sendmail (the probe's EHLO name here)
+    r, out = c.run(james, ["--auth", "--allow-plaintext", "--authinfo", ai,
+                           "--helo", "apache.example.com", "127.0.0.1:25"])
+    st = steps(out)
+    check(tap, CASES[8], r, out, [
+        ("ehlo fails with mail-loops", st.get("ehlo", {}).get("verdict")
+         == "fail" and st.get("ehlo", {}).get("cause") == "mail-loops"),
+        ("the mechanisms are read", st.get("auth-mechanisms", {})
+         .get("facts", {}).get("mechanisms") == "LOGIN PLAIN"),
+        ("logged in all the same", st.get("auth", {}).get("verdict") == "ok"),
+        ("exit 2", r.returncode == 2),
     ])
     r, out = c.run(james, ["--auth", "--authinfo", ai, "127.0.0.1:25"])
     a = steps(out).get("auth", {})
