@@ -5,7 +5,9 @@
  *	Part of the probe (probe.h, probe_int.h). The entry
  *	is chosen as sendmail chooses it (host name, then address, then the
  *	default AuthInfo:); PLAIN when offered and allowed by its M: list,
- *	else LOGIN. The password, the PLAIN message and every base64 form
+ *	else LOGIN. Without an entry, one written for the host that
+ *	sendmail never uses (a key with a port, brackets or a trailing
+ *	dot) is named with the key to write. The password, the PLAIN message and every base64 form
  *	live in buffers wiped with free_secret() right after use; the
  *	transcript shows "<credentials hidden>" instead. Never called without
  *	TLS or after a failed certificate verification, except with
@@ -98,6 +100,35 @@ basic_auth_off(const struct probe *p, const struct smtp_reply *rep)
 	    (rep->code == 530 && strcmp(rep->enh, "5.7.57") == 0);
 }
 
+/* An entry written for host that sendmail never uses (a key with a port,
+ * brackets or a trailing dot: seed 003's AuthInfo:smtp.example.com:587),
+ * or NULL. */
+static const struct authinfo_entry *
+unusable_entry_for(const struct authinfo *ai, const char *host)
+{
+	const struct authinfo_entry *found = NULL;
+	char *want, *have;
+	size_t i, n;
+
+	if ((want = authinfo_server_key(host)) == NULL)
+		return NULL;
+	for (i = 0; i < ai->n && found == NULL; i++) {
+		if (authinfo_key_unusable(&ai->v[i]) == NULL ||
+		    (have = strdup(ai->v[i].host + (ai->v[i].host[0] == '['))) ==
+		    NULL)
+			continue;
+		n = strcspn(have, "]:");
+		have[n] = '\0';
+		while (n > 0 && have[n - 1] == '.')
+			have[--n] = '\0';
+		if (n > 0 && strcasecmp(have, want) == 0)
+			found = &ai->v[i];
+		free(have);
+	}
+	free(want);
+	return found;
+}
+
 static const struct authinfo_entry *
 auth_entry(struct probe *p, const struct authinfo *ai, const char **how)
 {
@@ -143,9 +174,21 @@ pr_step_auth(struct probe *p)
 	}
 	sb_free(&err);
 	if ((e = auth_entry(p, ai, &how)) == NULL) {
-		pr_step_end(s, t0, PV_FAIL, "auth-required", "%s has no "
-		    "AuthInfo:%s entry and no default AuthInfo: entry: "
-		    "sendmail would not log in", o->authinfo, o->host);
+		const struct authinfo_entry *u = unusable_entry_for(ai,
+		    o->host);
+
+		if (u != NULL)
+			pr_step_end(s, t0, PV_FAIL, "auth-required", "%s has "
+			    "no AuthInfo:%s entry and no default AuthInfo: "
+			    "entry: sendmail would not log in; its line %u, "
+			    "AuthInfo:%s, is never used (%s): key it "
+			    "AuthInfo:%s", o->authinfo, o->host, u->line,
+			    u->host, authinfo_key_unusable(u), o->host);
+		else
+			pr_step_end(s, t0, PV_FAIL, "auth-required", "%s has "
+			    "no AuthInfo:%s entry and no default AuthInfo: "
+			    "entry: sendmail would not log in", o->authinfo,
+			    o->host);
 		goto out;
 	}
 	pr_step_fact(p->r, s, "entry", e->host[0] ? e->host : "(default)");
