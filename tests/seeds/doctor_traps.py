@@ -28,7 +28,12 @@ CONTRACT
   started there, an MTA the fix starts again runs. The capture then runs
   again in the real world with that configuration, and none of its
   failure patterns may be in what it captures (where the failure was
-  that relaymilter never saw the mail, its decision line must be there).
+  that relaymilter never saw the mail, its decision line must be there),
+  and the mail must leave (a stat=Sent line, or a relay stand-in received
+  it): a failure is not gone because nothing happened at all. A fix that
+  adds relaymilter's filter line to a set-up without it makes relaymilter
+  run there, with the configuration make install puts in place
+  (conf/relaymilter.conf) when the set-up has none.
 """
 import json
 import os
@@ -42,6 +47,8 @@ import fixes  # noqa: E402
 import fixprop  # noqa: E402
 import setups  # noqa: E402
 
+SAMPLE_CONF = os.path.join(os.path.dirname(os.path.dirname(HERE)), "conf",
+                           "relaymilter.conf")
 MAX_ROUNDS = 14
 WAIT_MAX = 12       # seconds a capture step waits in a fixed configuration
 
@@ -377,6 +384,18 @@ def doctor_fixed(config, doctor, out_dir):
         new["files"] = files
         new["commands"] = list(raw.get("commands", [])) + cmds
         # what a fix asks of another program
+        if any(n == "applied the fix of milter-missing" for n in notes) and \
+                not merged.get("milter", True):
+            # the INPUT_MAIL_FILTER line the fix adds: relaymilter runs,
+            # with the configuration make install puts in place when
+            # there is none (conf/relaymilter.conf: every default)
+            new["milter"] = True
+            if not any(f.get("dst") == "/etc/relaymilter/relaymilter.conf"
+                       for f in files):
+                files.append({"src": SAMPLE_CONF, "dst":
+                              "/etc/relaymilter/relaymilter.conf",
+                              "mode": "0640", "owner": "root:smmsp"})
+            notes.append("relaymilter runs, as the fix's filter line asks")
         if any("systemctl start sendmail" in c for c in cmds):
             mta = dict(merged.get("mta") or {})
             mta["run"] = True
@@ -453,6 +472,11 @@ def run_world(tap, doctor, cap, scratch, wanted):
                     json.dumps(r.received, sort_keys=True))
             bad = ["still there: /%s/" % g for g in spec.get("gone", [])
                    if re.search(g, text)]
+            # the failure may be gone because nothing happened at all (a
+            # step that stopped, mail tempfailed): the message must leave
+            if not re.search(r"stat=Sent", r.log_text) and not r.received:
+                bad.append("nothing delivered: no stat=Sent, the relay "
+                           "stand-ins received nothing")
             bad += ["missing: /%s/" % g for g in spec.get("want", [])
                     if not re.search(g, text)]
             left = ["left: %s %s" % (f["id"], f["what"][:150])
