@@ -52,6 +52,9 @@
  *	  signer after it leave them.
  *	Microsoft 365 and SES are not modelled (their own signatures and
  *	MAIL FROM domains depend on tenant settings relaymilter cannot see).
+ *
+ *	What these providers let an account send (the RelayLimit presets)
+ *	is beside this table, in global/relaylimit.c, with its sources.
  */
 #include <string.h>
 #include <strings.h>
