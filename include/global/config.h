@@ -28,6 +28,7 @@
 struct strlist {
 	char	**v;
 	size_t	  n;
+	unsigned *at;		/* RULES: the line of each entry; else NULL */
 };
 
 enum { ON_TEMPFAIL = 0, ON_ACCEPT = 1 };
@@ -36,6 +37,7 @@ enum { HFROM_NO = 0, HFROM_YES, HFROM_UNALIGNED };
 enum { ACT_NONE = 0, ACT_TAG, ACT_TEMPFAIL, ACT_REJECT };
 enum { RPROF_AUTO = 0, RPROF_GMAIL, RPROF_WSRELAY, RPROF_SENDGRID,
 	RPROF_PASSTHROUGH };
+enum { OVER_HOLD = 0, OVER_TEMPFAIL, OVER_TAG, OVER_NONE };
 
 /*
  * X(ID, "Name", TYPE, field, "default", max, enumvalues, "description")
@@ -43,7 +45,9 @@ enum { RPROF_AUTO = 0, RPROF_GMAIL, RPROF_WSRELAY, RPROF_SENDGRID,
  *	address), BOOL, UINT, OCTAL, DURATION (seconds; s/m/h/d suffixes),
  *	ENUM (index into enumvalues), LIST (words separated by white space or
  *	commas; a single word starting with "/" names a file of words, one
- *	per line). max bounds UINT/OCTAL/DURATION values (0: unbounded).
+ *	per line), RULES (each line one entry, kept whole with its line
+ *	number and checked when read: RelayLimit, relaylimit.h). max bounds
+ *	UINT/OCTAL/DURATION values (0: unbounded).
  */
 #define RM_OPTIONS(X) \
 X(SOCKET, "Socket", STRING, socket, \
@@ -124,6 +128,15 @@ X(DMARCFAILACTION, "DMARCFailAction", ENUM, dmarc_fail_action, "tag", 0, \
     "when the recipient would apply a DMARC policy of quarantine or reject: none, tag, tempfail or reject") \
 X(SPFTESTZONE, "SPFTestZone", PATH, spf_test_zone, "", 0, NULL, \
     "for tests: answer SPF, DMARC and DKIM key lookups from this zone file instead of DNS") \
+X(RELAYLIMIT, "RelayLimit", RULES, relay_limit, "", 0, NULL, \
+    "relay budget, one rule a line: [PRESET] [per=account|sender|relay] [relay=HOST] [WINDOW=N]... (presets gmail, workspace, workspace-relay, microsoft365; windows msgs/24h, rcpts/24h, msgs/min, rcpts/min, rcpts/msg)") \
+X(LIMITWARN, "LimitWarn", UINT, limit_warn, "80", 100, NULL, \
+    "log one warning when a relay budget window reaches this percentage of its limit (0: never)") \
+X(OVERLIMITACTION, "OverLimitAction", ENUM, over_limit_action, "hold", 0, \
+    rm_over_names, "mail over the relay budget: hold (kept in sendmail's queue, quarantined, released when the window has room), tempfail, tag or none (both only log)") \
+X(STATEDIRECTORY, "StateDirectory", STRING, state_directory, \
+    "/var/lib/relaymilter", 0, NULL, \
+    "directory of the relay budget's counts (budget.state, kept across restarts) and of the releases (budget.released)") \
 X(ALLOWROOT, "AllowRoot", BOOL, allow_root, "no", 0, NULL, \
     "allow running as root when UserID is not set")
 
@@ -136,10 +149,11 @@ X(ALLOWROOT, "AllowRoot", BOOL, allow_root, "no", 0, NULL, \
 #define CTYPE_DURATION	unsigned long
 #define CTYPE_ENUM	int
 #define CTYPE_LIST	struct strlist
+#define CTYPE_RULES	struct strlist
 
 enum opt_type {
 	OT_STRING, OT_PATH, OT_ADDR, OT_BOOL, OT_UINT, OT_OCTAL, OT_DURATION,
-	OT_ENUM, OT_LIST
+	OT_ENUM, OT_LIST, OT_RULES
 };
 
 #define RM_OPT_ENUM(id, name, type, field, def, max, vals, doc) OPT_##id,
@@ -171,6 +185,7 @@ extern const char *const rm_on_names[];
 extern const char *const rm_align_names[];
 extern const char *const rm_action_names[];
 extern const char *const rm_relayprofile_names[];
+extern const char *const rm_over_names[];
 
 const struct opt_desc	*config_options(size_t *count);
 const char		*config_type_name(enum opt_type t);

@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "relaylimit.h"
 #include "util.h"
 
 const char *const rm_facility_names[] = {
@@ -30,6 +31,9 @@ const char *const rm_action_names[] = {
 };
 const char *const rm_relayprofile_names[] = {
 	"auto", "gmail", "workspace-relay", "sendgrid", "passthrough", NULL
+};
+const char *const rm_over_names[] = {
+	"hold", "tempfail", "tag", "none", NULL
 };
 
 #define RM_OPT_DESC(id, name, type, field, def, max, vals, doc) \
@@ -60,6 +64,7 @@ config_type_name(enum opt_type t)
 	case OT_DURATION: return "duration";
 	case OT_ENUM: return "enum";
 	case OT_LIST: return "list";
+	case OT_RULES: return "rules";
 	}
 	return "?";
 }
@@ -81,7 +86,9 @@ static void
 strlist_clear(struct strlist *l)
 {
 	strv_free(l->v, l->n);
+	free(l->at);
 	l->v = NULL;
+	l->at = NULL;
 	l->n = 0;
 }
 
@@ -113,11 +120,35 @@ opt_clear(struct rm_config *cfg, const struct opt_desc *d)
 		*FIELD(cfg, d, char *) = NULL;
 		break;
 	case OT_LIST:
+	case OT_RULES:
 		strlist_clear(FIELD(cfg, d, struct strlist));
 		break;
 	default:
 		break;
 	}
+}
+
+/* One RULES entry: checked now (the error gets its line), kept whole. */
+static int
+rule_add(struct strlist *l, const char *value, unsigned line, strbuf *err)
+{
+	struct relay_limit rl;
+	unsigned *na;
+
+	if (relaylimit_parse(value, &rl, err) < 0)
+		return -1;
+	relaylimit_free(&rl);
+	if ((na = realloc(l->at, (l->n + 1) * sizeof(*na))) == NULL) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	l->at = na;
+	if (strlist_add(l, value) < 0) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	l->at[l->n - 1] = line;
+	return 0;
 }
 
 /* Damerau-free edit distance, small strings only; for "did you mean". */
@@ -266,6 +297,12 @@ opt_parse(struct rm_config *cfg, const struct opt_desc *d, const char *value,
 		}
 		*FIELD(cfg, d, int) = idx;
 		return 0;
+	case OT_RULES:
+		/* only the empty default comes here: a line is added by
+		 * config_set(), which knows its number */
+		if (*value == '\0')
+			return 0;
+		return rule_add(FIELD(cfg, d, struct strlist), value, 0, err);
 	case OT_LIST:
 		if (has_control_chars(value)) {
 			sb_puts(err, "control characters in value");
@@ -327,7 +364,7 @@ config_set(struct rm_config *cfg, const char *name, const char *value,
 		return -1;
 	}
 	id = (size_t)(d - options);
-	if (cfg->line[id] != 0 && d->type != OT_LIST) {
+	if (cfg->line[id] != 0 && d->type != OT_LIST && d->type != OT_RULES) {
 		sb_printf(err, "%s:%u: %s is already set at line %u", path,
 		    line, d->name, cfg->line[id]);
 		return -1;
@@ -336,7 +373,14 @@ config_set(struct rm_config *cfg, const char *name, const char *value,
 	if (d->type == OT_LIST && cfg->line[id] == 0)
 		opt_clear(cfg, d);
 	sb_printf(err, "%s:%u: ", path, line);
-	if (opt_parse(cfg, d, value, err) < 0)
+	if (d->type == OT_RULES) {
+		if (*value == '\0') {
+			sb_printf(err, "%s needs a value", d->name);
+			return -1;
+		}
+		if (rule_add(FIELD(cfg, d, struct strlist), value, line, err) < 0)
+			return -1;
+	} else if (opt_parse(cfg, d, value, err) < 0)
 		return -1;
 	sb_reset(err);
 	cfg->line[id] = line;
@@ -388,7 +432,7 @@ config_parse(const char *path, char *text, struct rm_config **out,
 		d = config_option(name);
 		if (*value == '\0' && d != NULL && d->type != OT_STRING &&
 		    d->type != OT_LIST && d->type != OT_PATH &&
-		    d->type != OT_ADDR) {
+		    d->type != OT_ADDR && d->type != OT_RULES) {
 			sb_printf(err, "%s:%u: %s needs a value", path, lineno,
 			    d->name);
 			goto fail;
@@ -468,6 +512,11 @@ config_value_text(const struct rm_config *cfg, const struct opt_desc *d,
 		l = FIELD(cfg, d, struct strlist);
 		for (i = 0; i < l->n; i++)
 			sb_printf(out, "%s%s", i ? " " : "", l->v[i]);
+		return out->err ? -1 : 0;
+	case OT_RULES:
+		l = FIELD(cfg, d, struct strlist);
+		for (i = 0; i < l->n; i++)
+			sb_printf(out, "%s%s", i ? "; " : "", l->v[i]);
 		return out->err ? -1 : 0;
 	}
 	return -1;
