@@ -95,5 +95,14 @@ int		 policy_decide(const struct rm_snapshot *snap,
 void		 decision_free(struct decision *d);
 /* The domain of the final sender (points into d->final), or NULL. */
 const char	*decision_final_domain(const struct decision *d);
+/* Does this recipient leave via a relay mailer (RelayMailers)? */
+bool		 policy_rcpt_relayed(const struct rm_snapshot *s,
+		    const struct rcpt_info *r);
+/* The account sendmail logs in with at relay ({rcpt_host}): the I: of the
+ * authinfo entry it uses, qualified as in rule 4 ("user_id" for
+ * smtp.gmail.com is user_id@gmail.com); NULL when there is none (or no
+ * memory). Never RelayAccount: that is the sender, not the login. */
+char		*policy_auth_account(const struct rm_snapshot *s,
+		    const char *relay);
 
 #endif

@@ -26,6 +26,7 @@
 #include "map.h"
 #include "netlist.h"
 #include "relayprof.h"
+#include "relaylimit.h"
 #include "strtab.h"
 #include "tag.h"
 #include "util.h"
@@ -65,7 +66,12 @@ struct rm_snapshot {
 	bool			 dkim_none;	/* "none": no provider signature */
 	struct strlist		 bounce_domains; /* RelayBounceDomain, canonical */
 	struct strtab		*dmarc_domains;	/* DMARCDomains */
+	struct relay_limit	*limits;	/* RelayLimit lines, in order */
+	size_t			 nlimits;
 };
+
+/* RelayLimit lines the budget takes (rules that may apply to one message) */
+#define RM_MAX_LIMITS	8
 
 struct snapshot_opts {
 	bool		 check_only;	/* -n: never create the trace key */

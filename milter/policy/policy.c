@@ -87,6 +87,12 @@ in_set_lower(const struct strtab *t, const char *key, const char *domain)
 	return strtab_get(t, key, NULL) == 1;
 }
 
+bool
+policy_rcpt_relayed(const struct rm_snapshot *s, const struct rcpt_info *r)
+{
+	return r->mailer != NULL && in_set(s->relay_mailers, r->mailer);
+}
+
 /* Step 1: the first recipient that leaves via a relay mailer. */
 static const struct rcpt_info *
 first_relayed(const struct rm_snapshot *s, const struct msg_facts *f,
@@ -183,6 +189,27 @@ find_account(const struct rm_snapshot *s, const char *relay,
 	d->account = strdup(e->authid);
 	d->account_src = sb_steal(&src);
 	return d->account && d->account_src ? 0 : -1;
+}
+
+char *
+policy_auth_account(const struct rm_snapshot *s, const char *relay)
+{
+	const struct authinfo_entry *e;
+	const struct relay_profile *rp;
+	strbuf q;
+
+	if (s->authinfo == NULL ||
+	    (e = authinfo_lookup(s->authinfo, relay)) == NULL ||
+	    e->authid == NULL || *e->authid == '\0')
+		return NULL;
+	rp = relay_profile_for(*e->host ? e->host : relay);
+	if (strchr(e->authid, '@') == NULL && rp != NULL &&
+	    rp->account_domain != NULL) {
+		sb_init(&q);
+		sb_printf(&q, "%s@%s", e->authid, rp->account_domain);
+		return sb_steal(&q);
+	}
+	return strdup(e->authid);
 }
 
 /* Is the sender listed in AllowedSenders (address or @domain)? */

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "map.h"
 #include "netlist.h"
+#include "relaylimit.h"
 #include "relayprof.h"
 #include "snapshot.h"
 #include "strtab.h"
@@ -55,6 +56,9 @@ snapshot_free(struct rm_snapshot *s)
 	strv_free(s->bounce_domains.v, s->bounce_domains.n);
 	netlist_free(s->trusted);
 	strv_free(s->spf_addrs.v, s->spf_addrs.n);
+	for (size_t i = 0; i < s->nlimits; i++)
+		relaylimit_free(&s->limits[i]);
+	free(s->limits);
 	tag_key_wipe(&s->key);
 	free(s);
 }
@@ -716,6 +720,56 @@ missing_step(const struct rm_config *cfg, enum opt_id id, const char *path,
 	return true;
 }
 
+/*
+ * RelayLimit: each line was checked when the configuration was read; here
+ * it becomes a rule. More than the budget takes for one message is an
+ * error at the line that is one too many.
+ */
+static int
+load_limits(struct rm_snapshot *s, strbuf *err)
+{
+	const struct strlist *l = &s->cfg->relay_limit;
+	const char *path = s->cfg->path ? s->cfg->path : "(built-in)";
+	strbuf why;
+	size_t i;
+
+	if (s->cfg->state_directory == NULL ||
+	    s->cfg->state_directory[0] != '/') {
+		strbuf where;
+
+		sb_init(&where);
+		config_where(s->cfg, OPT_STATEDIRECTORY, &where);
+		sb_printf(err, "%s: StateDirectory: '%s' is not an absolute "
+		    "path", where.s, s->cfg->state_directory ?
+		    s->cfg->state_directory : "");
+		sb_free(&where);
+		return -1;
+	}
+	if (l->n == 0)
+		return 0;
+	if (l->n > RM_MAX_LIMITS) {
+		sb_printf(err, "%s:%u: RelayLimit: more than %d lines", path,
+		    l->at ? l->at[RM_MAX_LIMITS] : 0, RM_MAX_LIMITS);
+		return -1;
+	}
+	if ((s->limits = calloc(l->n, sizeof(*s->limits))) == NULL) {
+		sb_puts(err, "out of memory");
+		return -1;
+	}
+	sb_init(&why);
+	for (i = 0; i < l->n; i++) {
+		if (relaylimit_parse(l->v[i], &s->limits[i], &why) < 0) {
+			sb_printf(err, "%s:%u: %s", path, l->at ? l->at[i] : 0,
+			    why.s);
+			sb_free(&why);
+			return -1;
+		}
+		s->nlimits++;
+	}
+	sb_free(&why);
+	return 0;
+}
+
 int
 snapshot_build(struct rm_config *cfg, const struct snapshot_opts *opt,
     struct rm_snapshot **out, strbuf *err, strbuf *warn)
@@ -784,7 +838,7 @@ snapshot_build(struct rm_config *cfg, const struct snapshot_opts *opt,
 	if (cfg->authinfo_file != NULL && *cfg->authinfo_file != '\0' &&
 	    missing_step(cfg, OPT_AUTHINFOFILE, cfg->authinfo_file, err))
 		goto fail;
-	if (load_authinfo(s, err, warn) < 0)
+	if (load_authinfo(s, err, warn) < 0 || load_limits(s, err) < 0)
 		goto fail;
 	if (cfg->trace_header != NULL && *cfg->trace_header != '\0') {
 		if (load_key(s, opt != NULL && opt->check_only, err, warn) < 0)
