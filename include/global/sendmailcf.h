@@ -106,6 +106,21 @@ const struct cf_map	*cf_map(const struct sendmail_cf *cf, const char *name);
 const struct cf_milter	*cf_milter(const struct sendmail_cf *cf, const char *name);
 const struct cf_kv	*cf_feature(const struct sendmail_cf *cf, const char *name);
 const struct cf_kv	*cf_ruleset(const struct sendmail_cf *cf, const char *name);
+/*
+ * A sendmail time interval ("5d", "1h30m", "2w"; a number without a unit
+ * is in defunit: s m h d w) in seconds, as sendmail's convtime() reads
+ * it; -1 when it is not one.
+ */
+long			 cf_interval(const char *s, char defunit);
+/*
+ * Timeout.queuereturn for mail of normal precedence, in seconds: the
+ * last Timeout.queuereturn.normal or Timeout.queuereturn option (5 days,
+ * sendmail's default, when neither is set: *line 0). How long a message
+ * may stay queued, counted from when it was queued, before a failed
+ * attempt returns it to the sender.
+ */
+long			 cf_queuereturn(const struct sendmail_cf *cf,
+			    unsigned *line);
 /* All values of an option that may repeat (DaemonPortOptions), in order. */
 size_t			 cf_options_all(const struct sendmail_cf *cf,
 			    const char *name, const struct cf_kv **out,

@@ -45,6 +45,11 @@
 
 #define BUDGET_MAX_REQS	8	/* rules that may apply to one message */
 
+/* The start of every quarantine reason relaymilter gives: what the
+ * releaser matches (sendmail -qQ...) so that it never lets go of a
+ * message someone else quarantined. */
+#define BUDGET_QUARANTINE_MARK	"relaymilter relay budget"
+
 struct budget;
 
 /* One rule that applies to a message: the key it counts under. */
@@ -158,6 +163,10 @@ struct budget_acked {
  */
 int		 budget_ack(struct budget *b, const char *qid, int64_t when,
 		    bool gone, struct budget_acked *info);
+
+/* Forget a held message without counting it (the MTA did not take the
+ * hold); 1 when it was held, 0 when unknown. */
+int		 budget_unhold(struct budget *b, const char *qid);
 
 /* Drop keys with nothing counted, pending or held; returns how many. */
 size_t		 budget_gc(struct budget *b, int64_t now);

@@ -25,6 +25,8 @@
  *	Release file (budget.released):
  *	    relaymilter budget released 1
  *	    written T
+ *	    lifetime-warned T   optional: when the releaser last warned
+ *	                        about held mail and the queue lifetime
  *	    r QID T released|gone
  *	    end
  *	Strings are percent-encoded (every byte outside '!'..'~', and '%');
@@ -97,6 +99,7 @@ struct brel_item {
 
 struct brel {
 	int64_t		 written;
+	int64_t		 lifetime_warned;	/* 0: never */
 	struct brel_item *v;
 	size_t		 n;
 };

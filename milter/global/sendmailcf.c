@@ -510,6 +510,61 @@ cf_ruleset(const struct sendmail_cf *cf, const char *name)
 	return kv_find(cf->rulesets, cf->nrulesets, name, false);
 }
 
+long
+cf_interval(const char *s, char defunit)
+{
+	long total = 0, v, mult;
+	char u;
+	int digits;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	while (*s != '\0') {
+		for (v = 0, digits = 0; ch_digit(*s); s++, digits++) {
+			if (v > 100000000L)
+				return -1;
+			v = v * 10 + (*s - '0');
+		}
+		if (digits == 0)
+			return -1;
+		u = *s ? *s++ : defunit;
+		switch (u) {
+		case 's': mult = 1; break;
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = 86400; break;
+		case 'w': mult = 7 * 86400; break;
+		default: return -1;
+		}
+		total += v * mult;
+	}
+	return total;
+}
+
+long
+cf_queuereturn(const struct sendmail_cf *cf, unsigned *line)
+{
+	const char *names[] = { "Timeout.queuereturn.normal",
+	    "Timeout.queuereturn" };
+	const struct cf_kv *v[64];
+	size_t i, n;
+	long t;
+
+	*line = 0;
+	for (i = 0; i < 2; i++) {
+		n = cf_options_all(cf, names[i], v, 64);
+		if (n == 0)
+			continue;
+		if (n > 64)
+			n = 64;
+		if ((t = cf_interval(v[n - 1]->value, 'd')) < 0)
+			continue;
+		*line = v[n - 1]->line;
+		return t;
+	}
+	return 5 * 86400L;
+}
+
 size_t
 cf_options_all(const struct sendmail_cf *cf, const char *name,
     const struct cf_kv **out, size_t max)

@@ -707,6 +707,55 @@ budget_release_scan(struct budget *b, int64_t now, budget_reqs_fn reqs,
 	return rc < 0 ? -1 : (int)count;
 }
 
+/* Unlink e (prev is the entry before it, or NULL) and free it. */
+static void
+held_remove(struct budget *b, struct held *e, struct held *prev)
+{
+	struct bkey *k;
+	size_t i;
+
+	if (!e->never)
+		for (i = 0; i < e->nhkeys; i++)
+			if ((k = key_get(b, e->hkeys[i], false)) != NULL &&
+			    k->held > 0)
+				k->held--;
+	if (prev)
+		prev->next = e->next;
+	else
+		b->held = e->next;
+	if (b->held_tail == e)
+		b->held_tail = prev;
+	b->nheld--;
+	held_free(e);
+	b->dirty = true;
+}
+
+int
+budget_unhold(struct budget *b, const char *qid)
+{
+	struct held *e, *prev = NULL;
+	struct bkey *k;
+	size_t i;
+
+	pthread_mutex_lock(&b->mu);
+	for (e = b->held; e != NULL; prev = e, e = e->next)
+		if (strcmp(e->qid, qid) == 0)
+			break;
+	if (e != NULL) {
+		for (i = 0; i < e->nmkeys; i++)
+			if ((k = key_get(b, e->mkeys[i], false)) != NULL &&
+			    e->marked_at != 0) {
+				k->pend_msgs -= k->pend_msgs < e->msgs ?
+				    k->pend_msgs : e->msgs;
+				k->pend_rcpts -= k->pend_rcpts < e->rcpts ?
+				    k->pend_rcpts : e->rcpts;
+			}
+		held_remove(b, e, prev);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return e != NULL;
+}
+
 int
 budget_ack(struct budget *b, const char *qid, int64_t when, bool gone,
     struct budget_acked *info)
@@ -743,20 +792,7 @@ budget_ack(struct budget *b, const char *qid, int64_t when, bool gone,
 		if ((k = key_get(b, key, true)) != NULL)
 			(void)key_add(k, when, e->msgs, e->rcpts);
 	}
-	if (!e->never)
-		for (i = 0; i < e->nhkeys; i++)
-			if ((k = key_get(b, e->hkeys[i], false)) != NULL &&
-			    k->held > 0)
-				k->held--;
-	if (prev)
-		prev->next = e->next;
-	else
-		b->held = e->next;
-	if (b->held_tail == e)
-		b->held_tail = prev;
-	b->nheld--;
-	held_free(e);
-	b->dirty = true;
+	held_remove(b, e, prev);
 	pthread_mutex_unlock(&b->mu);
 	return 1;
 }

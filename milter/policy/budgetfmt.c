@@ -126,6 +126,9 @@ brel_format(const struct brel *r, strbuf *out)
 	size_t i;
 
 	sb_printf(out, REL_MAGIC "\nwritten %lld\n", (long long)r->written);
+	if (r->lifetime_warned != 0)
+		sb_printf(out, "lifetime-warned %lld\n",
+		    (long long)r->lifetime_warned);
 	for (i = 0; i < r->n; i++)
 		sb_printf(out, "r %s %lld %s\n", r->v[i].qid,
 		    (long long)r->v[i].when, r->v[i].gone ? "gone" :
@@ -557,6 +560,16 @@ brel_parse(const char *text, size_t len, struct brel *out, strbuf *err)
 		nf = split(l, f, MAXF);
 		if (nf == 1 && span_is(f[0], "end")) {
 			ended = true;
+			continue;
+		}
+		if (nf == 2 && span_is(f[0], "lifetime-warned") &&
+		    rl.lifetime_warned == 0 && rl.n == 0) {
+			if (!num(f[1], T_MAX, &t) || t == 0) {
+				sb_printf(err, "%u: \"lifetime-warned TIME\"",
+				    r.line);
+				goto fail;
+			}
+			rl.lifetime_warned = t;
 			continue;
 		}
 		if (nf != 4 || !span_is(f[0], "r") || f[1].n == 0 ||

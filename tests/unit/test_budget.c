@@ -13,6 +13,7 @@
 #include "budgetmsg.h"
 #include "policy.h"
 #include "relaylimit.h"
+#include "sendmailcf.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -635,12 +636,91 @@ test_state_corrupt(void **state)
 	    "written 9\nr -qIx 7 released\nend\n", 60, &rel, &err), -1);
 	assert_int_equal(brel_parse("relaymilter budget released 1\n"
 	    "written 9\nr A 7 sent\nend\n", 54, &rel, &err), -1);
+	/* the releaser's own note: when it last warned about lifetimes */
+	sb_reset(&out);
+	rel.written = 9;
+	rel.lifetime_warned = 8;
+	assert_int_equal(brel_format(&rel, &out), 0);
+	assert_string_equal(out.s, "relaymilter budget released 1\nwritten 9\n"
+	    "lifetime-warned 8\nend\n");
+	assert_int_equal(brel_parse(out.s, out.len, &rel, &err), 0);
+	assert_int_equal(rel.lifetime_warned, 8);
+	brel_free(&rel);
+	assert_int_equal(brel_parse("relaymilter budget released 1\n"
+	    "written 9\nr A 7 gone\nlifetime-warned 8\nend\n", 66, &rel,
+	    &err), -1);
 	sb_free(&out);
 	sb_free(&err);
 	assert_true(bstate_qid_ok("6AL7guhV030824"));
 	assert_false(bstate_qid_ok("-qIx"));
 	assert_false(bstate_qid_ok(""));
 	assert_false(bstate_qid_ok("123456789012345678901"));
+}
+
+/* the MTA refused the hold: forgotten, not counted, reservations freed */
+static void
+test_unhold(void **state)
+{
+	struct budget *b = budget_new();
+	struct budget_release out[2];
+	struct rules r;
+	struct one o;
+
+	(void)state;
+	r.lim = rl("msgs/min=1");
+	one_init(&o, "msgs/min=1", "k", "U1", 1);
+	assert_int_equal(send1(b, &o, BM_HOLD, T0, NULL), BV_PASS);
+	o.msg.qid = "U2";
+	assert_int_equal(send1(b, &o, BM_HOLD, T0, NULL), BV_HELD);
+	o.msg.qid = "U3";
+	assert_int_equal(send1(b, &o, BM_HOLD, T0, NULL), BV_HELD);
+	assert_int_equal(budget_release_scan(b, T0 + 61, reqs_k, &r, out, 2),
+	    1);
+	assert_int_equal(used(b, "k", T0 + 61, RLW_MSGS_MIN), 1);
+	assert_int_equal(budget_unhold(b, "U2"), 1);
+	assert_int_equal(budget_unhold(b, "U2"), 0);
+	assert_int_equal(used(b, "k", T0 + 61, RLW_MSGS_MIN), 0);
+	assert_int_equal(budget_unhold(b, "U3"), 1);
+	assert_int_equal(budget_nheld(b), 0);
+	/* no backlog left: the next one passes */
+	o.msg.qid = "U4";
+	assert_int_equal(send1(b, &o, BM_HOLD, T0 + 62, NULL), BV_PASS);
+	one_free(&o);
+	relaylimit_free(&r.lim);
+	budget_free(b);
+}
+
+/* sendmail's intervals and Timeout.queuereturn */
+static void
+test_queuereturn(void **state)
+{
+	struct sendmail_cf cf;
+	strbuf err;
+	unsigned line;
+
+	(void)state;
+	assert_int_equal(cf_interval("5d", 'd'), 5 * 86400);
+	assert_int_equal(cf_interval("5", 'd'), 5 * 86400);
+	assert_int_equal(cf_interval("1h30m", 'd'), 5400);
+	assert_int_equal(cf_interval("2w", 'd'), 14 * 86400);
+	assert_int_equal(cf_interval("4h", 'h'), 4 * 3600);
+	assert_int_equal(cf_interval("", 'd'), -1);
+	assert_int_equal(cf_interval("5x", 'd'), -1);
+	assert_int_equal(cf_interval("d", 'd'), -1);
+	sb_init(&err);
+	memset(&cf, 0, sizeof(cf));
+	assert_int_equal(cf_parse("O Timeout.queuereturn=5d\n"
+	    "O Timeout.queuereturn.normal=1d12h\n", &cf, &err), 0);
+	assert_int_equal(cf_queuereturn(&cf, &line), 86400 + 12 * 3600);
+	assert_int_equal(line, 2);
+	cf_free(&cf);
+	memset(&cf, 0, sizeof(cf));
+	assert_int_equal(cf_parse("O QueueDirectory=/var/spool/mqueue\n", &cf,
+	    &err), 0);
+	assert_int_equal(cf_queuereturn(&cf, &line), 5 * 86400);
+	assert_int_equal(line, 0);
+	cf_free(&cf);
+	sb_free(&err);
 }
 
 /* ------------------------------------------------------------ keys */
@@ -779,6 +859,8 @@ main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_state_roundtrip),
 		cmocka_unit_test(test_state_corrupt),
+		cmocka_unit_test(test_unhold),
+		cmocka_unit_test(test_queuereturn),
 		cmocka_unit_test(test_keys),
 	};
 
