@@ -10,6 +10,14 @@
  *	{rcpt_mailer}, {rcpt_host} and {rcpt_addr} at RCPT (copied at once:
  *	they are only valid inside that callback); i again at end of message.
  *
+ *	The relay budget (budget.h) is accounted at end of message, after
+ *	the decision and the prediction, for mail that leaves (not refused):
+ *	within it the message goes on as decided; over it OverLimitAction
+ *	holds it in sendmail's queue (smfi_quarantine with a reason starting
+ *	BUDGET_QUARANTINE_MARK, negotiated as SMFIF_QUARANTINE; an MTA that
+ *	does not offer it gets a tempfail instead), tempfails it, or lets it
+ *	go (tag adds budget=over to the trace header, none only logs).
+ *
  *	Stop: libmilter's smfi_main() returns while session threads still
  *	run (it never joins them), one of them perhaps inside mlfi_eom
  *	waiting on DNS. Every callback that reads process-wide state (the
@@ -32,6 +40,9 @@
 #include <libmilter/mfapi.h>
 
 #include "addr.h"
+#include "budget.h"
+#include "budgetd.h"
+#include "budgetmsg.h"
 #include "config.h"
 #include "log.h"
 #include "milter.h"
@@ -115,6 +126,7 @@ milter_quiesce(unsigned timeout_ms, unsigned *busy)
 
 struct conn_ctx {
 	unsigned long		 noreply;	/* SMFIP_NR_* negotiated */
+	bool			 quarantine;	/* SMFIF_QUARANTINE negotiated */
 	bool			 connected;
 	char			*client_addr;	/* NULL: local (no address) */
 	char			*jdomain;
@@ -135,6 +147,7 @@ struct conn_ctx {
 static struct {
 	const void	*ctx;
 	unsigned long	 noreply;
+	bool		 quarantine;
 } reuse_tab[REUSE_SLOTS];
 static pthread_mutex_t reuse_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -147,19 +160,20 @@ reuse_slot(const void *ctx)
 }
 
 static void
-reuse_put(const void *ctx, unsigned long noreply)
+reuse_put(const void *ctx, unsigned long noreply, bool quarantine)
 {
 	size_t i = reuse_slot(ctx);
 
 	pthread_mutex_lock(&reuse_mu);
 	reuse_tab[i].ctx = ctx;
 	reuse_tab[i].noreply = noreply;
+	reuse_tab[i].quarantine = quarantine;
 	pthread_mutex_unlock(&reuse_mu);
 }
 
 /* Take the flags filed for ctx; false when there are none. */
 static bool
-reuse_take(const void *ctx, unsigned long *noreply)
+reuse_take(const void *ctx, unsigned long *noreply, bool *quarantine)
 {
 	size_t i = reuse_slot(ctx);
 	bool hit;
@@ -167,6 +181,7 @@ reuse_take(const void *ctx, unsigned long *noreply)
 	pthread_mutex_lock(&reuse_mu);
 	if ((hit = reuse_tab[i].ctx == ctx)) {
 		*noreply = reuse_tab[i].noreply;
+		*quarantine = reuse_tab[i].quarantine;
 		reuse_tab[i].ctx = NULL;
 	}
 	pthread_mutex_unlock(&reuse_mu);
@@ -218,7 +233,7 @@ conn_get(SMFICTX *ctx)
 		}
 		/* a connection reused after SMFIC_QUIT_NC keeps what it
 		 * negotiated */
-		(void)reuse_take(ctx, &c->noreply);
+		(void)reuse_take(ctx, &c->noreply, &c->quarantine);
 	}
 	return c;
 }
@@ -263,13 +278,16 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	}
 	{
 		unsigned long stale;
+		bool q;
 
 		/* a new connection: nothing filed for this SMFICTX applies */
-		(void)reuse_take(ctx, &stale);
+		(void)reuse_take(ctx, &stale, &q);
 	}
 	if ((c = conn_get(ctx)) == NULL)
 		return SMFIS_ALL_OPTS;	/* connect() will retry and fail */
-	*pf0 = need | (f0 & SMFIF_SETSYMLIST);
+	/* quarantine: the relay budget's hold (sendmail 8.13 and later) */
+	*pf0 = need | (f0 & (SMFIF_SETSYMLIST | SMFIF_QUARANTINE));
+	c->quarantine = (f0 & SMFIF_QUARANTINE) != 0;
 	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
 	    SMFIP_NODATA | SMFIP_NOEOH | nr);
 	c->noreply = *pf1 & nr;
@@ -392,11 +410,36 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	return reply(c, SMFIP_NR_HDR);
 }
 
+/* The relay budget of one message, for its decision line. */
+struct bline {
+	const struct budget_msgbuf	*mb;
+	const struct budget_result	*r;
+	unsigned			 warn_pct;	/* LimitWarn */
+};
+
+static void
+kv_budget(struct kvline *kv, const struct bline *bl)
+{
+	const struct budget_result *r = bl->r;
+
+	if (r->top.req < 0)
+		return;
+	kv_addf(kv, "budget", "%lu/%lu", r->top.used, r->top.max);
+	kv_add(kv, "budget_window", relaylimit_window_name(r->top.window));
+	kv_add(kv, "budget_key", bl->mb->req[r->top.req].key);
+	if (r->verdict == BV_HELD)
+		kv_add(kv, "budget_hold", r->never ? "never" : r->backlog ?
+		    "behind" : "over");
+	if (r->warn)
+		kv_addf(kv, "budget_warn", "%u", bl->warn_pct);
+}
+
 /* Write the decision line. */
 static void
 log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
     const struct decision *d, const struct prediction *p,
-    const char *trace_id, const char *result, const char *error)
+    const struct bline *bl, const char *trace_id, const char *result,
+    const char *error)
 {
 	struct kvline kv;
 	strbuf v;
@@ -460,6 +503,8 @@ log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
 	}
 	if (p != NULL && p->hint != NULL)
 		kv_add(&kv, "hint", p->hint);
+	if (bl != NULL)
+		kv_budget(&kv, bl);
 	if (trace_id != NULL)
 		kv_add(&kv, "trace", trace_id);
 	kv_add(&kv, "result", result);
@@ -485,7 +530,7 @@ internal_error(SMFICTX *ctx, struct conn_ctx *c, const struct decision *d,
 	empty.action = DECIDE_SKIP;
 	empty.reason = "internal-error";
 	if (c != NULL)
-		log_decision(&c->msg, c, d ? d : &empty, NULL, NULL,
+		log_decision(&c->msg, c, d ? d : &empty, NULL, NULL, NULL,
 		    accept ? "failopen" : "tempfail", what);
 	else
 		log_msg(LOG_ERR, NULL, "action=skip, reason=internal-error, "
@@ -560,6 +605,130 @@ refuse(SMFICTX *ctx, const struct prediction *p)
 	return p->action == PACT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 }
 
+/*
+ * The relay budget for a message that leaves: NULL, or what failed (the
+ * caller follows On-InternalError). br->verdict is BV_PASS when no rule
+ * applies.
+ */
+static const char *
+account_budget(const struct conn_ctx *c, const struct rm_snapshot *s,
+    const struct msg_facts *f, const struct decision *d,
+    struct budget_msgbuf *mb, struct budget_result *br)
+{
+	struct budget *b = budgetd_budget();
+	enum budget_mode mode;
+	strbuf err;
+
+	br->top.req = br->warned.req = -1;
+	if (s->nlimits == 0 || !d->relayed || b == NULL)
+		return NULL;
+	sb_init(&err);
+	if (budget_msg_make(s, f, d, mb, &err) < 0) {
+		sb_free(&err);
+		return "relay budget: out of memory";
+	}
+	sb_free(&err);
+	if (mb->msg.nreq == 0)
+		return NULL;
+	mb->msg.qid = c->msg.qid;
+	if (s->cfg->dry_run)
+		mode = BM_SEND;
+	else if (s->cfg->over_limit_action == OVER_HOLD)
+		/* an MTA without quarantine cannot hold: tempfail then */
+		mode = c->quarantine ? BM_HOLD : BM_REFUSE;
+	else if (s->cfg->over_limit_action == OVER_TEMPFAIL)
+		mode = BM_REFUSE;
+	else
+		mode = BM_SEND;
+	if (budget_account(b, &mb->msg, mode, (unsigned)s->cfg->limit_warn,
+	    (int64_t)time(NULL), br) < 0)
+		return mode == BM_HOLD && !bstate_qid_ok(c->msg.qid ?
+		    c->msg.qid : "") ? "relay budget: no queue id to hold "
+		    "the message under" : "relay budget: out of memory";
+	return NULL;
+}
+
+static void
+budget_refuse(SMFICTX *ctx, const struct budget_msgbuf *mb,
+    const struct budget_result *br)
+{
+	strbuf t;
+
+	sb_init(&t);
+	sb_printf(&t, "relaymilter: the relay budget of ");
+	if (br->top.req >= 0)
+		sb_printf(&t, "%s is used up (%s %lu/%lu)",
+		    mb->req[br->top.req].key,
+		    relaylimit_window_name(br->top.window), br->top.used,
+		    br->top.max);
+	else
+		sb_puts(&t, "this relay is used up");
+	sb_puts(&t, ", please try again later");
+	sanitize_inplace(t.s);
+	/* sendmail reads the text as a format: no '%' may reach it */
+	for (char *q = t.s; q && *q; q++)
+		if (*q == '%')
+			*q = '_';
+	if (!t.err)
+		(void)smfi_setreply(ctx, "451", "4.7.0", t.s);
+	sb_free(&t);
+}
+
+/* Keep the message in sendmail's queue: NULL, or what failed. */
+static const char *
+hold(SMFICTX *ctx, const struct msg_ctx *m, const struct budget_msgbuf *mb,
+    const struct budget_result *br)
+{
+	strbuf r;
+	int rc;
+
+	sb_init(&r);
+	sb_puts(&r, BUDGET_QUARANTINE_MARK ": ");
+	if (br->top.req >= 0)
+		sb_printf(&r, "%s %s %lu/%lu", mb->req[br->top.req].key,
+		    relaylimit_window_name(br->top.window), br->top.used,
+		    br->top.max);
+	if (br->backlog)
+		sb_puts(&r, ", behind older held mail");
+	if (r.err) {
+		sb_free(&r);
+		(void)budget_unhold(budgetd_budget(), m->qid);
+		return "relay budget: out of memory";
+	}
+	sanitize_inplace(r.s);
+	rc = smfi_quarantine(ctx, r.s);
+	sb_free(&r);
+	if (rc != MI_SUCCESS) {
+		(void)budget_unhold(budgetd_budget(), m->qid);
+		return "relay budget: the MTA did not take the hold "
+		    "(smfi_quarantine failed)";
+	}
+	budgetd_poke();
+	return NULL;
+}
+
+/* LimitWarn crossed: one line, once (the budget remembers). */
+static void
+budget_warning(const struct msg_ctx *m, const struct rm_snapshot *s,
+    const struct budget_msgbuf *mb, const struct budget_result *br)
+{
+	const struct budget_mark_win *w = &br->warned;
+	static const char *const then[] = {
+		"mail past it is held in the queue until there is room",
+		"mail past it is refused with 451 (tempfail)",
+		"mail past it still leaves (tag): the relay may refuse it",
+		"mail past it still leaves (none): the relay may refuse it",
+	};
+
+	if (w->req < 0)
+		return;
+	log_msg(LOG_WARNING, m->qid ? m->qid : "NOQUEUE", "relay budget "
+	    "warning: %s has used %lu of %lu %s (%lu%%, LimitWarn %lu%%); %s",
+	    mb->req[w->req].key, w->used, w->max,
+	    relaylimit_window_name(w->window), w->max ? w->used * 100 / w->max :
+	    0, s->cfg->limit_warn, then[s->cfg->over_limit_action & 3]);
+}
+
 static sfsistat
 cb_eom(SMFICTX *ctx)
 {
@@ -569,6 +738,9 @@ cb_eom(SMFICTX *ctx)
 	struct msg_facts f;
 	struct decision d;
 	struct prediction p;
+	struct budget_msgbuf mb;
+	struct budget_result br;
+	struct bline bl;
 	char id[TAG_ID_LEN + 1];
 	const char *trace = NULL, *failed;
 	strbuf err, tv;
@@ -646,7 +818,7 @@ cb_eom(SMFICTX *ctx)
 		sfsistat rc = refuse(ctx, &p);
 
 		/* refused: no header was added, so no trace id is logged */
-		log_decision(m, c, &d, &p, NULL, rc == SMFIS_REJECT ?
+		log_decision(m, c, &d, &p, NULL, NULL, rc == SMFIS_REJECT ?
 		    "reject" : "tempfail", NULL);
 		sb_free(&tv);
 		prediction_free(&p);
@@ -654,25 +826,62 @@ cb_eom(SMFICTX *ctx)
 		msg_reset(m);
 		return rc;
 	}
+	memset(&mb, 0, sizeof(mb));
+	memset(&br, 0, sizeof(br));
+	if ((failed = account_budget(c, s, &f, &d, &mb, &br)) != NULL)
+		goto fail;
+	bl.mb = &mb;
+	bl.r = &br;
+	bl.warn_pct = (unsigned)s->cfg->limit_warn;
+	if (br.verdict == BV_REFUSED) {
+		budget_refuse(ctx, &mb, &br);
+		/* refused: no header was added, so no trace id is logged */
+		log_decision(m, c, &d, &p, &bl, NULL, "tempfail", NULL);
+		goto refused;
+	}
+	if (br.verdict == BV_SENT_OVER &&
+	    s->cfg->over_limit_action == OVER_TAG && trace != NULL)
+		sb_puts(&tv, "; budget=over");
 	if (!s->cfg->dry_run) {
 		failed = tv.err ? "out of memory" :
 		    apply(ctx, s, &d, trace ? tv.s : NULL);
-		if (failed != NULL) {
-			sfsistat rc = internal_error(ctx, c, &d, failed);
-
-			sb_free(&tv);
-			prediction_free(&p);
-			decision_free(&d);
-			return rc;
-		}
+		if (failed == NULL && br.verdict == BV_HELD)
+			failed = hold(ctx, m, &mb, &br);
+		if (failed != NULL)
+			goto fail;
 	}
-	log_decision(m, c, &d, &p, trace, s->cfg->dry_run ? "dryrun" : "ok",
-	    NULL);
+	log_decision(m, c, &d, &p, &bl, trace, br.verdict == BV_HELD ? "hold" :
+	    s->cfg->dry_run ? "dryrun" : "ok", NULL);
+	if (br.warn)
+		budget_warning(m, s, &mb, &br);
 	sb_free(&tv);
 	prediction_free(&p);
 	decision_free(&d);
+	budget_msg_free(&mb);
 	msg_reset(m);
 	return SMFIS_CONTINUE;
+fail:
+	{
+		sfsistat rc;
+
+		/* not kept in the queue after all: not held either */
+		if (br.verdict == BV_HELD && budgetd_budget() != NULL)
+			(void)budget_unhold(budgetd_budget(), m->qid);
+		rc = internal_error(ctx, c, &d, failed);
+
+		sb_free(&tv);
+		prediction_free(&p);
+		decision_free(&d);
+		budget_msg_free(&mb);
+		return rc;
+	}
+refused:
+	sb_free(&tv);
+	prediction_free(&p);
+	decision_free(&d);
+	budget_msg_free(&mb);
+	msg_reset(m);
+	return SMFIS_TEMPFAIL;
 }
 
 /*
@@ -730,7 +939,7 @@ mlfi_close(SMFICTX *ctx)
 
 	/* close also ends a connection that SMFIC_QUIT_NC will reuse */
 	if (c != NULL)
-		reuse_put(ctx, c->noreply);
+		reuse_put(ctx, c->noreply, c->quarantine);
 	conn_free(c);
 	(void)smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
@@ -740,7 +949,7 @@ static struct smfiDesc desc = {
 	.xxfi_name = NAME,
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_CHGFROM | SMFIF_ADDHDRS | SMFIF_CHGHDRS |
-	    SMFIF_SETSYMLIST,
+	    SMFIF_SETSYMLIST | SMFIF_QUARANTINE,
 	.xxfi_connect = mlfi_connect,
 	.xxfi_envfrom = mlfi_envfrom,
 	.xxfi_envrcpt = mlfi_envrcpt,

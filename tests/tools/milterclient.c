@@ -10,6 +10,7 @@
  *	    INSHEADER 0 X-Relay-Trace: id=...; qid=...
  *	    CHGHEADER 1 From: ...
  *	    ADDHEADER Reply-To: ...
+ *	    QUARANTINE reason
  *	    REPLYCODE 451 4.3.0 ...
  *	    RESULT continue|accept|reject|tempfail|discard
  *	It honours the protocol flags the filter negotiates (no reply for
@@ -42,6 +43,8 @@
  *	              carry C escapes: \r \n \t \\ \0 \xHH (for bytes an MTA
  *	              would refuse; a \0 in -f or -H is sent as a NUL byte
  *	              inside the packet, as a hostile peer could)
+ *	-Q            do not offer quarantine (SMFIF_QUARANTINE), as an MTA
+ *	              without it would
  *	-n N -c C     benchmark mode
  */
 #include <arpa/inet.h>
@@ -94,6 +97,7 @@ struct opts {
 	int		 per_conn;
 	int		 abort_msg;
 	int		 reuse;		/* -K */
+	int		 no_quarantine;	/* -Q */
 	long		 bench_n;
 	int		 bench_c;
 };
@@ -207,6 +211,10 @@ await(struct conn *c, char *final)
 			if (!c->quiet)
 				printf("ADDHEADER %s: %s\n", b,
 				    b + strlen(b) + 1);
+			break;
+		case 'q':
+			if (!c->quiet)
+				printf("QUARANTINE %s\n", b);
 			break;
 		case 'y':
 			if (!c->quiet)
@@ -377,7 +385,8 @@ open_conn(struct conn *c)
 	}
 	/* offer everything sendmail 8.17 offers */
 	w[0] = htonl(6);
-	w[1] = htonl(0x1ff);
+	/* SMFIF_QUARANTINE is 0x20 */
+	w[1] = htonl(O.no_quarantine ? 0x1ff & ~0x20UL : 0x1ff);
 	w[2] = htonl(0x001fffff);
 	if (send_cmd(c, 'O', (char *)w, sizeof(w)) < 0 ||
 	    read_pkt(c, &cmd, &b, &len) < 0 || cmd != 'O' || len < 12)
@@ -558,7 +567,7 @@ main(int argc, char **argv)
 	O.qid = "TESTQID1";
 	O.sender = "<root@host.example.lan>";
 	O.per_conn = 1;
-	while ((ch = getopt(argc, argv, "s:a:j:q:f:r:A:H:m:xen:c:K")) != -1) {
+	while ((ch = getopt(argc, argv, "s:a:j:q:f:r:A:H:m:xen:c:KQ")) != -1) {
 		switch (ch) {
 		case 's': O.sock = optarg; break;
 		case 'a': O.addr = optarg; break;
@@ -569,6 +578,7 @@ main(int argc, char **argv)
 		case 'm': O.per_conn = atoi(optarg); break;
 		case 'x': O.abort_msg = 1; break;
 		case 'K': O.reuse = 1; break;
+		case 'Q': O.no_quarantine = 1; break;
 		case 'e': O.escapes = 1; break;
 		case 'n': O.bench_n = atol(optarg); break;
 		case 'c': O.bench_c = atoi(optarg); break;
