@@ -16,6 +16,14 @@
  *	relaymilter -T SENDER [--from DOMAIN] [--relay HOST] [--to ADDR] [--cf FILE]
  *	    [-c FILE]
  *	                                         what the milter would decide
+ *	relaymilter -S [--cf FILE] [-c FILE]     the relay budget: per key,
+ *	                                         used/limit, room again, held
+ *	                                         mail (statusmode.c)
+ *	relaymilter -R [--cf FILE] [--sendmail PATH] [-c FILE]
+ *	                                         release the held mail the
+ *	                                         daemon found room for (root;
+ *	                                         relaymilter-release.timer,
+ *	                                         release.c)
  *
  *	Start-up order (the process plumbing is in daemon.c): read the
  *	configuration (as the invoking user); detach unless -f (the parent waits for the child to report that start-up
@@ -52,14 +60,17 @@
 #endif
 
 #include "align.h"
+#include "budgetd.h"
 #include "checkmode.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
 #include "milter.h"
 #include "predict.h"
+#include "release.h"
 #include "snapshot.h"
 #include "spfcheck.h"
+#include "statusmode.h"
 #include "tag.h"
 #include "testmode.h"
 #include "util.h"
@@ -79,6 +90,10 @@ usage(FILE *fp)
 	    "       relaymilter -T SENDER [--from DOMAIN] [--relay HOST] "
 	    "[--to ADDR] [--cf SENDMAIL.CF] [-c FILE]\n"
 	    "       relaymilter -k 'id=...; qid=...' [-c FILE]\n"
+	    "       relaymilter -S [--cf SENDMAIL.CF] [-c FILE]  the relay "
+	    "budget\n"
+	    "       relaymilter -R [--cf SENDMAIL.CF] [--sendmail PATH] "
+	    "[-c FILE]  release held mail (root)\n"
 	    "       relaymilter -V | -P | -h\n");
 }
 
@@ -268,9 +283,10 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "from", required_argument, NULL, 'F' },
-		{ "relay", required_argument, NULL, 'R' },
+		{ "relay", required_argument, NULL, 1001 },
 		{ "cf", required_argument, NULL, 'C' },
 		{ "to", required_argument, NULL, 'O' },
+		{ "sendmail", required_argument, NULL, 1002 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -278,10 +294,12 @@ main(int argc, char **argv)
 	struct rm_snapshot *snap;
 	struct spfc *spf;
 	struct snapshot_opts sopt = { false, NULL };
-	bool foreground = false, check = false;
+	bool foreground = false, check = false, status = false;
+	bool release = false, cf_given = false;
 	const char *test_sender = NULL, *test_from = NULL, *test_relay = NULL;
 	const char *test_to = NULL;
 	const char *test_cf = "/etc/mail/sendmail.cf";
+	const char *sendmail_path = "/usr/sbin/sendmail";
 	const char *verify = NULL;
 	const char *sockpath;
 	strbuf err, warn;
@@ -289,7 +307,7 @@ main(int argc, char **argv)
 	pthread_t rt;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:p:fnVPT:k:h", longopts,
+	while ((ch = getopt_long(argc, argv, "c:p:fnVPT:k:hSR", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c': config_path = optarg; break;
@@ -300,8 +318,11 @@ main(int argc, char **argv)
 		case 'P': print_options(); return 0;
 		case 'T': test_sender = optarg; break;
 		case 'F': test_from = optarg; break;
-		case 'R': test_relay = optarg; break;
-		case 'C': test_cf = optarg; break;
+		case 1001: test_relay = optarg; break;
+		case 'C': test_cf = optarg; cf_given = true; break;
+		case 1002: sendmail_path = optarg; break;
+		case 'S': status = true; break;
+		case 'R': release = true; break;
 		case 'O': test_to = optarg; break;
 		case 'k': verify = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -314,6 +335,14 @@ main(int argc, char **argv)
 	}
 	if (verify != NULL)
 		return verify_trace(verify);
+	if (status)
+		return statusmode_run(config_path, test_cf);
+	if (release) {
+		struct release_opts ro = { config_path,
+		    cf_given ? test_cf : NULL, sendmail_path, false };
+
+		return release_run(&ro);
+	}
 	if (test_sender != NULL)
 		return testmode_run(config_path, test_sender, test_from,
 		    test_relay, test_cf, test_to);
@@ -383,6 +412,10 @@ main(int argc, char **argv)
 	if ((spf = spf_checker_new(snap->cfg, &err)) == NULL)
 		daemon_die("%s", err.s);
 	milter_set_spf(spf);
+	/* the relay budget: its counts read back, its thread (which keeps
+	 * them on disk and hands held mail to the releaser) */
+	if (budgetd_start(snap, &err) < 0)
+		daemon_die("%s", err.s);
 
 	/*
 	 * Block the signals before any thread exists, so that every thread
@@ -426,10 +459,12 @@ main(int argc, char **argv)
 			log_msg(LOG_ERR, NULL, "%u session(s) still inside a "
 			    "callback after %u ms: exiting without freeing "
 			    "their state", busy, limit_ms);
+			budgetd_stop(false);	/* the counts still reach the disk */
 			log_close();
 			_exit(rc == MI_SUCCESS ? 0 : 1);
 		}
 	}
+	budgetd_stop(true);
 	milter_set_spf(NULL);
 	spfc_free(spf);
 	snapshot_shutdown();

@@ -9,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "align.h"
+#include "budget.h"
+#include "budgetmsg.h"
 #include "config.h"
 #include "dmarcdns.h"
 #include "dmarcpred.h"
@@ -26,6 +29,7 @@
 #include "snapshot.h"
 #include "sendmailcf.h"
 #include "spfcheck.h"
+#include "statusmode.h"
 #include "testmode.h"
 #include "util.h"
 
@@ -418,6 +422,75 @@ out:
 	return rc;
 }
 
+/* The relay budget: where this message would count, and whether it fits
+ * now (the counts the daemon last wrote). */
+static void
+show_budget(const struct rm_snapshot *s, const struct msg_facts *f,
+    const struct decision *d)
+{
+	static const char *const over_words[] = {
+		"held in sendmail's queue until there is room (OverLimitAction "
+		"hold)", "refused with 451 (OverLimitAction tempfail)",
+		"sent anyway, budget=over in the trace header (OverLimitAction "
+		"tag)", "sent anyway (OverLimitAction none)"
+	};
+	struct budget_msgbuf mb;
+	struct budget_result br;
+	struct budget *b;
+	strbuf err, why, t;
+	int64_t now = (int64_t)time(NULL);
+	size_t i;
+
+	if (s->nlimits == 0) {
+		printf("relay budget   none (no RelayLimit)\n");
+		return;
+	}
+	sb_init(&err);
+	sb_init(&why);
+	if (budget_msg_make(s, f, d, &mb, &err) < 0) {
+		printf("relay budget   %s\n", err.s);
+		goto out;
+	}
+	if (mb.msg.nreq == 0) {
+		printf("relay budget   no RelayLimit applies to this message"
+		    "%s\n", d->relayed ? "" : " (not relayed)");
+		goto out;
+	}
+	for (i = 0; i < mb.msg.nreq; i++) {
+		sb_init(&t);
+		relaylimit_text(mb.req[i].lim, &t);
+		printf("relay budget   counted under %s (RelayLimit %s)\n",
+		    mb.req[i].key, t.s);
+		sb_free(&t);
+	}
+	if ((b = statusmode_budget(s, now, &why)) == NULL) {
+		printf("               out of memory\n");
+		goto out;
+	}
+	if (why.len > 0)
+		printf("               counts unknown: %s; as if nothing was "
+		    "sent yet\n", why.s);
+	mb.msg.qid = "TESTQID";
+	if (budget_account(b, &mb.msg, BM_REFUSE, 0, now, &br) == 0 &&
+	    br.top.req >= 0) {
+		printf("               %s %lu/%lu with this message (%u "
+		    "envelope(s), %u recipient(s)): %s\n",
+		    relaylimit_window_name(br.top.window), br.top.used,
+		    br.top.max, mb.msg.msgs, mb.msg.rcpts,
+		    br.verdict == BV_REFUSED ? over_words[
+		    s->cfg->over_limit_action & 3] : "fits");
+		printf("decision line  budget=%lu/%lu, budget_window=%s, "
+		    "budget_key=%s\n", br.top.used, br.top.max,
+		    relaylimit_window_name(br.top.window),
+		    mb.req[br.top.req].key);
+	}
+	budget_free(b);
+out:
+	budget_msg_free(&mb);
+	sb_free(&err);
+	sb_free(&why);
+}
+
 int
 testmode_run(const char *config_path, const char *sender, const char *from,
     const char *relay, const char *cf_path, const char *to)
@@ -544,6 +617,7 @@ testmode_run(const char *config_path, const char *sender, const char *from,
 	}
 	if (show_checks(s, &d, f.header_from, from != NULL, host) < 0)
 		goto out3;
+	show_budget(s, &f, &d);
 	/* what -n would warn about, in the same output (not interleaved
 	 * with it on another stream) */
 	{
