@@ -169,11 +169,10 @@ read_released(struct budget *b, const char *dir, int64_t now)
 		any = true;
 		sb_init(&d);
 		budgetd_duration(&d, (long)(when - info.held_at));
-		log_msg(LOG_INFO, rel.v[i].qid, "relay budget: %s after %s "
-		    "(held since %lld)", rel.v[i].gone ? "no longer held in "
-		    "the queue (released or removed by hand), counted as sent" :
-		    "released from the relay budget hold", d.s,
-		    (long long)info.held_at);
+		log_msg(LOG_INFO, rel.v[i].qid, "relay budget: %s after %s",
+		    rel.v[i].gone ? "no longer held in the queue (released or "
+		    "removed by hand), counted as sent" : "released from the "
+		    "relay budget hold", d.s);
 		sb_free(&d);
 	}
 	brel_free(&rel);

@@ -222,6 +222,7 @@ SETUP_MTA_OPTIONS = ["-OTimeout.connect=3s", "-OTimeout.iconnect=3s",
 # user's configuration they must be inside the world's private paths
 CF_WRITTEN_OPTIONS = ("QueueDirectory", "PidFile", "StatusFile", "HostStatusDirectory",
                       "AliasFile", "DeadLetterDrop", "ControlSocketName")
+RELEASE_EVERY = 3      # seconds between two runs of the "release-timer"
 
 
 class WorldError(Exception):
@@ -1068,6 +1069,12 @@ class World:
             argv = (["/usr/sbin/sendmail", "-Am", "-L", self.mta_label()]
                     + list(mta.get("args", ["-bD", "-q30m"])) + SETUP_MTA_OPTIONS)
             return (argv, lambda: all(self.listening("tcp", a, p) for a, p in listen))
+        if name == "release-timer":
+            # relaymilter-release.timer: relaymilter -R as root, every few
+            # seconds (RELEASE_EVERY; the unit runs it every 30 s)
+            return (["/bin/sh", "-c", "while :; do %s -R -c %s; sleep %d; done"
+                     % (self.milter_binary, self.milter_conf, RELEASE_EVERY)],
+                    lambda: True)
         if name == "mta":
             return (["/usr/sbin/sendmail", "-Am", "-L", "sm-mta", "-bD", "-q30m"],
                     lambda: self.listening("tcp", MTA_ADDR, 25)
@@ -1373,6 +1380,28 @@ class World:
     def queue(self, kind="mta"):
         d = self.root("/var/spool/mqueue" if kind == "mta" else "/var/spool/mqueue-client")
         return sorted(n[2:] for n in os.listdir(d) if n.startswith("qf"))
+
+    def held(self):
+        """Queue ids of the MTA queue's quarantined messages (hf files)."""
+        d = self.root("/var/spool/mqueue")
+        return sorted(n[2:] for n in os.listdir(d) if n.startswith("hf"))
+
+    def queue_file(self, qid):
+        """The MTA's control file of QID ({"name": "qf"|"hf", "lines": [...]})
+        or None when it is gone."""
+        for kind in ("hf", "qf"):
+            try:
+                with open(self.root("/var/spool/mqueue/%s%s" % (kind, qid)),
+                          errors="replace") as f:
+                    return {"name": kind, "lines": f.read().splitlines()}
+            except FileNotFoundError:
+                continue
+        return None
+
+    def release_budget(self, check=False):
+        """One run of `relaymilter -R` (the releaser) as root inside."""
+        return self.run([self.milter_binary, "-R", "-c", self.milter_conf],
+                        check=check, timeout=120)
 
     def wait_queue_empty(self, kind="mta", timeout=20):
         return wait_for(lambda: not self.queue(kind) or None, timeout,
