@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "authinfo.h"
+#include "budgetd.h"
+#include "budgetmsg.h"
 #include "checkmode.h"
 #include "config.h"
 #include "daemon.h"
@@ -22,6 +24,7 @@
 #include "dmarcdns.h"
 #include "policy.h"
 #include "predict.h"
+#include "relaylimit.h"
 #include "relayprof.h"
 #include "runas.h"
 #include "sendmailcf.h"
@@ -55,7 +58,7 @@ print_lines(FILE *fp, const char *prefix, const strbuf *buf)
 /* The files the daemon reads at start and at every reload. */
 static size_t
 collect_files(const struct rm_config *cfg, const char *config_path,
-    struct fcheck *v)
+    const char *state_file, struct fcheck *v)
 {
 	const struct opt_desc *o;
 	size_t n, i, k = 0;
@@ -84,6 +87,10 @@ collect_files(const struct rm_config *cfg, const char *config_path,
 	if (cfg->trace_header[0] != '\0' && cfg->trace_key_file[0] != '\0')
 		v[k++] = (struct fcheck){ "TraceKeyFile", cfg->trace_key_file,
 		    lstat(cfg->trace_key_file, &st) == 0 ? RUNAS_READ :
+		    RUNAS_CREATE };
+	/* the relay budget's state: written as a new file renamed in place */
+	if (cfg->relay_limit.n > 0 && k < MAXFILES && state_file != NULL)
+		v[k++] = (struct fcheck){ "StateDirectory", state_file,
 		    RUNAS_CREATE };
 	return k;
 }
@@ -145,20 +152,22 @@ check_access(const struct rm_config *cfg, const char *config_path,
 	enum runas_want want[MAXFILES];
 	int res[MAXFILES];
 	struct runas_user u;
-	strbuf who, err, fix;
+	strbuf who, err, fix, state;
 	size_t n, i;
 	unsigned bad = 0;
 	int r;
 
 	sb_init(&who);
 	sb_init(&err);
+	sb_init(&state);
+	sb_printf(&state, "%s/budget.state", cfg->state_directory);
 	if ((r = run_user(cfg, &u, &who, &err)) < 0) {
 		sb_printf(errs, "%s\n", err.s);
 		goto out;
 	}
 	if (r == 0)
 		goto out;		/* the invoking user reads them itself */
-	n = collect_files(cfg, config_path, v);
+	n = collect_files(cfg, config_path, state.err ? NULL : state.s, v);
 	for (i = 0; i < n; i++) {
 		paths[i] = v[i].path;
 		want[i] = v[i].want;
@@ -178,6 +187,12 @@ check_access(const struct rm_config *cfg, const char *config_path,
 			sb_printf(errs, "%s: %s cannot be read by %s, the user "
 			    "the daemon runs as (%s)", v[i].path, v[i].what,
 			    who.s, strerror(res[i]));
+		else if (strcmp(v[i].what, "StateDirectory") == 0)
+			sb_printf(errs, "%s: StateDirectory: %s cannot write the "
+			    "relay budget's state in %s (%s)", v[i].path,
+			    who.s, cfg->state_directory, res[i] == ENOENT ?
+			    "the directory does not exist: relaymilter.service "
+			    "makes it (StateDirectory=)" : strerror(res[i]));
 		else
 			sb_printf(errs, "%s: %s: %s cannot create the key "
 			    "in its directory (%s)", v[i].path, v[i].what,
@@ -194,6 +209,7 @@ check_access(const struct rm_config *cfg, const char *config_path,
 out:
 	sb_free(&who);
 	sb_free(&err);
+	sb_free(&state);
 }
 
 /* The route sendmail takes for relayed mail, from sendmail.cf. */
@@ -205,6 +221,10 @@ struct route {
 	char		*jdomain;	/* Dj, or NULL */
 	char		*authinfo_map;	/* FEATURE(authinfo)'s file, or NULL */
 	unsigned	 authinfo_line;
+	long		 queuereturn;	/* Timeout.queuereturn, seconds */
+	unsigned	 queuereturn_line;	/* 0: sendmail's default */
+	long		 maxrcpt;	/* the relay mailer's r=, 0: not set */
+	unsigned	 mailer_line;
 };
 
 static void
@@ -254,6 +274,7 @@ read_route(const char *cf_path, struct route *rt, strbuf *rep, strbuf *warn)
 		goto out;
 	}
 	rt->have_cf = true;
+	rt->queuereturn = cf_queuereturn(&cf, &rt->queuereturn_line);
 	if ((j = cf_macro(&cf, "j")) != NULL && j->value[0] != '\0' &&
 	    j->value[0] != '$')
 		rt->jdomain = strdup(j->value);
@@ -270,6 +291,17 @@ read_route(const char *cf_path, struct route *rt, strbuf *rep, strbuf *warn)
 		rt->relay = sb_steal(&r);
 		rt->mailer = strdup(sh.mailer ? sh.mailer : "relay");
 		rt->smarthost = true;
+		{
+			const struct cf_mailer *m = cf_mailer(&cf,
+			    rt->mailer ? rt->mailer : "relay");
+			const char *r = m ? cf_mailer_field(m, 'r') : NULL;
+			unsigned long ul;
+
+			if (m != NULL)
+				rt->mailer_line = m->line;
+			if (r != NULL && parse_uint(r, 100000, &ul) == 0)
+				rt->maxrcpt = (long)ul;
+		}
 		port = sh.port;
 		sb_printf(rep, "  route     %s line %u: smarthost %s (DS%s%s), "
 		    "mailer %s", cf_path, sh.line, rt->relay, sh.raw[0] ?
@@ -349,6 +381,87 @@ say_authinfo(const struct rm_snapshot *s, const struct route *rt,
 		    s->authinfo->path, e->line, e->host[0] ? "its own entry" :
 		    "the default AuthInfo: entry", e->authid);
 	free(key);
+}
+
+/* The relay budget: what counts where, and what sendmail.cf does to it. */
+static void
+say_budget(const struct rm_snapshot *s, const struct route *rt, strbuf *rep,
+    strbuf *warn)
+{
+	static const char *const over[] = {
+		"held in sendmail's queue until there is room (relaymilter -R, "
+		"relaymilter-release.timer, lets it go: enable the timer)",
+		"refused with 451: a client that does not retry loses it",
+		"sent anyway, tagged budget=over: the relay may refuse it",
+		"sent anyway: the relay may refuse it"
+	};
+	const struct relay_limit *rl;
+	char *acct;
+	strbuf t, d;
+	size_t i;
+	bool daily = false;
+	long per;
+
+	if (s->nlimits == 0)
+		return;
+	acct = rt->relay ? policy_auth_account(s, rt->relay) : NULL;
+	for (i = 0; i < s->nlimits; i++) {
+		rl = &s->limits[i];
+		sb_init(&t);
+		relaylimit_text(rl, &t);
+		sb_printf(rep, "  budget    RelayLimit %s", t.s);
+		if (rt->relay != NULL && !relaylimit_applies(rl, rt->relay))
+			sb_printf(rep, ": not for %s", rt->relay);
+		else if (rl->scope == RL_ACCOUNT && acct != NULL)
+			sb_printf(rep, ": counted under account:%s", acct);
+		else if (rl->scope == RL_ACCOUNT)
+			sb_puts(rep, ": no authinfo account for the relay, "
+			    "counted per relay");
+		sb_putc(rep, '\n');
+		sb_free(&t);
+		if (rl->max[RLW_MSGS_DAY] || rl->max[RLW_RCPTS_DAY])
+			daily = true;
+		per = rl->max[RLW_RCPTS_MSG] ? (long)rl->max[RLW_RCPTS_MSG] : 0;
+		if (rt->have_cf && per > 0 && (rt->relay == NULL ||
+		    relaylimit_applies(rl, rt->relay))) {
+			long r = rt->maxrcpt ? rt->maxrcpt : SENDMAIL_MAX_RCPT;
+
+			if (r > per)
+				sb_printf(warn, "sendmail.cf line %u: mailer %s "
+				    "sends up to %ld recipients per envelope "
+				    "(r=%s), the relay takes %ld (RelayLimit "
+				    "rcpts/msg): define(`SMTP_MAILER_MAXRCPTS', "
+				    "`%ld') in sendmail.mc\n", rt->mailer_line,
+				    rt->mailer ? rt->mailer : "relay", r,
+				    rt->maxrcpt ? "" : "100, its default", per,
+				    per);
+			else if (rt->maxrcpt > 0 && rt->maxrcpt < per)
+				sb_printf(warn, "sendmail.cf line %u: mailer %s "
+				    "sends at most %ld recipients per envelope "
+				    "(r=): set rcpts/msg=%ld in RelayLimit, or "
+				    "relaymilter counts fewer envelopes than the "
+				    "relay sees\n", rt->mailer_line,
+				    rt->mailer ? rt->mailer : "relay",
+				    rt->maxrcpt, rt->maxrcpt);
+		}
+	}
+	free(acct);
+	sb_printf(rep, "  budget    over it, mail is %s\n",
+	    over[s->cfg->over_limit_action & 3]);
+	if (rt->have_cf && daily && s->cfg->over_limit_action == OVER_HOLD &&
+	    rt->queuereturn < 2 * 86400) {
+		sb_init(&d);
+		budgetd_duration(&d, rt->queuereturn);
+		sb_printf(warn, "Timeout.queuereturn is %s", d.s);
+		if (rt->queuereturn_line)
+			sb_printf(warn, " (sendmail.cf line %u)",
+			    rt->queuereturn_line);
+		sb_puts(warn, ": mail held for a 24-hour window may wait longer "
+		    "than a day, and sendmail returns mail queued longer than "
+		    "that when a delivery attempt fails: keep it at its "
+		    "default, define(`confTO_QUEUERETURN', `5d')\n");
+		sb_free(&d);
+	}
 }
 
 /* The last line: what relayed mail from a trusted client leaves as. */
@@ -562,6 +675,7 @@ checkmode_run(const char *config_path, const char *socket_override,
 	}
 	read_route(cf_path, &rt, &rep, &warn);
 	say_authinfo(s, &rt, &rep, &warn);
+	say_budget(s, &rt, &rep, &warn);
 	say_outcome(s, &rt, &rep, &warn);
 	print_lines(stderr, "relaymilter: ", &warn);
 	if (errs.len > 0) {

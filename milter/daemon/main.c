@@ -412,10 +412,6 @@ main(int argc, char **argv)
 	if ((spf = spf_checker_new(snap->cfg, &err)) == NULL)
 		daemon_die("%s", err.s);
 	milter_set_spf(spf);
-	/* the relay budget: its counts read back, its thread (which keeps
-	 * them on disk and hands held mail to the releaser) */
-	if (budgetd_start(snap, &err) < 0)
-		daemon_die("%s", err.s);
 
 	/*
 	 * Block the signals before any thread exists, so that every thread
@@ -431,6 +427,11 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (pthread_create(&rt, NULL, reload_thread, NULL) != 0)
 		daemon_die("cannot start the reload thread");
+	/* the relay budget: its counts read back, its thread (which keeps
+	 * them on disk and hands held mail to the releaser); after the
+	 * signal mask, like every thread */
+	if (budgetd_start(snap, &err) < 0)
+		daemon_die("%s", err.s);
 
 	log_msg(LOG_INFO, NULL, "relaymilter %s starting on %s (uid %u)",
 	    RM_VERSION, snap->cfg->socket, (unsigned)geteuid());

@@ -3,9 +3,9 @@
  *
  * CONTRACT
  *	See include/statusmode.h. A key's limits are those of the rules that
- *	can count under it (its kind: account:, sender:, relay:; a relay:
- *	key also takes per=account rules, which count per relay where the
- *	relay has no account), the tightest number of each window.
+ *	count under it (its kind: account:, sender:, relay:; a relay: key
+ *	also takes the per=account rules when that relay has no account,
+ *	as budgetmsg.c counts them), the tightest number of each window.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "budgetfmt.h"
 #include "budgetio.h"
 #include "config.h"
+#include "policy.h"
 #include "relaylimit.h"
 #include "sendmailcf.h"
 #include "snapshot.h"
@@ -108,6 +109,14 @@ key_limits(const struct rm_snapshot *s, const char *key,
 				continue;
 			if (rl->relay != NULL && strcmp(rl->relay, host) != 0)
 				continue;
+			if (rl->scope == RL_ACCOUNT) {
+				char *a = policy_auth_account(s, host);
+				bool has = a != NULL;
+
+				free(a);
+				if (has)
+					continue;	/* counted per account */
+			}
 		} else if (rl->scope != kind) {
 			continue;
 		}
