@@ -364,9 +364,8 @@ release_run(const struct release_opts *o)
 		goto out0;
 	}
 	if (text == NULL) {
-		if (!o->quiet)
-			printf("relaymilter: %s does not exist: nothing held\n",
-			    path);
+		/* nothing was ever counted: nothing held (no output: the
+		 * timer runs this every minute) */
 		rc = 0;
 		goto out0;
 	}
@@ -411,7 +410,7 @@ release_run(const struct release_opts *o)
 	}
 	if (nd > 0 && deliver(o, delivered, nd) < 0)
 		rc = 1;
-	if (!o->quiet)
+	if (!o->quiet && nm > 0)
 		printf("relaymilter: %zu held, %zu to release, %zu released\n",
 		    st.nheld, nm, nd);
 out0:

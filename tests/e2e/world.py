@@ -223,6 +223,7 @@ SETUP_MTA_OPTIONS = ["-OTimeout.connect=3s", "-OTimeout.iconnect=3s",
 CF_WRITTEN_OPTIONS = ("QueueDirectory", "PidFile", "StatusFile", "HostStatusDirectory",
                       "AliasFile", "DeadLetterDrop", "ControlSocketName")
 RELEASE_EVERY = 3      # seconds between two runs of the "release-timer"
+UNITS = os.path.join(REPO, "contrib", "systemd")
 
 
 class WorldError(Exception):
@@ -461,6 +462,7 @@ class World:
         self.ids = {}
         self.exits = []                # [{"name", "pid", "status", "output"}]
         self.rmx = None                # {"reject_failures": bool} once added
+        self.release_strace = None     # strace output of the release-timer
         self._pending_dns = []         # dkim_key() lines not yet added
 
     def __enter__(self):
@@ -1071,9 +1073,13 @@ class World:
             return (argv, lambda: all(self.listening("tcp", a, p) for a, p in listen))
         if name == "release-timer":
             # relaymilter-release.timer: relaymilter -R as root, every few
-            # seconds (RELEASE_EVERY; the unit runs it every 30 s)
-            return (["/bin/sh", "-c", "while :; do %s -R -c %s; sleep %d; done"
-                     % (self.milter_binary, self.milter_conf, RELEASE_EVERY)],
+            # seconds (RELEASE_EVERY; the unit runs it every minute); with
+            # self.release_strace set, each run under strace -f, appended
+            # to that file (the unit's system call filter is checked on it)
+            pre = ("strace -f -qq -A -o %s " % self.release_strace
+                   if self.release_strace else "")
+            return (["/bin/sh", "-c", "while :; do %s%s -R -c %s; sleep %d; done"
+                     % (pre, self.milter_binary, self.milter_conf, RELEASE_EVERY)],
                     lambda: True)
         if name == "mta":
             return (["/usr/sbin/sendmail", "-Am", "-L", "sm-mta", "-bD", "-q30m"],
