@@ -20,7 +20,8 @@
  *	relaymilter's own verdicts from its decision line are classified with
  *	phase CAUSE_PHASE_POLICY and the verdict as text in `extra`, one at a
  *	time: "spf=fail", "spf=softfail", "spf=permerror", "spf=temperror",
- *	"align=fail", "result=tempfail", "result=failopen". Policy entries
+ *	"align=fail", "result=tempfail", "result=failopen", "budget=warn"
+ *	(LimitWarn crossed), "budget=over" (over the relay budget). Policy entries
  *	match only in that phase, so a remote reply that happens to contain
  *	"spf=fail" is not mistaken for a local prediction.
  */

@@ -889,6 +889,23 @@ static const struct cause_entry causes[] = {
     "checks"),
   { POLICY("result=failopen") } },
 
+{ C("relay-budget", WARN, POLICY,
+    "The relay budget reached LimitWarn: the account (or relay) is close to "
+    "the sending limit its provider enforces (RelayLimit)",
+    "See what sends so much (the senders of the decision lines with "
+    "budget=); `relaymilter -S` shows each window and when it has room "
+    "again; past the limit mail is held (OverLimitAction hold)"),
+  { POLICY("budget=warn") } },
+
+{ C("relay-budget-exceeded", ERROR, POLICY,
+    "Relayed mail went over the relay budget: held in sendmail's queue "
+    "(OverLimitAction hold), refused with 451 (tempfail) or sent anyway "
+    "(tag, none), before the provider blocks the account",
+    "Held mail leaves when the window has room (relaymilter-release.timer; "
+    "`relaymilter -S` says when); stop what sends too much, or raise "
+    "RelayLimit if the provider allows more"),
+  { POLICY("budget=over") } },
+
 { C("relaymilter-reject", ERROR, POLICY,
     "relaymilter rejected the message (SPFFailAction or MisalignedAction "
     "reject)",

@@ -108,6 +108,10 @@ struct tr_decision {
 	const char	*spf, *spf_ip, *align, *hint, *header_from, *trace;
 	const char	*result, *error;
 	const char	*dmarc, *dmarc_policy;	/* issue 16's prediction */
+	/* the relay budget (kept without opts.details too: the Prometheus
+	 * textfile exports them) */
+	const char	*budget, *budget_window, *budget_key, *budget_hold;
+	const char	*budget_warn;
 };
 
 struct tr_msg {

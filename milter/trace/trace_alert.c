@@ -202,7 +202,24 @@ talert_message(struct talert *a, strbuf *out, const struct tr_msg *m,
 		}
 	}
 	for (i = 0; i < m->npolicy; i++) {
-		head(out, TALERT_WARNING, "policy", m);
+		/* the relay budget: warning at LimitWarn, critical over it */
+		bool budget = strncmp(m->policy[i]->id, "relay-budget", 12) == 0;
+		enum talert_level l = budget && m->policy[i]->severity ==
+		    CAUSE_ERROR ? TALERT_CRITICAL : TALERT_WARNING;
+
+		head(out, l, budget ? "budget" : "policy", m);
+		if (budget && m->d.budget_key) {
+			sb_puts(out, " key=");
+			sb_puts_sanitized(out, m->d.budget_key);
+			if (m->d.budget) {
+				sb_puts(out, " budget=");
+				sb_puts_sanitized(out, m->d.budget);
+			}
+			if (m->d.budget_window) {
+				sb_puts(out, " window=");
+				sb_puts_sanitized(out, m->d.budget_window);
+			}
+		}
 		if (m->d.from) {
 			sb_puts(out, " from=");
 			sb_puts_sanitized(out, m->d.to && m->d.action &&
@@ -210,7 +227,7 @@ talert_message(struct talert *a, strbuf *out, const struct tr_msg *m,
 			    m->d.from);
 		}
 		tail(out, m->policy[i], NULL);
-		raise_level(a, TALERT_WARNING);
+		raise_level(a, l);
 	}
 }
 

@@ -171,8 +171,8 @@ struct trace {
 	int64_t		 lasttick;
 	int64_t		 next_cross;	/* earliest max_defer crossing due */
 	int64_t		 last_scan;	/* of the deferred list, for crossings */
-	const struct cause *policy_cause[8];
-	bool		 policy_known[8];
+	const struct cause *policy_cause[16];	/* trace_join.c's verdicts */
+	bool		 policy_known[16];
 	strbuf		 scratch;
 	struct ml_line	 line;
 	int		 err;

@@ -502,7 +502,7 @@ tr_on_milter_change(struct trace *t, struct msg *m, const struct ml_line *l)
 static const char *const policy_verdicts[] = {
 	"spf=fail", "spf=softfail", "spf=permerror", "spf=temperror",
 	"align=fail", "result=tempfail", "result=failopen", "result=reject",
-	NULL
+	"budget=warn", "budget=over", NULL
 };
 
 static void
@@ -567,6 +567,25 @@ add_account_domain(struct host *h, struct ml_span v)
 	h->acct_dom[i][n] = '\0';
 }
 
+/* budget=USED/LIMIT with USED above LIMIT */
+static bool
+budget_is_over(struct ml_span v)
+{
+	unsigned long long u = 0, lim = 0;
+	size_t i = 0;
+	bool any = false;
+
+	for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && u < 1000000000000ULL;
+	    i++, any = true)
+		u = u * 10 + (unsigned)(v.p[i] - '0');
+	if (!any || i >= v.n || v.p[i++] != '/')
+		return false;
+	for (any = false; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' &&
+	    lim < 1000000000000ULL; i++, any = true)
+		lim = lim * 10 + (unsigned)(v.p[i] - '0');
+	return any && i == v.n && u > lim;
+}
+
 void
 tr_on_decision(struct trace *t, struct msg *m, const struct ml_line *l)
 {
@@ -574,6 +593,7 @@ tr_on_decision(struct trace *t, struct msg *m, const struct ml_line *l)
 	const struct ml_field *f;
 	const char **dst;
 	size_t i;
+	bool budget_over = false, budget_warn = false;
 
 	m->pub.has_decision = true;
 	for (i = 0; i < l->nfields; i++) {
@@ -602,19 +622,37 @@ tr_on_decision(struct trace *t, struct msg *m, const struct ml_line *l)
 		K("trace", trace);
 		K("result", result);
 		K("error", error);
+		K("budget", budget);
+		K("budget_window", budget_window);
+		K("budget_key", budget_key);
+		K("budget_hold", budget_hold);
+		K("budget_warn", budget_warn);
 #undef K
 		if (dst == NULL)
 			continue;
-		/* alerts name from/to/action; the rest is for the views */
+		/* alerts name from/to/action, the textfile the budget; the
+		 * rest is for the views */
 		if (t->o.details || dst == &d->from || dst == &d->to ||
-		    dst == &d->action)
+		    dst == &d->action || dst == &d->budget ||
+		    dst == &d->budget_window || dst == &d->budget_key)
 			tr_sset_unquote(t, m, dst, f->val);
+		if (dst == &d->budget)
+			budget_over = budget_is_over(f->val);
+		else if (dst == &d->budget_warn)
+			budget_warn = true;
 		if (dst == &d->spf)
 			add_policy(t, m, "spf", &f->val);
 		else if (dst == &d->align)
 			add_policy(t, m, "align", &f->val);
 		else if (dst == &d->result)
 			add_policy(t, m, "result", &f->val);
+	}
+	/* the relay budget: over it (held, refused or sent anyway), or
+	 * LimitWarn crossed by this message */
+	if (budget_over || budget_warn) {
+		struct ml_span v = { budget_over ? "over" : "warn", 4 };
+
+		add_policy(t, m, "budget", &v);
 	}
 }
 

@@ -327,6 +327,18 @@ tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now,
 			sb_puts(sb, ", trace ");
 			put(sb, d->trace);
 		}
+		if (d->budget) {
+			sb_puts(sb, ", budget ");
+			put(sb, d->budget);
+			if (d->budget_window) {
+				sb_putc(sb, ' ');
+				put(sb, d->budget_window);
+			}
+			if (d->budget_key) {
+				sb_puts(sb, " of ");
+				put(sb, d->budget_key);
+			}
+		}
 		if (d->result) {
 			sb_puts(sb, ", result ");
 			put(sb, d->result);
@@ -503,6 +515,11 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		jadd(d, "trace", dd->trace);
 		jadd(d, "result", dd->result);
 		jadd(d, "error", dd->error);
+		jadd(d, "budget", dd->budget);
+		jadd(d, "budget_window", dd->budget_window);
+		jadd(d, "budget_key", dd->budget_key);
+		jadd(d, "budget_hold", dd->budget_hold);
+		jadd(d, "budget_warn", dd->budget_warn);
 		jset(o, "relaymilter", d);
 	}
 	if (m->cause)

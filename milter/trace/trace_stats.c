@@ -7,7 +7,10 @@
  *	relays and senders are counted in open-addressing maps of at most
  *	`cap` keys each, the rest in "(other)". Messages are counted when
  *	reported final (TR_EMIT_FINAL, _EXPIRED, _END), attempts when the
- *	to= line is seen; threshold reports are not counted twice.
+ *	to= line is seen; threshold reports are not counted twice. The relay
+ *	budget: the latest budget=USED/LIMIT seen per (key, window) of the
+ *	decision lines, at most BUDGET_MAX pairs (later ones are dropped and
+ *	counted), for the gauges relaymilter_trace_budget_used/_limit.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,6 +35,13 @@ struct kmap {
 };
 
 #define MAXCAUSES	256
+#define BUDGET_MAX	256
+
+struct bent {
+	char		*key, *window;
+	unsigned long	 used, limit;
+	int64_t		 when;		/* of the decision line's message */
+};
 
 struct tstats {
 	unsigned long	 msgs[TR_OUTCOME_COUNT];
@@ -45,6 +55,9 @@ struct tstats {
 	double		 sent_delay_sum;
 	long		 sent_delay_max;
 	struct kmap	 relays, senders;
+	struct bent	 budget[BUDGET_MAX];
+	size_t		 nbudget;
+	unsigned long	 budget_dropped;
 	int		 err;
 };
 
@@ -140,11 +153,63 @@ tstats_new(size_t cap)
 void
 tstats_free(struct tstats *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
 	kmap_free(&s->relays);
 	kmap_free(&s->senders);
+	for (i = 0; i < s->nbudget; i++) {
+		free(s->budget[i].key);
+		free(s->budget[i].window);
+	}
 	free(s);
+}
+
+/* budget=USED/LIMIT of a decision line: the latest per (key, window). */
+static void
+note_budget(struct tstats *s, const struct tr_msg *m)
+{
+	const struct tr_decision *d = &m->d;
+	unsigned long u, l;
+	char *end;
+	struct bent *b = NULL;
+	size_t i;
+
+	if (d->budget == NULL || d->budget_key == NULL ||
+	    d->budget_window == NULL)
+		return;
+	u = strtoul(d->budget, &end, 10);
+	if (*end != '/')
+		return;
+	l = strtoul(end + 1, &end, 10);
+	if (*end != '\0')
+		return;
+	for (i = 0; i < s->nbudget; i++)
+		if (strcmp(s->budget[i].key, d->budget_key) == 0 &&
+		    strcmp(s->budget[i].window, d->budget_window) == 0) {
+			b = &s->budget[i];
+			break;
+		}
+	if (b == NULL) {
+		if (s->nbudget == BUDGET_MAX) {
+			s->budget_dropped++;
+			return;
+		}
+		b = &s->budget[s->nbudget];
+		if ((b->key = strdup(d->budget_key)) == NULL ||
+		    (b->window = strdup(d->budget_window)) == NULL) {
+			free(b->key);
+			b->key = NULL;
+			return;
+		}
+		s->nbudget++;
+	} else if (m->first < b->when) {
+		return;		/* an older message reported later */
+	}
+	b->used = u;
+	b->limit = l;
+	b->when = m->first;
 }
 
 static int
@@ -190,6 +255,7 @@ tstats_message(struct tstats *s, const struct tr_msg *m,
 	for (i = 0; i < m->npolicy; i++)
 		if ((ci = cause_index(m->policy[i])) < MAXCAUSES)
 			s->policy[ci]++;
+	note_budget(s, m);
 	for (i = 0; i < m->nrcpt; i++) {
 		r = &m->rcpt[i];
 		s->rcpts[r->outcome]++;
@@ -349,6 +415,23 @@ tstats_print(strbuf *sb, const struct tstats *s,
 	return sb->err ? -1 : 0;
 }
 
+/* A label value: \\, \" and \n escaped as the text format wants. */
+static void
+prom_label(strbuf *sb, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			sb_putc(sb, '\\');
+		if (*v == '\n') {
+			sb_puts(sb, "\\n");
+			continue;
+		}
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			continue;
+		sb_putc(sb, *v);
+	}
+}
+
 int
 tstats_prometheus(strbuf *sb, const struct tstats *s,
     const struct tr_stats *st, unsigned long open_deferred, long oldest,
@@ -398,6 +481,27 @@ tstats_prometheus(strbuf *sb, const struct tstats *s,
 			continue;
 		sb_printf(sb, "relaymilter_trace_policy_total{cause=\"%s\"} "
 		    "%lu\n", c->id, s->policy[i]);
+	}
+	if (s->nbudget > 0) {
+		HELP("budget_used", "gauge",
+		    "Relay budget: used in the window by the latest decision "
+		    "line of the key (this message counted).");
+		for (i = 0; i < s->nbudget; i++) {
+			sb_puts(sb, "relaymilter_trace_budget_used{key=\"");
+			prom_label(sb, s->budget[i].key);
+			sb_puts(sb, "\",window=\"");
+			prom_label(sb, s->budget[i].window);
+			sb_printf(sb, "\"} %lu\n", s->budget[i].used);
+		}
+		HELP("budget_limit", "gauge",
+		    "Relay budget: the limit of the window (RelayLimit).");
+		for (i = 0; i < s->nbudget; i++) {
+			sb_puts(sb, "relaymilter_trace_budget_limit{key=\"");
+			prom_label(sb, s->budget[i].key);
+			sb_puts(sb, "\",window=\"");
+			prom_label(sb, s->budget[i].window);
+			sb_printf(sb, "\"} %lu\n", s->budget[i].limit);
+		}
 	}
 	HELP("deferred_messages", "gauge",
 	    "Messages deferred and still queued at the last parse.");

@@ -326,6 +326,8 @@ static const struct vec vecs[] = {
 	{ "align-fail-predicted", POL("align=fail") },
 	{ "relaymilter-tempfail", POL("result=tempfail") },
 	{ "relaymilter-failopen", POL("result=failopen") },
+	{ "relay-budget", POL("budget=warn") },
+	{ "relay-budget-exceeded", POL("budget=over") },
 	{ "relaymilter-reject", POL("result=reject") },
 	/* things that must not match */
 	{ NULL, R("250 2.0.0 OK 1472643570 n69sm64610909pfa.77 - gsmtp") },
