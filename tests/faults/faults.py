@@ -16,6 +16,8 @@ smarthost reader, base state to restore):
   t_reload_expand   a reloaded SenderMap whose %1 gives no address for some
                     senders: those are rewritten to the account, not
                     tempfailed
+  t_budget          the relay budget under a burst of concurrent clients,
+                    relaymilter SIGKILLed with mail held, restarted
 Each leaves what it changed for ctx.reset() or puts it back itself.
 """
 import json
@@ -638,3 +640,68 @@ def t_authinfo_start(c, ctx):
     return ("faults: authinfo unreadable by relaymilter:smmsp at start: the error names the "
             "file, exit status 1 (-f and detaching), in the maillog too; no socket, no "
             "PidFile, no process left")
+
+
+def t_budget(c, ctx):
+    """the relay budget under a burst of concurrent clients, relaymilter
+    SIGKILLed with mail held, restarted"""
+    w = ctx.w
+    limit, n = 4, 8
+    ctx.set_conf(conf_with(extra="RelayLimit per=relay msgs/min=%d\n" % limit))
+    led = Ledger(w)
+    sent = [led.new(POLICY[i % len(POLICY)], "budget %d" % i) for i in range(n)]
+    mark = w.log_mark()
+    t0 = time.monotonic()
+    smtp_jobs(w, sent, concurrency=n)
+    refused = [(s.msgid, s.result) for s in sent if not (s.result or {}).get("ok")]
+    c.true(not refused, "every client got 250 (held mail is accepted): %s" % refused[:3])
+    ds = [kv(l) for l in decisions_since(w, mark)]
+    ok = [d for d in ds if d.get("result") == "ok"]
+    held = [d for d in ds if d.get("result") == "hold"]
+    c.true(len(ok) == limit and len(held) == n - limit,
+           "%d concurrent clients, %d a minute: exactly %d counted and sent, %d held "
+           "(got %d ok, %d hold)" % (n, limit, limit, n - limit, len(ok), len(held)))
+    c.true(sorted(d.get("budget") for d in ok) == ["%d/%d" % (i + 1, limit)
+                                                   for i in range(limit)],
+           "the counts of the sent ones are 1/%d .. %d/%d, no two the same: %s"
+           % (limit, limit, limit, [d.get("budget") for d in ok]))
+    try:
+        wait_for(lambda: len(w.held()) == n - limit or None, 10,
+                 "%d held messages in the queue" % (n - limit))
+    except WorldError as e:
+        c.fail.append(str(e))
+    # the state reaches the disk at once after a hold: a SIGKILL loses
+    # nothing of it
+    time.sleep(0.5)
+    pid = w.pid("relaymilter")
+    ctx.sigkilled.add(pid)
+    w.kill("relaymilter", signal.SIGKILL)
+    w.stop("relaymilter")
+    w.start("relaymilter")
+    ctx.restarted_with = None
+    out = w.run([w.milter_binary, "-S", "-c", world.MILTER_CONF], check=False)
+    c.true(out.returncode == 1 and re.search(r"msgs/min\s+%d/%d" % (limit, limit),
+                                             out.stdout)
+           and "held      %d message" % (n - limit) in out.stdout,
+           "after SIGKILL and a restart -S still shows %d/%d used and %d held: %s"
+           % (limit, limit, n - limit, out.stdout + out.stderr))
+    w.start("release-timer")
+    try:
+        missing = ctx.gmail.wait_all(list(led.sent), timeout=150)
+        c.true(not missing, "the held ones leave once the minute has passed: "
+               "missing %s" % missing[:5])
+        wait_for(lambda: not w.held() or None, 20, "nothing held")
+    except WorldError as e:
+        c.fail.append(str(e))
+    finally:
+        w.stop("release-timer")
+    led.verify(c, ctx.gmail, "budget message")
+    bounced = [l for l in w.log_since(mark) if re.search(r"DSN:|return to sender", l)]
+    c.true(not bounced, "nothing bounced: %s" % bounced[:3])
+    ctx.tap.figure("budget", "%d messages from %d concurrent clients, %d a minute: %d held, "
+                   "SIGKILL and restart with them held, all delivered once after %.0fs"
+                   % (n, n, limit, n - limit, time.monotonic() - t0))
+    return ("faults: relay budget (%d a minute) under %d concurrent SMTP clients: exactly "
+            "%d sent, %d held; relaymilter SIGKILLed with them held and restarted keeps "
+            "its counts; the releaser delivers each exactly once, nothing bounced"
+            % (limit, n, limit, n - limit))
