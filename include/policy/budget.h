@@ -18,7 +18,10 @@
  *	around each call. budget_account() is O(1) per message (amortised:
  *	each bucket is added and expired once) for a fixed number of rules.
  *	A clock that steps back never un-counts: a message is then added to
- *	the newest bucket.
+ *	the newest bucket. At most BUDGET_KEYS_MAX keys are kept (empty ones
+ *	are forgotten by budget_gc): past that a new key is not counted and
+ *	the result says so (untracked), so that a flood of senders costs
+ *	bounded memory and never tempfails mail.
  *
  *	Held messages (OverLimitAction hold) are kept in arrival order with
  *	the keys they were counted under; while a key has held messages,
@@ -44,6 +47,7 @@
 #include "util.h"
 
 #define BUDGET_MAX_REQS	8	/* rules that may apply to one message */
+#define BUDGET_KEYS_MAX	100000	/* keys kept at once (BSTATE_KEYS_MAX) */
 
 /* The start of every quarantine reason relaymilter gives: what the
  * releaser matches (sendmail -qQ...) so that it never lets go of a
@@ -95,6 +99,8 @@ struct budget_result {
 	struct budget_mark_win	 top;
 	bool			 backlog;	/* held because others wait */
 	bool			 never;		/* bigger than a whole window */
+	bool			 untracked;	/* a key not counted: the table
+						 * is full */
 	bool			 warn;		/* crossed LimitWarn just now */
 	struct budget_mark_win	 warned;	/* the window that crossed */
 	int64_t			 room_at;	/* over: when the top window has

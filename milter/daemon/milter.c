@@ -645,6 +645,19 @@ account_budget(const struct conn_ctx *c, const struct rm_snapshot *s,
 		return mode == BM_HOLD && !bstate_qid_ok(c->msg.qid ?
 		    c->msg.qid : "") ? "relay budget: no queue id to hold "
 		    "the message under" : "relay budget: out of memory";
+	if (br->untracked) {
+		/* once a minute at most */
+		static int64_t said;
+		int64_t now = (int64_t)time(NULL), last;
+
+		last = __atomic_load_n(&said, __ATOMIC_RELAXED);
+		if (now - last >= 60 && __atomic_compare_exchange_n(&said,
+		    &last, now, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			log_msg(LOG_WARNING, c->msg.qid, "relay budget: %d keys "
+			    "counted already, the most it keeps: mail of a new "
+			    "key is not counted until old ones expire (a flood "
+			    "of senders with per=sender?)", BUDGET_KEYS_MAX);
+	}
 	return NULL;
 }
 

@@ -28,15 +28,21 @@
  *	budget.released): sendmail returns a message queued longer than that
  *	when a delivery attempt fails, so such mail is released at its first
  *	chance but may bounce if the relay then refuses it.
+ *	One release at a time: it holds an exclusive flock on StateDirectory
+ *	itself (no lock file is made); a second one finds it taken and exits
+ *	0 without a word.
  *	Exit 0 (released, or nothing to do), 1 when a step failed (logged:
  *	the timer's unit shows failed).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "budget.h"
 #include "budgetd.h"
@@ -339,7 +345,7 @@ release_run(const struct release_opts *o)
 	strbuf err, out;
 	int64_t now = (int64_t)time(NULL);
 	bool have_prev = false;
-	int rc = 1;
+	int rc = 1, lockfd = -1;
 
 	sb_init(&err);
 	sb_init(&out);
@@ -354,6 +360,13 @@ release_run(const struct release_opts *o)
 	if (log_open("relaymilter", rm_facility_names[cfg->syslog_facility],
 	    cfg->syslog) < 0) {
 		fprintf(stderr, "relaymilter: cannot open the log\n");
+		goto out0;
+	}
+	/* one release at a time (the timer and one by hand) */
+	if ((lockfd = open(cfg->state_directory, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) >= 0 && flock(lockfd, LOCK_EX | LOCK_NB) < 0 &&
+	    errno == EWOULDBLOCK) {
+		rc = 0;
 		goto out0;
 	}
 	if ((path = budgetio_path(cfg->state_directory, "budget.state")) ==
@@ -414,6 +427,8 @@ release_run(const struct release_opts *o)
 		printf("relaymilter: %zu held, %zu to release, %zu released\n",
 		    st.nheld, nm, nd);
 out0:
+	if (lockfd >= 0)
+		close(lockfd);
 	free(delivered);
 	free(marked);
 	free(path);

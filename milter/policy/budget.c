@@ -9,6 +9,7 @@
  *	expiring and summing cost O(1) per bucket. Held messages are a FIFO
  *	list. One mutex guards everything.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,10 @@ key_get(struct budget *b, const char *key, bool create)
 				return k;
 	if (!create)
 		return NULL;
+	if (b->nkeys >= BUDGET_KEYS_MAX) {
+		errno = ENOSPC;
+		return NULL;
+	}
 	if (b->nkeys >= b->nbuckets && tab_grow(b) < 0)
 		return NULL;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
@@ -480,30 +485,43 @@ budget_account(struct budget *b, const struct budget_msg *msg,
     struct budget_result *res)
 {
 	struct bkey *k[BUDGET_MAX_REQS], *dk[BUDGET_MAX_REQS];
+	struct budget_req rq[BUDGET_MAX_REQS];
+	const struct budget_req *req = rq;
+	int orig[BUDGET_MAX_REQS];	/* index in msg->req of rq[i] */
 	struct fit f;
-	size_t i, n = msg->nreq < BUDGET_MAX_REQS ? msg->nreq :
-	    BUDGET_MAX_REQS, nd;
+	size_t i, n = 0, nd;
 	bool backlog = false;
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->top.req = res->warned.req = -1;
-	if (n == 0) {
+	if (msg->nreq == 0) {
 		res->verdict = BV_PASS;
 		return 0;
 	}
 	pthread_mutex_lock(&b->mu);
-	for (i = 0; i < n; i++) {
-		if ((k[i] = key_get(b, msg->req[i].key, true)) == NULL) {
+	for (i = 0; i < msg->nreq && i < BUDGET_MAX_REQS; i++) {
+		if ((k[n] = key_get(b, msg->req[i].key, true)) == NULL) {
+			if (errno == ENOSPC) {
+				/* the table is full: this key is not counted */
+				res->untracked = true;
+				continue;
+			}
 			rc = -1;
 			goto out;
 		}
-		key_expire(k[i], now);
-		if (k[i]->held > 0)
+		key_expire(k[n], now);
+		if (k[n]->held > 0)
 			backlog = true;
+		orig[n] = (int)i;
+		rq[n++] = msg->req[i];
+	}
+	if (n == 0) {
+		res->verdict = BV_PASS;
+		goto out;
 	}
 	nd = distinct(k, n, dk);
-	check_fit(k, msg->req, n, msg->msgs, msg->rcpts, &f);
+	check_fit(k, req, n, msg->msgs, msg->rcpts, &f);
 	res->top = f.top;
 	res->never = f.never;
 	if (mode == BM_HOLD && (backlog || f.over)) {
@@ -526,12 +544,17 @@ budget_account(struct budget *b, const struct budget_msg *msg,
 				goto out;
 			}
 		res->verdict = f.over ? BV_SENT_OVER : BV_PASS;
-		warnings(k, msg->req, n, warn_pct, res);
+		warnings(k, req, n, warn_pct, res);
 	}
 	if (f.over && res->top.req >= 0)
 		res->room_at = key_room_at(k[res->top.req], res->top.window,
 		    is_msgs(res->top.window) ? msg->msgs : msg->rcpts,
 		    res->top.max, now);
+	/* the caller's indices */
+	if (res->top.req >= 0)
+		res->top.req = orig[res->top.req];
+	if (res->warned.req >= 0)
+		res->warned.req = orig[res->warned.req];
 	b->dirty = true;
 out:
 	pthread_mutex_unlock(&b->mu);

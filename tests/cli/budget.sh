@@ -140,8 +140,17 @@ if grep -q 'CLIB3: relay budget: released from the relay budget hold after' "$B/
     ! grep -q '^h CLIB3 ' "$st"; then
 	ok "the daemon reads budget.released: the released message is counted and no longer held"
 else not_ok "the daemon reads budget.released" "$(cat "$B/daemon.log")" "$(cat "$st")"; fi
-# sendmail fails: nothing is said to the daemon, exit 1
 cp "$B/state.orig" "$st"; sed -i 's/^h CLIB3 \([0-9]*\) 0 /h CLIB3 \1 \1 /' "$st"; rm -f "$rel"
+# one release at a time: the state directory is flock'ed while one runs
+: >"$B/sendmail.args"
+flock "$B/state" sleep 3 & flpid=$!
+sleep 0.3
+out=$("$RM" -R -c "$B/good.conf" --sendmail "$B/sendmail" 2>&1); rc=$?
+wait "$flpid"
+if [ $rc = 0 ] && [ -z "$out" ] && [ ! -s "$B/sendmail.args" ]; then
+	ok "-R: while another release holds the state directory's lock, a second one exits 0 and runs nothing"
+else not_ok "-R: a second release while one runs" "exit $rc" "$out" "$(cat "$B/sendmail.args")"; fi
+# sendmail fails: nothing is said to the daemon, exit 1
 touch "$B/sendmail.fail"
 expect "-R: sendmail failing is an error (exit 1), the daemon is told nothing" 1 "sendmail -Q failed" \
 	"$RM" -R -c "$B/good.conf" --sendmail "$B/sendmail"

@@ -690,6 +690,42 @@ test_unhold(void **state)
 	budget_free(b);
 }
 
+/* a flood of keys: bounded, and mail of keys past the bound is not
+ * counted (never an error, never a tempfail) */
+static void
+test_key_cap(void **state)
+{
+	struct budget *b = budget_new();
+	struct budget_result res;
+	struct one o;
+	char key[32];
+	int i;
+
+	(void)state;
+	one_init(&o, "per=sender msgs/24h=1", "k", "C1", 1);
+	for (i = 0; i < BUDGET_KEYS_MAX; i++) {
+		snprintf(key, sizeof(key), "sender:%d@x", i);
+		o.req[0].key = key;
+		assert_int_equal(send1(b, &o, BM_HOLD, T0, &res), BV_PASS);
+		assert_false(res.untracked);
+	}
+	assert_int_equal(budget_nkeys(b), BUDGET_KEYS_MAX);
+	o.req[0].key = "sender:one-too-many@x";
+	assert_int_equal(send1(b, &o, BM_HOLD, T0, &res), BV_PASS);
+	assert_true(res.untracked);
+	assert_int_equal(res.top.req, -1);
+	/* a known key is still counted, and held when over */
+	o.req[0].key = "sender:7@x";
+	assert_int_equal(send1(b, &o, BM_HOLD, T0, &res), BV_HELD);
+	assert_int_equal(budget_gc(b, T0 + 86400 + 120), BUDGET_KEYS_MAX - 1);
+	o.req[0].key = "sender:one-too-many@x";
+	assert_int_equal(send1(b, &o, BM_HOLD, T0 + 86400 + 121, &res),
+	    BV_PASS);
+	assert_false(res.untracked);
+	one_free(&o);
+	budget_free(b);
+}
+
 /* sendmail's intervals and Timeout.queuereturn */
 static void
 test_queuereturn(void **state)
@@ -860,6 +896,7 @@ main(void)
 		cmocka_unit_test(test_state_roundtrip),
 		cmocka_unit_test(test_state_corrupt),
 		cmocka_unit_test(test_unhold),
+		cmocka_unit_test(test_key_cap),
 		cmocka_unit_test(test_queuereturn),
 		cmocka_unit_test(test_keys),
 	};
