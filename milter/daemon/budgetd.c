@@ -73,9 +73,10 @@ budgetd_poke(void)
 	pthread_mutex_unlock(&mu);
 }
 
-/* Read budget.state back into b; every outcome is logged, none fails. */
+/* Read budget.state back into b; every outcome is logged (a missing file
+ * only when the budget is configured), none fails. */
 static void
-load_state(struct budget *b, const char *dir)
+load_state(struct budget *b, const char *dir, bool configured)
 {
 	struct bstate st;
 	strbuf err;
@@ -89,8 +90,9 @@ load_state(struct budget *b, const char *dir)
 		log_msg(LOG_ERR, NULL, "relay budget: %s: starting with no "
 		    "counts", err.s);
 	} else if (text == NULL) {
-		log_msg(LOG_INFO, NULL, "relay budget: %s does not exist yet: "
-		    "starting with no counts", path);
+		if (configured)
+			log_msg(LOG_INFO, NULL, "relay budget: %s does not exist "
+			    "yet: starting with no counts", path);
 	} else if (bstate_parse(text, len, &st, &err) < 0) {
 		log_msg(LOG_ERR, NULL, "relay budget: %s:%s: the state file is "
 		    "corrupt, kept as %s.corrupt; starting with no counts (the "
@@ -317,7 +319,7 @@ budgetd_start(const struct rm_snapshot *s, strbuf *err)
 		sb_puts(err, "relay budget: out of memory");
 		return -1;
 	}
-	load_state(b, s->cfg->state_directory);
+	load_state(b, s->cfg->state_directory, s->nlimits > 0);
 	pthread_mutex_lock(&mu);
 	stopping = false;
 	poked = budget_nheld(b) > 0;

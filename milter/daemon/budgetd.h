@@ -5,7 +5,8 @@
  * CONTRACT
  *	budgetd_start() creates the process-wide struct budget, reads
  *	StateDirectory/budget.state back (missing: a fresh start, logged at
- *	info; unreadable or corrupt: logged as an error, the file kept as
+ *	info when RelayLimit is set, silent otherwise; unreadable or corrupt:
+ *	logged as an error, the file kept as
  *	budget.state.corrupt, a fresh start: never a failed start) and starts
  *	one thread that, every BUDGETD_TICK_MS and when poked:
  *	  - reads budget.released when it changed (the releaser, relaymilter

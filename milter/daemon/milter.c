@@ -716,6 +716,13 @@ hold(SMFICTX *ctx, const struct msg_ctx *m, const struct budget_msgbuf *mb,
 		return "relay budget: the MTA did not take the hold "
 		    "(smfi_quarantine failed)";
 	}
+	if (br->never && br->top.req >= 0)
+		log_msg(LOG_WARNING, m->qid, "relay budget: the message is "
+		    "bigger than the whole window (%s %lu/%lu for %s): it stays "
+		    "held until it is released by hand (sendmail -qI%s -qQ -Q) "
+		    "or the limit is raised", relaylimit_window_name(
+		    br->top.window), br->top.used, br->top.max,
+		    mb->req[br->top.req].key, m->qid);
 	budgetd_poke();
 	return NULL;
 }
