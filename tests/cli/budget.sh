@@ -59,9 +59,13 @@ else not_ok "-T: the relay budget lines" "exit $rc" "$out"; fi
 expect "-S: no state file yet is no error" 0 "does not exist yet: nothing counted" "$RM" -S -c "$B/good.conf"
 
 # ---- the daemon: count, hold, keep the state, read it back
-start_budget_daemon() {
+start_budget_daemon() {	# ready when this start says so (the log keeps earlier ones)
+	local n; n=$(grep -c 'starting on' "$B/daemon.log" 2>/dev/null)
 	"$RM" -f -c "$B/good.conf" 2>>"$B/daemon.log" & bpid=$!
-	for _ in $(seq 1 100); do [ -S "$B/sock" ] && grep -q 'starting on' "$B/daemon.log" && break; sleep 0.05; done
+	for _ in $(seq 1 400); do
+		[ "$(grep -c 'starting on' "$B/daemon.log")" -gt "${n:-0}" ] && break
+		sleep 0.05
+	done
 }
 stop_budget_daemon() { kill "$bpid" 2>/dev/null; wait "$bpid" 2>/dev/null; }
 send() { "$MC" -s "unix:$B/sock" -q "$1" -f '<www@web.example.lan>' -r '<friend@remote.test>,relay,[smtp.gmail.com]' "${@:2}"; }
@@ -131,9 +135,13 @@ if grep -qE '^r CLIB3 [0-9]+ released$' "$rel" && grep -qE '^r CLIB5 [0-9]+ gone
     ! grep -q SKIP1 "$rel" && [ "$(stat -c %a "$rel")" = 644 ]; then
 	ok "-R: budget.released says released, gone (not quarantined any more), and nothing of a skipped one"
 else not_ok "-R: budget.released" "$(cat "$rel" 2>&1)" "$out"; fi
-# the daemon takes the answer: CLIB3 counted and no longer held
+# the daemon takes the answer (at its next tick): CLIB3 counted and no
+# longer held
 start_budget_daemon
-sleep 2.5
+for _ in $(seq 1 200); do
+	grep -q 'CLIB5: relay budget: no longer held' "$B/daemon.log" && break
+	sleep 0.05
+done
 stop_budget_daemon
 if grep -q 'CLIB3: relay budget: released from the relay budget hold after' "$B/daemon.log" &&
     grep -q 'CLIB5: relay budget: no longer held in the queue (released or removed by hand), counted as sent' "$B/daemon.log" &&
@@ -194,7 +202,7 @@ rm -f "$st" "$st.corrupt"
 : >"$B/notadir"
 sed "s|^StateDirectory .*|StateDirectory $B/notadir|" "$B/good.conf" >"$B/nd.conf"
 "$RM" -f -c "$B/nd.conf" 2>"$B/nd.log" & ndpid=$!
-for _ in $(seq 1 100); do [ -S "$B/sock" ] && grep -q 'starting on' "$B/nd.log" && break; sleep 0.05; done
+for _ in $(seq 1 400); do grep -q 'starting on' "$B/nd.log" && break; sleep 0.05; done
 o7=$(send CLIB7)
 sleep 0.3
 kill "$ndpid" 2>/dev/null; wait "$ndpid" 2>/dev/null
