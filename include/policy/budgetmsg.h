@@ -37,11 +37,12 @@
 struct budget_msgbuf {
 	struct budget_msg	 msg;
 	struct budget_req	 req[BUDGET_MAX_REQS];
-	char			*relay, *account, *sender;
+	char			*account_owned;	/* freed with the buffer */
 };
 
 /* The message's rules and keys; msg.nreq is 0 when no rule applies (or
- * it is not relayed). */
+ * it is not relayed). The relay, account and sender may point into d:
+ * the buffer must not outlive it. */
 int	budget_msg_make(const struct rm_snapshot *s, const struct msg_facts *f,
 	    const struct decision *d, struct budget_msgbuf *mb, strbuf *err);
 void	budget_msg_free(struct budget_msgbuf *mb);

@@ -417,21 +417,40 @@ struct bline {
 	unsigned			 warn_pct;	/* LimitWarn */
 };
 
+/* Digits of v before end (no printf: this runs for every message). */
+static char *
+put_ulong(char *end, unsigned long v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return end;
+}
+
 static void
 kv_budget(struct kvline *kv, const struct bline *bl)
 {
 	const struct budget_result *r = bl->r;
+	char buf[48], *p = buf + sizeof(buf) - 1;
 
 	if (r->top.req < 0)
 		return;
-	kv_addf(kv, "budget", "%lu/%lu", r->top.used, r->top.max);
+	*p = '\0';
+	p = put_ulong(p, r->top.max);
+	*--p = '/';
+	p = put_ulong(p, r->top.used);
+	kv_add(kv, "budget", p);
 	kv_add(kv, "budget_window", relaylimit_window_name(r->top.window));
 	kv_add(kv, "budget_key", bl->mb->req[r->top.req].key);
 	if (r->verdict == BV_HELD)
 		kv_add(kv, "budget_hold", r->never ? "never" : r->backlog ?
 		    "behind" : "over");
-	if (r->warn)
-		kv_addf(kv, "budget_warn", "%u", bl->warn_pct);
+	if (r->warn) {
+		p = buf + sizeof(buf) - 1;
+		*p = '\0';
+		kv_add(kv, "budget_warn", put_ulong(p, bl->warn_pct));
+	}
 }
 
 /* Write the decision line. */

@@ -40,6 +40,7 @@ make_key(const struct relay_limit *rl, const char *relay, const char *account,
 	char *bare;
 
 	sb_init(&k);
+	sb_reserve(&k, 64);
 	if (rl->scope == RL_ACCOUNT && account != NULL && *account != '\0') {
 		sb_puts(&k, "account:");
 		sb_puts_sanitized(&k, account);
@@ -94,9 +95,7 @@ budget_msg_free(struct budget_msgbuf *mb)
 
 	for (i = 0; i < mb->msg.nreq; i++)
 		free(mb->req[i].key);
-	free(mb->relay);
-	free(mb->account);
-	free(mb->sender);
+	free(mb->account_owned);
 	memset(mb, 0, sizeof(*mb));
 }
 
@@ -107,23 +106,27 @@ budget_msg_make(const struct rm_snapshot *s, const struct msg_facts *f,
 	size_t i, n = 0;
 	unsigned rcpts = 0, msgs = 1;
 
+	const char *account;
+
 	memset(mb, 0, sizeof(*mb));
 	if (s->nlimits == 0 || !d->relayed)
 		return 0;
 	for (i = 0; i < f->nrcpts; i++)
 		if (policy_rcpt_relayed(s, &f->rcpts[i]))
 			rcpts++;
-	if ((d->relay != NULL && (mb->relay = strdup(d->relay)) == NULL) ||
-	    (mb->sender = strdup(d->final ? d->final : d->orig ? d->orig :
-	    "")) == NULL)
+	/* the policy found the authinfo account already, qualified as this
+	 * would (rule 4); else (RelayAccount, a skipped message) look it up */
+	if (d->account != NULL && d->account_src != NULL &&
+	    strncmp(d->account_src, "authinfo:", 9) == 0)
+		account = d->account;
+	else
+		account = mb->account_owned = policy_auth_account(s, d->relay);
+	mb->msg.relay = d->relay;
+	mb->msg.account = account;
+	mb->msg.sender = d->final ? d->final : d->orig ? d->orig : "";
+	if (budget_msg_reqs((void *)(uintptr_t)s, mb->msg.relay, account,
+	    mb->msg.sender, rcpts, mb->req, &n, &msgs) < 0)
 		goto nomem;
-	mb->account = policy_auth_account(s, d->relay);
-	if (budget_msg_reqs((void *)(uintptr_t)s, mb->relay, mb->account,
-	    mb->sender, rcpts, mb->req, &n, &msgs) < 0)
-		goto nomem;
-	mb->msg.relay = mb->relay;
-	mb->msg.account = mb->account;
-	mb->msg.sender = mb->sender;
 	mb->msg.rcpts = rcpts;
 	mb->msg.msgs = msgs;
 	mb->msg.req = mb->req;
