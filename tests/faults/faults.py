@@ -13,6 +13,8 @@ smarthost reader, base state to restore):
   t_stop_dns        SIGTERM while a message waits on a black-holed DNS for
                     longer than libmilter's own stop takes
   t_usr1_storm      SIGUSR1 every 10 ms during traffic
+  t_usr1_storm_budget  the same while the reloads switch a RelayLimit on
+                    and off: the counts stay consecutive, none lost
   t_reload_expand   a reloaded SenderMap whose %1 gives no address for some
                     senders: those are rewritten to the account, not
                     tempfailed
@@ -503,6 +505,84 @@ def t_usr1_storm(c, ctx):
     return ("faults: %d SIGUSR1 (every 10 ms, %d reloads) during 150 messages from 10 SMTP "
             "clients: every message accepted, decided once and delivered once per policy, "
             "the daemon keeps running" % (sent[0], reloads))
+
+
+def t_usr1_storm_budget(c, ctx):
+    """SIGUSR1 storm while the reloads switch the relay budget on and off"""
+    w = ctx.w
+    rule = "RelayLimit per=account msgs/24h=100000\n"
+    confs = [conf_with(extra=rule), BASE_CONF]
+    ctx.set_conf(confs[0])
+    led = Ledger(w)
+    burst = [led.new(POLICY[i % len(POLICY)], "usr1 budget %d" % i) for i in range(100)]
+    mark = w.log_mark()
+    pid = w.pid("relaymilter")
+    done = threading.Event()
+    sent = [0]
+
+    def storm():
+        # each configuration for 5 signals (about 50 ms), then the other
+        while not done.is_set():
+            if sent[0] % 5 == 0:
+                w.write_milter_file("relaymilter.conf", confs[sent[0] // 5 % 2])
+            try:
+                os.kill(pid, signal.SIGUSR1)
+                sent[0] += 1
+            except ProcessLookupError:
+                return
+            time.sleep(0.01)
+
+    th = threading.Thread(target=storm)
+    th.start()
+    try:
+        smtp_jobs(w, burst, concurrency=10, per_connection=5)
+    finally:
+        done.set()
+        th.join()
+    # end with the budget on
+    w.write_milter_file("relaymilter.conf", confs[0])
+    c.true("reloaded " in w.reload_milter(), "the last reload (budget on) succeeds")
+    refused = [(s.msgid, s.result) for s in burst if not s.result["ok"]]
+    c.true(not refused, "every message accepted during the storm: %s" % refused[:5])
+    missing = ctx.gmail.wait_all(list(led.sent), timeout=60)
+    c.true(not missing, "missing: %s" % missing)
+    wait_queues_empty(w)
+    led.verify(c, ctx.gmail, "message sent during the SIGUSR1 storm with the budget")
+    c.eq(w.running("relaymilter") and w.pid("relaymilter") == pid, True,
+         "the same relaymilter still runs")
+    lines = w.log_since(mark)
+    ds = [kv(l) for l in decisions_since(w, mark)]
+    c.eq(len(ds), len(burst), "one decision line per message")
+    counted = sorted(int(d["budget"].split("/")[0]) for d in ds if d.get("budget"))
+    held = [d for d in ds if d.get("result") != "ok"]
+    c.true(counted and len(counted) < len(ds),
+           "both configurations were in force: %d of %d messages counted"
+           % (len(counted), len(ds)))
+    c.true(counted == list(range(counted[0], counted[0] + len(counted))) if counted else False,
+           "the counted messages have consecutive counts, none twice, none lost across "
+           "the reloads: %s" % counted)
+    c.eq(held, [], "nothing held, tempfailed or refused (a budget of 100,000)")
+    bad = [l for l in lines if re.search(r"relay budget: .*(corrupt|not kept|out of memory"
+                                         r"|cannot)|reload failed", l)]
+    c.eq(bad, [], "no budget error and no failed reload in the log")
+    want = r"msgs/24h\s+%d/100000" % counted[-1] if counted else "-"
+    out = [None]
+
+    def status():
+        out[0] = w.run([w.milter_binary, "-S", "-c", world.MILTER_CONF], check=False)
+        return re.search(want, out[0].stdout) or None
+    try:
+        wait_for(status, 20, "budget.state with the last count")
+        ok = out[0].returncode == 0
+    except WorldError:
+        ok = False
+    c.true(ok, "-S (the state file) shows the last count, %s, nothing held: %s"
+           % (want, out[0] and out[0].stdout + out[0].stderr))
+    reloads = sum(1 for l in lines if " relaymilter[" in l and "reloaded " in l)
+    return ("faults: %d SIGUSR1 (every 10 ms, %d reloads) switching a RelayLimit on and off "
+            "during 100 messages from 10 SMTP clients: %d counted with consecutive counts, "
+            "none twice, the state file agrees, every message delivered once"
+            % (sent[0], reloads, len(counted)))
 
 
 def t_reload_expand(c, ctx):
