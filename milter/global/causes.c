@@ -904,7 +904,12 @@ static const struct cause_entry causes[] = {
     "Held mail leaves when the window has room (relaymilter-release.timer; "
     "`relaymilter -S` says when); stop what sends too much, or raise "
     "RelayLimit if the provider allows more"),
-  { POLICY("budget=over") } },
+  { POLICY("budget=over"),
+    /* relaymilter-doctor queue: the reason of a message the budget
+     * holds (an hf file; budget.h's BUDGET_QUARANTINE_MARK), named
+     * before the catalogue's generic "quarantined", whose fix (release
+     * it by hand) would go past the budget */
+    TXT("relaymilter relay budget: ") } },
 
 { C("relaymilter-reject", ERROR, POLICY,
     "relaymilter rejected the message (SPFFailAction or MisalignedAction "

@@ -311,6 +311,9 @@ static const struct vec vecs[] = {
 	    .extra = "quarantine=held for review by the postmaster" } },
 	{ "queue-file-lost", { .phase = CAUSE_PHASE_LOCAL,
 	    .extra = "lost queue file (Qf)" } },
+	/* ... and the reason of mail the relay budget holds */
+	{ "relay-budget-exceeded", { .extra = "relaymilter relay budget: "
+	    "relay:smtp.gmail.test msgs/min 4/3" } },
 	/* the markers mean nothing in a reply */
 	{ NULL, R("250 2.0.0 OK quarantine=none") },
 	{ "remote-temporary", R("451 4.3.0 mailbox temporarily unavailable") },

@@ -209,9 +209,14 @@ test_causes(void **state)
 	    "qDaily user sending limit exceeded\nSa@b\nRP:<x@y.test>\n.\n"), 0);
 	assert_int_equal(add(&q, &o, "QfB000009", qf(99999, "Deferred: 451 "
 	    "4.3.0 later", rc, "Xbad\n")), 0);
+	/* held by the relay budget: its own cause, not "quarantined" (whose
+	 * fix, a release by hand, would go past the budget) */
+	assert_int_equal(add(&q, &o, "hfB000010", "V8\nT1799999900\n"
+	    "qrelaymilter relay budget: account:a@gmail.test rcpts/24h "
+	    "501/500\nSa@b\nRP:<x@y.test>\n.\n"), 0);
 	qsum_sort(&q);
 	assert_int_equal(q.queued, 5);
-	assert_int_equal(q.quarantined, 3);
+	assert_int_equal(q.quarantined, 4);
 	assert_int_equal(q.lost, 1);
 	/* held and lost ones wait for no delivery: not in rows or oldest */
 	assert_int_equal(q.total.n, 5);
@@ -241,13 +246,16 @@ test_causes(void **state)
 	assert_string_equal(cause(&q, "quota-user-daily")->oldest_text,
 	    "Daily user sending limit exceeded");
 	assert_int_equal(cause(&q, "queue-file-lost")->n, 1);
+	assert_int_equal(cause(&q, "relay-budget-exceeded")->n, 1);
+	assert_string_equal(cause(&q, "relay-budget-exceeded")->oldest_qid,
+	    "B000010");
 	assert_int_equal(cause(&q, "queue-file-lost")->age[9], 1);
 	/* errors first, then by count: the two timeouts lead */
 	assert_string_equal(q.causes[0].id, "connect-timeout");
 	assert_string_equal(q.causes[q.ncauses - 1].id, "none");
 	assert_int_equal(qsum_worst(&q), CAUSE_ERROR);
 	/* every message kept, with its cause */
-	assert_int_equal(q.nmsgs, 9);
+	assert_int_equal(q.nmsgs, 10);
 	assert_string_equal(q.msgs[2].cause_id, "quota-customer");
 	assert_string_equal(q.msgs[2].rcpt[0], "<c@remote.test>");
 	assert_string_equal(q.msgs[2].sender, "<a@mta.test>");
