@@ -6,8 +6,9 @@
  *	names (presets, per=, windows) are case-insensitive. A word given
  *	twice (two presets, per= twice, the same window twice) is an error,
  *	so that a line says one thing. The presets are here, beside the
- *	grammar, not in policy/relayprof.c's provider table: the option
- *	parser (global) checks a RelayLimit line when it reads it.
+ *	grammar, not in relayprof.c's provider table: the option parser
+ *	checks a RelayLimit line when it reads it, and the sending limits
+ *	are another fact than what a relay does to a message.
  *
  *	The presets: the providers' sending limits as published, read on
  *	2026-12-06 (Google's and Microsoft's pages, and copies of them
