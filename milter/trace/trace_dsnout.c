@@ -183,41 +183,7 @@ text_decision(strbuf *sb, const struct tdsn_rec *r)
 		return;
 	}
 	sb_puts(sb, "   relaymilter: ");
-	put(sb, d->action);
-	if (d->reason) {
-		sb_puts(sb, " (");
-		put(sb, d->reason);
-		sb_putc(sb, ')');
-	}
-	if (d->to && d->action && strcmp(d->action, "rewrite") == 0) {
-		sb_puts(sb, " to ");
-		put(sb, d->to);
-	}
-	if (d->account) {
-		sb_puts(sb, ", account ");
-		put(sb, d->account);
-	}
-	if (d->spf) {
-		sb_puts(sb, ", spf=");
-		put(sb, d->spf);
-	}
-	if (d->align) {
-		sb_puts(sb, ", align=");
-		put(sb, d->align);
-	}
-	if (d->dmarc) {
-		sb_puts(sb, ", dmarc=");
-		put(sb, d->dmarc);
-		if (d->dmarc_policy) {
-			sb_puts(sb, " (p=");
-			put(sb, d->dmarc_policy);
-			sb_putc(sb, ')');
-		}
-	}
-	if (d->result) {
-		sb_puts(sb, ", result ");
-		put(sb, d->result);
-	}
+	tro_decision(sb, d, false);
 	sb_putc(sb, '\n');
 	if (d->hint) {
 		sb_puts(sb, "     hint:  ");

@@ -236,6 +236,66 @@ text_rcpt(strbuf *sb, const struct tr_msg *m, const struct tr_rcpt *r,
 	}
 }
 
+/* The words of a decision line, from its action to its result, without
+ * a newline: the message block and the --dsn view print them alike
+ * (the --dsn view without the trace id and the budget). */
+void
+tro_decision(strbuf *sb, const struct tr_decision *d,
+    bool with_trace_budget)
+{
+	put(sb, d->action);
+	if (d->reason) {
+		sb_puts(sb, " (");
+		put(sb, d->reason);
+		sb_puts(sb, ")");
+	}
+	if (d->to && d->action && strcmp(d->action, "rewrite") == 0) {
+		sb_puts(sb, " to ");
+		put(sb, d->to);
+	}
+	if (d->account) {
+		sb_puts(sb, ", account ");
+		put(sb, d->account);
+	}
+	if (d->spf) {
+		sb_puts(sb, ", spf=");
+		put(sb, d->spf);
+	}
+	if (d->align) {
+		sb_puts(sb, ", align=");
+		put(sb, d->align);
+	}
+	if (d->dmarc) {
+		sb_puts(sb, ", dmarc=");
+		put(sb, d->dmarc);
+		if (d->dmarc_policy) {
+			sb_puts(sb, " (p=");
+			put(sb, d->dmarc_policy);
+			sb_puts(sb, ")");
+		}
+	}
+	if (with_trace_budget && d->trace) {
+		sb_puts(sb, ", trace ");
+		put(sb, d->trace);
+	}
+	if (with_trace_budget && d->budget) {
+		sb_puts(sb, ", budget ");
+		put(sb, d->budget);
+		if (d->budget_window) {
+			sb_putc(sb, ' ');
+			put(sb, d->budget_window);
+		}
+		if (d->budget_key) {
+			sb_puts(sb, " of ");
+			put(sb, d->budget_key);
+		}
+	}
+	if (d->result) {
+		sb_puts(sb, ", result ");
+		put(sb, d->result);
+	}
+}
+
 int
 tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now,
     const struct tro_text_opts *o)
@@ -292,57 +352,7 @@ tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now,
 	}
 	if (m->has_decision) {
 		sb_puts(sb, "   relaymilter: ");
-		put(sb, d->action);
-		if (d->reason) {
-			sb_puts(sb, " (");
-			put(sb, d->reason);
-			sb_puts(sb, ")");
-		}
-		if (d->to && d->action && strcmp(d->action, "rewrite") == 0) {
-			sb_puts(sb, " to ");
-			put(sb, d->to);
-		}
-		if (d->account) {
-			sb_puts(sb, ", account ");
-			put(sb, d->account);
-		}
-		if (d->spf) {
-			sb_puts(sb, ", spf=");
-			put(sb, d->spf);
-		}
-		if (d->align) {
-			sb_puts(sb, ", align=");
-			put(sb, d->align);
-		}
-		if (d->dmarc) {
-			sb_puts(sb, ", dmarc=");
-			put(sb, d->dmarc);
-			if (d->dmarc_policy) {
-				sb_puts(sb, " (p=");
-				put(sb, d->dmarc_policy);
-				sb_puts(sb, ")");
-			}
-		}
-		if (d->trace) {
-			sb_puts(sb, ", trace ");
-			put(sb, d->trace);
-		}
-		if (d->budget) {
-			sb_puts(sb, ", budget ");
-			put(sb, d->budget);
-			if (d->budget_window) {
-				sb_putc(sb, ' ');
-				put(sb, d->budget_window);
-			}
-			if (d->budget_key) {
-				sb_puts(sb, " of ");
-				put(sb, d->budget_key);
-			}
-		}
-		if (d->result) {
-			sb_puts(sb, ", result ");
-			put(sb, d->result);
-		}
+		tro_decision(sb, d, true);
 		sb_putc(sb, '\n');
 		if (d->hint) {
 			sb_puts(sb, "     hint:  ");

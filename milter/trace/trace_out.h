@@ -38,6 +38,8 @@
 struct tro_text_opts {
 	bool	 fixes;		/* print the fix lines (default on) */
 };
+void	 tro_decision(strbuf *sb, const struct tr_decision *d,
+	    bool with_trace_budget);
 int	 tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why,
 	    int64_t now, const struct tro_text_opts *o);
 /* One JSON object and a newline. */
