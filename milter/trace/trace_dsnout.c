@@ -381,25 +381,6 @@ jset(struct json_object *o, const char *key, struct json_object *v)
 		    JSON_C_OBJECT_KEY_IS_CONSTANT);
 }
 
-static void
-jadd(struct json_object *o, const char *key, const char *s)
-{
-	if (s != NULL)
-		jset(o, key, jstr(s));
-}
-
-static void
-jadd_time(struct json_object *o, const char *key, int64_t t)
-{
-	strbuf sb;
-
-	sb_init(&sb);
-	tro_time_utc(&sb, t);
-	if (!sb.err)
-		jset(o, key, jstr(sb.s));
-	sb_free(&sb);
-}
-
 static struct json_object *
 jcause(const struct cause *c)
 {
@@ -418,22 +399,22 @@ jdecision(const struct tr_decision *d)
 {
 	struct json_object *o = json_object_new_object();
 
-	jadd(o, "action", d->action);
-	jadd(o, "reason", d->reason);
-	jadd(o, "from", d->from);
-	jadd(o, "to", d->to);
-	jadd(o, "account", d->account);
-	jadd(o, "relay", d->relay);
-	jadd(o, "spf", d->spf);
-	jadd(o, "spf_ip", d->spf_ip);
-	jadd(o, "align", d->align);
-	jadd(o, "dmarc", d->dmarc);
-	jadd(o, "dmarc_policy", d->dmarc_policy);
-	jadd(o, "header_from", d->header_from);
-	jadd(o, "hint", d->hint);
-	jadd(o, "trace", d->trace);
-	jadd(o, "result", d->result);
-	jadd(o, "error", d->error);
+	tro_jadd(o, "action", d->action);
+	tro_jadd(o, "reason", d->reason);
+	tro_jadd(o, "from", d->from);
+	tro_jadd(o, "to", d->to);
+	tro_jadd(o, "account", d->account);
+	tro_jadd(o, "relay", d->relay);
+	tro_jadd(o, "spf", d->spf);
+	tro_jadd(o, "spf_ip", d->spf_ip);
+	tro_jadd(o, "align", d->align);
+	tro_jadd(o, "dmarc", d->dmarc);
+	tro_jadd(o, "dmarc_policy", d->dmarc_policy);
+	tro_jadd(o, "header_from", d->header_from);
+	tro_jadd(o, "hint", d->hint);
+	tro_jadd(o, "trace", d->trace);
+	tro_jadd(o, "result", d->result);
+	tro_jadd(o, "error", d->error);
 	return o;
 }
 
@@ -442,27 +423,27 @@ jrcpt(const struct tdsn_rec *r, const struct tdsn_rcpt *x)
 {
 	struct json_object *o = json_object_new_object();
 
-	jadd(o, "to", x->rcpt);
-	jadd(o, "original_to", x->orig_rcpt);
-	jadd(o, "action", x->action ? x->action : "failed");
-	jadd(o, "status", x->status);
-	jadd(o, "remote_mta", x->remote_mta);
-	jadd(o, "reply", x->diag);
+	tro_jadd(o, "to", x->rcpt);
+	tro_jadd(o, "original_to", x->orig_rcpt);
+	tro_jadd(o, "action", x->action ? x->action : "failed");
+	tro_jadd(o, "status", x->status);
+	tro_jadd(o, "remote_mta", x->remote_mta);
+	tro_jadd(o, "reply", x->diag);
 	if (x->cause)
 		jset(o, "cause", jcause(x->cause));
 	if (genuine(r) && (x->action == NULL ||
 	    strcmp(x->action, "failed") == 0 ||
 	    strcmp(x->action, "delayed") == 0)) {
-		jadd(o, "predicted", tdsn_pred_name(x->pred));
-		jadd(o, "predicted_by", x->pred_by);
+		tro_jadd(o, "predicted", tdsn_pred_name(x->pred));
+		tro_jadd(o, "predicted_by", x->pred_by);
 	}
 	if (x->ml) {
-		jadd(o, "relay_outcome", tr_outcome_name(x->ml_outcome));
-		jadd(o, "relay", x->ml_relay);
-		jadd(o, "mailer", x->ml_mailer);
-		jadd(o, "relay_dsn", x->ml_dsn);
-		jadd(o, "relay_stat", x->ml_stat);
-		jadd(o, "relay_reply", x->ml_reply);
+		tro_jadd(o, "relay_outcome", tr_outcome_name(x->ml_outcome));
+		tro_jadd(o, "relay", x->ml_relay);
+		tro_jadd(o, "mailer", x->ml_mailer);
+		tro_jadd(o, "relay_dsn", x->ml_dsn);
+		tro_jadd(o, "relay_stat", x->ml_stat);
+		tro_jadd(o, "relay_reply", x->ml_reply);
 	}
 	return o;
 }
@@ -478,50 +459,50 @@ tdo_json(strbuf *sb, const struct tdsn_rec *r, const struct tdsn_stats *st)
 
 	if ((o = json_object_new_object()) == NULL)
 		return -1;
-	jadd(o, "source", r->src);
-	jadd(o, "outcome", tdsn_outcome_name(r->outcome));
-	jadd(o, "kind", dsn_kind_name(r->kind));
+	tro_jadd(o, "source", r->src);
+	tro_jadd(o, "outcome", tdsn_outcome_name(r->outcome));
+	tro_jadd(o, "kind", dsn_kind_name(r->kind));
 	if (r->forwarded)
 		jset(o, "forwarded", json_object_new_boolean(1));
 	jset(o, "size", json_object_new_int64((int64_t)r->size));
 	d = json_object_new_object();
-	jadd(d, "from", r->from);
-	jadd(d, "subject", r->subject);
-	jadd(d, "date", r->date);
-	jadd(d, "reporting_mta", r->reporting_mta);
-	jadd(d, "arrival", r->arrival);
+	tro_jadd(d, "from", r->from);
+	tro_jadd(d, "subject", r->subject);
+	tro_jadd(d, "date", r->date);
+	tro_jadd(d, "reporting_mta", r->reporting_mta);
+	tro_jadd(d, "arrival", r->arrival);
 	jset(o, "dsn", d);
 	tr = json_object_new_object();
-	jadd(tr, "verdict", tdsn_verdict_name(r->verdict));
-	jadd(tr, "header", r->trace);
+	tro_jadd(tr, "verdict", tdsn_verdict_name(r->verdict));
+	tro_jadd(tr, "header", r->trace);
 	if (r->verdict != TDSN_NO_HEADER)
-		jadd(tr, "found_in", dsn_ret_name(r->ret));
-	jadd(tr, "id", r->id);
-	jadd(tr, "qid", r->qid);
+		tro_jadd(tr, "found_in", dsn_ret_name(r->ret));
+	tro_jadd(tr, "id", r->id);
+	tro_jadd(tr, "qid", r->qid);
 	if (r->verdict == TDSN_GENUINE || r->verdict == TDSN_MOVED)
-		jadd_time(tr, "made", r->made);
-	jadd(tr, "moved_from", r->moved_from);
+		tro_jadd_time(tr, "made", r->made);
+	tro_jadd(tr, "moved_from", r->moved_from);
 	jset(o, "trace", tr);
 	d = json_object_new_object();
-	jadd(d, "from", r->orig_from);
-	jadd(d, "to", r->orig_to);
-	jadd(d, "subject", r->orig_subject);
-	jadd(d, "msgid", r->orig_msgid);
+	tro_jadd(d, "from", r->orig_from);
+	tro_jadd(d, "to", r->orig_to);
+	tro_jadd(d, "subject", r->orig_subject);
+	tro_jadd(d, "msgid", r->orig_msgid);
 	jset(o, "returned", d);
 	jset(o, "joined", json_object_new_boolean(r->joined));
 	if ((why = not_joined_why(r, st)) != NULL)
-		jadd(o, "not_joined", why);
+		tro_jadd(o, "not_joined", why);
 	if (r->joined) {
-		jadd(o, "host", r->host);
-		jadd(o, "qid", r->qid);
-		jadd_time(o, "first", r->first);
-		jadd(o, "from", r->ml_from);
+		tro_jadd(o, "host", r->host);
+		tro_jadd(o, "qid", r->qid);
+		tro_jadd_time(o, "first", r->first);
+		tro_jadd(o, "from", r->ml_from);
 		if (r->ml_size >= 0)
 			jset(o, "msg_size", json_object_new_int64(r->ml_size));
-		jadd(o, "msgid", r->ml_msgid);
-		jadd(o, "relay_in", r->ml_relay_in);
-		jadd(o, "msp_qid", r->msp_qid);
-		jadd(o, "trace_header", r->ml_trace);
+		tro_jadd(o, "msgid", r->ml_msgid);
+		tro_jadd(o, "relay_in", r->ml_relay_in);
+		tro_jadd(o, "msp_qid", r->msp_qid);
+		tro_jadd(o, "trace_header", r->ml_trace);
 		if (r->has_decision)
 			jset(o, "relaymilter", jdecision(&r->d));
 	}

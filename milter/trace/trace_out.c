@@ -418,15 +418,17 @@ jset(struct json_object *o, const char *key, struct json_object *v)
 	    JSON_C_OBJECT_KEY_IS_CONSTANT);
 }
 
-static void
-jadd(struct json_object *o, const char *key, const char *s)
+/* A JSON string member when s is not NULL (the --dsn view uses it too). */
+void
+tro_jadd(struct json_object *o, const char *key, const char *s)
 {
 	if (s != NULL)
 		jset(o, key, jstr(s));
 }
 
-static void
-jadd_time(struct json_object *o, const char *key, int64_t t)
+/* A JSON member with t as UTC ISO 8601 time. */
+void
+tro_jadd_time(struct json_object *o, const char *key, int64_t t)
 {
 	strbuf sb;
 
@@ -471,65 +473,65 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 	o = json_object_new_object();
 	if (o == NULL)
 		return -1;
-	jadd(o, "host", m->host);
-	jadd(o, "qid", m->qid);
+	tro_jadd(o, "host", m->host);
+	tro_jadd(o, "qid", m->qid);
 	jset(o, "outcome",
 	    jstr(tr_outcome_name(m->outcome)));
 	jset(o, "reported",
 	    jstr(emit_names[why]));
-	jadd_time(o, "first", m->first);
-	jadd_time(o, "last", m->last);
+	tro_jadd_time(o, "first", m->first);
+	tro_jadd_time(o, "last", m->last);
 	jset(o, "age",
 	    json_object_new_int64(tr_msg_age(m, now)));
 	jset(o, "lines", json_object_new_int64(m->lines));
-	jadd(o, "from", m->from);
+	tro_jadd(o, "from", m->from);
 	if (m->size >= 0)
 		jset(o, "size",
 		    json_object_new_int64(m->size));
 	if (m->nrcpts >= 0)
 		jset(o, "nrcpts",
 		    json_object_new_int64(m->nrcpts));
-	jadd(o, "msgid", m->msgid);
-	jadd(o, "relay_in", m->relay_in);
-	jadd(o, "proto", m->proto);
-	jadd(o, "daemon", m->daemon);
-	jadd(o, "milter", m->milter);
-	jadd(o, "chgfrom", m->chgfrom);
-	jadd(o, "trace_header", m->trace_header);
-	jadd(o, "msp_qid", m->msp_qid);
-	jadd(o, "msp_from", m->msp_from);
-	jadd(o, "mta_qid", m->mta_qid);
-	jadd(o, "dsn_qid", m->dsn_qid);
-	jadd(o, "dsn_reason", m->dsn_reason);
-	jadd(o, "orig_qid", m->orig_qid);
-	jadd(o, "reject", m->reject);
-	jadd(o, "milter_error", m->milter_error);
+	tro_jadd(o, "msgid", m->msgid);
+	tro_jadd(o, "relay_in", m->relay_in);
+	tro_jadd(o, "proto", m->proto);
+	tro_jadd(o, "daemon", m->daemon);
+	tro_jadd(o, "milter", m->milter);
+	tro_jadd(o, "chgfrom", m->chgfrom);
+	tro_jadd(o, "trace_header", m->trace_header);
+	tro_jadd(o, "msp_qid", m->msp_qid);
+	tro_jadd(o, "msp_from", m->msp_from);
+	tro_jadd(o, "mta_qid", m->mta_qid);
+	tro_jadd(o, "dsn_qid", m->dsn_qid);
+	tro_jadd(o, "dsn_reason", m->dsn_reason);
+	tro_jadd(o, "orig_qid", m->orig_qid);
+	tro_jadd(o, "reject", m->reject);
+	tro_jadd(o, "milter_error", m->milter_error);
 	if (m->delay_warned)
 		jset(o, "delay_warned",
 		    json_object_new_boolean(1));
 	if (m->has_decision) {
 		d = json_object_new_object();
-		jadd(d, "action", dd->action);
-		jadd(d, "reason", dd->reason);
-		jadd(d, "from", dd->from);
-		jadd(d, "to", dd->to);
-		jadd(d, "account", dd->account);
-		jadd(d, "relay", dd->relay);
-		jadd(d, "spf", dd->spf);
-		jadd(d, "spf_ip", dd->spf_ip);
-		jadd(d, "align", dd->align);
-		jadd(d, "dmarc", dd->dmarc);
-		jadd(d, "dmarc_policy", dd->dmarc_policy);
-		jadd(d, "header_from", dd->header_from);
-		jadd(d, "hint", dd->hint);
-		jadd(d, "trace", dd->trace);
-		jadd(d, "result", dd->result);
-		jadd(d, "error", dd->error);
-		jadd(d, "budget", dd->budget);
-		jadd(d, "budget_window", dd->budget_window);
-		jadd(d, "budget_key", dd->budget_key);
-		jadd(d, "budget_hold", dd->budget_hold);
-		jadd(d, "budget_warn", dd->budget_warn);
+		tro_jadd(d, "action", dd->action);
+		tro_jadd(d, "reason", dd->reason);
+		tro_jadd(d, "from", dd->from);
+		tro_jadd(d, "to", dd->to);
+		tro_jadd(d, "account", dd->account);
+		tro_jadd(d, "relay", dd->relay);
+		tro_jadd(d, "spf", dd->spf);
+		tro_jadd(d, "spf_ip", dd->spf_ip);
+		tro_jadd(d, "align", dd->align);
+		tro_jadd(d, "dmarc", dd->dmarc);
+		tro_jadd(d, "dmarc_policy", dd->dmarc_policy);
+		tro_jadd(d, "header_from", dd->header_from);
+		tro_jadd(d, "hint", dd->hint);
+		tro_jadd(d, "trace", dd->trace);
+		tro_jadd(d, "result", dd->result);
+		tro_jadd(d, "error", dd->error);
+		tro_jadd(d, "budget", dd->budget);
+		tro_jadd(d, "budget_window", dd->budget_window);
+		tro_jadd(d, "budget_key", dd->budget_key);
+		tro_jadd(d, "budget_hold", dd->budget_hold);
+		tro_jadd(d, "budget_warn", dd->budget_warn);
 		jset(o, "relaymilter", d);
 	}
 	if (m->cause)
@@ -545,7 +547,7 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		const struct tr_rcpt *x = &m->rcpt[i];
 
 		r = json_object_new_object();
-		jadd(r, "to", x->addr);
+		tro_jadd(r, "to", x->addr);
 		jset(r, "outcome",
 		    jstr(tr_outcome_name(x->outcome)));
 		jset(r, "attempts",
@@ -556,28 +558,28 @@ tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why, int64_t now)
 		if (x->xdelay >= 0)
 			jset(r, "xdelay",
 			    json_object_new_int64(x->xdelay));
-		jadd(r, "mailer", x->mailer);
-		jadd(r, "relay", x->relay);
-		jadd(r, "dsn", x->dsn);
-		jadd(r, "reply", x->reply);
-		jadd(r, "stat", x->stat);
-		jadd(r, "tls", x->tls);
-		jadd(r, "auth", x->auth);
-		jadd(r, "evidence", x->evidence);
-		jadd(r, "handoff", x->handoff);
+		tro_jadd(r, "mailer", x->mailer);
+		tro_jadd(r, "relay", x->relay);
+		tro_jadd(r, "dsn", x->dsn);
+		tro_jadd(r, "reply", x->reply);
+		tro_jadd(r, "stat", x->stat);
+		tro_jadd(r, "tls", x->tls);
+		tro_jadd(r, "auth", x->auth);
+		tro_jadd(r, "evidence", x->evidence);
+		tro_jadd(r, "handoff", x->handoff);
 		if (x->cached)
 			jset(r, "cached_status",
 			    json_object_new_boolean(1));
-		jadd(r, "basis", x->basis);
+		tro_jadd(r, "basis", x->basis);
 		if (x->cf_newer)
 			jset(r, "sendmail_cf_newer",
 			    json_object_new_boolean(1));
 		if (x->first_qid) {
 			struct json_object *ff = json_object_new_object();
 
-			jadd(ff, "qid", x->first_qid);
-			jadd_time(ff, "time", x->first_fail);
-			jadd(ff, "stat", x->first_text);
+			tro_jadd(ff, "qid", x->first_qid);
+			tro_jadd_time(ff, "time", x->first_fail);
+			tro_jadd(ff, "stat", x->first_text);
 			jset(r, "first_failure", ff);
 		}
 		if (x->cause)

@@ -42,6 +42,9 @@ void	 tro_decision(strbuf *sb, const struct tr_decision *d,
 	    bool with_trace_budget);
 int	 tro_text(strbuf *sb, const struct tr_msg *m, enum tr_emit why,
 	    int64_t now, const struct tro_text_opts *o);
+struct json_object;
+void	 tro_jadd(struct json_object *o, const char *key, const char *s);
+void	 tro_jadd_time(struct json_object *o, const char *key, int64_t t);
 /* One JSON object and a newline. */
 int	 tro_json(strbuf *sb, const struct tr_msg *m, enum tr_emit why,
 	    int64_t now);
