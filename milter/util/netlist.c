@@ -6,6 +6,7 @@
  *	prefix length; IPv4 entries are stored in their mapped form with the
  *	prefix shifted by 96, so one comparison routine serves both families.
  */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -187,6 +188,34 @@ netlist_match_str(const struct netlist *nl, const char *ip)
 	return match16(nl, a);
 }
 
+/* Dotted quad of 4 bytes: what inet_ntop(AF_INET) writes, without its
+ * sprintf per octet (the connect callback formats every client address). */
+static int
+ipv4_text(const unsigned char b[4], char *buf, size_t len)
+{
+	char t[16], *d = t;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned v = b[i];
+
+		if (i > 0)
+			*d++ = '.';
+		if (v >= 100)
+			*d++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*d++ = (char)('0' + v / 10 % 10);
+		*d++ = (char)('0' + v % 10);
+	}
+	*d++ = '\0';
+	if ((size_t)(d - t) > len) {
+		errno = ENOSPC;
+		return -1;
+	}
+	memcpy(buf, t, (size_t)(d - t));
+	return 0;
+}
+
 int
 sockaddr_ntop(const struct sockaddr *sa, char *buf, size_t len)
 {
@@ -208,6 +237,8 @@ sockaddr_ntop(const struct sockaddr *sa, char *buf, size_t len)
 	} else {
 		return -1;
 	}
+	if (af == AF_INET)
+		return ipv4_text(a, buf, len);
 	return inet_ntop(af, a, buf, (socklen_t)len) != NULL ? 0 : -1;
 }
 

@@ -106,6 +106,28 @@ test_v4_mapped(void **state)
 		    sizeof(tiny)), -1);
 		assert_int_equal(sockaddr_ntop((struct sockaddr *)&su, buf,
 		    sizeof(buf)), -1);
+		/* the dotted quad is inet_ntop's, octet by octet (0, one,
+		 * two and three digits in every position), and a buffer one
+		 * byte short of it is refused */
+		for (unsigned v = 0; v < 256; v++) {
+			for (int pos = 0; pos < 4; pos++) {
+				unsigned char *b = (unsigned char *)
+				    &sa4.sin_addr;
+				char want[INET_ADDRSTRLEN];
+
+				memset(b, pos == 0 ? 1 : 200, 4);
+				b[pos] = (unsigned char)v;
+				assert_non_null(inet_ntop(AF_INET, b, want,
+				    sizeof(want)));
+				assert_int_equal(sockaddr_ntop((struct sockaddr
+				    *)&sa4, buf, sizeof(buf)), 0);
+				assert_string_equal(buf, want);
+				assert_int_equal(sockaddr_ntop((struct sockaddr
+				    *)&sa4, buf, strlen(want) + 1), 0);
+				assert_int_equal(sockaddr_ntop((struct sockaddr
+				    *)&sa4, buf, strlen(want)), -1);
+			}
+		}
 		assert_false(ip_parse_text("smtp.gmail.com", NULL, NULL));
 		assert_true(ip_parse_text("2001:db8::25", NULL, NULL));
 	}
