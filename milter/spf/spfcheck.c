@@ -12,7 +12,8 @@
  *	    names are lifted: the layer applies RFC 7208's. Verdicts are
  *	    cached in an spfcache (spfcache.h).
  *	  - an evaluation parses the client address (v4-mapped IPv6 becomes
- *	    IPv4; loopback and unspecified are refused) and the sender (white
+ *	    IPv4; loopback and unspecified are refused; the last few texts
+ *	    parsed are remembered per thread) and the sender (white
  *	    space around and one pair of <> dropped; control characters or
  *	    <> inside refused); a malformed domain gives none without a
  *	    lookup. spfc_check() then asks the cache under "domain|address",
@@ -211,71 +212,46 @@ struct client {
 	char		text[INET6_ADDRSTRLEN];
 };
 
-/* n bytes of s to d in ASCII lower case. */
+/* n bytes of s to d in ASCII lower case (no branch: the compiler may
+ * vectorise it). */
 static void
 lower_copy(char *d, const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		d[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') :
-		    s[i];
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		d[i] = (char)(ch | ((unsigned char)(ch - 'A') < 26u) << 5);
+	}
 }
 
 /*
- * The cache key "a|b" in lower case, in buf when it fits, else in a new
- * allocation (free it when it is not buf); NULL when out of memory.
+ * The cache key "a|addr" in lower case, in buf when it fits, else in a
+ * new allocation (free it when it is not buf); NULL when out of memory.
+ * addr is a client's text, lower case already (inet_ntop's hex digits, or
+ * an IPv4 address's digits and dots): copied as it is.
  */
 static char *
-key_make(char *buf, size_t size, const char *a, const char *b)
+key_make(char *buf, size_t size, const char *a, const char *addr)
 {
-	size_t la = strlen(a), lb = strlen(b);
+	size_t la = strlen(a), lb = strlen(addr);
 	char *d = la + lb + 2 <= size ? buf : malloc(la + lb + 2);
 
 	if (d == NULL)
 		return NULL;
 	lower_copy(d, a, la);
 	d[la] = '|';
-	lower_copy(d + la + 1, b, lb + 1);	/* with the NUL */
+	memcpy(d + la + 1, addr, lb + 1);	/* with the NUL */
 	return d;
 }
 
-/*
- * inet_ntop(AF_INET6) of a, remembered per thread for the last address:
- * the relay's addresses come here on every message, and the text of an
- * IPv6 address costs inet_ntop a few thousand instructions.
- */
-static void
-v6_text(const struct in6_addr *a, char *out, size_t size)
-{
-	static _Thread_local struct in6_addr last;
-	static _Thread_local char last_text[INET6_ADDRSTRLEN];
-
-	if (last_text[0] == '\0' || memcmp(a, &last, sizeof(last)) != 0) {
-		if (inet_ntop(AF_INET6, a, last_text, sizeof(last_text)) ==
-		    NULL) {
-			last_text[0] = '\0';
-			inet_ntop(AF_INET6, a, out, (socklen_t)size);
-			return;
-		}
-		last = *a;
-	}
-	if (strlen(last_text) < size)
-		strcpy(out, last_text);
-	else
-		inet_ntop(AF_INET6, a, out, (socklen_t)size);
-}
-
-/* Parse ip; v4-mapped IPv6 becomes IPv4 (RFC 7208 5: the client is the
- * IPv4 host). -1 with why set for bad text, loopback or unspecified. */
+/* Parse ip into c (the text form taken from ip for IPv4, inet_ntop for
+ * IPv6). -1 with why set for bad text, loopback or unspecified. */
 static int
-client_parse(const char *ip, struct client *c, const char **why)
+client_parse_text(const char *ip, struct client *c, const char **why)
 {
 	memset(c, 0, sizeof(*c));
-	if (ip == NULL) {
-		*why = "no client address";
-		return -1;
-	}
 	/* text with a colon is never IPv4: one inet_pton for IPv6 */
 	if (strchr(ip, ':') == NULL && inet_pton(AF_INET, ip, &c->v4) == 1) {
 		c->family = AF_INET;
@@ -310,7 +286,46 @@ client_parse(const char *ip, struct client *c, const char **why)
 			    "passes it unconditionally, it tells nothing";
 			return -1;
 		}
-		v6_text(&c->v6, c->text, sizeof(c->text));
+		inet_ntop(AF_INET6, &c->v6, c->text, sizeof(c->text));
+	}
+	return 0;
+}
+
+/*
+ * Parse ip; v4-mapped IPv6 becomes IPv4 (RFC 7208 5: the client is the
+ * IPv4 host). -1 with why set for bad text, loopback or unspecified.
+ * The relay's few addresses come here on every message: the last
+ * CLIENT_MEMO texts parsed without error are remembered per thread
+ * (inet_pton and inet_ntop cost far more than comparing the text).
+ */
+#define CLIENT_MEMO	4
+static int
+client_parse(const char *ip, struct client *c, const char **why)
+{
+	static _Thread_local struct {
+		char		ip[INET6_ADDRSTRLEN];	/* "": unused */
+		struct client	c;
+	} memo[CLIENT_MEMO];
+	static _Thread_local unsigned next;
+	size_t i, n;
+
+	if (ip == NULL) {
+		memset(c, 0, sizeof(*c));
+		*why = "no client address";
+		return -1;
+	}
+	for (i = 0; i < CLIENT_MEMO; i++) {
+		if (memo[i].ip[0] != '\0' && strcmp(memo[i].ip, ip) == 0) {
+			*c = memo[i].c;
+			return 0;
+		}
+	}
+	if (client_parse_text(ip, c, why) < 0)
+		return -1;
+	if ((n = strlen(ip)) < sizeof(memo[0].ip)) {
+		i = next++ % CLIENT_MEMO;
+		memcpy(memo[i].ip, ip, n + 1);
+		memo[i].c = *c;
 	}
 	return 0;
 }
