@@ -15,8 +15,9 @@
  *	    IPv4; loopback and unspecified are refused; the last few texts
  *	    parsed are remembered per thread) and the sender (white
  *	    space around and one pair of <> dropped; control characters or
- *	    <> inside refused); a malformed domain gives none without a
- *	    lookup. spfc_check() then asks the cache under "domain|address",
+ *	    <> inside refused; the last non-empty one parsed, its domain
+ *	    and the domain's check are remembered per thread); a malformed
+ *	    domain gives none without a lookup. spfc_check() then asks the cache under "domain|address",
  *	    then "sender|address" (lower case). On a miss it attaches a
  *	    heap-allocated spfdns_eval to the thread, runs libspf2 inside a
  *	    guarded call, maps the result (SPF_RESULT_INVALID: temperror
@@ -476,7 +477,20 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 	/* the sender and the cache keys live here when short enough */
 	char sbuf[320], kbuf[320], lbuf[320];
 	char *sender = NULL, *key = NULL, *lkey = NULL;
-	size_t n;
+	size_t n, n2;
+	bool dom_ok;
+	/*
+	 * The last sender checked on this thread, as parsed below (a
+	 * non-empty one): the milter checks one sender at every egress
+	 * address, and mostly the same one message after message.
+	 */
+	static _Thread_local struct {
+		char	 in[sizeof(sbuf)];	/* as given, less leading white */
+		char	 sender[sizeof(sbuf)];	/* trimmed, <> dropped */
+		size_t	 len;			/* of sender; 0: unused */
+		size_t	 dom;			/* offset of its domain */
+		bool	 dom_ok;		/* spfrec_domain_ok() */
+	} sm;
 	struct spfdns_eval *ev = NULL;
 	strbuf sb;
 	int rc = -1;
@@ -490,6 +504,16 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 	while (*sender_in == ' ' || *sender_in == '\t')
 		sender_in++;
 	n = strlen(sender_in);
+	if (sm.len > 0 && n < sizeof(sm.in) && memcmp(sm.in, sender_in,
+	    n + 1) == 0) {
+		/* the sender of the last check on this thread */
+		sender = memcpy(sbuf, sm.sender, sm.len + 1);
+		dom = sender + sm.dom;
+		dom_ok = sm.dom_ok;
+		if (helo == NULL || *helo == '\0')
+			helo = dom;
+		goto parsed;
+	}
 	sender = n < sizeof(sbuf) ? memcpy(sbuf, sender_in, n + 1) :
 	    strdup(sender_in);
 	if (sender == NULL) {
@@ -497,10 +521,10 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 		goto bad;
 	}
 	str_trim(sender);
-	n = strlen(sender);
-	if (n >= 2 && sender[0] == '<' && sender[n - 1] == '>') {
-		memmove(sender, sender + 1, n - 2);
-		sender[n - 2] = '\0';
+	n2 = strlen(sender);
+	if (n2 >= 2 && sender[0] == '<' && sender[n2 - 1] == '>') {
+		memmove(sender, sender + 1, n2 - 2);
+		sender[n2 - 2] = '\0';
 	}
 	/* a local part may hold spaces (quoted), never these */
 	if (has_control_chars(sender) || strpbrk(sender, "<>") != NULL) {
@@ -513,15 +537,25 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 			goto bad;
 		}
 		dom = helo;
+		dom_ok = spfrec_domain_ok(dom);
 	} else {
 		at = strrchr(sender, '@');
 		dom = at != NULL ? at + 1 : sender;
 		if (helo == NULL || *helo == '\0')
 			helo = dom;
+		dom_ok = spfrec_domain_ok(dom);
+		if (n < sizeof(sm.in)) {
+			/* the text after trimming is not longer */
+			memcpy(sm.in, sender_in, n + 1);
+			sm.len = strlen(sender);
+			memcpy(sm.sender, sender, sm.len + 1);
+			sm.dom = (size_t)(dom - sender);
+			sm.dom_ok = dom_ok;
+		}
 	}
-
+parsed:
 	/* RFC 7208 4.3: a malformed domain gives none, without a lookup */
-	if (!spfrec_domain_ok(dom) && !sc->opt.libspf2_only) {
+	if (!dom_ok && !sc->opt.libspf2_only) {
 		out->verdict = SPFV_NONE;
 		sb_puts(&sb, "malformed domain name: ");
 		sb_puts_sanitized(&sb, dom);
