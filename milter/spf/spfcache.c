@@ -5,7 +5,8 @@
  *	See spfcache.h. Structure: a power-of-two array of hash
  *	chains (64 buckets, doubled up to max entries but at most 65536)
  *	and a doubly linked LRU list whose head is the most recently used
- *	entry and whose tail is evicted first. Every access to the table,
+ *	entry and whose tail is evicted first (a hit on the head leaves the
+ *	list as it is: threads meeting the same entry do not write it). Every access to the table,
  *	the list and the count holds the cache's mutex; the clock is called
  *	with the mutex held and must not call back into the cache.
  */
@@ -163,8 +164,10 @@ cache_find(struct spfcache *c, const char *key, long long now)
 				cache_remove(c, e);
 				return NULL;
 			}
-			lru_unlink(c, e);
-			lru_push(c, e);
+			if (e != c->head) {	/* the head stays unwritten */
+				lru_unlink(c, e);
+				lru_push(c, e);
+			}
 			return e;
 		}
 	}

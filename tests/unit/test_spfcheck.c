@@ -435,6 +435,44 @@ test_cache_bound(void **state)
 	spfc_free(sc);
 }
 
+/* Did spfc_check() answer from the cache? */
+static bool
+cached(struct spfc *sc, const char *sender, const char *ip)
+{
+	struct spf_outcome o;
+	bool hit;
+
+	assert_int_equal(spfc_check(sc, sender, ip, &o), 0);
+	hit = o.cached;
+	spf_outcome_clear(&o);
+	return hit;
+}
+
+/* A hit on the most recent entry (which leaves the list alone) keeps it
+ * the most recent: the other one is evicted. */
+static void
+test_cache_head_hit(void **state)
+{
+	struct spfc *sc = zone_checker(3600, 2);
+
+	(void)state;
+	assert_false(cached(sc, "a@pass.test", "192.0.2.1"));
+	assert_false(cached(sc, "a@fail.test", "192.0.2.1"));
+	assert_true(cached(sc, "a@pass.test", "192.0.2.1"));	/* to head */
+	assert_true(cached(sc, "a@pass.test", "192.0.2.1"));	/* at head */
+	assert_false(cached(sc, "a@soft.test", "192.0.2.1"));	/* - fail */
+	assert_true(cached(sc, "a@pass.test", "192.0.2.1"));
+	assert_true(cached(sc, "a@pass.test", "192.0.2.1"));
+	assert_false(cached(sc, "a@fail.test", "192.0.2.1"));	/* - soft */
+	assert_true(cached(sc, "a@pass.test", "192.0.2.1"));
+	assert_false(cached(sc, "a@soft.test", "192.0.2.1"));	/* - fail */
+	assert_true(cached(sc, "a@soft.test", "192.0.2.1"));	/* at head */
+	assert_false(cached(sc, "a@fail.test", "192.0.2.1"));	/* - pass */
+	assert_true(cached(sc, "a@soft.test", "192.0.2.1"));
+	assert_int_equal(spfc_cache_size(sc), 2);
+	spfc_free(sc);
+}
+
 static void
 test_cache_local_part(void **state)
 {
@@ -848,6 +886,7 @@ main(void)
 		cmocka_unit_test(test_cache_hit_no_lookup),
 		cmocka_unit_test(test_cache_expiry),
 		cmocka_unit_test(test_cache_bound),
+		cmocka_unit_test(test_cache_head_hit),
 		cmocka_unit_test(test_cache_local_part),
 		cmocka_unit_test(test_cache_long_sender),
 		cmocka_unit_test(test_threads),
