@@ -4,7 +4,7 @@
  *
  * CONTRACT
  *	Covers every verdict, IPv6 (and its text in details, as inet_ntop
- *	writes it), include and redirect chains, the INVALID
+ *	writes it), the per-thread memos of addresses and senders, include and redirect chains, the INVALID
  *	mapping, the wrapper's RFC 7208 fixes, the cache (hits do no lookup,
  *	expiry by a fake clock, LRU bound, per-sender entries, no temperror),
  *	threads sharing one checker, the error handler, and the DNS deadline
@@ -343,6 +343,68 @@ test_inputs(void **state)
 	assert_int_equal(spfc_eval(sc, "", "pass.test", "192.0.2.5", &o), 0);
 	assert_int_equal(o.verdict, SPFV_PASS);
 	spf_outcome_clear(&o);
+	spfc_free(sc);
+}
+
+/*
+ * The per-thread memos of spfcheck.c (the last client address texts, the
+ * last sender) answer as a fresh parse does: addresses and senders in
+ * turn, more addresses than the memo holds, a sender that differs only
+ * in case or in the <> around it, a malformed domain and a refused
+ * sender met twice.
+ */
+static void
+test_memos(void **state)
+{
+	static const struct {
+		const char *sender, *ip;
+		int rc;
+		enum spf_verdict v;
+		const char *detail;
+	} c[] = {
+		{ "a@pass.test", "192.0.2.5", 0, SPFV_PASS,
+		    "pass.test authorizes 192.0.2.5" },
+		{ "a@pass.test", "198.51.100.1", 0, SPFV_FAIL,
+		    "pass.test does not authorize 198.51.100.1 (fail)" },
+		{ " <a@fail.test> ", "::ffff:192.0.2.5", 0, SPFV_FAIL,
+		    "fail.test does not authorize 192.0.2.5 (fail)" },
+		{ "a@fail.test", "2A00:1450:4000::0001", 0, SPFV_FAIL,
+		    "fail.test does not authorize 2a00:1450:4000::1 (fail)" },
+		{ "A@PASS.TEST", "192.0.2.7", 0, SPFV_PASS,
+		    "PASS.TEST authorizes 192.0.2.7" },
+		{ "a@pass..test", "192.0.2.7", 0, SPFV_NONE,
+		    "malformed domain name: pass..test (RFC 7208 4.3)" },
+		{ "a@pass..test", "192.0.2.8", 0, SPFV_NONE,
+		    "malformed domain name: pass..test (RFC 7208 4.3)" },
+		{ "a@fail.test\r\nX: y", "192.0.2.5", -1, SPFV_NONE,
+		    "malformed sender address" },
+		{ "a@fail.test\r\nX: y", "192.0.2.5", -1, SPFV_NONE,
+		    "malformed sender address" },
+		{ "a@pass.test", "127.0.0.1", -1, SPFV_NONE, NULL },
+		{ "a@pass.test", "2001:db8::1", 0, SPFV_FAIL,
+		    "pass.test does not authorize 2001:db8::1 (fail)" },
+	};
+	struct spfc *sc = zone_checker(0, 0);
+	struct spf_outcome o;
+	size_t i, round;
+
+	(void)state;
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+			memset(&o, 0, sizeof(o));
+			assert_int_equal(spfc_eval(sc, c[i].sender, NULL,
+			    c[i].ip, &o), c[i].rc);
+			assert_non_null(o.detail);
+			if (c[i].rc == 0)
+				assert_int_equal(o.verdict, c[i].v);
+			if (c[i].detail != NULL &&
+			    strcmp(o.detail, c[i].detail) != 0)
+				fail_msg("round %zu, %s at %s: \"%s\", not "
+				    "\"%s\"", round, c[i].sender, c[i].ip,
+				    o.detail, c[i].detail);
+			spf_outcome_clear(&o);
+		}
+	}
 	spfc_free(sc);
 }
 
@@ -883,6 +945,7 @@ main(void)
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_wrapper_fixes),
 		cmocka_unit_test(test_inputs),
+		cmocka_unit_test(test_memos),
 		cmocka_unit_test(test_cache_hit_no_lookup),
 		cmocka_unit_test(test_cache_expiry),
 		cmocka_unit_test(test_cache_bound),
