@@ -8,7 +8,9 @@
  *	entry and whose tail is evicted first (a hit on the head leaves the
  *	list as it is: threads meeting the same entry do not write it). Every access to the table,
  *	the list and the count holds the cache's mutex; the clock is called
- *	with the mutex held and must not call back into the cache.
+ *	with the mutex held and must not call back into the cache. A key's
+ *	hash is computed before the lock is taken, from a per-thread memo
+ *	of the last few keys when it holds the key.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -150,12 +152,43 @@ cache_remove(struct spfcache *c, struct centry *e)
 	centry_free(e);
 }
 
+/*
+ * fnv1a32_str(key), remembered per thread for the last HASH_MEMO keys
+ * hashed: the milter asks for the same few keys message after message
+ * (a domain at each egress address, a _dmarc name), and comparing a key
+ * costs less than hashing it again. No lock: the memo is the thread's.
+ */
+#define HASH_MEMO	4
+static uint32_t
+key_hash(const char *key)
+{
+	static _Thread_local struct {
+		char		key[96];
+		size_t		len;		/* 0: unused */
+		uint32_t	hash;
+	} m[HASH_MEMO];
+	static _Thread_local unsigned next;
+	size_t n = strlen(key), i;
+	uint32_t h;
+
+	for (i = 0; i < HASH_MEMO; i++)
+		if (m[i].len == n && n > 0 && memcmp(m[i].key, key, n) == 0)
+			return m[i].hash;
+	h = fnv1a32(key, n, FNV1A32_INIT);
+	if (n > 0 && n <= sizeof(m[0].key)) {
+		i = next++ % HASH_MEMO;
+		memcpy(m[i].key, key, n);
+		m[i].len = n;
+		m[i].hash = h;
+	}
+	return h;
+}
+
 /* Lock held. The live entry for key, made the most recent; NULL when
  * there is none (an expired one is removed). */
 static struct centry *
-cache_find(struct spfcache *c, const char *key, long long now)
+cache_find(struct spfcache *c, const char *key, uint32_t h, long long now)
 {
-	uint32_t h = fnv1a32_str(key);
 	struct centry *e;
 
 	for (e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->hnext) {
@@ -180,11 +213,13 @@ spfcache_get_some(struct spfcache *c, const char *key, unsigned what,
 {
 	struct centry *e;
 	bool hit = false;
+	uint32_t h;
 
 	if (c->buckets == NULL)
 		return false;
+	h = key_hash(key);		/* outside the lock */
 	pthread_mutex_lock(&c->lock);
-	e = cache_find(c, key, c->now(c->now_arg));
+	e = cache_find(c, key, h, c->now(c->now_arg));
 	if (e != NULL) {
 		out->verdict = e->verdict;
 		out->detail = e->detail && ((what & SPFCACHE_DETAIL) ||
@@ -226,11 +261,11 @@ spfcache_put(struct spfcache *c, const char *key, const struct spf_outcome *o)
 		return;
 	}
 	e->verdict = o->verdict;
-	e->hash = fnv1a32_str(key);
+	e->hash = key_hash(key);
 	pthread_mutex_lock(&c->lock);
 	now = c->now(c->now_arg);
 	e->expires = now + (long long)c->ttl;
-	if ((old = cache_find(c, key, now)) != NULL)
+	if ((old = cache_find(c, key, e->hash, now)) != NULL)
 		cache_remove(c, old);
 	while (c->count >= c->max && c->tail != NULL)
 		cache_remove(c, c->tail);
