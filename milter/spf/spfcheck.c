@@ -211,6 +211,7 @@ struct client {
 	struct in_addr	v4;
 	struct in6_addr	v6;
 	char		text[INET6_ADDRSTRLEN];
+	size_t		tlen;		/* strlen(text) */
 };
 
 /* n bytes of s to d in ASCII lower case (no branch: the compiler may
@@ -230,20 +231,25 @@ lower_copy(char *d, const char *s, size_t n)
 /*
  * The cache key "a|addr" in lower case, in buf when it fits, else in a
  * new allocation (free it when it is not buf); NULL when out of memory.
- * addr is a client's text, lower case already (inet_ntop's hex digits, or
- * an IPv4 address's digits and dots): copied as it is.
+ * a has la bytes, lowered here unless lower is false (lower case
+ * already); addr is a client's text, lower case already (inet_ntop's hex
+ * digits, or an IPv4 address's digits and dots): copied as it is.
  */
 static char *
-key_make(char *buf, size_t size, const char *a, const char *addr)
+key_make(char *buf, size_t size, const char *a, size_t la, bool lower,
+    const struct client *addr)
 {
-	size_t la = strlen(a), lb = strlen(addr);
+	size_t lb = addr->tlen;
 	char *d = la + lb + 2 <= size ? buf : malloc(la + lb + 2);
 
 	if (d == NULL)
 		return NULL;
-	lower_copy(d, a, la);
+	if (lower)
+		lower_copy(d, a, la);
+	else
+		memcpy(d, a, la);
 	d[la] = '|';
-	memcpy(d + la + 1, addr, lb + 1);	/* with the NUL */
+	memcpy(d + la + 1, addr->text, lb + 1);	/* with the NUL */
 	return d;
 }
 
@@ -289,6 +295,7 @@ client_parse_text(const char *ip, struct client *c, const char **why)
 		}
 		inet_ntop(AF_INET6, &c->v6, c->text, sizeof(c->text));
 	}
+	c->tlen = strlen(c->text);
 	return 0;
 }
 
@@ -490,7 +497,11 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 		size_t	 len;			/* of sender; 0: unused */
 		size_t	 dom;			/* offset of its domain */
 		bool	 dom_ok;		/* spfrec_domain_ok() */
+		char	 ldom[sizeof(sbuf)];	/* the domain in lower case */
+		size_t	 ldom_len;
 	} sm;
+	const char *ldom = NULL;	/* sm.ldom when it is dom's */
+	size_t ldom_len = 0;
 	struct spfdns_eval *ev = NULL;
 	strbuf sb;
 	int rc = -1;
@@ -510,6 +521,8 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 		sender = memcpy(sbuf, sm.sender, sm.len + 1);
 		dom = sender + sm.dom;
 		dom_ok = sm.dom_ok;
+		ldom = sm.ldom;
+		ldom_len = sm.ldom_len;
 		if (helo == NULL || *helo == '\0')
 			helo = dom;
 		goto parsed;
@@ -551,6 +564,10 @@ evaluate(struct spfc *sc, const char *sender_in, const char *helo,
 			memcpy(sm.sender, sender, sm.len + 1);
 			sm.dom = (size_t)(dom - sender);
 			sm.dom_ok = dom_ok;
+			sm.ldom_len = sm.len - sm.dom;
+			lower_copy(sm.ldom, dom, sm.ldom_len + 1);
+			ldom = sm.ldom;
+			ldom_len = sm.ldom_len;
 		}
 	}
 parsed:
@@ -566,7 +583,10 @@ parsed:
 	}
 	if (use_cache && sc->opt.cache_ttl > 0) {
 		/* the sender key only when the domain key misses */
-		if ((key = key_make(kbuf, sizeof(kbuf), dom, c.text)) == NULL) {
+		key = ldom != NULL ? key_make(kbuf, sizeof(kbuf), ldom,
+		    ldom_len, false, &c) : key_make(kbuf, sizeof(kbuf), dom,
+		    strlen(dom), true, &c);
+		if (key == NULL) {
 			why = "out of memory";
 			goto bad;
 		}
@@ -574,7 +594,8 @@ parsed:
 			rc = 0;
 			goto done;
 		}
-		lkey = key_make(lbuf, sizeof(lbuf), sender, c.text);
+		lkey = key_make(lbuf, sizeof(lbuf), sender, strlen(sender),
+		    true, &c);
 		if (lkey == NULL) {
 			why = "out of memory";
 			goto bad;

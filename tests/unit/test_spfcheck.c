@@ -535,6 +535,27 @@ test_cache_head_hit(void **state)
 	spfc_free(sc);
 }
 
+/* The cache key from the remembered sender (its domain in lower case):
+ * case variants share an entry, other domains and addresses do not. */
+static void
+test_cache_key_memo(void **state)
+{
+	struct spfc *sc = zone_checker(3600, 100);
+
+	(void)state;
+	assert_false(cached(sc, "a@pass.test", "192.0.2.1"));
+	assert_true(cached(sc, "A@PASS.TEST", "192.0.2.1"));
+	assert_true(cached(sc, "A@PASS.TEST", "192.0.2.1"));
+	assert_false(cached(sc, "a@fail.test", "192.0.2.1"));
+	assert_true(cached(sc, "<A@Fail.Test>", "192.0.2.1"));
+	assert_false(cached(sc, "A@Fail.Test", "192.0.2.2"));
+	assert_true(cached(sc, "b@pass.test", "192.0.2.1"));
+	assert_false(cached(sc, "b@pass.test", "2001:db8::1"));
+	assert_true(cached(sc, "a@PASS.test", "2001:DB8::1"));
+	assert_int_equal(spfc_cache_size(sc), 4);
+	spfc_free(sc);
+}
+
 static void
 test_cache_local_part(void **state)
 {
@@ -950,6 +971,7 @@ main(void)
 		cmocka_unit_test(test_cache_expiry),
 		cmocka_unit_test(test_cache_bound),
 		cmocka_unit_test(test_cache_head_hit),
+		cmocka_unit_test(test_cache_key_memo),
 		cmocka_unit_test(test_cache_local_part),
 		cmocka_unit_test(test_cache_long_sender),
 		cmocka_unit_test(test_threads),
