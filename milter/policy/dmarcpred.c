@@ -65,6 +65,14 @@ domain_of(const char *addr)
 	return at != NULL ? at + 1 : NULL;
 }
 
+/* Domain names equal but for ASCII case: byte for byte first, the usual
+ * case (both lower case already), which costs less than str_ieq(). */
+static bool
+dom_eq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0 || str_ieq(a, b);
+}
+
 bool
 dmarcpred_domain_ok(const struct rm_snapshot *s, const struct decision *d,
     const char *jdomain, const char *domain)
@@ -73,8 +81,8 @@ dmarcpred_domain_ok(const struct rm_snapshot *s, const struct decision *d,
 
 	if (domain == NULL)
 		return false;
-	if ((jdomain != NULL && str_ieq(domain, jdomain)) ||
-	    (ad != NULL && str_ieq(domain, ad)))
+	if ((jdomain != NULL && dom_eq(domain, jdomain)) ||
+	    (ad != NULL && dom_eq(domain, ad)))
 		return true;
 	return snapshot_dmarc_domain_ok(s, domain);
 }
@@ -99,7 +107,7 @@ dmarcpred_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 {
 	const struct dmarc_record *r;
 	struct align_result own, dk;
-	bool spf_known, dkim_known;
+	bool spf_known, dkim_known, own_used = false, dk_used = false;
 
 	memset(e, 0, sizeof(*e));
 	memset(&own, 0, sizeof(own));
@@ -122,6 +130,7 @@ dmarcpred_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 	/* From: against the envelope: the caller's, or computed here; its
 	 * organizational domain is the one policy discovery uses */
 	if (fe == NULL) {
+		own_used = true;
 		if (align_eval(v->from_domain, v->env_domain, ALIGN_RELAXED,
 		    &own) < 0)
 			goto nomem;
@@ -165,13 +174,15 @@ dmarcpred_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 			    DKIMV_TEMPERROR : DKIMV_FAIL;
 		}
 		/* d= is often the envelope domain: its alignment is known */
-		if (v->env_domain != NULL && str_ieq(v->dkim_d, v->env_domain))
+		if (v->env_domain != NULL && dom_eq(v->dkim_d, v->env_domain))
 			e->dkim_id_aligned = aligned(fe, r->adkim_strict);
-		else if (align_eval(v->from_domain, v->dkim_d, ALIGN_RELAXED,
-		    &dk) < 0)
-			goto nomem;
-		else
+		else {
+			dk_used = true;
+			if (align_eval(v->from_domain, v->dkim_d,
+			    ALIGN_RELAXED, &dk) < 0)
+				goto nomem;
 			e->dkim_id_aligned = aligned(&dk, r->adkim_strict);
+		}
 		e->dkim_aligned = e->dkim_id_aligned && e->dkim == DKIMV_PASS;
 	}
 	dkim_known = !e->dkim_id_aligned || e->dkim != DKIMV_TEMPERROR;
@@ -187,12 +198,16 @@ dmarcpred_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 	} else
 		e->verdict = DMV_FAIL;
 done:
-	align_result_clear(&own);
-	align_result_clear(&dk);
+	if (own_used)
+		align_result_clear(&own);
+	if (dk_used)
+		align_result_clear(&dk);
 	return 0;
 nomem:
-	align_result_clear(&own);
-	align_result_clear(&dk);
+	if (own_used)
+		align_result_clear(&own);
+	if (dk_used)
+		align_result_clear(&dk);
 	dmarcpred_clear(e);
 	sb_puts(err, "out of memory");
 	return -1;
