@@ -82,25 +82,25 @@ addr_free(struct rm_addr *a)
 
 /*
  * Parse an addr-spec "local@domain" (no brackets, no comments) into out.
- * The local part may be a quoted string.
+ * The local part may be a quoted string. Its unquoted form is never longer
+ * than s, so it gets one allocation of an exact bound (a message parses
+ * several addresses: no buffer growth here).
  */
 static int
 parse_addr_spec(const char *s, size_t n, struct rm_addr *out)
 {
-	strbuf local;
-	size_t i = 0, at;
-	char *domain = NULL;
-	bool quoted = false;
+	size_t i = 0, at, ln = 0;
+	char *local = NULL, *domain = NULL;
 
-	sb_init(&local);
 	if (n > 0 && s[0] == '"') {
-		quoted = true;
+		if ((local = malloc(n)) == NULL)	/* unquoted: < n */
+			goto bad;
 		for (i = 1; i < n && s[i] != '"'; i++) {
 			if (s[i] == '\\' && i + 1 < n)
 				i++;
 			if (ch_ctl((unsigned char)s[i]))
 				goto bad;
-			sb_putc(&local, s[i]);
+			local[ln++] = s[i];
 		}
 		if (i >= n)
 			goto bad;	/* unbalanced quote */
@@ -113,6 +113,8 @@ parse_addr_spec(const char *s, size_t n, struct rm_addr *out)
 		for (at = n; at > 0 && s[at - 1] != '@'; at--)
 			;
 		at = at > 0 ? at - 1 : n;
+		if (at == 0)
+			goto bad;	/* empty local part */
 		for (i = 0; i < at; i++) {
 			unsigned char c = (unsigned char)s[i];
 
@@ -123,10 +125,12 @@ parse_addr_spec(const char *s, size_t n, struct rm_addr *out)
 			if (c == '@' || c == ':')
 				goto bad;
 		}
-		sb_append(&local, s, at);
+		if ((local = malloc(at + 1)) == NULL)
+			goto bad;
+		memcpy(local, s, at);
+		ln = at;
 	}
-	if (local.len == 0 && !quoted)
-		goto bad;
+	local[ln] = '\0';
 	if (at < n) {
 		const char *d = s + at + 1;
 		size_t dn = n - at - 1;
@@ -140,17 +144,13 @@ parse_addr_spec(const char *s, size_t n, struct rm_addr *out)
 		if (domain[0] != '[')
 			domain_normalise(domain);
 	}
-	if (local.err)
-		goto bad;
-	out->local = sb_steal(&local);
-	if (out->local == NULL)
-		goto bad;
+	out->local = local;
 	out->domain = domain;
 	out->null = false;
 	return 0;
 bad:
 	free(domain);
-	sb_free(&local);
+	free(local);
 	return -1;
 }
 
@@ -360,13 +360,13 @@ skip_quoted(const char *s, size_t i)
 	return i;
 }
 
-/* Copy s[b..e) without comments and folding white space into sb. */
-static void
-copy_without_comments(strbuf *sb, const char *s, size_t b, size_t e)
+/* Copy s[b..e) without comments and folding white space into dst (room
+ * for e - b bytes: the copy is never longer); returns its length. */
+static size_t
+copy_without_comments(char *dst, const char *s, size_t b, size_t e)
 {
-	size_t i = b, j;
+	size_t i = b, j, n = 0;
 
-	sb_reserve(sb, e - b + 1);	/* one allocation, not one per growth */
 	while (i < e) {
 		if (s[i] == '(') {
 			i = skip_comment(s, i);
@@ -374,26 +374,31 @@ copy_without_comments(strbuf *sb, const char *s, size_t b, size_t e)
 			j = skip_quoted(s, i);
 			if (j > e)
 				j = e;
-			sb_append(sb, s + i, j - i);
+			memcpy(dst + n, s + i, j - i);
+			n += j - i;
 			i = j;
 		} else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
 		    s[i] == '\n') {
 			i++;
 		} else {
-			sb_putc(sb, s[i++]);
+			dst[n++] = s[i++];
 		}
 	}
+	return n;
 }
 
 /*
  * One mailbox s[b..e): "display <spec>" or "spec". Fills f when it is the
  * first valid mailbox. Returns 0 if it was a valid mailbox, -1 if not.
+ * The spec and the display name are copied into one scratch buffer of
+ * e - b + 2 bytes (their exact bound): on the stack when it fits, else
+ * allocated.
  */
 static int
 parse_mailbox(const char *s, size_t b, size_t e, struct hdr_from *f)
 {
-	size_t i, lt = (size_t)-1, gt = (size_t)-1;
-	strbuf spec, disp;
+	size_t i, lt = (size_t)-1, gt = (size_t)-1, sn, dn = 0;
+	char stack[512], *buf, *spec, *disp = NULL;
 	struct rm_addr a;
 	int rc = -1;
 
@@ -409,27 +414,35 @@ parse_mailbox(const char *s, size_t b, size_t e, struct hdr_from *f)
 		else
 			i++;
 	}
-	sb_init(&spec);
-	sb_init(&disp);
+	if (lt != (size_t)-1 && gt == (size_t)-1)
+		return -1;
+	if (e - b + 2 <= sizeof(stack))
+		buf = stack;
+	else if ((buf = malloc(e - b + 2)) == NULL)
+		return -1;
+	spec = buf;
 	if (lt != (size_t)-1) {
-		if (gt == (size_t)-1)
-			goto done;
-		copy_without_comments(&spec, s, lt + 1, gt);
-		sb_append(&disp, s + b, lt - b);
+		sn = copy_without_comments(spec, s, lt + 1, gt);
+		spec[sn] = '\0';
+		disp = spec + sn + 1;	/* sn <= gt - lt - 1 */
+		dn = lt - b;
+		memcpy(disp, s + b, dn);
+		disp[dn] = '\0';
 	} else {
-		copy_without_comments(&spec, s, b, e);
+		sn = copy_without_comments(spec, s, b, e);
+		spec[sn] = '\0';
 	}
-	if (spec.err || disp.err || spec.len == 0)
+	if (sn == 0)
 		goto done;
-	if (spec.s[0] == '@') {		/* obsolete route in angle-addr */
-		char *colon = strchr(spec.s, ':');
+	if (spec[0] == '@') {		/* obsolete route in angle-addr */
+		char *colon = strchr(spec, ':');
 
 		if (colon == NULL)
 			goto done;
-		memmove(spec.s, colon + 1, strlen(colon + 1) + 1);
-		spec.len = strlen(spec.s);
+		spec = colon + 1;
+		sn = strlen(spec);
 	}
-	if (parse_addr_spec(spec.s, spec.len, &a) < 0)
+	if (parse_addr_spec(spec, sn, &a) < 0)
 		goto done;
 	if (a.domain == NULL) {		/* a header address needs a domain */
 		addr_free(&a);
@@ -438,8 +451,8 @@ parse_mailbox(const char *s, size_t b, size_t e, struct hdr_from *f)
 	rc = 0;
 	if (f->count++ == 0) {
 		f->addr = a;
-		if (disp.len > 0) {
-			char *d = str_trim(disp.s);
+		if (dn > 0) {
+			char *d = str_trim(disp);
 
 			if (*d != '\0')
 				f->display = strdup(d);
@@ -448,8 +461,8 @@ parse_mailbox(const char *s, size_t b, size_t e, struct hdr_from *f)
 		addr_free(&a);
 	}
 done:
-	sb_free(&spec);
-	sb_free(&disp);
+	if (buf != stack)
+		free(buf);
 	return rc;
 }
 
