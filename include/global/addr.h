@@ -46,9 +46,13 @@ size_t	 addr_format_buf(const char *local, const char *domain, char *buf,
 int	 addr_append(strbuf *sb, const char *local, const char *domain);
 /* Same for a parsed address ("<>" → ""). */
 char	*addr_text(const struct rm_addr *a);
-/* Split "user+detail" at the first delim; detail NULL when there is none. */
+/* Split "user+detail" at the first delim; detail NULL when there is none
+ * (no delim, or one at the start: "+tag" is all user). */
 int	 addr_split_detail(const char *local, char delim, char **user,
 	    char **detail);
+/* The same without copies: the length of the user part; local[it] is the
+ * delim that starts the detail, or '\0' when there is none. */
+size_t	 addr_detail_at(const char *local, char delim);
 /* Lower-case and strip one trailing dot; in place. */
 /*
  * An address as an administrator writes it in a configuration file may be

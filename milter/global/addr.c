@@ -304,19 +304,27 @@ addr_text(const struct rm_addr *a)
 	return addr_format(a->local, a->domain);
 }
 
-int
-addr_split_detail(const char *local, char delim, char **user, char **detail)
+size_t
+addr_detail_at(const char *local, char delim)
 {
 	const char *p = strchr(local, delim);
 
+	return p == NULL || p == local ? strlen(local) : (size_t)(p - local);
+}
+
+int
+addr_split_detail(const char *local, char delim, char **user, char **detail)
+{
+	size_t u = addr_detail_at(local, delim);
+
 	*user = *detail = NULL;
-	if (p == NULL || p == local) {
+	if (local[u] == '\0') {
 		if ((*user = strdup(local)) == NULL)
 			return -1;
 		return 0;
 	}
-	*user = strndup(local, (size_t)(p - local));
-	*detail = strdup(p + 1);
+	*user = strndup(local, u);
+	*detail = strdup(local + u + 1);
 	if (*user == NULL || *detail == NULL) {
 		free(*user);
 		free(*detail);

@@ -343,59 +343,75 @@ try_key(const struct sendermap *m, const char *key, const char *pct1,
 	return MAP_FOUND;
 }
 
-/* key = a b c (no formatting: this is the per-message path) */
+/* dst = a (an bytes) b c, NUL-terminated; no formatting: this is the
+ * per-message path */
 static void
-key3(strbuf *key, const char *a, const char *b, const char *c)
+key3(char *dst, const char *a, size_t an, const char *b, const char *c)
 {
-	sb_puts(key, a);
-	sb_puts(key, b);
-	sb_puts(key, c);
+	size_t bn = strlen(b), cn = strlen(c);
+
+	memcpy(dst, a, an);
+	memcpy(dst + an, b, bn);
+	memcpy(dst + an + bn, c, cn + 1);
 }
 
+/*
+ * The lower-case local part and the candidate keys live in one scratch
+ * buffer of their exact bound (the local part, then the longest key:
+ * user "+*@" domain is at most local "@" domain plus one byte): on the
+ * stack when it fits, else allocated.
+ */
 enum map_result
 sendermap_lookup(const struct sendermap *m, const struct rm_addr *sender,
     bool local_ok, struct map_hit *hit)
 {
 	enum map_result r = MAP_NOTFOUND;
-	char *local = NULL, *user = NULL, *detail = NULL;
-	strbuf key;
+	char stack[512], *buf, *local, *key, *detail = NULL;
+	const char *dom = sender->domain;
+	size_t ln, dn, un, need;
 
 	memset(hit, 0, sizeof(*hit));
 	if (m == NULL || sender->null || sender->local == NULL)
 		return MAP_NOTFOUND;
-	sb_init(&key);
-	if ((local = strdup_lower(sender->local)) == NULL ||
-	    addr_split_detail(local, '+', &user, &detail) < 0) {
-		r = MAP_ERROR;
-		goto done;
-	}
+	ln = strlen(sender->local);
+	dn = dom != NULL ? strlen(dom) : 0;
+	need = (ln + 1) + (ln + dn + 4);
+	if (need <= sizeof(stack))
+		buf = stack;
+	else if ((buf = malloc(need)) == NULL)
+		return MAP_ERROR;
+	local = buf;
+	memcpy(local, sender->local, ln + 1);
+	str_lower_inplace(local);
+	key = buf + ln + 1;
+	un = addr_detail_at(local, '+');
+	if (local[un] != '\0')
+		detail = local + un + 1;
 #define TRY(pct1) do {							\
-		if (key.err) { r = MAP_ERROR; goto done; }		\
-		if ((r = try_key(m, key.s, (pct1), sender->local, hit))	\
+		if ((r = try_key(m, key, (pct1), sender->local, hit))	\
 		    != MAP_NOTFOUND)					\
 			goto done;					\
-		sb_reset(&key);						\
 	} while (0)
 
-	if (sender->domain != NULL) {
-		key3(&key, local, "@", sender->domain);
+	if (dom != NULL) {
+		key3(key, local, ln, "@", dom);
 		TRY("");
 		if (detail != NULL) {
-			key3(&key, user, "+*@", sender->domain);
+			key3(key, local, un, "+*@", dom);
 			TRY(detail);
-			key3(&key, user, "@", sender->domain);
+			key3(key, local, un, "@", dom);
 			TRY(detail);
 		}
-		key3(&key, "", "@", sender->domain);
+		key3(key, "", 0, "@", dom);
 		TRY(sender->local);
 	}
 	if (local_ok) {
-		key3(&key, local, "", "");
+		key3(key, local, ln, "", "");
 		TRY("");
 		if (detail != NULL) {
-			key3(&key, user, "+*", "");
+			key3(key, local, un, "+*", "");
 			TRY(detail);
-			key3(&key, user, "", "");
+			key3(key, local, un, "", "");
 			TRY(detail);
 		}
 	}
@@ -403,10 +419,8 @@ sendermap_lookup(const struct sendermap *m, const struct rm_addr *sender,
 done:
 	if (r == MAP_ERROR)
 		map_hit_free(hit);
-	sb_free(&key);
-	free(local);
-	free(user);
-	free(detail);
+	if (buf != stack)
+		free(buf);
 	return r;
 }
 
