@@ -163,14 +163,14 @@ pick_dkim(const struct rm_snapshot *s, struct rview *v, struct build *b,
 	}
 }
 
-/* Copy the strings into one allocation and point the view at them. */
+/* Copy the strings into one allocation of their exact size and point the
+ * view at them. */
 static int
 seal(struct rview *v, const struct build *b)
 {
 	static const bool lower[S_N] = { false, true, false, true, true,
 	    false };
-	size_t off[S_N], i;
-	strbuf a;
+	size_t len[S_N], off[S_N], total = 0, i;
 	const char **dst[S_N];
 
 	dst[S_ENV] = &v->env;
@@ -179,26 +179,23 @@ seal(struct rview *v, const struct build *b)
 	dst[S_FROMDOM] = &v->from_domain;
 	dst[S_DKIMD] = &v->dkim_d;
 	dst[S_DKIMSEL] = &v->dkim_sel;
-	sb_init(&a);
-	for (i = 0, off[0] = 0; i < S_N; i++)
-		off[0] += b->str[i] != NULL ? strlen(b->str[i]) + 1 : 0;
-	sb_reserve(&a, off[0] + 1);
 	for (i = 0; i < S_N; i++) {
-		off[i] = a.len;
-		if (b->str[i] != NULL) {
-			sb_puts(&a, b->str[i]);
-			if (lower[i])
-				str_lower_inplace(a.s + off[i]);
-			sb_putc(&a, '\0');
-		}
+		len[i] = b->str[i] != NULL ? strlen(b->str[i]) : 0;
+		off[i] = total;
+		total += b->str[i] != NULL ? len[i] + 1 : 0;
 	}
-	if (a.err) {
-		sb_free(&a);
+	if ((v->arena = malloc(total + 1)) == NULL)
 		return -1;
+	for (i = 0; i < S_N; i++) {
+		if (b->str[i] == NULL) {
+			*dst[i] = NULL;
+			continue;
+		}
+		memcpy(v->arena + off[i], b->str[i], len[i] + 1);
+		if (lower[i])
+			str_lower_inplace(v->arena + off[i]);
+		*dst[i] = v->arena + off[i];
 	}
-	v->arena = sb_steal(&a);
-	for (i = 0; i < S_N; i++)
-		*dst[i] = b->str[i] != NULL ? v->arena + off[i] : NULL;
 	return 0;
 }
 
