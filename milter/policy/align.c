@@ -93,7 +93,7 @@ canonical(const char *domain, char **out)
 
 	*out = NULL;
 	errno = EINVAL;
-	if (domain == NULL || has_control_chars(domain))
+	if (domain == NULL)
 		return -1;
 	s = domain;
 	while (*s == '.')
@@ -101,15 +101,21 @@ canonical(const char *domain, char **out)
 	e = s + strlen(s);
 	while (e > s && e[-1] == '.')
 		e--;
+	/* one pass: the dots around [s, e) are no control characters */
+	for (p = s; p < e; p++) {
+		if (ch_ctl((unsigned char)*p))
+			return -1;
+		if ((unsigned char)*p >= 0x80 || *p == ' ')
+			plain = false;
+	}
 	if (e == s)
 		return -1;
-	if ((trim = strndup(s, (size_t)(e - s))) == NULL) {
+	if ((trim = malloc((size_t)(e - s) + 1)) == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	for (p = trim; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80 || *p == ' ')
-			plain = false;
+	memcpy(trim, s, (size_t)(e - s));
+	trim[e - s] = '\0';
 	if (plain) {
 		c = str_lower_inplace(trim);
 	} else {
