@@ -15,7 +15,9 @@
  *	hdr_from_parse() reads an RFC 5322 From: value: display name, comments,
  *	quoted strings, angle addresses, groups, several mailboxes. It reports
  *	how many mailboxes it found and the first one's display name (as
- *	written, trimmed) and address.
+ *	written, trimmed) and address. hdr_from_parse_addr() is the same
+ *	without the display name (always NULL), for callers that only need
+ *	the address: it spares that copy.
  *
  *	Everything returned is malloc'ed and owned by the caller; nothing here
  *	aborts or truncates.
@@ -70,6 +72,7 @@ struct hdr_from {
 };
 
 int	 hdr_from_parse(const char *value, struct hdr_from *out);
+int	 hdr_from_parse_addr(const char *value, struct hdr_from *out);
 void	 hdr_from_free(struct hdr_from *f);
 /* A From: value: "display <addr>" or "<addr>", control characters (CR, LF,
  * NUL, ESC...) stripped, TAB as a space; NULL on ENOMEM. */

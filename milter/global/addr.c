@@ -403,7 +403,8 @@ copy_without_comments(char *dst, const char *s, size_t b, size_t e)
  * allocated.
  */
 static int
-parse_mailbox(const char *s, size_t b, size_t e, struct hdr_from *f)
+parse_mailbox(const char *s, size_t b, size_t e, struct hdr_from *f,
+    bool want_display)
 {
 	size_t i, lt = (size_t)-1, gt = (size_t)-1, sn, dn = 0;
 	char stack[512], *buf, *spec, *disp = NULL;
@@ -459,7 +460,7 @@ parse_mailbox(const char *s, size_t b, size_t e, struct hdr_from *f)
 	rc = 0;
 	if (f->count++ == 0) {
 		f->addr = a;
-		if (dn > 0) {
+		if (want_display && dn > 0) {
 			char *d = str_trim(disp);
 
 			if (*d != '\0')
@@ -474,8 +475,8 @@ done:
 	return rc;
 }
 
-int
-hdr_from_parse(const char *value, struct hdr_from *f)
+static int
+from_parse(const char *value, struct hdr_from *f, bool want_display)
 {
 	size_t i = 0, start = 0;
 	bool in_angle = false, in_group = false;
@@ -485,7 +486,11 @@ hdr_from_parse(const char *value, struct hdr_from *f)
 	if (value == NULL)
 		return -1;
 	for (;;) {
-		char c = value[i];
+		char c;
+
+		/* only these bytes (and the final NUL) mean anything here */
+		i += strcspn(value + i, "(\"<>:,;");
+		c = value[i];
 
 		if (c == '(') {
 			i = skip_comment(value, i);
@@ -509,7 +514,8 @@ hdr_from_parse(const char *value, struct hdr_from *f)
 
 			while (b < e && strchr(" \t\r\n", value[b]))
 				b++;
-			if (b < e && parse_mailbox(value, b, e, f) < 0)
+			if (b < e &&
+			    parse_mailbox(value, b, e, f, want_display) < 0)
 				bad++;
 			if (c == ';')
 				in_group = false;
@@ -525,6 +531,18 @@ hdr_from_parse(const char *value, struct hdr_from *f)
 	}
 	(void)bad;
 	return 0;
+}
+
+int
+hdr_from_parse(const char *value, struct hdr_from *f)
+{
+	return from_parse(value, f, true);
+}
+
+int
+hdr_from_parse_addr(const char *value, struct hdr_from *f)
+{
+	return from_parse(value, f, false);
 }
 
 void

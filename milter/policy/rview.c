@@ -101,7 +101,7 @@ our_from(const struct decision *d, const char *header_from,
 		return 0;
 	}
 	if (header_from == NULL || from_count != 1 ||
-	    hdr_from_parse(header_from, &hf) < 0)
+	    hdr_from_parse_addr(header_from, &hf) < 0)
 		return 0;
 	if (hf.count == 1 && hf.addr.domain != NULL && hf.addr.local != NULL) {
 		n = addr_format_buf(hf.addr.local, hf.addr.domain, b->ours_buf,

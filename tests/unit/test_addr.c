@@ -1,6 +1,7 @@
 /*
  * test_addr.c - envelope and header address parsing, quoting, details
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +188,14 @@ from_ok(const char *v, int count, const char *display, const char *local,
 	assert_string_equal(f.addr.local, local);
 	assert_string_equal(f.addr.domain, domain);
 	hdr_from_free(&f);
+	/* the same without the display name */
+	if (hdr_from_parse_addr(v, &f) != 0)
+		fail_msg("From '%s' did not parse (address only)", v);
+	assert_int_equal(f.count, count);
+	assert_null(f.display);
+	assert_string_equal(f.addr.local, local);
+	assert_string_equal(f.addr.domain, domain);
+	hdr_from_free(&f);
 }
 
 static void
@@ -217,6 +226,21 @@ test_header_from(void **state)
 	assert_int_equal(hdr_from_parse("<unterminated@example.com", &f), -1);
 	assert_int_equal(hdr_from_parse("(((", &f), -1);
 	assert_int_equal(hdr_from_parse("\"", &f), -1);
+	assert_int_equal(hdr_from_parse_addr("", &f), -1);
+	assert_int_equal(hdr_from_parse_addr("root", &f), -1);
+	assert_int_equal(hdr_from_parse_addr("<unterminated@example.com", &f),
+	    -1);
+	{
+		/* a mailbox longer than the parser's stack scratch buffer */
+		char v[1200], disp[701];
+
+		memset(disp, 'A', sizeof(disp) - 1);
+		disp[sizeof(disp) - 1] = '\0';
+		snprintf(v, sizeof(v), "%s <Jane.Doe@Example.COM>", disp);
+		from_ok(v, 1, disp, "Jane.Doe", "example.com");
+		snprintf(v, sizeof(v), "\"%s\"@example.com", disp);
+		from_ok(v, 1, NULL, disp, "example.com");
+	}
 }
 
 static void
