@@ -27,12 +27,15 @@
 
 #include <stdbool.h>
 
+/* The four names live in one allocation (arena), released by
+ * align_result_clear(): read them, never free or keep them. */
 struct align_result {
 	bool	 aligned;
-	char	*from_dom;	/* canonical forms (malloc), NULL when not */
+	char	*from_dom;	/* canonical forms, NULL when not */
 	char	*env_dom;	/* a domain */
-	char	*from_org;	/* organisational domains (malloc), NULL */
+	char	*from_org;	/* organisational domains, NULL */
 	char	*env_org;	/* when not a domain */
+	char	*arena;		/* owns the four above */
 };
 
 /* relaxed or strict alignment; the AlignmentMode option holds one */

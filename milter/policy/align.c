@@ -81,17 +81,21 @@ labels_ok(const char *d)
 	return true;
 }
 
-/* Canonical form in *out: 0, or -1 with errno EINVAL (not a domain) or
- * ENOMEM. */
+/* A canonical name is at most this long (labels_ok()): the exact bound of
+ * the buffers below. */
+#define CANON_MAX	253
+
+/* Canonical form into out (CANON_MAX + 1 bytes): 0, or -1 with errno
+ * EINVAL (not a domain) or ENOMEM. */
 static int
-canonical(const char *domain, char **out)
+canonical_buf(const char *domain, char *out)
 {
 	const char *s, *e, *p;
-	char *trim, *ascii = NULL, *c;
+	char *trim, *ascii = NULL;
 	bool plain = true;
+	size_t n;
 	int r;
 
-	*out = NULL;
 	errno = EINVAL;
 	if (domain == NULL)
 		return -1;
@@ -110,17 +114,21 @@ canonical(const char *domain, char **out)
 	}
 	if (e == s)
 		return -1;
-	if ((trim = malloc((size_t)(e - s) + 1)) == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	memcpy(trim, s, (size_t)(e - s));
-	trim[e - s] = '\0';
+	n = (size_t)(e - s);
 	if (plain) {
-		c = str_lower_inplace(trim);
+		if (n > CANON_MAX)
+			return -1;	/* labels_ok() refuses it */
+		memcpy(out, s, n);
+		out[n] = '\0';
 	} else {
 		/* U-labels: IDNA2008 (UTS#46 non-transitional) to A-labels;
 		 * this also folds the case of non-ASCII letters */
+		if ((trim = malloc(n + 1)) == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		memcpy(trim, s, n);
+		trim[n] = '\0';
 		r = idn2_to_ascii_8z(trim, &ascii, IDN2_NONTRANSITIONAL |
 		    IDN2_NFC_INPUT);
 		free(trim);
@@ -130,20 +138,36 @@ canonical(const char *domain, char **out)
 		}
 		if (r != IDN2_OK)
 			return -1;
-		c = strdup(ascii);
-		idn2_free(ascii);
-		if (c == NULL) {
-			errno = ENOMEM;
+		n = strlen(ascii);
+		if (n > CANON_MAX) {
+			idn2_free(ascii);
+			errno = EINVAL;
 			return -1;
 		}
-		str_lower_inplace(c);
+		memcpy(out, ascii, n + 1);
+		idn2_free(ascii);
 	}
-	if (!labels_ok(c)) {
-		free(c);
+	str_lower_inplace(out);
+	if (!labels_ok(out)) {
 		errno = EINVAL;
 		return -1;
 	}
-	*out = c;
+	return 0;
+}
+
+/* The same, malloc'ed in *out. */
+static int
+canonical(const char *domain, char **out)
+{
+	char buf[CANON_MAX + 1];
+
+	*out = NULL;
+	if (canonical_buf(domain, buf) < 0)
+		return -1;
+	if ((*out = strdup(buf)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
 	return 0;
 }
 
@@ -189,35 +213,34 @@ org_cache_clear(void)
 	pthread_mutex_unlock(&org_lock);
 }
 
-static char *
-org_lookup(const char *canon)
-{
-	const char *reg = psl_registrable_domain(psl_get(), canon);
-
-	return strdup(reg != NULL ? reg : canon);
-}
-
-static char *
-org_of_canonical(const char *canon)
+/* The organisational domain of a canonical name into out (CANON_MAX + 1
+ * bytes: it is the name or a suffix of it). Never fails: a name that
+ * cannot be cached for want of memory is still answered. */
+static void
+org_into(const char *canon, char *out)
 {
 	size_t slot = org_slot(canon);
-	char *org = NULL, *dom, *copy;
+	const char *reg;
+	char *dom, *copy;
+	bool hit = false;
 
 	pthread_mutex_lock(&org_lock);
 	if (org_cache[slot].dom != NULL &&
-	    strcmp(org_cache[slot].dom, canon) == 0)
-		org = strdup(org_cache[slot].org);
+	    strcmp(org_cache[slot].dom, canon) == 0) {
+		strcpy(out, org_cache[slot].org);
+		hit = true;
+	}
 	pthread_mutex_unlock(&org_lock);
-	if (org != NULL)
-		return org;
-	if ((org = org_lookup(canon)) == NULL)
-		return NULL;
+	if (hit)
+		return;
+	reg = psl_registrable_domain(psl_get(), canon);
+	strcpy(out, reg != NULL ? reg : canon);
 	dom = strdup(canon);
-	copy = strdup(org);
+	copy = strdup(out);
 	if (dom == NULL || copy == NULL) {
 		free(dom);
 		free(copy);
-		return org;		/* still a correct answer, just not cached */
+		return;			/* still a correct answer, just not cached */
 	}
 	pthread_mutex_lock(&org_lock);
 	free(org_cache[slot].dom);
@@ -225,19 +248,17 @@ org_of_canonical(const char *canon)
 	org_cache[slot].dom = dom;
 	org_cache[slot].org = copy;
 	pthread_mutex_unlock(&org_lock);
-	return org;
 }
 
 char *
 align_org_domain(const char *d)
 {
-	char *c, *org;
+	char c[CANON_MAX + 1], org[CANON_MAX + 1];
 
-	if (canonical(d, &c) < 0)
+	if (canonical_buf(d, c) < 0)
 		return errno == ENOMEM ? NULL : strdup_lower(d ? d : "");
-	org = org_of_canonical(c);
-	free(c);
-	return org;
+	org_into(c, org);
+	return strdup(org);
 }
 
 void
@@ -245,38 +266,66 @@ align_result_clear(struct align_result *r)
 {
 	if (r == NULL)
 		return;
-	free(r->from_org);
-	free(r->env_org);
-	free(r->from_dom);
-	free(r->env_dom);
+	free(r->arena);
 	memset(r, 0, sizeof(*r));
+}
+
+/* Copy src into the arena at *at; returns the copy. */
+static char *
+put(char **at, const char *src, size_t n)
+{
+	char *d = *at;
+
+	memcpy(d, src, n + 1);
+	*at += n + 1;
+	return d;
 }
 
 int
 align_eval(const char *from_domain, const char *env_domain, int mode,
     struct align_result *out)
 {
+	char fd[CANON_MAX + 1], ed[CANON_MAX + 1], fo[CANON_MAX + 1],
+	    eo[CANON_MAX + 1], *at;
+	size_t lfd = 0, led = 0, lfo = 0, leo = 0;
+	bool fok, eok;
+
 	memset(out, 0, sizeof(*out));
-	if (canonical(from_domain, &out->from_dom) < 0 && errno == ENOMEM)
-		goto nomem;
-	if (canonical(env_domain, &out->env_dom) < 0 && errno == ENOMEM)
-		goto nomem;
-	if (out->from_dom != NULL &&
-	    (out->from_org = org_of_canonical(out->from_dom)) == NULL)
-		goto nomem;
-	if (out->env_dom != NULL &&
-	    (out->env_org = org_of_canonical(out->env_dom)) == NULL)
-		goto nomem;
-	if (out->from_org == NULL || out->env_org == NULL)
+	if (!(fok = canonical_buf(from_domain, fd) == 0) && errno == ENOMEM)
+		return -1;
+	if (!(eok = canonical_buf(env_domain, ed) == 0) && errno == ENOMEM)
+		return -1;
+	if (!fok && !eok)
+		return 0;	/* not domains: aligned with nothing */
+	if (fok) {
+		org_into(fd, fo);
+		lfd = strlen(fd);
+		lfo = strlen(fo);
+	}
+	if (eok) {
+		org_into(ed, eo);
+		led = strlen(ed);
+		leo = strlen(eo);
+	}
+	/* the four names in one allocation */
+	if ((out->arena = malloc(lfd + led + lfo + leo + 4)) == NULL)
+		return -1;
+	at = out->arena;
+	if (fok) {
+		out->from_dom = put(&at, fd, lfd);
+		out->from_org = put(&at, fo, lfo);
+	}
+	if (eok) {
+		out->env_dom = put(&at, ed, led);
+		out->env_org = put(&at, eo, leo);
+	}
+	if (!fok || !eok)
 		return 0;	/* not a domain: aligned with nothing */
 	if (mode == ALIGN_STRICT)
 		out->aligned = strcmp(out->from_dom, out->env_dom) == 0;
 	else
 		out->aligned = strcmp(out->from_org, out->env_org) == 0;
 	return out->aligned ? 1 : 0;
-nomem:
-	align_result_clear(out);
-	return -1;
 }
 
 int
