@@ -398,31 +398,21 @@ copy_without_comments(char *dst, const char *s, size_t b, size_t e)
 /*
  * One mailbox s[b..e): "display <spec>" or "spec". Fills f when it is the
  * first valid mailbox. Returns 0 if it was a valid mailbox, -1 if not.
- * The spec and the display name are copied into one scratch buffer of
- * e - b + 2 bytes (their exact bound): on the stack when it fits, else
- * allocated.
+ * lt and gt are the first '<' of s[b..e) outside comments and quoted
+ * strings and the first '>' after it ((size_t)-1: none), as from_parse()
+ * found them. The spec and the display name are copied into one scratch
+ * buffer of e - b + 2 bytes (their exact bound): on the stack when it
+ * fits, else allocated.
  */
 static int
-parse_mailbox(const char *s, size_t b, size_t e, struct hdr_from *f,
-    bool want_display)
+parse_mailbox(const char *s, size_t b, size_t e, size_t lt, size_t gt,
+    struct hdr_from *f, bool want_display)
 {
-	size_t i, lt = (size_t)-1, gt = (size_t)-1, sn, dn = 0;
+	size_t sn, dn = 0;
 	char stack[512], *buf, *spec, *disp = NULL;
 	struct rm_addr a;
 	int rc = -1;
 
-	for (i = b; i < e;) {
-		if (s[i] == '(')
-			i = skip_comment(s, i);
-		else if (s[i] == '"')
-			i = skip_quoted(s, i);
-		else if (s[i] == '<' && lt == (size_t)-1)
-			lt = i++;
-		else if (s[i] == '>' && lt != (size_t)-1 && gt == (size_t)-1)
-			gt = i++;
-		else
-			i++;
-	}
 	if (lt != (size_t)-1 && gt == (size_t)-1)
 		return -1;
 	if (e - b + 2 <= sizeof(stack))
@@ -478,7 +468,7 @@ done:
 static int
 from_parse(const char *value, struct hdr_from *f, bool want_display)
 {
-	size_t i = 0, start = 0;
+	size_t i = 0, start = 0, lt = (size_t)-1, gt = (size_t)-1;
 	bool in_angle = false, in_group = false;
 	int bad = 0;
 
@@ -500,28 +490,34 @@ from_parse(const char *value, struct hdr_from *f, bool want_display)
 			i = skip_quoted(value, i);
 			continue;
 		}
-		if (c == '<')
+		if (c == '<') {
 			in_angle = true;
-		else if (c == '>')
+			if (lt == (size_t)-1)
+				lt = i;		/* the mailbox's angle-addr */
+		} else if (c == '>') {
 			in_angle = false;
-		else if (c == ':' && !in_angle && !in_group) {
+			if (lt != (size_t)-1 && gt == (size_t)-1)
+				gt = i;
+		} else if (c == ':' && !in_angle && !in_group) {
 			/* "group name:" starts a group */
 			in_group = true;
 			start = i + 1;
+			lt = gt = (size_t)-1;
 		} else if (c == '\0' || (!in_angle && (c == ',' ||
 		    (c == ';' && in_group)))) {
 			size_t b = start, e = i;
 
 			while (b < e && strchr(" \t\r\n", value[b]))
 				b++;
-			if (b < e &&
-			    parse_mailbox(value, b, e, f, want_display) < 0)
+			if (b < e && parse_mailbox(value, b, e, lt, gt, f,
+			    want_display) < 0)
 				bad++;
 			if (c == ';')
 				in_group = false;
 			if (c == '\0')
 				break;
 			start = i + 1;
+			lt = gt = (size_t)-1;
 		}
 		i++;
 	}
