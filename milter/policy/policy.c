@@ -216,18 +216,24 @@ policy_auth_account(const struct rm_snapshot *s, const char *relay)
 static bool
 allowed(const struct rm_snapshot *s, const struct rm_addr *a, const char *text)
 {
-	strbuf k;
+	char buf[258], *k;	/* '@', a domain (at most 255, addr.c), NUL */
+	size_t n;
 	bool hit;
 
 	if (a->domain == NULL)
 		return false;
 	if (in_set(s->allowed, text))
 		return true;
-	sb_init(&k);
-	sb_putc(&k, '@');
-	sb_puts(&k, a->domain);
-	hit = !k.err && in_set_lower(s->allowed, k.s, a->domain);
-	sb_free(&k);
+	n = strlen(a->domain);
+	if (n + 2 <= sizeof(buf))
+		k = buf;
+	else if ((k = malloc(n + 2)) == NULL)
+		return false;
+	k[0] = '@';
+	memcpy(k + 1, a->domain, n + 1);
+	hit = in_set_lower(s->allowed, k, a->domain);
+	if (k != buf)
+		free(k);
 	return hit;
 }
 
