@@ -9,9 +9,12 @@
  *	"id=<ID>; qid=<QID>" can be verified later with the key alone.
  *
  *	The key file holds 32 random bytes in hex on one line. tag_key_load()
- *	creates it (mode 0600, O_EXCL) when it is missing and create is set,
- *	and refuses a key file that group or others can read, a key that is
- *	not 64 hex digits, or a file that is not a regular file.
+ *	creates it (mode 0600) when it is missing and create is set: written
+ *	to a temporary file beside it and published with link(), so that it
+ *	is never read half written and of processes creating it at once each
+ *	ends with the one key that was published. It refuses a key file
+ *	that group or others can read, a key that is not 64 hex digits, or
+ *	a file that is not a regular file (a symbolic link included).
  */
 #ifndef RM_TAG_H
 #define RM_TAG_H

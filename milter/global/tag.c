@@ -289,13 +289,25 @@ hexval(int c)
 	return -1;
 }
 
+/*
+ * Create the key file, or take the one another process created first.
+ * The key is written to a temporary file beside it (mode 0600) and
+ * published with link(), which fails when the name exists: the key file
+ * is never seen half written, and of two processes creating it at once
+ * (two instances sharing a TraceKeyFile, started together) one links its
+ * key and the other loads that one instead of failing on O_EXCL or
+ * reading a file still being written.
+ */
+static int load_existing(const char *path, struct tag_key *key, strbuf *err);
+
 static int
 key_create(const char *path, struct tag_key *key, strbuf *err)
 {
 	char hex[TAG_KEY_LEN * 2 + 2];
+	strbuf tmp;
 	size_t i, off = 0;
 	ssize_t n;
-	int fd;
+	int fd, rc = -1;
 
 	if (getrandom(key->bytes, TAG_KEY_LEN, 0) != TAG_KEY_LEN) {
 		sb_printf(err, "%s: cannot get random bytes: %s", path,
@@ -305,15 +317,14 @@ key_create(const char *path, struct tag_key *key, strbuf *err)
 	for (i = 0; i < TAG_KEY_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", key->bytes[i]);
 	hex[TAG_KEY_LEN * 2] = '\n';
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd < 0) {
+	sb_init(&tmp);
+	sb_printf(&tmp, "%s.XXXXXX", path);
+	if (tmp.err || (fd = mkostemp(tmp.s, O_CLOEXEC)) < 0) {
 		sb_printf(err, "%s: cannot create the trace key: %s", path,
-		    strerror(errno));
-		OPENSSL_cleanse(hex, sizeof(hex));
-		return -1;
+		    tmp.err ? strerror(tmp.err) : strerror(errno));
+		goto out;
 	}
-	/* the umask may not clear group/other bits we never asked for; be sure */
+	/* mkostemp makes it 0600; the umask cannot widen it, but be sure */
 	(void)fchmod(fd, 0600);
 	while (off < TAG_KEY_LEN * 2 + 1) {
 		n = write(fd, hex + off, TAG_KEY_LEN * 2 + 1 - off);
@@ -321,22 +332,33 @@ key_create(const char *path, struct tag_key *key, strbuf *err)
 			continue;
 		if (n <= 0) {
 			sb_printf(err, "%s: cannot write the trace key: %s",
-			    path, strerror(errno));
+			    path, n < 0 ? strerror(errno) : "short write");
 			close(fd);
-			unlink(path);
-			OPENSSL_cleanse(hex, sizeof(hex));
-			return -1;
+			goto unlink_tmp;
 		}
 		off += (size_t)n;
 	}
-	OPENSSL_cleanse(hex, sizeof(hex));
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		sb_printf(err, "%s: cannot write the trace key: %s", path,
 		    strerror(errno));
-		unlink(path);
-		return -1;
+		goto unlink_tmp;
 	}
-	return 0;
+	if (link(tmp.s, path) == 0) {
+		rc = 0;
+	} else if (errno == EEXIST) {
+		/* another process published its key first: use that one */
+		OPENSSL_cleanse(key->bytes, sizeof(key->bytes));
+		rc = load_existing(path, key, err);
+	} else {
+		sb_printf(err, "%s: cannot create the trace key: %s", path,
+		    strerror(errno));
+	}
+unlink_tmp:
+	(void)unlink(tmp.s);
+out:
+	OPENSSL_cleanse(hex, sizeof(hex));
+	sb_free(&tmp);
+	return rc;
 }
 
 int
@@ -344,14 +366,23 @@ tag_key_load(const char *path, bool create, struct tag_key *key,
     strbuf *err)
 {
 	struct stat st;
+
+	key->inner = key->outer = NULL;		/* not prepared yet */
+	if (create && lstat(path, &st) < 0 && errno == ENOENT)
+		return key_create(path, key, err);
+	return load_existing(path, key, err);
+}
+
+/* Read and check the key file at path. */
+static int
+load_existing(const char *path, struct tag_key *key, strbuf *err)
+{
+	struct stat st;
 	char *buf, *p;
 	size_t len, i;
 	int fd, hi, lo;
 
-	key->inner = key->outer = NULL;		/* not prepared yet */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT && create)
-		return key_create(path, key, err);
 	if (fd < 0) {
 		sb_printf(err, "%s: cannot open the trace key: %s", path,
 		    strerror(errno));

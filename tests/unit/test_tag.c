@@ -1,10 +1,12 @@
 /*
  * test_tag.c - trace ids: stability, verification, tampering, key files
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -199,6 +201,80 @@ test_key_file(void **state)
 	sb_free(&err);
 }
 
+/*
+ * Processes that create the same missing key at once (two instances
+ * sharing a TraceKeyFile started together, as the milter bench does) all
+ * start, each with the one key published: on the old O_EXCL creation the
+ * loser failed with "File exists" or read the winner's file half written.
+ */
+static void
+test_key_created_at_once(void **state)
+{
+	enum { ROUNDS = 100, PROCS = 4 };
+	char dir[512], path[600];
+	int r, i;
+
+	(void)state;
+	for (r = 0; r < ROUNDS; r++) {
+		unsigned char got[PROCS][TAG_KEY_LEN];
+		int fds[PROCS][2];
+		pid_t pids[PROCS];
+
+		snprintf(dir, sizeof(dir), "%s/race%d", tu_dir(), r);
+		assert_int_equal(mkdir(dir, 0700), 0);
+		snprintf(path, sizeof(path), "%s/trace.key", dir);
+		for (i = 0; i < PROCS; i++) {
+			assert_int_equal(pipe(fds[i]), 0);
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0) {
+				struct tag_key k;
+				strbuf err;
+				unsigned char out[1 + TAG_KEY_LEN];
+
+				sb_init(&err);
+				out[0] = tag_key_load(path, true, &k, &err) == 0;
+				if (!out[0])
+					fprintf(stderr, "child: %s\n", err.s);
+				memcpy(out + 1, k.bytes, TAG_KEY_LEN);
+				_exit(write(fds[i][1], out, sizeof(out)) ==
+				    (ssize_t)sizeof(out) ? 0 : 1);
+			}
+			close(fds[i][1]);
+		}
+		for (i = 0; i < PROCS; i++) {
+			unsigned char in[1 + TAG_KEY_LEN];
+			int st;
+
+			assert_int_equal(read(fds[i][0], in, sizeof(in)),
+			    (ssize_t)sizeof(in));
+			close(fds[i][0]);
+			assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+			assert_int_equal(in[0], 1);	/* loaded or created */
+			memcpy(got[i], in + 1, TAG_KEY_LEN);
+		}
+		for (i = 1; i < PROCS; i++)
+			assert_memory_equal(got[0], got[i], TAG_KEY_LEN);
+		{	/* and it is the key in the file; no temporary is left */
+			struct tag_key k;
+			strbuf err;
+			struct dirent *de;
+			DIR *d;
+			int n = 0;
+
+			sb_init(&err);
+			assert_int_equal(tag_key_load(path, false, &k, &err), 0);
+			assert_memory_equal(k.bytes, got[0], TAG_KEY_LEN);
+			sb_free(&err);
+			assert_non_null(d = opendir(dir));
+			while ((de = readdir(d)) != NULL)
+				n += de->d_name[0] != '.';
+			closedir(d);
+			assert_int_equal(n, 1);
+		}
+	}
+}
+
 static int
 teardown(void **state)
 {
@@ -218,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_non_canonical_padding),
 		cmocka_unit_test(test_key_file),
+		cmocka_unit_test(test_key_created_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
