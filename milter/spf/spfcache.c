@@ -6,11 +6,10 @@
  *	chains (64 buckets, doubled up to max entries but at most 65536)
  *	and a doubly linked LRU list whose head is the most recently used
  *	entry and whose tail is evicted first (a hit on the head leaves the
- *	list as it is: threads meeting the same entry do not write it). Every access to the table,
- *	the list and the count holds the cache's mutex; the clock is called
- *	with the mutex held and must not call back into the cache. A key's
- *	hash is computed before the lock is taken, from a per-thread memo
- *	of the last few keys when it holds the key.
+ *	list as it is: threads meeting the same entry do not write it).
+ *	Every access to the table, the list and the count holds the cache's
+ *	mutex; a key's hash is computed before it is taken. The clock is
+ *	called with the mutex held and must not call back into the cache.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -152,38 +151,6 @@ cache_remove(struct spfcache *c, struct centry *e)
 	centry_free(e);
 }
 
-/*
- * fnv1a32_str(key), remembered per thread for the last HASH_MEMO keys
- * hashed: the milter asks for the same few keys message after message
- * (a domain at each egress address, a _dmarc name), and comparing a key
- * costs less than hashing it again. No lock: the memo is the thread's.
- */
-#define HASH_MEMO	4
-static uint32_t
-key_hash(const char *key)
-{
-	static _Thread_local struct {
-		char		key[96];
-		size_t		len;		/* 0: unused */
-		uint32_t	hash;
-	} m[HASH_MEMO];
-	static _Thread_local unsigned next;
-	size_t n = strlen(key), i;
-	uint32_t h;
-
-	for (i = 0; i < HASH_MEMO; i++)
-		if (m[i].len == n && n > 0 && memcmp(m[i].key, key, n) == 0)
-			return m[i].hash;
-	h = fnv1a32(key, n, FNV1A32_INIT);
-	if (n > 0 && n <= sizeof(m[0].key)) {
-		i = next++ % HASH_MEMO;
-		memcpy(m[i].key, key, n);
-		m[i].len = n;
-		m[i].hash = h;
-	}
-	return h;
-}
-
 /* Lock held. The live entry for key, made the most recent; NULL when
  * there is none (an expired one is removed). */
 static struct centry *
@@ -217,7 +184,7 @@ spfcache_get_some(struct spfcache *c, const char *key, unsigned what,
 
 	if (c->buckets == NULL)
 		return false;
-	h = key_hash(key);		/* outside the lock */
+	h = fnv1a32_str(key);		/* outside the lock */
 	pthread_mutex_lock(&c->lock);
 	e = cache_find(c, key, h, c->now(c->now_arg));
 	if (e != NULL) {
@@ -261,7 +228,7 @@ spfcache_put(struct spfcache *c, const char *key, const struct spf_outcome *o)
 		return;
 	}
 	e->verdict = o->verdict;
-	e->hash = key_hash(key);
+	e->hash = fnv1a32_str(key);
 	pthread_mutex_lock(&c->lock);
 	now = c->now(c->now_arg);
 	e->expires = now + (long long)c->ttl;
