@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "budgetio.h"
 #include "util.h"
 
@@ -67,67 +68,14 @@ int
 budgetio_write(const char *dir, const char *name, const char *text,
     size_t len, mode_t mode, strbuf *err)
 {
-	char *tmp = NULL, *dst = NULL;
-	strbuf t;
-	ssize_t n;
-	size_t off = 0;
-	int fd = -1, dfd, rc = -1;
+	char *dst = budgetio_path(dir, name);
+	int rc;
 
-	sb_init(&t);
-	sb_printf(&t, "%s/.%s.XXXXXX", dir, name);
-	if ((tmp = sb_steal(&t)) == NULL ||
-	    (dst = budgetio_path(dir, name)) == NULL) {
+	if (dst == NULL) {
 		sb_puts(err, "out of memory");
-		goto out;
+		return -1;
 	}
-	/* mkstemp opens with O_EXCL: nothing planted at the name is used */
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		sb_printf(err, "%s: cannot create a file there: %s", dir,
-		    strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	while (off < len) {
-		if ((n = write(fd, text + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			sb_printf(err, "%s: cannot write: %s", tmp,
-			    strerror(errno));
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
-		sb_printf(err, "%s: cannot write: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		sb_printf(err, "%s: cannot write: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, dst) < 0) {
-		sb_printf(err, "%s: cannot replace it: %s", dst,
-		    strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	/* the rename itself on disk */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp != NULL) {
-		(void)unlink(tmp);
-		free(tmp);
-	}
+	rc = atomicfile_write(dst, text, len, mode, ATOMICFILE_REPLACE, err);
 	free(dst);
 	return rc;
 }

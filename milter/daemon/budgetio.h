@@ -7,11 +7,11 @@
  *	without following a symbolic link (O_NOFOLLOW: root's releaser
  *	reads files in the daemon user's directory), at most BUDGETIO_MAX
  *	bytes; 0 with *text NULL when it does not exist, -1 with
- *	"PATH: why" in err. budgetio_write() writes a new file in dir under
- *	an unpredictable temporary name (O_EXCL: a planted link is never
- *	followed), flushes it to disk, gives it mode, renames it over
- *	dir/name and flushes the directory: a reader sees the old file or
- *	the new one, never half of one, and a crash leaves one of them.
+ *	"PATH: why" in err. budgetio_write() replaces dir/name with
+ *	atomicfile_write(ATOMICFILE_REPLACE) (atomicfile.h: a temporary
+ *	name made with O_EXCL, flushed, given mode, renamed over it, the
+ *	directory flushed): a reader sees the old file or the new one,
+ *	never half of one, and a crash leaves one of them.
  *	Nothing else: the format is budgetfmt.h's.
  */
 #ifndef RM_BUDGETIO_H

@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "atomicfile.h"
 #include "tag.h"
 #include "util.h"
 
@@ -290,13 +291,11 @@ hexval(int c)
 }
 
 /*
- * Create the key file, or take the one another process created first.
- * The key is written to a temporary file beside it (mode 0600) and
- * published with link(), which fails when the name exists: the key file
+ * Create the key file, or take the one another process created first:
+ * published whole with atomicfile_write(ATOMICFILE_NEW), so the key file
  * is never seen half written, and of two processes creating it at once
- * (two instances sharing a TraceKeyFile, started together) one links its
- * key and the other loads that one instead of failing on O_EXCL or
- * reading a file still being written.
+ * (two instances sharing a TraceKeyFile, started together) one publishes
+ * its key and the other loads that one.
  */
 static int load_existing(const char *path, struct tag_key *key, strbuf *err);
 
@@ -304,10 +303,8 @@ static int
 key_create(const char *path, struct tag_key *key, strbuf *err)
 {
 	char hex[TAG_KEY_LEN * 2 + 2];
-	strbuf tmp;
-	size_t i, off = 0;
-	ssize_t n;
-	int fd, rc = -1;
+	size_t i;
+	int rc;
 
 	if (getrandom(key->bytes, TAG_KEY_LEN, 0) != TAG_KEY_LEN) {
 		sb_printf(err, "%s: cannot get random bytes: %s", path,
@@ -317,47 +314,14 @@ key_create(const char *path, struct tag_key *key, strbuf *err)
 	for (i = 0; i < TAG_KEY_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", key->bytes[i]);
 	hex[TAG_KEY_LEN * 2] = '\n';
-	sb_init(&tmp);
-	sb_printf(&tmp, "%s.XXXXXX", path);
-	if (tmp.err || (fd = mkostemp(tmp.s, O_CLOEXEC)) < 0) {
-		sb_printf(err, "%s: cannot create the trace key: %s", path,
-		    tmp.err ? strerror(tmp.err) : strerror(errno));
-		goto out;
-	}
-	/* mkostemp makes it 0600; the umask cannot widen it, but be sure */
-	(void)fchmod(fd, 0600);
-	while (off < TAG_KEY_LEN * 2 + 1) {
-		n = write(fd, hex + off, TAG_KEY_LEN * 2 + 1 - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			sb_printf(err, "%s: cannot write the trace key: %s",
-			    path, n < 0 ? strerror(errno) : "short write");
-			close(fd);
-			goto unlink_tmp;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		sb_printf(err, "%s: cannot write the trace key: %s", path,
-		    strerror(errno));
-		goto unlink_tmp;
-	}
-	if (link(tmp.s, path) == 0) {
-		rc = 0;
-	} else if (errno == EEXIST) {
+	rc = atomicfile_write(path, hex, TAG_KEY_LEN * 2 + 1, 0600,
+	    ATOMICFILE_NEW, err);
+	OPENSSL_cleanse(hex, sizeof(hex));
+	if (rc == ATOMICFILE_EXISTS) {
 		/* another process published its key first: use that one */
 		OPENSSL_cleanse(key->bytes, sizeof(key->bytes));
-		rc = load_existing(path, key, err);
-	} else {
-		sb_printf(err, "%s: cannot create the trace key: %s", path,
-		    strerror(errno));
+		return load_existing(path, key, err);
 	}
-unlink_tmp:
-	(void)unlink(tmp.s);
-out:
-	OPENSSL_cleanse(hex, sizeof(hex));
-	sb_free(&tmp);
 	return rc;
 }
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "atomicfile.h"
 #include "causes.h"
 #include "log.h"
 #include "trace.h"
@@ -189,53 +190,16 @@ file_mode(void)
 int
 tsink_write_atomic(const char *path, const strbuf *text)
 {
-	strbuf tmp;
-	FILE *fp;
-	int rc = 0, fd;
-	const char *slash;
+	strbuf err;
+	int rc;
 
 	if (text->err)
 		return -1;
-	sb_init(&tmp);
-	/* a new file of unguessable name in the same directory (mkstemp:
-	 * O_EXCL, never an existing file or a symlink), then rename */
-	slash = strrchr(path, '/');
-	if (slash)
-		sb_printf(&tmp, "%.*s/.%s.XXXXXX", (int)(slash - path),
-		    path, slash + 1);
-	else
-		sb_printf(&tmp, ".%s.XXXXXX", path);
-	if (tmp.err) {
-		rc = -1;
-		goto out;
-	}
-	if ((fd = mkstemp(tmp.s)) < 0) {
-		log_warnx("%s: %s", tmp.s, strerror(errno));
-		rc = -1;
-		goto out;
-	}
-	if (fchmod(fd, file_mode()) != 0 || (fp = fdopen(fd, "w")) == NULL) {
-		log_warnx("%s: %s", tmp.s, strerror(errno));
-		close(fd);
-		unlink(tmp.s);
-		rc = -1;
-		goto out;
-	}
-	if (fwrite(text->s, 1, text->len, fp) != text->len || fflush(fp) != 0 ||
-	    fsync(fileno(fp)) != 0) {
-		log_warnx("%s: %s", tmp.s, strerror(errno));
-		fclose(fp);
-		unlink(tmp.s);
-		rc = -1;
-		goto out;
-	}
-	if (fclose(fp) != 0 || rename(tmp.s, path) != 0) {
-		log_warnx("%s: %s", path, strerror(errno));
-		unlink(tmp.s);
-		rc = -1;
-	}
-out:
-	sb_free(&tmp);
+	sb_init(&err);
+	if ((rc = atomicfile_write(path, text->s, text->len, file_mode(),
+	    ATOMICFILE_REPLACE, &err)) < 0)
+		log_warnx("%s", err.s != NULL ? err.s : path);
+	sb_free(&err);
 	return rc;
 }
 
