@@ -116,6 +116,7 @@ int
 milter_quiesce(unsigned timeout_ms, unsigned *busy)
 {
 	struct timespec until;
+	unsigned n;
 	int rc = 0;
 
 	clock_gettime(CLOCK_REALTIME, &until);
@@ -127,11 +128,17 @@ milter_quiesce(unsigned timeout_ms, unsigned *busy)
 	}
 	pthread_mutex_lock(&gate_mu);
 	atomic_store(&gate_closed, true);
-	while (atomic_load(&gate_busy) > 0 && rc != ETIMEDOUT)
+	/*
+	 * One reading of the count decides: a callback turned away after the
+	 * close counts itself in for a moment too, so a second reading could
+	 * see it where the loop saw none inside (it broadcasts on its way out,
+	 * so the loop never waits for it longer than that).
+	 */
+	while ((n = atomic_load(&gate_busy)) > 0 && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&gate_cv, &gate_mu, &until);
 	if (busy != NULL)
-		*busy = atomic_load(&gate_busy);
-	rc = atomic_load(&gate_busy) == 0 ? 0 : -1;
+		*busy = n;
+	rc = n == 0 ? 0 : -1;
 	pthread_mutex_unlock(&gate_mu);
 	return rc;
 }
