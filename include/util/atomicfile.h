@@ -7,13 +7,17 @@
  *	made by mkostemp: O_EXCL, so nothing planted there is used), gives it
  *	mode, syncs it, and publishes it under path:
  *	  ATOMICFILE_REPLACE  rename(): what was at path is replaced at once;
- *	  ATOMICFILE_NEW      link(): an existing path (file, directory or
- *	                      symbolic link) is left as it is and
+ *	  ATOMICFILE_NEW      link() (on a file system without hard links,
+ *	                      rename() with RENAME_NOREPLACE): an existing
+ *	                      path (file, directory or symbolic link) is
+ *	                      left as it is and
  *	                      ATOMICFILE_EXISTS returned: of processes
  *	                      creating one file at once, exactly one
  *	                      publishes it and the others can read that one.
- *	The temporary name is removed in every case; after publication the
- *	directory is synced, so that the new name is on disk too.
+ *	The temporary name is removed in every case (after a link, before
+ *	anything is synced: a crash leaves no second copy); after
+ *	publication the directory is synced, so that the new name is on
+ *	disk too. A write that makes no progress is an error (EIO).
  *	Returns 0, ATOMICFILE_EXISTS, or -1 with the reason in err as
  *	"DIR: cannot create a file there: ...", "TMP: cannot write: ...",
  *	"PATH: cannot replace it: ..." or "PATH: cannot create it: ...".

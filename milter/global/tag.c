@@ -303,6 +303,7 @@ static int
 key_create(const char *path, struct tag_key *key, strbuf *err)
 {
 	char hex[TAG_KEY_LEN * 2 + 2];
+	strbuf why;
 	size_t i;
 	int rc;
 
@@ -314,9 +315,14 @@ key_create(const char *path, struct tag_key *key, strbuf *err)
 	for (i = 0; i < TAG_KEY_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", key->bytes[i]);
 	hex[TAG_KEY_LEN * 2] = '\n';
+	sb_init(&why);
 	rc = atomicfile_write(path, hex, TAG_KEY_LEN * 2 + 1, 0600,
-	    ATOMICFILE_NEW, err);
+	    ATOMICFILE_NEW, &why);
 	OPENSSL_cleanse(hex, sizeof(hex));
+	if (rc < 0)		/* the key's own name first, then the reason */
+		sb_printf(err, "%s: cannot create the trace key (%s)", path,
+		    why.s != NULL ? why.s : "out of memory");
+	sb_free(&why);
 	if (rc == ATOMICFILE_EXISTS) {
 		/* another process published its key first: use that one */
 		OPENSSL_cleanse(key->bytes, sizeof(key->bytes));

@@ -198,7 +198,8 @@ tsink_write_atomic(const char *path, const strbuf *text)
 	sb_init(&err);
 	if ((rc = atomicfile_write(path, text->s, text->len, file_mode(),
 	    ATOMICFILE_REPLACE, &err)) < 0)
-		log_warnx("%s", err.s != NULL ? err.s : path);
+		log_warnx("%s: cannot write it (%s)", path,
+		    err.s != NULL ? err.s : "out of memory");
 	sb_free(&err);
 	return rc;
 }

@@ -29,6 +29,22 @@ dir_of(const char *path, strbuf *dir)
 		sb_append(dir, path, (size_t)(slash - path));
 }
 
+/*
+ * tmp under the name path unless path exists (EEXIST): link(), or where the
+ * file system has no hard links, rename() that refuses to replace
+ * (renameat2 RENAME_NOREPLACE); after a rename tmp is gone already (its
+ * unlink then fails harmlessly).
+ */
+static int
+publish_new(const char *tmp, const char *path)
+{
+	if (link(tmp, path) == 0)
+		return 0;
+	if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
+		return -1;
+	return renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+}
+
 int
 atomicfile_write(const char *path, const void *data, size_t len,
     mode_t mode, enum atomicfile_how how, strbuf *err)
@@ -55,9 +71,11 @@ atomicfile_write(const char *path, const void *data, size_t len,
 		goto out;
 	}
 	while (off < len) {
-		if ((n = write(fd, p + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
+		if ((n = write(fd, p + off, len - off)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;	/* no progress: never loop */
 			break;
 		}
 		off += (size_t)n;
@@ -77,13 +95,17 @@ atomicfile_write(const char *path, const void *data, size_t len,
 			    strerror(errno));
 			goto unlink_tmp;
 		}
-	} else if (link(tmp.s, path) < 0) {
+	} else if (publish_new(tmp.s, path) < 0) {
 		if (errno == EEXIST)
 			rc = ATOMICFILE_EXISTS;
 		else
 			sb_printf(err, "%s: cannot create it: %s", path,
 			    strerror(errno));
 		goto unlink_tmp;
+	} else {
+		/* the second name goes before anything reaches the disk:
+		 * a crash never leaves a copy (of a key, say) beside it */
+		(void)unlink(tmp.s);
 	}
 	rc = 0;
 	/* the new name itself on disk */
@@ -91,10 +113,9 @@ atomicfile_write(const char *path, const void *data, size_t len,
 		(void)fsync(dfd);
 		close(dfd);
 	}
+	goto out;
 unlink_tmp:
-	/* after rename the name is gone already; after link, the extra one */
-	if (how == ATOMICFILE_NEW || rc != 0)
-		(void)unlink(tmp.s);
+	(void)unlink(tmp.s);
 out:
 	sb_free(&dir);
 	sb_free(&tmp);

@@ -193,6 +193,13 @@ test_key_file(void **state)
 	assert_int_equal(tag_key_load(path, true, &k2, &err), -1);
 	assert_non_null(strstr(err.s, "readable by group or others"));
 	sb_reset(&err);
+	/* a key that cannot be created is named, with the reason */
+	snprintf(path, sizeof(path), "%s/nodir/trace.key", tu_dir());
+	assert_int_equal(tag_key_load(path, true, &k2, &err), -1);
+	assert_non_null(strstr(err.s, "/nodir/trace.key: cannot create the "
+	    "trace key ("));
+	assert_non_null(strstr(err.s, "No such file or directory"));
+	sb_reset(&err);
 	/* bad contents */
 	tu_write("bad.key", "not hex\n", 0600);
 	snprintf(path, sizeof(path), "%s/bad.key", tu_dir());
