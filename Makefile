@@ -376,7 +376,14 @@ FUZZ_PROGS	= $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
 $(foreach t,$(FUZZ_SRCS),$(eval $(call testprog,$(t),-fsanitize=fuzzer)))
 
+# fuzz-build outside FUZZ=1 (plain `make fuzz-build`) builds with the fuzz
+# flags (clang, libFuzzer) in build-fuzz/ rather than with cc in build/
+ifeq ($(FUZZ),1)
 fuzz-build: $(FUZZ_PROGS)
+else
+fuzz-build:
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+endif
 
 fuzz:
 	@$(MAKE) --no-print-directory deps
