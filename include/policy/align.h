@@ -27,15 +27,23 @@
 
 #include <stdbool.h>
 
-/* The four names live in one allocation (arena), released by
- * align_result_clear(): read them, never free or keep them. */
+/* A canonical name is at most this long (RFC 1035: 253 octets in text). */
+#define ALIGN_NAME_MAX	253
+
+/* The four names live in the result itself (from_buf, env_buf: an
+ * organisational domain is the last labels of its name, the envelope's
+ * names may be the From:'s): read them while the result is in scope,
+ * never free them, never copy the struct (the pointers would still point
+ * into the original). align_result_clear() forgets them; it frees
+ * nothing. */
 struct align_result {
-	bool	 aligned;
-	char	*from_dom;	/* canonical forms, NULL when not */
-	char	*env_dom;	/* a domain */
-	char	*from_org;	/* organisational domains, NULL */
-	char	*env_org;	/* when not a domain */
-	char	*arena;		/* owns the four above */
+	bool		 aligned;
+	const char	*from_dom;	/* canonical forms, NULL when not */
+	const char	*env_dom;	/* a domain */
+	const char	*from_org;	/* organisational domains, NULL */
+	const char	*env_org;	/* when not a domain */
+	char		 from_buf[ALIGN_NAME_MAX + 1];	/* storage */
+	char		 env_buf[ALIGN_NAME_MAX + 1];
 };
 
 /* relaxed or strict alignment; the AlignmentMode option holds one */

@@ -83,12 +83,12 @@ labels_ok(const char *d)
 
 /* A canonical name is at most this long (labels_ok()): the exact bound of
  * the buffers below. */
-#define CANON_MAX	253
+#define CANON_MAX	ALIGN_NAME_MAX
 
 /* Canonical form into out (CANON_MAX + 1 bytes): 0, or -1 with errno
- * EINVAL (not a domain) or ENOMEM. */
+ * EINVAL (not a domain) or ENOMEM. The general case: any input. */
 static int
-canonical_buf(const char *domain, char *out)
+canonical_slow(const char *domain, char *out)
 {
 	const char *s, *e, *p;
 	char *trim, *ascii = NULL;
@@ -97,8 +97,6 @@ canonical_buf(const char *domain, char *out)
 	int r;
 
 	errno = EINVAL;
-	if (domain == NULL)
-		return -1;
 	s = domain;
 	while (*s == '.')
 		s++;
@@ -155,14 +153,67 @@ canonical_buf(const char *domain, char *out)
 	return 0;
 }
 
+/*
+ * The same: the usual name (ASCII letters, digits, '-', '_' and dots, at
+ * most CANON_MAX bytes) is lowered, copied and checked label by label in
+ * one pass, with canonical_slow()'s answer; anything else (U-labels,
+ * spaces, control characters, a longer text) goes to canonical_slow().
+ * *len: the length of the name in out.
+ */
+static int
+canonical_buf(const char *domain, char *out, size_t *len)
+{
+	const char *s;
+	size_t n = 0, lab = 0, dots = 0;
+	bool bad = false;
+	unsigned char c;
+
+	errno = EINVAL;
+	if (domain == NULL)
+		return -1;
+	for (s = domain; *s == '.'; s++)
+		;
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + ('a' - 'A'));
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.'))
+			goto slow;
+		if (n == CANON_MAX + 1)
+			goto slow;	/* perhaps only trailing dots follow */
+		out[n++] = (char)c;
+		if (c == '.') {
+			bad |= lab > 63;
+			lab = 0;
+			dots++;
+		} else {
+			bad |= dots > 1;	/* an empty label inside */
+			dots = 0;
+			lab++;
+		}
+	}
+	n -= dots;			/* trailing dots */
+	if (n == 0 || n > CANON_MAX || bad || lab > 63)
+		return -1;		/* labels_ok() refuses it */
+	out[n] = '\0';
+	*len = n;
+	return 0;
+slow:
+	if (canonical_slow(domain, out) < 0)
+		return -1;
+	*len = strlen(out);
+	return 0;
+}
+
 /* The same, malloc'ed in *out. */
 static int
 canonical(const char *domain, char **out)
 {
 	char buf[CANON_MAX + 1];
+	size_t n;
 
 	*out = NULL;
-	if (canonical_buf(domain, buf) < 0)
+	if (canonical_buf(domain, buf, &n) < 0)
 		return -1;
 	if ((*out = strdup(buf)) == NULL) {
 		errno = ENOMEM;
@@ -183,13 +234,16 @@ align_canonical(const char *d)
  * A small cache of organisational domains: a milter sees the same few
  * envelope and From: domains again and again, and a PSL lookup costs more
  * than the rest of the alignment check. Direct-mapped, replaced on
- * collision, under one mutex; it only ever holds canonical names.
+ * collision, under one mutex; it only ever holds canonical names, each
+ * with where its organisational domain starts in it (the registrable
+ * domain is the name's last labels: libpsl returns a pointer into the
+ * name it is given).
  */
 #define ORG_SLOTS	256
 
 static struct {
 	char	*dom;
-	char	*org;
+	size_t	 org;		/* offset of the organisational domain */
 } org_cache[ORG_SLOTS];
 static pthread_mutex_t org_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -207,58 +261,58 @@ org_cache_clear(void)
 	pthread_mutex_lock(&org_lock);
 	for (i = 0; i < ORG_SLOTS; i++) {
 		free(org_cache[i].dom);
-		free(org_cache[i].org);
-		org_cache[i].dom = org_cache[i].org = NULL;
+		org_cache[i].dom = NULL;
+		org_cache[i].org = 0;
 	}
 	pthread_mutex_unlock(&org_lock);
 }
 
-/* The organisational domain of a canonical name into out (CANON_MAX + 1
- * bytes: it is the name or a suffix of it). Never fails: a name that
+/* Where the organisational domain of a canonical name of len bytes starts
+ * in it (it is the name or its last labels). Never fails: a name that
  * cannot be cached for want of memory is still answered. */
-static void
-org_into(const char *canon, char *out)
+static size_t
+org_offset(const char *canon, size_t len)
 {
-	size_t slot = org_slot(canon);
+	size_t slot = org_slot(canon), off = 0, rl;
 	const char *reg;
-	char *dom, *copy;
+	char *dom;
 	bool hit = false;
 
 	pthread_mutex_lock(&org_lock);
 	if (org_cache[slot].dom != NULL &&
 	    strcmp(org_cache[slot].dom, canon) == 0) {
-		strcpy(out, org_cache[slot].org);
+		off = org_cache[slot].org;
 		hit = true;
 	}
 	pthread_mutex_unlock(&org_lock);
 	if (hit)
-		return;
+		return off;
 	reg = psl_registrable_domain(psl_get(), canon);
-	strcpy(out, reg != NULL ? reg : canon);
-	dom = strdup(canon);
-	copy = strdup(out);
-	if (dom == NULL || copy == NULL) {
-		free(dom);
-		free(copy);
-		return;			/* still a correct answer, just not cached */
-	}
+	/* a suffix of canon (libpsl's pointer into it); checked by content
+	 * rather than by comparing pointers */
+	if (reg != NULL && (rl = strlen(reg)) <= len &&
+	    memcmp(canon + len - rl, reg, rl) == 0)
+		off = len - rl;
+	if ((dom = malloc(len + 1)) == NULL)
+		return off;		/* still a correct answer, not cached */
+	memcpy(dom, canon, len + 1);
 	pthread_mutex_lock(&org_lock);
 	free(org_cache[slot].dom);
-	free(org_cache[slot].org);
 	org_cache[slot].dom = dom;
-	org_cache[slot].org = copy;
+	org_cache[slot].org = off;
 	pthread_mutex_unlock(&org_lock);
+	return off;
 }
 
 char *
 align_org_domain(const char *d)
 {
-	char c[CANON_MAX + 1], org[CANON_MAX + 1];
+	char c[CANON_MAX + 1];
+	size_t n;
 
-	if (canonical_buf(d, c) < 0)
+	if (canonical_buf(d, c, &n) < 0)
 		return errno == ENOMEM ? NULL : strdup_lower(d ? d : "");
-	org_into(c, org);
-	return strdup(org);
+	return strdup(c + org_offset(c, n));
 }
 
 void
@@ -266,58 +320,40 @@ align_result_clear(struct align_result *r)
 {
 	if (r == NULL)
 		return;
-	free(r->arena);
-	memset(r, 0, sizeof(*r));
-}
-
-/* Copy src into the arena at *at; returns the copy. */
-static char *
-put(char **at, const char *src, size_t n)
-{
-	char *d = *at;
-
-	memcpy(d, src, n + 1);
-	*at += n + 1;
-	return d;
+	r->aligned = false;
+	r->from_dom = r->env_dom = r->from_org = r->env_org = NULL;
 }
 
 int
 align_eval(const char *from_domain, const char *env_domain, int mode,
     struct align_result *out)
 {
-	char fd[CANON_MAX + 1], ed[CANON_MAX + 1], fo[CANON_MAX + 1],
-	    eo[CANON_MAX + 1], *at;
-	size_t lfd = 0, led = 0, lfo = 0, leo = 0;
+	size_t lfd, led;
 	bool fok, eok;
 
-	memset(out, 0, sizeof(*out));
-	if (!(fok = canonical_buf(from_domain, fd) == 0) && errno == ENOMEM)
+	align_result_clear(out);
+	if (!(fok = canonical_buf(from_domain, out->from_buf, &lfd) == 0) &&
+	    errno == ENOMEM)
 		return -1;
-	if (!(eok = canonical_buf(env_domain, ed) == 0) && errno == ENOMEM)
-		return -1;
-	if (!fok && !eok)
-		return 0;	/* not domains: aligned with nothing */
 	if (fok) {
-		org_into(fd, fo);
-		lfd = strlen(fd);
-		lfo = strlen(fo);
+		out->from_dom = out->from_buf;
+		out->from_org = out->from_buf + org_offset(out->from_buf, lfd);
 	}
-	if (eok) {
-		org_into(ed, eo);
-		led = strlen(ed);
-		leo = strlen(eo);
+	/* the same text (the usual pair of a rewrite): the same names */
+	if (fok && env_domain != NULL && strcmp(from_domain, env_domain) == 0) {
+		out->env_dom = out->from_dom;
+		out->env_org = out->from_org;
+		out->aligned = true;
+		return 1;
 	}
-	/* the four names in one allocation */
-	if ((out->arena = malloc(lfd + led + lfo + leo + 4)) == NULL)
+	if (!(eok = canonical_buf(env_domain, out->env_buf, &led) == 0) &&
+	    errno == ENOMEM)
 		return -1;
-	at = out->arena;
-	if (fok) {
-		out->from_dom = put(&at, fd, lfd);
-		out->from_org = put(&at, fo, lfo);
-	}
 	if (eok) {
-		out->env_dom = put(&at, ed, led);
-		out->env_org = put(&at, eo, leo);
+		out->env_dom = out->env_buf;
+		out->env_org = fok && strcmp(out->from_buf, out->env_buf) == 0 ?
+		    out->env_buf + (size_t)(out->from_org - out->from_buf) :
+		    out->env_buf + org_offset(out->env_buf, led);
 	}
 	if (!fok || !eok)
 		return 0;	/* not a domain: aligned with nothing */

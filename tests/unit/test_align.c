@@ -207,12 +207,106 @@ teardown(void **state)
 	return 0;
 }
 
+/* A name of n bytes: labels of 63 letters ("a"...) and dots. */
+static void
+long_name(char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf[i] = i % 64 == 63 ? '.' : (char)('A' + i % 26);
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[n - 1] = 'x';
+}
+
+/* The canonical form at the edges of its one-pass path (ASCII, up to 253
+ * bytes) and of the general one: the same answers either way, names up
+ * to the bound kept whole inside struct align_result. */
+static void
+test_canonical_edges(void **state)
+{
+	char in[600], want[600], *c;
+	struct align_result r;
+	size_t i;
+
+	(void)state;
+	/* 253 bytes: the longest name, whole */
+	long_name(in, 253);
+	memcpy(want, in, 254);
+	str_lower_inplace(want);
+	c = align_canonical(in);
+	assert_non_null(c);
+	assert_string_equal(c, want);
+	free(c);
+	assert_int_equal(align_eval(in, want, ALIGN_STRICT, &r), 1);
+	assert_string_equal(r.from_dom, want);
+	assert_string_equal(r.env_dom, want);
+	align_result_clear(&r);
+	/* 254: too long; 253 and 300 trailing dots: 253 again */
+	long_name(in, 254);
+	assert_null(align_canonical(in));
+	long_name(in, 253);
+	memset(in + 253, '.', 300);
+	in[553] = '\0';
+	c = align_canonical(in);
+	assert_non_null(c);
+	assert_string_equal(c, want);
+	free(c);
+	/* 253 with a U-label in front: too long after IDNA as well */
+	memcpy(in, "\xc3\xbc.", 3);
+	long_name(in + 3, 251);
+	assert_null(align_canonical(in));
+	/* labels: 63 is the most, empty ones only at the ends */
+	long_name(in, 63);
+	assert_non_null(c = align_canonical(in));
+	free(c);
+	memset(in, 'a', 64);
+	strcpy(in + 64, ".com");
+	assert_null(align_canonical(in));
+	strcpy(in + 63, ".com");
+	assert_non_null(c = align_canonical(in));
+	free(c);
+	{
+		static const struct { const char *in, *out; } t[] = {
+			{ "..Mail.Example.COM..", "mail.example.com" },
+			{ "a..b", NULL }, { "...", NULL }, { ".", NULL },
+			{ "a.b.", "a.b" }, { "_dmarc.x-y.Z9", "_dmarc.x-y.z9" },
+			{ "a!b.com", NULL }, { "a b.com", NULL },
+			{ "a\tb.com", NULL }, { "A\xc3\x9c.de", "xn--a-eha.de" },
+		};
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			c = align_canonical(t[i].in);
+			if (t[i].out == NULL ? c != NULL : c == NULL ||
+			    strcmp(c, t[i].out) != 0)
+				fail_msg("%s: got %s", t[i].in, c ? c : "NULL");
+			free(c);
+		}
+	}
+	/* one text for both, or two spellings of one name */
+	assert_int_equal(align_eval("Mail.Example.co.uk", "Mail.Example.co.uk",
+	    ALIGN_STRICT, &r), 1);
+	assert_string_equal(r.env_dom, "mail.example.co.uk");
+	assert_string_equal(r.env_org, "example.co.uk");
+	assert_string_equal(r.from_org, "example.co.uk");
+	align_result_clear(&r);
+	assert_null(r.from_dom);
+	assert_int_equal(align_eval("mail.example.co.uk.", "MAIL.example.co.uk",
+	    ALIGN_STRICT, &r), 1);
+	assert_string_equal(r.env_org, "example.co.uk");
+	align_result_clear(&r);
+	assert_int_equal(align_eval("a b", "a b", ALIGN_RELAXED, &r), 0);
+	assert_null(r.from_org);
+	assert_null(r.env_org);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_org_domain),
+		cmocka_unit_test(test_canonical_edges),
 		cmocka_unit_test(test_psl_vectors),
 		cmocka_unit_test(test_opendmarc_vectors),
 	};
