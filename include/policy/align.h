@@ -40,8 +40,11 @@ struct align_result {
 	bool		 aligned;
 	const char	*from_dom;	/* canonical forms, NULL when not */
 	const char	*env_dom;	/* a domain */
-	const char	*from_org;	/* organisational domains, NULL */
-	const char	*env_org;	/* when not a domain */
+	const char	*from_org;	/* organisational domains, NULL when
+					 * not a domain: each the last
+					 * labels of its name, a pointer
+					 * into that name's storage */
+	const char	*env_org;
 	char		 from_buf[ALIGN_NAME_MAX + 1];	/* storage */
 	char		 env_buf[ALIGN_NAME_MAX + 1];
 };

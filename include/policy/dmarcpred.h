@@ -28,7 +28,9 @@
  *	  - policy: p= of a record found at the From: domain, sp= (else p=)
  *	    of one found at the organizational domain (RFC 7489 6.3).
  *	All DNS by the caller's deadline. Returns 0, or -1 on an allocation
- *	failure (err). dmarcpred_clear() frees what it allocated.
+ *	failure (err). dmarcpred_clear() frees what it allocated. The
+ *	result may point into the view's strings (org, found.where): clear
+ *	it before the view is freed.
  */
 #ifndef RM_DMARCPRED_H
 #define RM_DMARCPRED_H
@@ -54,7 +56,11 @@ enum dmarc_verdict {
 struct dmarc_eval {
 	enum dmarc_verdict verdict;
 	const char	*why;		/* static, when UNCHECKED */
-	char		*org;		/* organizational domain of From: */
+	const char	*org;		/* organizational domain of From:, in
+					 * the view's from_domain when it is
+					 * canonical (valid while the view
+					 * is), else org_heap */
+	char		*org_heap;	/* NULL when org is in the view */
 	struct dmarc_found found;	/* discovery's outcome */
 	enum dmarc_policy policy;	/* when found.status is FOUND */
 	bool		 spf_id_aligned; /* envelope domain aligned (aspf=) */

@@ -32,8 +32,9 @@
  *
  *	Thread-safe like spfc_check(). Strings in the results are malloc'ed
  *	and sanitised (no control characters), except dmarc_found.text, the
- *	record as published (sanitise it before showing it); *_clear()
- *	frees them.
+ *	record as published (sanitise it before showing it), and
+ *	dmarc_found.where, one of the two domains the caller passed (not a
+ *	copy); *_clear() frees them.
  *	Returns 0, or -1 on an allocation failure (why set when possible).
  */
 #ifndef RM_DMARCDNS_H
@@ -54,8 +55,11 @@ enum dmarcf_status {
 struct dmarc_found {
 	enum dmarcf_status	 status;
 	bool			 at_org;	/* found at the org domain */
-	char			*where;		/* domain of the record used,
-						 * or the last one asked */
+	const char		*where;		/* domain of the record used,
+						 * or the last one asked: the
+						 * caller's from_domain or
+						 * org_domain, valid while
+						 * that is */
 	char			*text;		/* the record as published: may
 						 * hold control characters */
 	struct dmarc_record	 rec;		/* when FOUND */

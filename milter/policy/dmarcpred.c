@@ -51,7 +51,7 @@ dmarcpred_dkim_name(const struct dmarc_eval *e)
 void
 dmarcpred_clear(struct dmarc_eval *e)
 {
-	free(e->org);
+	free(e->org_heap);
 	dmarcdns_found_clear(&e->found);
 	dmarcdns_keyq_clear(&e->key);
 	memset(e, 0, sizeof(*e));
@@ -135,8 +135,11 @@ dmarcpred_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 			goto nomem;
 		fe = &own;
 	}
-	if ((e->org = fe->from_org != NULL ? strdup(fe->from_org) :
-	    align_org_domain(v->from_domain)) == NULL)
+	if (fe->from_org != NULL && strcmp(fe->from_dom, v->from_domain) == 0)
+		/* the view's domain is canonical: its org is its tail */
+		e->org = v->from_domain + (fe->from_org - fe->from_dom);
+	else if ((e->org = e->org_heap = fe->from_org != NULL ?
+	    strdup(fe->from_org) : align_org_domain(v->from_domain)) == NULL)
 		goto nomem;
 	if (dmarcdns_discover(sc, v->from_domain, e->org, deadline_ms,
 	    &e->found) < 0)

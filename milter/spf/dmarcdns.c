@@ -187,7 +187,6 @@ dmarcdns_found_clear(struct dmarc_found *f)
 {
 	if (f == NULL)
 		return;
-	free(f->where);
 	free(f->text);
 	free(f->why);
 	memset(f, 0, sizeof(*f));
@@ -238,9 +237,7 @@ take(struct dmarc_found *out, const char *domain, bool at_org,
 	const char *why = NULL;
 	strbuf sb;
 
-	free(out->where);
-	if ((out->where = strdup(domain)) == NULL)
-		return -1;
+	out->where = domain;		/* the caller's (dmarcdns.h) */
 	out->at_org = at_org;
 	if (!r->cached)
 		out->cached = false;

@@ -369,6 +369,11 @@ test_dmarc_verdicts(void **state)
 	assert_string_equal(p.rv.prof->id, "passthrough");
 	assert_int_equal(p.dm.verdict, DMV_PASS);
 	assert_int_equal(p.dm.policy, DMARC_P_REJECT);
+	/* a canonical From: domain is its own org: the view's string, and
+	 * the record's domain is that one too (no copies) */
+	assert_ptr_equal(p.dm.org, p.rv.from_domain);
+	assert_null(p.dm.org_heap);
+	assert_ptr_equal(p.dm.found.where, p.rv.from_domain);
 	assert_null(p.rv.dkim_d);
 	assert_null(p.hint);
 	prediction_free(&p);
