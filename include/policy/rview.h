@@ -45,8 +45,11 @@
 #include "relayprof.h"
 #include "snapshot.h"
 
-/* The strings of a view live in one allocation (arena): a view costs a
- * message one malloc. */
+/* The strings of a view live in one block (arena): the view's own inl
+ * when they fit (the usual view costs no malloc), else one allocation.
+ * The strings may point into the struct itself: never copy a struct
+ * rview (pass a pointer). */
+#define RVIEW_INLINE	256
 struct rview {
 	const struct relay_profile *prof;	/* never NULL after a build */
 	bool		 auto_profile;	/* found by the smarthost's name */
@@ -68,7 +71,9 @@ struct rview {
 	bool		 own_key;	/* the provider's key: not checked */
 	const char	*dkim_note;	/* static: where the signature comes
 					 * from */
-	char		*arena;		/* owns the strings above */
+	char		*arena;		/* holds the strings above: inl, or
+					 * malloc'ed */
+	char		 inl[RVIEW_INLINE];
 };
 
 int	 rview_build(const struct rm_snapshot *s, const struct decision *d,

@@ -9,6 +9,7 @@
  *	modelled gets relaymilter's envelope and From: (SPF and alignment
  *	are checked as before profiles existed) and no signature.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,20 @@
 #include "strtab.h"
 #include "util.h"
 
+/* Everything but the inline block, which is only read where the
+ * pointers say. */
+static void
+rview_zero(struct rview *v)
+{
+	memset(v, 0, offsetof(struct rview, inl));
+}
+
 void
 rview_free(struct rview *v)
 {
-	free(v->arena);
-	memset(v, 0, sizeof(*v));
+	if (v->arena != v->inl)
+		free(v->arena);
+	rview_zero(v);
 }
 
 static const char *
@@ -163,8 +173,8 @@ pick_dkim(const struct rm_snapshot *s, struct rview *v, struct build *b,
 	}
 }
 
-/* Copy the strings into one allocation of their exact size and point the
- * view at them. */
+/* Copy the strings into the view's inline block, or one allocation of
+ * their exact size when they do not fit, and point the view at them. */
 static int
 seal(struct rview *v, const struct build *b)
 {
@@ -184,7 +194,9 @@ seal(struct rview *v, const struct build *b)
 		off[i] = total;
 		total += b->str[i] != NULL ? len[i] + 1 : 0;
 	}
-	if ((v->arena = malloc(total + 1)) == NULL)
+	if (total + 1 <= sizeof(v->inl))
+		v->arena = v->inl;
+	else if ((v->arena = malloc(total + 1)) == NULL)
 		return -1;
 	for (i = 0; i < S_N; i++) {
 		if (b->str[i] == NULL) {
@@ -208,7 +220,7 @@ rview_build(const struct rm_snapshot *s, const struct decision *d,
 	size_t i;
 	int rc = -1;
 
-	memset(v, 0, sizeof(*v));
+	rview_zero(v);
 	memset(b.str, 0, sizeof(b.str));
 	b.ours_heap = NULL;
 	v->prof = s->profile;

@@ -313,6 +313,41 @@ teardown(void **state)
 	return 0;
 }
 
+/* The strings of a view in its inline block, and in one allocation when
+ * they do not fit (a long account and From:): whole either way. */
+static void
+test_storage(void **state)
+{
+	char acct[200], from[200], want[200];
+	struct rview v;
+
+	(void)state;
+	view("", "alerts@gmail.com", "alerts@gmail.com", "[smtp.gmail.com]",
+	    "Web <www@web.example.lan>", &v);
+	assert_ptr_equal(v.arena, v.inl);
+	assert_true(v.env >= v.inl && v.env < v.inl + sizeof(v.inl));
+	rview_free(&v);
+	assert_null(v.arena);
+	assert_null(v.env);
+	/* 3 x ~190 bytes: past RVIEW_INLINE */
+	memset(acct, 'a', 180);
+	strcpy(acct + 180, "@Gmail.COM");
+	memset(from, 'b', 180);
+	strcpy(from + 180, "@ALIAS.example");
+	view("AllowedSenders @alias.example\n", acct, acct,
+	    "[smtp.gmail.com]", from, &v);
+	assert_true(v.arena != v.inl);
+	assert_string_equal(v.env, acct);
+	S(v.env_domain, "gmail.com");
+	memcpy(want, from, 180);
+	strcpy(want + 180, "@alias.example");
+	assert_string_equal(v.from, want);
+	S(v.from_domain, "alias.example");
+	S(v.dkim_d, "gmail.com");
+	rview_free(&v);
+	assert_null(v.arena);
+}
+
 int
 main(void)
 {
@@ -323,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_passthrough),
 		cmocka_unit_test(test_not_modelled),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_storage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
