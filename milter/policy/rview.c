@@ -332,7 +332,9 @@ rview_env_ok(const struct rm_snapshot *s, const struct decision *d,
 
 	if (v->env_domain == NULL)
 		return false;
-	if ((ad != NULL && str_ieq(v->env_domain, ad)) ||
+	/* byte for byte first: both are mostly lower case already */
+	if ((ad != NULL && (strcmp(v->env_domain, ad) == 0 ||
+	    str_ieq(v->env_domain, ad))) ||
 	    (v->prof != NULL && v->prof->bounce_domain != NULL &&
 	    str_ieq(v->env_domain, v->prof->bounce_domain)))
 		return true;
