@@ -61,7 +61,6 @@ struct dmarc_eval {
 					 * canonical (valid while the view
 					 * is), else org_heap */
 	char		*org_heap;	/* NULL when org is in the view */
-	struct dmarc_found found;	/* discovery's outcome */
 	enum dmarc_policy policy;	/* when found.status is FOUND */
 	bool		 spf_id_aligned; /* envelope domain aligned (aspf=) */
 	bool		 spf_aligned;	/* ... and SPF passes */
@@ -71,6 +70,8 @@ struct dmarc_eval {
 			 dkim;		/* the signature at the recipient */
 	bool		 dkim_id_aligned; /* d= aligned (adkim=) */
 	bool		 dkim_aligned;	/* ... and it verifies */
+	struct dmarc_found found;	/* discovery's outcome (last: see
+					 * dmarcpred_init()) */
 };
 
 /* fe: align_eval() of the view's From: domain with its envelope domain,
@@ -82,6 +83,9 @@ int		 dmarcpred_evaluate(const struct rm_snapshot *s,
 		    const struct align_result *fe, uint64_t deadline_ms,
 		    struct dmarc_eval *out, strbuf *err);
 void		 dmarcpred_clear(struct dmarc_eval *e);
+/* An empty result (OFF; dmarcpred_clear() on it frees nothing), without
+ * zeroing the record's inline block. */
+void		 dmarcpred_init(struct dmarc_eval *e);
 /* "pass", "fail", "none", "temperror", "unchecked"; NULL for OFF. */
 const char	*dmarcpred_verdict_name(enum dmarc_verdict v);
 const char	*dmarcpred_dkim_name(const struct dmarc_eval *e);

@@ -57,8 +57,6 @@ struct prediction {
 	int		 align;		/* 1 aligned, 0 not, -1 no usable From: */
 	const char	*from_domain;	/* From: domain the recipient sees (in
 					 * rv), or NULL */
-	struct rview	 rv;		/* what the recipient sees */
-	struct dmarc_eval dm;		/* its DMARC verdict */
 	char		*hint;		/* what to fix, or NULL */
 	enum pred_action action;
 	bool		 tag_spf;	/* put spf= in the trace header */
@@ -67,6 +65,10 @@ struct prediction {
 	const char	*code;		/* "550"/"451" when refusing */
 	const char	*dsn;		/* "5.7.23" ... */
 	char		*reply;		/* reply text when refusing */
+	/* last: their inline blocks are never zeroed (rview_init(),
+	 * dmarcpred_init()) */
+	struct rview	 rv;		/* what the recipient sees */
+	struct dmarc_eval dm;		/* its DMARC verdict */
 };
 
 /* jdomain: the host's own name ({j}), whose DMARC record may be looked

@@ -79,6 +79,9 @@ struct rview {
 int	 rview_build(const struct rm_snapshot *s, const struct decision *d,
 	    const char *header_from, unsigned from_count, struct rview *out);
 void	 rview_free(struct rview *v);
+/* An empty view (rview_free() on it frees nothing), without zeroing the
+ * inline block. */
+void	 rview_init(struct rview *v);
 /* May SPF be evaluated for the view's envelope domain: one SPF may
  * evaluate (snapshot.h), the account's domain, or the relay's own bounce
  * domain (sendgrid.net)? */

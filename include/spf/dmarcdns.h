@@ -32,7 +32,8 @@
  *
  *	Thread-safe like spfc_check(). Strings in the results are malloc'ed
  *	and sanitised (no control characters), except dmarc_found.text, the
- *	record as published (sanitise it before showing it), and
+ *	record as published (sanitise it before showing it; kept in the
+ *	result when it fits), and
  *	dmarc_found.where, one of the two domains the caller passed (not a
  *	copy); *_clear() frees them.
  *	Returns 0, or -1 on an allocation failure (why set when possible).
@@ -52,6 +53,11 @@ enum dmarcf_status {
 	DMARCF_TEMPERROR
 };
 
+/* A record up to this long (with its NUL) is kept in the result itself. */
+#define DMARC_TEXT_INLINE	256
+
+/* text may point into the struct itself: never copy a struct
+ * dmarc_found (nor one that holds it), pass a pointer. */
 struct dmarc_found {
 	enum dmarcf_status	 status;
 	bool			 at_org;	/* found at the org domain */
@@ -61,17 +67,22 @@ struct dmarc_found {
 						 * org_domain, valid while
 						 * that is */
 	char			*text;		/* the record as published: may
-						 * hold control characters */
+						 * hold control characters; in
+						 * text_inl when it fits */
 	struct dmarc_record	 rec;		/* when FOUND */
 	char			*why;		/* NONE/TEMPERROR: why */
 	bool			 cached;	/* every answer cached */
 	unsigned		 queries;	/* DNS questions asked */
+	char			 text_inl[DMARC_TEXT_INLINE];
 };
 
 int	 dmarcdns_discover(struct spfc *sc, const char *from_domain,
 	    const char *org_domain, uint64_t deadline_ms,
 	    struct dmarc_found *out);
 void	 dmarcdns_found_clear(struct dmarc_found *f);
+/* An empty result (dmarcdns_found_clear() on it frees nothing), without
+ * zeroing text_inl. */
+void	 dmarcdns_found_init(struct dmarc_found *f);
 
 enum dkimk_status {
 	DKIMK_OK = 0,		/* a usable key is published */

@@ -48,6 +48,12 @@ bool		 spfcache_get(struct spfcache *c, const char *key,
 #define SPFCACHE_DETAIL_UNLESS_PASS	4u	/* detail only when not pass */
 bool		 spfcache_get_some(struct spfcache *c, const char *key,
 		    unsigned what, struct spf_outcome *out);
+/* spfcache_get_some() with the record (SPFCACHE_RECORD) copied into buf
+ * (size bytes) when it fits, else malloc'ed as there: out->record == buf
+ * says which (never free it then). */
+bool		 spfcache_get_into(struct spfcache *c, const char *key,
+		    unsigned what, struct spf_outcome *out, char *buf,
+		    size_t size);
 void		 spfcache_put(struct spfcache *c, const char *key,
 		    const struct spf_outcome *o);
 /* Entries held now (expired ones not yet met by a lookup included). */

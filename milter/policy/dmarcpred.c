@@ -8,6 +8,7 @@
  *	record: the signature cannot change the verdict) and the signature
  *	is one of your domain with a known selector.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,12 +50,19 @@ dmarcpred_dkim_name(const struct dmarc_eval *e)
 }
 
 void
+dmarcpred_init(struct dmarc_eval *e)
+{
+	memset(e, 0, offsetof(struct dmarc_eval, found));
+	dmarcdns_found_init(&e->found);
+}
+
+void
 dmarcpred_clear(struct dmarc_eval *e)
 {
 	free(e->org_heap);
 	dmarcdns_found_clear(&e->found);
 	dmarcdns_keyq_clear(&e->key);
-	memset(e, 0, sizeof(*e));
+	memset(e, 0, offsetof(struct dmarc_eval, found));
 }
 
 static const char *
@@ -109,7 +117,7 @@ dmarcpred_evaluate(const struct rm_snapshot *s, struct spfc *sc,
 	struct align_result own, dk;
 	bool spf_known, dkim_known, own_used = false, dk_used = false;
 
-	memset(e, 0, sizeof(*e));
+	dmarcpred_init(e);
 	/* own and dk (about 550 bytes each) are only read once filled */
 	if (spf->state == PRED_OFF || sc == NULL)
 		return 0;		/* DMV_OFF */

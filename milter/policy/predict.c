@@ -9,6 +9,7 @@
  *	parts come from rview.c (what the recipient sees), egress.c (SPF),
  *	dmarcpred.c (the verdict) and dmarcfix.c (its hint).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,16 @@ prediction_free(struct prediction *p)
 	dmarcpred_clear(&p->dm);
 	free(p->hint);
 	free(p->reply);
-	memset(p, 0, sizeof(*p));
+	memset(p, 0, offsetof(struct prediction, rv));
+}
+
+/* Empty, without zeroing the inline blocks of rv and dm. */
+static void
+prediction_init(struct prediction *p)
+{
+	memset(p, 0, offsetof(struct prediction, rv));
+	rview_init(&p->rv);
+	dmarcpred_init(&p->dm);
 }
 
 struct spfc *
@@ -273,7 +283,7 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 	bool dkim_carries;
 	int al;
 
-	memset(p, 0, sizeof(*p));
+	prediction_init(p);
 	p->align = -1;
 	if (d->action == DECIDE_SKIP)
 		return 0;

@@ -24,8 +24,8 @@
 
 /* Everything but the inline block, which is only read where the
  * pointers say. */
-static void
-rview_zero(struct rview *v)
+void
+rview_init(struct rview *v)
 {
 	memset(v, 0, offsetof(struct rview, inl));
 }
@@ -35,7 +35,7 @@ rview_free(struct rview *v)
 {
 	if (v->arena != v->inl)
 		free(v->arena);
-	rview_zero(v);
+	rview_init(v);
 }
 
 static const char *
@@ -220,7 +220,7 @@ rview_build(const struct rm_snapshot *s, const struct decision *d,
 	size_t i;
 	int rc = -1;
 
-	rview_zero(v);
+	rview_init(v);
 	memset(b.str, 0, sizeof(b.str));
 	b.ours_heap = NULL;
 	v->prof = s->profile;

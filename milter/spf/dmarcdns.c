@@ -14,6 +14,7 @@
  *	Temporary failures are not put in the cache.
  */
 #include <arpa/nameser.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -96,15 +97,17 @@ dmarc_key(const char *domain, char *buf, size_t size, const char **name)
 	return k;
 }
 
+/* The record's text goes into tbuf (tsize bytes) when it fits, else into
+ * an allocation: free r->text only when it is not tbuf. */
 static int
 dmarc_name(struct spfc *sc, const char *domain, uint64_t deadline,
-    struct nres *r, unsigned *queries)
+    struct nres *r, unsigned *queries, char *tbuf, size_t tsize)
 {
 	struct spf_outcome o;
 	struct dnsq_answer ans;
 	char kbuf[300], *key;
 	const char *name;
-	size_t i, n = 0, one = 0;
+	size_t i, n = 0, one = 0, tl;
 	strbuf sb;
 	int rc = -1;
 
@@ -112,7 +115,8 @@ dmarc_name(struct spfc *sc, const char *domain, uint64_t deadline,
 	memset(&o, 0, sizeof(o));
 	if ((key = dmarc_key(domain, kbuf, sizeof(kbuf), &name)) == NULL)
 		return -1;
-	if (spfcache_get(sc->rcache, key, &o)) {
+	if (spfcache_get_into(sc->rcache, key, SPFCACHE_DETAIL |
+	    SPFCACHE_RECORD, &o, tbuf, tsize)) {
 		r->cached = true;
 		r->st = o.verdict == SPFV_PASS && o.record != NULL ? N_ONE :
 		    o.verdict == SPFV_PERMERROR ? N_MULTI : N_EMPTY;
@@ -138,7 +142,10 @@ dmarc_name(struct spfc *sc, const char *domain, uint64_t deadline,
 			r->st = N_EMPTY;
 		} else if (n == 1) {
 			r->st = N_ONE;
-			r->text = strdup((const char *)ans.rr[one].data);
+			tl = strlen((const char *)ans.rr[one].data);
+			r->text = tl < tsize ? memcpy(tbuf,
+			    ans.rr[one].data, tl + 1) :
+			    strdup((const char *)ans.rr[one].data);
 			if (r->text == NULL)
 				goto nomem;
 		} else {
@@ -173,7 +180,8 @@ dmarc_name(struct spfc *sc, const char *domain, uint64_t deadline,
 	goto out;
 nomem:
 	dnsq_answer_clear(&ans);
-	free(r->text);
+	if (r->text != tbuf)
+		free(r->text);
 	free(r->why);
 	memset(r, 0, sizeof(*r));
 out:
@@ -182,14 +190,22 @@ out:
 	return rc;
 }
 
+/* Everything but text_inl, which is only read where text says. */
+void
+dmarcdns_found_init(struct dmarc_found *f)
+{
+	memset(f, 0, offsetof(struct dmarc_found, text_inl));
+}
+
 void
 dmarcdns_found_clear(struct dmarc_found *f)
 {
 	if (f == NULL)
 		return;
-	free(f->text);
+	if (f->text != f->text_inl)
+		free(f->text);
 	free(f->why);
-	memset(f, 0, sizeof(*f));
+	dmarcdns_found_init(f);
 }
 
 /*
@@ -284,18 +300,20 @@ dmarcdns_discover(struct spfc *sc, const char *from_domain,
 	size_t i, nd;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
+	dmarcdns_found_init(out);
 	out->cached = true;
 	doms[0] = from_domain;
 	nd = 1;
 	if (org_domain != NULL && strcasecmp(org_domain, from_domain) != 0)
 		doms[nd++] = org_domain;
 	for (i = 0; i < nd; i++) {
-		rc = dmarc_name(sc, doms[i], deadline_ms, &r, &out->queries);
+		rc = dmarc_name(sc, doms[i], deadline_ms, &r, &out->queries,
+		    out->text_inl, sizeof(out->text_inl));
 		if (rc < 0)
 			goto nomem;
 		rc = take(out, doms[i], i == 1, &r);
-		free(r.text);
+		if (r.text != out->text_inl)
+			free(r.text);
 		free(r.why);
 		if (rc < 0)
 			goto nomem;

@@ -175,12 +175,13 @@ cache_find(struct spfcache *c, const char *key, uint32_t h, long long now)
 }
 
 bool
-spfcache_get_some(struct spfcache *c, const char *key, unsigned what,
-    struct spf_outcome *out)
+spfcache_get_into(struct spfcache *c, const char *key, unsigned what,
+    struct spf_outcome *out, char *buf, size_t size)
 {
 	struct centry *e;
 	bool hit = false;
 	uint32_t h;
+	size_t n;
 
 	if (c->buckets == NULL)
 		return false;
@@ -192,13 +193,25 @@ spfcache_get_some(struct spfcache *c, const char *key, unsigned what,
 		out->detail = e->detail && ((what & SPFCACHE_DETAIL) ||
 		    ((what & SPFCACHE_DETAIL_UNLESS_PASS) &&
 		    e->verdict != SPFV_PASS)) ? strdup(e->detail) : NULL;
-		out->record = e->record && (what & SPFCACHE_RECORD) ?
-		    strdup(e->record) : NULL;
+		out->record = NULL;
+		if (e->record != NULL && (what & SPFCACHE_RECORD)) {
+			if (buf != NULL && (n = strlen(e->record)) < size)
+				out->record = memcpy(buf, e->record, n + 1);
+			else
+				out->record = strdup(e->record);
+		}
 		out->cached = true;
 		hit = true;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return hit;
+}
+
+bool
+spfcache_get_some(struct spfcache *c, const char *key, unsigned what,
+    struct spf_outcome *out)
+{
+	return spfcache_get_into(c, key, what, out, NULL, 0);
 }
 
 bool

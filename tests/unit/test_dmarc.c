@@ -501,11 +501,51 @@ teardown(void **state)
 	return 0;
 }
 
+/* A record's text is kept in the result when it fits (DMARC_TEXT_INLINE),
+ * else in an allocation; whole either way, from DNS and from the cache. */
+static void
+test_record_storage(void **state)
+{
+	char rec[400];
+	const char *r[2][3] = {
+		{ "_dmarc.long.example", "TXT", rec },
+		{ "_dmarc.short.example", "TXT", "v=DMARC1; p=quarantine" },
+	};
+	struct spfc *sc;
+	struct dmarc_found f;
+	int pass;
+
+	(void)state;
+	strcpy(rec, "v=DMARC1; p=reject; rua=mailto:");
+	memset(rec + strlen(rec), 'r', 300);
+	strcpy(rec + 331, "@long.example");
+	assert_true(strlen(rec) >= DMARC_TEXT_INLINE);
+	sc = zone(r, 2);
+	for (pass = 0; pass < 2; pass++) {	/* DNS, then the cache */
+		discover(sc, "long.example", &f);
+		assert_int_equal(f.status, DMARCF_FOUND);
+		assert_int_equal(f.cached, pass == 1);
+		assert_string_equal(f.text, rec);
+		assert_true(f.text != f.text_inl);
+		assert_int_equal(dmarcrec_policy(&f.rec, f.at_org),
+		    DMARC_P_REJECT);
+		dmarcdns_found_clear(&f);
+		assert_null(f.text);
+		discover(sc, "short.example", &f);
+		assert_int_equal(f.cached, pass == 1);
+		assert_string_equal(f.text, "v=DMARC1; p=quarantine");
+		assert_ptr_equal(f.text, f.text_inl);
+		dmarcdns_found_clear(&f);
+	}
+	spfc_free(sc);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_discovery),
+		cmocka_unit_test(test_record_storage),
 		cmocka_unit_test(test_cache_and_trouble),
 		cmocka_unit_test(test_dkim_keys),
 		cmocka_unit_test(test_dmarcbis_vectors),
