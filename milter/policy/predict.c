@@ -304,7 +304,8 @@ predict(const struct rm_snapshot *s, struct spfc *sc, const struct decision *d,
 	p->spf_cached = e.cached;
 	p->unchecked_why = e.why;
 	p->from_domain = p->rv.from_domain;
-	memset(&ar, 0, sizeof(ar));
+	align_result_clear(&ar);	/* its buffers are only read once
+					 * align_eval() has filled them */
 	if (p->from_domain != NULL && dom != NULL) {
 		if ((al = align_eval(p->from_domain, dom, c->alignment_mode,
 		    &ar)) < 0) {

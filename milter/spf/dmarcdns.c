@@ -304,7 +304,8 @@ dmarcdns_discover(struct spfc *sc, const char *from_domain,
 	out->cached = true;
 	doms[0] = from_domain;
 	nd = 1;
-	if (org_domain != NULL && strcasecmp(org_domain, from_domain) != 0)
+	if (org_domain != NULL && org_domain != from_domain &&
+	    strcasecmp(org_domain, from_domain) != 0)
 		doms[nd++] = org_domain;
 	for (i = 0; i < nd; i++) {
 		rc = dmarc_name(sc, doms[i], deadline_ms, &r, &out->queries,
