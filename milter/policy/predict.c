@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "align.h"
@@ -88,27 +89,27 @@ prediction_align_word(const struct prediction *p, int mode)
 	return mode == ALIGN_STRICT ? "strict" : "relaxed";
 }
 
+/* The relay's name (up to a ']', less one trailing dot) is one of
+ * Google's or below one; compared in place, ASCII case folded. */
 static bool
 relay_is_google(const char *relay)
 {
 	static const char *const g[] = { "gmail.com", "google.com",
 	    "googlemail.com", NULL };
-	char *k;
 	size_t i, n, kl;
 	bool hit = false;
 
-	if (relay == NULL || (k = strdup_lower(relay)) == NULL)
+	if (relay == NULL)
 		return false;
-	kl = strcspn(k, "]");
-	k[kl] = '\0';
-	if (kl > 0 && k[kl - 1] == '.')
-		k[--kl] = '\0';
+	kl = strcspn(relay, "]");
+	if (kl > 0 && relay[kl - 1] == '.')
+		kl--;
 	for (i = 0; g[i] != NULL && !hit; i++) {
 		n = strlen(g[i]);
-		hit = kl >= n && strcmp(k + kl - n, g[i]) == 0 &&
-		    (kl == n || k[kl - n - 1] == '.' || k[kl - n - 1] == '[');
+		hit = kl >= n && strncasecmp(relay + kl - n, g[i], n) == 0 &&
+		    (kl == n || relay[kl - n - 1] == '.' ||
+		    relay[kl - n - 1] == '[');
 	}
-	free(k);
 	return hit;
 }
 

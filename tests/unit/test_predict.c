@@ -239,6 +239,31 @@ test_fail_hints(void **state)
 	    "203.0.113.9: add ip4:203.0.113.9");
 	prediction_free(&p);
 	decision_free(&d);
+	/* a Google host that is no known smarthost (passthrough): Google's
+	 * include, whatever the case and a trailing dot; a name that only
+	 * ends in one of Google's is not Google's */
+	{
+		static const struct { const char *relay, *mech; } t[] = {
+			{ "[ASPMX.L.Google.COM.]", "include:_spf.google.com" },
+			{ "alt1.googlemail.com", "include:_spf.google.com" },
+			{ "[gmail.com]", "include:_spf.google.com" },
+			{ "[mail.notgoogle.com]", "ip4:203.0.113.9" },
+			{ "[google.com.example]", "ip4:203.0.113.9" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			decision_for(&d, "x@bad.example", t[i].relay);
+			sb_reset(&err);
+			assert_int_equal(predict(own, sc, &d, NULL, 0, NULL,
+			    &p, &err), 0);
+			assert_string_equal(p.rv.prof->id, "passthrough");
+			if (strstr(p.hint, t[i].mech) == NULL)
+				fail_msg("%s: %s", t[i].relay, p.hint);
+			prediction_free(&p);
+			decision_free(&d);
+		}
+	}
 	sb_free(&err);
 	snapshot_unref(g);
 	snapshot_unref(own);
