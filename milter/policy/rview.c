@@ -216,7 +216,8 @@ rview_build(const struct rm_snapshot *s, const struct decision *d,
     const char *header_from, unsigned from_count, struct rview *v)
 {
 	struct build b;
-	const char *acct = NULL, *ours = NULL, *fdom;
+	const char *acct = NULL, *acct_dom = NULL, *ours = NULL, *fdom,
+	    *final_dom;
 	size_t i;
 	int rc = -1;
 
@@ -233,11 +234,13 @@ rview_build(const struct rm_snapshot *s, const struct decision *d,
 	if (our_from(d, header_from, from_count, &b, &ours) < 0)
 		goto out;
 	v->modelled = v->prof != NULL && v->prof->model != RPM_UNKNOWN;
-	if (d->account != NULL && domain_of(d->account) != NULL)
+	/* each address's domain once */
+	if (d->account != NULL && (acct_dom = domain_of(d->account)) != NULL)
 		acct = d->account;
+	final_dom = domain_of(d->final);
 	/* by default: the envelope and From: relaymilter leaves */
 	b.str[S_ENV] = d->final;
-	b.str[S_ENVDOM] = domain_of(d->final);
+	b.str[S_ENVDOM] = final_dom;
 	b.str[S_FROM] = ours;
 	v->env_note = "relaymilter's";
 	if (!v->modelled) {
@@ -257,7 +260,7 @@ rview_build(const struct rm_snapshot *s, const struct decision *d,
 			break;
 		}
 		b.str[S_ENV] = acct;
-		b.str[S_ENVDOM] = domain_of(acct);
+		b.str[S_ENVDOM] = acct_dom;
 		v->env_note = "the account: Gmail sends with it";
 		if (ours != NULL && !str_ieq(ours, acct) && !allowed(s, ours)) {
 			b.str[S_FROM] = acct;
@@ -294,12 +297,13 @@ rview_build(const struct rm_snapshot *s, const struct decision *d,
 	default:	/* workspace-relay, passthrough */
 		break;
 	}
-	b.str[S_FROMDOM] = domain_of(b.str[S_FROM]);
+	b.str[S_FROMDOM] = b.str[S_FROM] == acct ? acct_dom :
+	    domain_of(b.str[S_FROM]);
 
 	/* DKIM */
 	switch (v->prof->model) {
 	case RPM_GMAIL:
-		if (acct != NULL && relay_gmail_consumer(domain_of(acct))) {
+		if (acct != NULL && relay_gmail_consumer(acct_dom)) {
 			b.str[S_DKIMD] = "gmail.com";
 			v->own_key = true;
 			v->dkim_note = "Gmail signs a Gmail account's mail "
@@ -313,7 +317,7 @@ rview_build(const struct rm_snapshot *s, const struct decision *d,
 		break;
 	default:
 		pick_dkim(s, v, &b, b.str[S_FROMDOM], false,
-		    domain_of(d->final));
+		    final_dom);
 		break;
 	}
 	rc = seal(v, &b);
