@@ -28,14 +28,14 @@
 #define TAG_KEY_LEN	32
 #define TAG_ID_LEN	20		/* characters */
 
-struct evp_md_ctx_st;
+struct tag_pads;
 
 struct tag_key {
 	unsigned char		 bytes[TAG_KEY_LEN];
 	/* HMAC pads already hashed (tag_key_prepare), or NULL: read-only
-	 * after preparation, shared by all threads */
-	struct evp_md_ctx_st	*inner;
-	struct evp_md_ctx_st	*outer;
+	 * after preparation, shared by all threads; each id copies them
+	 * (no allocation per id) */
+	struct tag_pads		*pads;
 };
 
 int	tag_key_load(const char *path, bool create, struct tag_key *key,
@@ -49,8 +49,9 @@ int	tag_verify(const struct tag_key *key, const char *value, time_t *when);
 /* HMAC-SHA256 of msg (at most 512 bytes) with key k: 0, or -1. */
 int	tag_hmac_sha256(const unsigned char *k, size_t klen,
 	    const unsigned char *msg, size_t mlen, unsigned char out[32]);
-/* Hash the HMAC pads once, so that each id costs two short digests:
- * 0, or -1 (the ids are then computed the slow way, still correct). */
+/* Hash the HMAC pads once, so that each id costs two short digests and
+ * no allocation: 0, or -1 (the ids are then computed the slow way, still
+ * correct). Preparing a prepared key replaces its pads. */
 int	tag_key_prepare(struct tag_key *key);
 /* Wipe a key held in memory (and free the prepared pads). */
 void	tag_key_wipe(struct tag_key *key);

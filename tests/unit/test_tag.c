@@ -28,20 +28,38 @@ static void
 test_prepared_same_ids(void **state)
 {
 	struct tag_key plain = fixed_key(0x5a), prep = fixed_key(0x5a);
-	char a[TAG_ID_LEN + 1], b[TAG_ID_LEN + 1], qid[32];
+	char a[TAG_ID_LEN + 1], b[TAG_ID_LEN + 1], qid[32], lq[509];
 	int i;
+	size_t n;
 
 	(void)state;
 	assert_int_equal(tag_key_prepare(&prep), 0);
-	assert_non_null(prep.inner);
+	assert_non_null(prep.pads);
+	assert_int_equal(tag_key_prepare(&prep), 0);	/* replaces the pads */
 	for (i = 0; i < 50; i++) {
 		snprintf(qid, sizeof(qid), "Q%08dX", i * 7919);
 		assert_int_equal(tag_make_id(&plain, qid, 1763700000 + i, a), 0);
 		assert_int_equal(tag_make_id(&prep, qid, 1763700000 + i, b), 0);
 		assert_string_equal(a, b);
 	}
+	/* the message after the pad over one, two and more blocks: every
+	 * length around SHA-256's 55/56-byte padding edge, up to the most
+	 * mac() takes (507 bytes of queue id) */
+	for (n = 1; n <= 507; n++) {
+		for (i = 0; (size_t)i < n; i++)
+			lq[i] = (char)('A' + (i * 7 + (int)n) % 26);
+		lq[n] = '\0';
+		assert_int_equal(tag_make_id(&plain, lq, 1763700000, a), 0);
+		assert_int_equal(tag_make_id(&prep, lq, 1763700000, b), 0);
+		assert_string_equal(a, b);
+	}
+	/* one byte more than mac() takes: refused on both paths */
+	memset(lq, 'Q', sizeof(lq) - 1);
+	lq[sizeof(lq) - 1] = '\0';
+	assert_int_equal(tag_make_id(&plain, lq, 1763700000, a), -1);
+	assert_int_equal(tag_make_id(&prep, lq, 1763700000, b), -1);
 	tag_key_wipe(&prep);
-	assert_null(prep.inner);
+	assert_null(prep.pads);
 }
 
 static void
@@ -78,6 +96,11 @@ test_known_vector(void **state)
 	assert_int_equal(tag_make_id(&k, "ABC123", 0x69200000, id), 0);
 	/* independently computed: python3 hmac/base64 over the same bytes */
 	assert_string_equal(id, "neqaaadfctgb2ytwqj2q");
+	/* the same from the prepared pads (the daemon's path) */
+	assert_int_equal(tag_key_prepare(&k), 0);
+	assert_int_equal(tag_make_id(&k, "ABC123", 0x69200000, id), 0);
+	assert_string_equal(id, "neqaaadfctgb2ytwqj2q");
+	tag_key_wipe(&k);
 }
 
 /* RFC 4231 test cases 1, 2 and 6 (a key longer than the block). */
