@@ -4,7 +4,9 @@
  * CONTRACT
  *	See milter.h. Each connection has one conn_ctx (set in
  *	negotiate or connect, freed in close); each message one msg_ctx inside
- *	it, reset at MAIL FROM, at end of message, on abort and on close. The
+ *	it, reset at MAIL FROM, at end of message, on abort and on close. What
+ *	the callbacks copy lives in the conn_ctx's string pools: a message's
+ *	strings until its reset, the connection's until connect or close. The
  *	macros relaymilter needs are requested with smfi_setsymlist() so that
  *	a stock sendmail.mc works: {j} at connect; i and {auth_authen} at MAIL;
  *	{rcpt_mailer}, {rcpt_host} and {rcpt_addr} at RCPT (copied at once:
@@ -29,6 +31,7 @@
  *	free the connection's own memory and need no gate.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -52,11 +55,18 @@
 #include "predict.h"
 #include "snapshot.h"
 #include "spfcheck.h"
+#include "strpool.h"
 #include "tag.h"
 #include "util.h"
 
 #define NAME	"relaymilter"
 
+/*
+ * One message's facts. The strings are copies in the connection's message
+ * pool (struct conn_ctx), released together by msg_reset(); the recipients
+ * are in the connection's inline array until there are more than
+ * RCPT_INLINE of them, then in a heap array that msg_reset() frees.
+ */
 struct msg_ctx {
 	bool			 active;
 	const char		*error;		/* first internal error, static */
@@ -64,7 +74,7 @@ struct msg_ctx {
 	char			*qid;
 	char			*sender;
 	char			*auth_authen;
-	struct rcpt_info	*rcpts;
+	struct rcpt_info	*rcpts;		/* rcpt_inline or the heap */
 	size_t			 nrcpts;
 	size_t			 cap;
 	char			*header_from;
@@ -143,6 +153,17 @@ milter_quiesce(unsigned timeout_ms, unsigned *busy)
 	return rc;
 }
 
+/*
+ * A connection and the storage of its strings, in one allocation of under
+ * 1 KB (malloc's per-thread cache serves it): the connection's strings in
+ * cpool, the current message's in mpool (reset at each msg_reset), so that
+ * an ordinary message allocates nothing for what the callbacks copy.
+ * Longer strings and more recipients spill to the heap, never truncated.
+ */
+#define RCPT_INLINE	4
+#define MPOOL_BYTES	448
+#define CPOOL_BYTES	64
+
 struct conn_ctx {
 	unsigned long		 noreply;	/* SMFIP_NR_* negotiated */
 	bool			 quarantine;	/* SMFIF_QUARANTINE negotiated */
@@ -150,7 +171,14 @@ struct conn_ctx {
 	char			*client_addr;	/* NULL: local (no address) */
 	char			*jdomain;
 	struct msg_ctx		 msg;
+	struct strpool		 cpool;		/* client_addr, jdomain */
+	struct strpool		 mpool;		/* msg's strings */
+	struct rcpt_info	 rcpt_inline[RCPT_INLINE];
+	char			 cbuf[CPOOL_BYTES];
+	char			 mbuf[MPOOL_BYTES];
 };
+/* glibc's per-thread cache takes blocks of up to 1032 bytes */
+_Static_assert(sizeof(struct conn_ctx) <= 1024, "conn_ctx outgrew 1 KB");
 
 /*
  * Connection reuse (SMFIC_QUIT_NC): libmilter calls close, then connect on
@@ -207,23 +235,19 @@ reuse_take(const void *ctx, unsigned long *noreply, bool *quarantine)
 	return hit;
 }
 
+/* End the connection's message: its strings and recipients go. */
 static void
-msg_reset(struct msg_ctx *m)
+msg_reset(struct conn_ctx *c)
 {
-	size_t i;
+	struct msg_ctx *m = &c->msg;
 
 	snapshot_unref(m->snap);
-	free(m->qid);
-	free(m->sender);
-	free(m->auth_authen);
-	for (i = 0; i < m->nrcpts; i++) {
-		free(m->rcpts[i].addr);
-		free(m->rcpts[i].mailer);
-		free(m->rcpts[i].host);
-	}
-	free(m->rcpts);
-	free(m->header_from);
+	if (m->rcpts != c->rcpt_inline)
+		free(m->rcpts);
+	strpool_reset(&c->mpool);
 	memset(m, 0, sizeof(*m));
+	m->rcpts = c->rcpt_inline;
+	m->cap = RCPT_INLINE;
 }
 
 static void
@@ -231,9 +255,9 @@ conn_free(struct conn_ctx *c)
 {
 	if (c == NULL)
 		return;
-	msg_reset(&c->msg);
-	free(c->client_addr);
-	free(c->jdomain);
+	msg_reset(c);
+	strpool_free(&c->mpool);
+	strpool_free(&c->cpool);
 	free(c);
 }
 
@@ -244,8 +268,18 @@ conn_get(SMFICTX *ctx)
 	struct conn_ctx *c = smfi_getpriv(ctx);
 
 	if (c == NULL) {
-		if ((c = calloc(1, sizeof(*c))) == NULL)
+		/* not calloc: the pools' buffers need no zeroing */
+		if ((c = malloc(sizeof(*c))) == NULL)
 			return NULL;
+		c->noreply = 0;
+		c->quarantine = false;
+		c->connected = false;
+		c->client_addr = c->jdomain = NULL;
+		strpool_init(&c->cpool, c->cbuf, sizeof(c->cbuf));
+		strpool_init(&c->mpool, c->mbuf, sizeof(c->mbuf));
+		memset(&c->msg, 0, sizeof(c->msg));
+		c->msg.rcpts = c->rcpt_inline;
+		c->msg.cap = RCPT_INLINE;
 		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
 			free(c);
 			return NULL;
@@ -257,15 +291,16 @@ conn_get(SMFICTX *ctx)
 	return c;
 }
 
-/* Copy a macro value; records an error when the copy fails. */
+/* Copy a macro value into pool; records an error when the copy fails. */
 static char *
-macro_dup(SMFICTX *ctx, const char *name, struct msg_ctx *m)
+macro_dup(SMFICTX *ctx, const char *name, struct strpool *pool,
+    struct msg_ctx *m)
 {
 	char *v = smfi_getsymval(ctx, (char *)name), *d;
 
 	if (v == NULL)
 		return NULL;
-	if ((d = strdup(v)) == NULL && m != NULL && m->error == NULL)
+	if ((d = strpool_dup(pool, v)) == NULL && m != NULL && m->error == NULL)
 		m->error = "out of memory";
 	return d;
 }
@@ -330,28 +365,23 @@ static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct conn_ctx *c = conn_get(ctx);
-	strbuf sb;
+	char text[INET6_ADDRSTRLEN];
 
 	if (c == NULL) {
 		log_msg(LOG_ERR, NULL, "out of memory at connect");
 		return SMFIS_TEMPFAIL;
 	}
-	free(c->client_addr);
-	free(c->jdomain);
-	c->client_addr = NULL;
+	strpool_reset(&c->cpool);
+	c->client_addr = c->jdomain = NULL;
 	c->connected = true;
 	if (hostaddr != NULL) {
-		sb_init(&sb);
-		if (sockaddr_text(hostaddr, &sb) == 0)
-			c->client_addr = sb_steal(&sb);
-		else
-			sb_free(&sb);
 		/* a family we cannot read stays untrusted, never "local" */
-		if (c->client_addr == NULL &&
-		    (c->client_addr = strdup("unknown")) == NULL)
+		if ((c->client_addr = strpool_dup(&c->cpool,
+		    sockaddr_ntop(hostaddr, text, sizeof(text)) == 0 ? text :
+		    "unknown")) == NULL)
 			return SMFIS_TEMPFAIL;
 	}
-	c->jdomain = macro_dup(ctx, "j", NULL);
+	c->jdomain = macro_dup(ctx, "j", &c->cpool, NULL);
 	return reply(c, SMFIP_NR_CONN);
 }
 
@@ -364,14 +394,14 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	m = &c->msg;
-	msg_reset(m);
+	msg_reset(c);
 	m->active = true;
 	if ((m->snap = snapshot_current()) == NULL)
 		m->error = "no configuration loaded";
-	m->qid = macro_dup(ctx, "i", m);
-	m->auth_authen = macro_dup(ctx, "{auth_authen}", m);
+	m->qid = macro_dup(ctx, "i", &c->mpool, m);
+	m->auth_authen = macro_dup(ctx, "{auth_authen}", &c->mpool, m);
 	if (argv != NULL && argv[0] != NULL &&
-	    (m->sender = strdup(argv[0])) == NULL)
+	    (m->sender = strpool_dup(&c->mpool, argv[0])) == NULL)
 		m->error = "out of memory";
 	return reply(c, SMFIP_NR_MAIL);
 }
@@ -389,9 +419,15 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	if (!m->active || m->error != NULL)
 		return reply(c, SMFIP_NR_RCPT);
 	if (m->nrcpts == m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 4;
+		size_t ncap = m->cap * 2;
 
-		if ((nv = realloc(m->rcpts, ncap * sizeof(*nv))) == NULL) {
+		/* past the inline array: a heap array, grown by doubling */
+		if (m->rcpts == c->rcpt_inline) {
+			if ((nv = malloc(ncap * sizeof(*nv))) != NULL)
+				memcpy(nv, m->rcpts, m->nrcpts * sizeof(*nv));
+		} else
+			nv = realloc(m->rcpts, ncap * sizeof(*nv));
+		if (nv == NULL) {
 			m->error = "out of memory";
 			return reply(c, SMFIP_NR_RCPT);
 		}
@@ -400,10 +436,10 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	}
 	r = &m->rcpts[m->nrcpts++];
 	memset(r, 0, sizeof(*r));
-	r->mailer = macro_dup(ctx, "{rcpt_mailer}", m);
-	r->host = macro_dup(ctx, "{rcpt_host}", m);
+	r->mailer = macro_dup(ctx, "{rcpt_mailer}", &c->mpool, m);
+	r->host = macro_dup(ctx, "{rcpt_host}", &c->mpool, m);
 	if (argv != NULL && argv[0] != NULL &&
-	    (r->addr = strdup(argv[0])) == NULL)
+	    (r->addr = strpool_dup(&c->mpool, argv[0])) == NULL)
 		m->error = "out of memory";
 	return reply(c, SMFIP_NR_RCPT);
 }
@@ -421,7 +457,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		return reply(c, SMFIP_NR_HDR);
 	if (strcasecmp(name, "From") == 0) {
 		if (m->from_count++ == 0 && value != NULL &&
-		    (m->header_from = strdup(value)) == NULL)
+		    (m->header_from = strpool_dup(&c->mpool, value)) == NULL)
 			m->error = "out of memory";
 	} else if (strcasecmp(name, "Reply-To") == 0) {
 		m->has_reply_to = true;
@@ -583,7 +619,7 @@ internal_error(SMFICTX *ctx, struct conn_ctx *c, const struct decision *d,
 		rc = SMFIS_TEMPFAIL;
 	}
 	if (c != NULL)
-		msg_reset(&c->msg);
+		msg_reset(c);
 	return rc;
 }
 
@@ -808,7 +844,7 @@ cb_eom(SMFICTX *ctx)
 		    "of message");
 	m = &c->msg;
 	if (m->qid == NULL)
-		m->qid = macro_dup(ctx, "i", m);
+		m->qid = macro_dup(ctx, "i", &c->mpool, m);
 	if (m->error != NULL)
 		return internal_error(ctx, c, NULL, m->error);
 	s = m->snap;
@@ -881,7 +917,7 @@ cb_eom(SMFICTX *ctx)
 		sb_free(&tv);
 		prediction_free(&p);
 		decision_free(&d);
-		msg_reset(m);
+		msg_reset(c);
 		return rc;
 	}
 	memset(&mb, 0, sizeof(mb));
@@ -916,7 +952,7 @@ cb_eom(SMFICTX *ctx)
 	prediction_free(&p);
 	decision_free(&d);
 	budget_msg_free(&mb);
-	msg_reset(m);
+	msg_reset(c);
 	return SMFIS_CONTINUE;
 fail:
 	{
@@ -938,7 +974,7 @@ refused:
 	prediction_free(&p);
 	decision_free(&d);
 	budget_msg_free(&mb);
-	msg_reset(m);
+	msg_reset(c);
 	return SMFIS_TEMPFAIL;
 }
 
@@ -986,7 +1022,7 @@ mlfi_abort(SMFICTX *ctx)
 	struct conn_ctx *c = smfi_getpriv(ctx);
 
 	if (c != NULL)
-		msg_reset(&c->msg);
+		msg_reset(c);
 	return SMFIS_CONTINUE;
 }
 
