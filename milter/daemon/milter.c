@@ -623,28 +623,50 @@ internal_error(SMFICTX *ctx, struct conn_ctx *c, const struct decision *d,
 	return rc;
 }
 
+/*
+ * The concatenation of the n strings in part, sanitized: in buf (size
+ * bytes, a stack buffer) when it fits, else in a heap copy (the caller
+ * frees it when it is not buf); NULL when out of memory. Per message: no
+ * strbuf growth, no allocation in the common case.
+ */
+static char *
+join(char *buf, size_t size, const char *const *part, size_t n)
+{
+	size_t i, len = 1, l;
+	char *v, *o;
+
+	for (i = 0; i < n; i++)
+		len += strlen(part[i]);
+	if ((v = len <= size ? buf : malloc(len)) == NULL)
+		return NULL;
+	for (o = v, i = 0; i < n; i++) {
+		l = strlen(part[i]);
+		memcpy(o, part[i], l);
+		o += l;
+	}
+	*o = '\0';
+	return sanitize_inplace(v);
+}
+
 /* Apply the decision; NULL on success or what failed. */
 static const char *
 apply(SMFICTX *ctx, const struct rm_snapshot *s, const struct decision *d,
     const char *trace_value)
 {
-	strbuf v;
+	char buf[256], *v;
 	int rc;
 
 	if (trace_value != NULL && smfi_insheader(ctx, 0,
 	    s->cfg->trace_header, (char *)trace_value) != MI_SUCCESS)
 		return "adding the trace header failed";
 	if (d->action == DECIDE_REWRITE) {
-		sb_init(&v);
-		sb_reserve(&v, strlen(d->final) + 2);
-		sb_putc(&v, '<');
-		sb_puts(&v, d->final);
-		sb_putc(&v, '>');
-		if (v.err)
+		const char *part[] = { "<", d->final, ">" };
+
+		if ((v = join(buf, sizeof(buf), part, 3)) == NULL)
 			return "out of memory";
-		sanitize_inplace(v.s);
-		rc = smfi_chgfrom(ctx, v.s, NULL);
-		sb_free(&v);
+		rc = smfi_chgfrom(ctx, v, NULL);
+		if (v != buf)
+			free(v);
 		if (rc != MI_SUCCESS)
 			return "changing the envelope sender failed";
 	}
@@ -835,9 +857,10 @@ cb_eom(SMFICTX *ctx)
 	struct budget_msgbuf mb;
 	struct budget_result br;
 	struct bline bl;
-	char id[TAG_ID_LEN + 1];
-	const char *trace = NULL, *failed;
-	strbuf err, tv;
+	char id[TAG_ID_LEN + 1], tvbuf[160], *tv = NULL;
+	const char *trace = NULL, *failed, *part[11];
+	size_t np = 0;
+	strbuf err;
 
 	if (c == NULL || !c->msg.active)
 		return internal_error(ctx, c, NULL, "no message state at end "
@@ -874,7 +897,6 @@ cb_eom(SMFICTX *ctx)
 		return rc;
 	}
 	sb_free(&err);
-	sb_init(&tv);
 	if (d.relayed && s->have_key && s->cfg->trace_header[0] != '\0') {
 		if (tag_make_id(&s->key, m->qid ? m->qid : "", time(NULL),
 		    id) < 0) {
@@ -886,27 +908,24 @@ cb_eom(SMFICTX *ctx)
 			return rc;
 		}
 		trace = id;
-		/* the longest value: the words are at most 9 bytes */
-		sb_reserve(&tv, sizeof("id=; qid=; spf=; align=; dmarc=") +
-		    TAG_ID_LEN + (m->qid ? strlen(m->qid) : 0) + 3 * 9);
-		sb_puts(&tv, "id=");
-		sb_puts(&tv, id);
-		sb_puts(&tv, "; qid=");
-		sb_puts(&tv, m->qid ? m->qid : "");
+		/* the header's value, joined when it is added (below) */
+		part[np++] = "id=";
+		part[np++] = id;
+		part[np++] = "; qid=";
+		part[np++] = m->qid ? m->qid : "";
 		if (p.tag_spf) {
-			sb_puts(&tv, "; spf=");
-			sb_puts(&tv, prediction_spf_word(&p));
+			part[np++] = "; spf=";
+			part[np++] = prediction_spf_word(&p);
 		}
 		if (p.tag_align) {
-			sb_puts(&tv, "; align=");
-			sb_puts(&tv, prediction_align_word(&p,
-			    s->cfg->alignment_mode));
+			part[np++] = "; align=";
+			part[np++] = prediction_align_word(&p,
+			    s->cfg->alignment_mode);
 		}
 		if (p.tag_dmarc) {
-			sb_puts(&tv, "; dmarc=");
-			sb_puts(&tv, prediction_dmarc_word(&p));
+			part[np++] = "; dmarc=";
+			part[np++] = prediction_dmarc_word(&p);
 		}
-		sanitize_inplace(tv.s);
 	}
 	if (!s->cfg->dry_run && p.action >= PACT_TEMPFAIL) {
 		sfsistat rc = refuse(ctx, &p);
@@ -914,7 +933,6 @@ cb_eom(SMFICTX *ctx)
 		/* refused: no header was added, so no trace id is logged */
 		log_decision(m, c, &d, &p, NULL, NULL, rc == SMFIS_REJECT ?
 		    "reject" : "tempfail", NULL);
-		sb_free(&tv);
 		prediction_free(&p);
 		decision_free(&d);
 		msg_reset(c);
@@ -935,10 +953,13 @@ cb_eom(SMFICTX *ctx)
 	}
 	if (br.verdict == BV_SENT_OVER &&
 	    s->cfg->over_limit_action == OVER_TAG && trace != NULL)
-		sb_puts(&tv, "; budget=over");
+		part[np++] = "; budget=over";
 	if (!s->cfg->dry_run) {
-		failed = tv.err ? "out of memory" :
-		    apply(ctx, s, &d, trace ? tv.s : NULL);
+		if (trace != NULL &&
+		    (tv = join(tvbuf, sizeof(tvbuf), part, np)) == NULL)
+			failed = "out of memory";
+		else
+			failed = apply(ctx, s, &d, tv);
 		if (failed == NULL && br.verdict == BV_HELD)
 			failed = hold(ctx, m, &mb, &br);
 		if (failed != NULL)
@@ -948,7 +969,8 @@ cb_eom(SMFICTX *ctx)
 	    s->cfg->dry_run ? "dryrun" : "ok", NULL);
 	if (br.warn)
 		budget_warning(m, s, &mb, &br);
-	sb_free(&tv);
+	if (tv != tvbuf)
+		free(tv);
 	prediction_free(&p);
 	decision_free(&d);
 	budget_msg_free(&mb);
@@ -963,14 +985,14 @@ fail:
 			(void)budget_unhold(budgetd_budget(), m->qid);
 		rc = internal_error(ctx, c, &d, failed);
 
-		sb_free(&tv);
+		if (tv != tvbuf)
+			free(tv);
 		prediction_free(&p);
 		decision_free(&d);
 		budget_msg_free(&mb);
 		return rc;
 	}
 refused:
-	sb_free(&tv);
 	prediction_free(&p);
 	decision_free(&d);
 	budget_msg_free(&mb);

@@ -560,7 +560,7 @@ main(int argc, char **argv)
 {
 	struct conn c;
 	int ch, m, rc = 0;
-	char qid[64], *p1, *p2;
+	char qid[600], *p1, *p2;
 
 	O.addr = "127.0.0.1";
 	O.j = "host.example.lan";
@@ -651,7 +651,13 @@ main(int argc, char **argv)
 			rc = 1;
 			break;
 		}
-		snprintf(qid, sizeof(qid), "%s%s", O.qid, m ? "X" : "");
+		if ((size_t)snprintf(qid, sizeof(qid), "%s%s", O.qid,
+		    m ? "X" : "") >= sizeof(qid)) {
+			fprintf(stderr, "milterclient: -q is longer than %zu "
+			    "bytes\n", sizeof(qid) - 2);
+			rc = 1;
+			break;
+		}
 		if (m)
 			qid[strlen(qid) - 1] = (char)('A' + m);
 		if (one_message(&c, qid) < 0) {
