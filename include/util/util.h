@@ -5,7 +5,11 @@
  *	strbuf is a growable NUL-terminated byte string. An allocation failure
  *	never aborts: it sets sb->err, later appends do nothing, and the caller
  *	checks sb->err (or the -1 return) once at the end. sb->s is always a
- *	valid C string (possibly "") after sb_init().
+ *	valid C string (possibly "") after sb_init() or sb_init_buf().
+ *	sb_init_buf() starts a strbuf on the caller's storage (a stack array):
+ *	no allocation while the string fits; a longer one moves to the heap
+ *	(never truncated). sb_free() frees only heap storage, so it is right on
+ *	both paths; the caller's storage must outlive the strbuf's use.
  *
  *	sanitize_*() remove CR, LF, NUL and every other C0 control character
  *	and DEL from text that goes into a header or a log line; TAB becomes a
@@ -21,24 +25,64 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct strbuf {
 	char	*s;
 	size_t	 len;
-	size_t	 cap;
+	size_t	 cap;		/* bytes at s; 0: s is a static "" */
 	int	 err;		/* non-zero after an allocation failure */
+	bool	 borrowed;	/* s is the caller's (sb_init_buf): not freed */
 } strbuf;
 
 void	 sb_init(strbuf *sb);
+/* Start on buf[0..size) (size >= 1), e.g. a stack array: see CONTRACT. */
+void	 sb_init_buf(strbuf *sb, char *buf, size_t size);
+/* Heap storage is freed, the caller's is not; sb is empty after it. */
 void	 sb_free(strbuf *sb);
 /* Free v[0..n-1] and v (either may be NULL when n is 0). */
 void	 strv_free(char **v, size_t n);
 void	 sb_reset(strbuf *sb);
-int	 sb_append(strbuf *sb, const char *p, size_t n);
+/* The slow paths of the inline functions below (growing, errors). */
+int	 sb_append_grow(strbuf *sb, const char *p, size_t n);
+int	 sb_reserve_grow(strbuf *sb, size_t n);
+
 /* Make room for n more bytes at once (fewer reallocations). */
-int	 sb_reserve(strbuf *sb, size_t n);
-int	 sb_puts(strbuf *sb, const char *s);
-int	 sb_putc(strbuf *sb, int c);
+static inline int
+sb_reserve(strbuf *sb, size_t n)
+{
+	/* cap > len whenever cap > 0, so this does not wrap */
+	if (n < sb->cap - sb->len && sb->err == 0)
+		return 0;
+	return sb_reserve_grow(sb, n);
+}
+
+static inline int
+sb_append(strbuf *sb, const char *p, size_t n)
+{
+	if (n < sb->cap - sb->len && sb->err == 0) {
+		if (n > 0)
+			memcpy(sb->s + sb->len, p, n);
+		sb->len += n;
+		sb->s[sb->len] = '\0';
+		return 0;
+	}
+	return sb_append_grow(sb, p, n);
+}
+
+static inline int
+sb_puts(strbuf *sb, const char *s)
+{
+	return sb_append(sb, s, strlen(s));
+}
+
+static inline int
+sb_putc(strbuf *sb, int c)
+{
+	char ch = (char)c;
+
+	return sb_append(sb, &ch, 1);
+}
 int	 sb_printf(strbuf *sb, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 sb_vprintf(strbuf *sb, const char *fmt, va_list ap)

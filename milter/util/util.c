@@ -25,6 +25,22 @@ sb_init(strbuf *sb)
 	sb->len = 0;
 	sb->cap = 0;
 	sb->err = 0;
+	sb->borrowed = false;
+}
+
+void
+sb_init_buf(strbuf *sb, char *buf, size_t size)
+{
+	if (size == 0) {		/* no room even for the NUL */
+		sb_init(sb);
+		return;
+	}
+	buf[0] = '\0';
+	sb->s = buf;
+	sb->len = 0;
+	sb->cap = size;
+	sb->err = 0;
+	sb->borrowed = true;
 }
 
 void
@@ -40,7 +56,7 @@ strv_free(char **v, size_t n)
 void
 sb_free(strbuf *sb)
 {
-	if (sb->cap > 0)
+	if (sb->cap > 0 && !sb->borrowed)
 		free(sb->s);
 	sb_init(sb);
 }
@@ -76,26 +92,30 @@ sb_grow(strbuf *sb, size_t need)
 		}
 		ncap *= 2;
 	}
-	p = sb->cap ? realloc(sb->s, ncap) : malloc(ncap);
+	/* the caller's storage is left as it is: its string moves out */
+	p = sb->cap && !sb->borrowed ? realloc(sb->s, ncap) : malloc(ncap);
 	if (p == NULL) {
 		sb->err = ENOMEM;
 		return -1;
 	}
 	if (sb->cap == 0)
 		p[0] = '\0';
+	else if (sb->borrowed)
+		memcpy(p, sb->s, sb->len + 1);
 	sb->s = p;
 	sb->cap = ncap;
+	sb->borrowed = false;
 	return 0;
 }
 
 int
-sb_reserve(strbuf *sb, size_t n)
+sb_reserve_grow(strbuf *sb, size_t n)
 {
 	return sb_grow(sb, sb->len + n);
 }
 
 int
-sb_append(strbuf *sb, const char *p, size_t n)
+sb_append_grow(strbuf *sb, const char *p, size_t n)
 {
 	if (sb_grow(sb, sb->len + n) < 0)
 		return -1;
@@ -104,27 +124,6 @@ sb_append(strbuf *sb, const char *p, size_t n)
 	sb->len += n;
 	sb->s[sb->len] = '\0';
 	return 0;
-}
-
-int
-sb_puts(strbuf *sb, const char *s)
-{
-	return sb_append(sb, s, strlen(s));
-}
-
-int
-sb_putc(strbuf *sb, int c)
-{
-	if (sb->len + 1 < sb->cap && !sb->err) {
-		sb->s[sb->len++] = (char)c;
-		sb->s[sb->len] = '\0';
-		return 0;
-	}
-	{
-		char ch = (char)c;
-
-		return sb_append(sb, &ch, 1);
-	}
 }
 
 int
@@ -211,8 +210,8 @@ sb_steal(strbuf *sb)
 		sb_free(sb);
 		return NULL;
 	}
-	if (sb->cap == 0)
-		s = strdup("");
+	if (sb->cap == 0 || sb->borrowed)	/* not ours to give: a copy */
+		s = strdup(sb->s);
 	else
 		s = sb->s;
 	sb_init(sb);

@@ -271,6 +271,72 @@ test_strbuf(void **state)
 	sb_free(&sb);
 }
 
+/* A strbuf on the caller's storage: no heap while it fits, the string moves
+ * to the heap (whole, not truncated) when it does not, and sb_free() is right
+ * on both paths (ASan/valgrind see a free of the array or a leak). */
+static void
+test_strbuf_buf(void **state)
+{
+	char buf[8], big[64];
+	strbuf sb;
+	char *s;
+	int i;
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	sb_init_buf(&sb, buf, sizeof(buf));
+	assert_ptr_equal(sb.s, buf);
+	assert_string_equal(sb.s, "");
+	sb_puts(&sb, "abc");
+	sb_putc(&sb, 'd');
+	assert_int_equal(sb_reserve(&sb, 3), 0);
+	sb_append(&sb, "efg", 3);		/* 7 bytes and the NUL: full */
+	assert_ptr_equal(sb.s, buf);
+	assert_string_equal(buf, "abcdefg");
+	sb_putc(&sb, 'h');			/* one more: to the heap */
+	assert_ptr_not_equal(sb.s, buf);
+	assert_int_equal(sb.err, 0);
+	assert_int_equal(sb.len, 8);
+	assert_string_equal(sb.s, "abcdefgh");
+	for (i = 0; i < 100; i++)
+		sb_printf(&sb, "%d,", i);
+	assert_int_equal(strlen(sb.s), sb.len);
+	assert_memory_equal(sb.s, "abcdefgh0,1,2,", 14);
+	sb_free(&sb);				/* the heap copy */
+	assert_string_equal(sb.s, "");
+
+	sb_init_buf(&sb, buf, sizeof(buf));	/* fits: nothing to free */
+	sb_puts(&sb, "abc");
+	sb_free(&sb);
+	assert_string_equal(sb.s, "");
+
+	/* sb_printf past the end in one go, and sb_steal on both paths */
+	sb_init_buf(&sb, buf, sizeof(buf));
+	sb_printf(&sb, "%s-%d", "abcdef", 12345);
+	assert_ptr_not_equal(sb.s, buf);
+	assert_string_equal(sb.s, "abcdef-12345");
+	s = sb_steal(&sb);
+	assert_string_equal(s, "abcdef-12345");
+	free(s);
+	sb_init_buf(&sb, big, sizeof(big));
+	sb_printf(&sb, "%d", 42);
+	assert_ptr_equal(sb.s, big);
+	s = sb_steal(&sb);			/* a heap copy of the array */
+	assert_ptr_not_equal(s, big);
+	assert_string_equal(s, "42");
+	free(s);
+	assert_string_equal(sb.s, "");
+
+	/* reset keeps the storage; a spill after it copies what is there */
+	sb_init_buf(&sb, buf, sizeof(buf));
+	sb_puts(&sb, "zzzz");
+	sb_reset(&sb);
+	assert_ptr_equal(sb.s, buf);
+	sb_puts(&sb, "0123456789");
+	assert_string_equal(sb.s, "0123456789");
+	sb_free(&sb);
+}
+
 static void
 test_tokens(void **state)
 {
@@ -297,6 +363,7 @@ main(void)
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_strbuf_buf),
 		cmocka_unit_test(test_tokens),
 	};
 
