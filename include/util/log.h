@@ -11,12 +11,16 @@
  *	fixed words from the code; values are sanitised and double-quoted
  *	(with \" and \\ escapes) when they contain a space, comma, quote,
  *	backslash or '='. Angle-bracket addresses such as <a@b> are left as
- *	they are.
+ *	they are. A kvline holds its first KV_BUF bytes itself (a caller's
+ *	stack): a usual line is built and written with no allocation, a longer
+ *	one moves to the heap (never truncated). A kvline is not copied or
+ *	moved after kv_init(); kv_free() is right on both paths.
  */
 #ifndef RM_LOG_H
 #define RM_LOG_H
 
 #include <stdbool.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "util.h"
@@ -39,14 +43,25 @@ void	log_set_ident(const char *ident);
 void	log_warnx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 
+#define KV_BUF	640		/* a decision line is ~200-400 bytes */
+
 struct kvline {
 	strbuf	sb;
 	int	n;
+	char	buf[KV_BUF];	/* sb's first storage */
 };
 
 void	kv_init(struct kvline *kv);
 void	kv_free(struct kvline *kv);
-void	kv_add(struct kvline *kv, const char *key, const char *value);
+/* kv_add() with the key's length (strlen(key)); kv_add() passes it, which
+ * the compiler works out for a literal key. */
+void	kv_addn(struct kvline *kv, const char *key, size_t klen,
+	    const char *value);
+static inline void
+kv_add(struct kvline *kv, const char *key, const char *value)
+{
+	kv_addn(kv, key, strlen(key), value);
+}
 void	kv_addf(struct kvline *kv, const char *key, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Append "key=<addr>" (an envelope address, sanitised; brackets already

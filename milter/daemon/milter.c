@@ -516,10 +516,11 @@ log_decision(const struct msg_ctx *m, const struct conn_ctx *c,
     const char *error)
 {
 	struct kvline kv;
+	char vbuf[128];
 	strbuf v;
 
 	kv_init(&kv);
-	sb_init(&v);
+	sb_init_buf(&v, vbuf, sizeof(vbuf));	/* "map:line": no allocation */
 	kv_add(&kv, "action", decision_action_name(d->action));
 	if (d->reason != NULL)
 		kv_add(&kv, "reason", d->reason);

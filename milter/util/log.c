@@ -90,60 +90,62 @@ log_close(void)
 	log_syslog = false;
 }
 
-/* Write one finished, sanitised line. */
+/*
+ * Write one line: "QID: " (sanitised; none when qid is NULL or "") and the n
+ * sanitised bytes at text, copied once into a line on the stack (the heap
+ * for a longer one), written with one syslog() or one fwrite() under the
+ * stdio lock. Nothing is written after an allocation failure.
+ */
 static void
-emit(int prio, const strbuf *sb)
+emit(int prio, const char *qid, const char *text, size_t n)
 {
 	/* the stamp of this thread's last line: written once a second */
 	static _Thread_local time_t ts_when = (time_t)-1;
 	static _Thread_local char ts[32];
+	static _Thread_local size_t ts_len;
+	char buf[KV_BUF + 128];
 	struct tm tm;
 	time_t now;
 	strbuf out;
 
-	if (log_syslog) {
-		syslog(prio, "%s", sb->s);
-		return;
+	sb_init_buf(&out, buf, sizeof(buf));
+	if (!log_syslog) {
+		now = time(NULL);
+		if (now != ts_when) {
+			localtime_r(&now, &tm);
+			ts_len = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S",
+			    &tm);
+			ts_when = now;
+		}
+		sb_append(&out, ts, ts_len);
+		sb_putc(&out, ' ');
+		sb_puts(&out, log_ident);
+		sb_append(&out, ": ", 2);
 	}
-	now = time(NULL);
-	if (now != ts_when) {
-		localtime_r(&now, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-		ts_when = now;
-	}
-	sb_init(&out);
-	sb_reserve(&out, sizeof(ts) + strlen(log_ident) + sb->len + 4);
-	sb_puts(&out, ts);
-	sb_putc(&out, ' ');
-	sb_puts(&out, log_ident);
-	sb_append(&out, ": ", 2);
-	sb_append(&out, sb->s, sb->len);
-	sb_putc(&out, '\n');
-	if (!out.err)
-		fwrite(out.s, 1, out.len, stderr);	/* one write per line */
-	sb_free(&out);
-}
-
-/* Start a line with room for more bytes after the queue id. */
-static void
-start_line(strbuf *sb, const char *qid, size_t more)
-{
-	sb_init(sb);
-	if (more > 0)
-		sb_reserve(sb, (qid != NULL ? strlen(qid) + 2 : 0) + more);
 	if (qid != NULL && *qid != '\0') {
-		sb_puts_sanitized(sb, qid);
-		sb_append(sb, ": ", 2);
+		sb_puts_sanitized(&out, qid);
+		sb_append(&out, ": ", 2);
 	}
+	sb_append(&out, text, n);
+	if (log_syslog) {
+		if (!out.err)
+			syslog(prio, "%s", out.s);
+	} else {
+		sb_putc(&out, '\n');
+		if (!out.err)	/* one write per line */
+			fwrite(out.s, 1, out.len, stderr);
+	}
+	sb_free(&out);
 }
 
 void
 log_msg(int prio, const char *qid, const char *fmt, ...)
 {
+	char buf[512];
 	strbuf sb;
 	va_list ap;
 
-	start_line(&sb, qid, 0);
+	sb_init_buf(&sb, buf, sizeof(buf));
 	va_start(ap, fmt);
 	sb_vprintf(&sb, fmt, ap);
 	va_end(ap);
@@ -155,16 +157,14 @@ log_msg(int prio, const char *qid, const char *fmt, ...)
 		return;
 	}
 	sanitize_inplace(sb.s);
-	sb.len = strlen(sb.s);
-	emit(prio, &sb);
+	emit(prio, qid, sb.s, strlen(sb.s));
 	sb_free(&sb);
 }
 
 void
 kv_init(struct kvline *kv)
 {
-	sb_init(&kv->sb);
-	(void)sb_reserve(&kv->sb, 480);	/* a decision line, in one go */
+	sb_init_buf(&kv->sb, kv->buf, sizeof(kv->buf));
 	kv->n = 0;
 }
 
@@ -220,11 +220,10 @@ plain_len(const char *v)
  * pieces are copied into the line's buffer without a growth check each.
  */
 static void
-field_start(struct kvline *kv, const char *key, const char *v, size_t n,
-    size_t more)
+field_start(struct kvline *kv, const char *key, size_t klen, const char *v,
+    size_t n, size_t more)
 {
 	strbuf *sb = &kv->sb;
-	size_t klen = strlen(key);
 	char *d;
 
 	if (sb_reserve(sb, 2 + klen + 1 + n + more) < 0)
@@ -246,7 +245,8 @@ field_start(struct kvline *kv, const char *key, const char *v, size_t n,
 /* The value from its first byte that is not plain (at v + n): drop control
  * characters, and quote and escape when needs be (see kv_class). */
 static void
-add_value(struct kvline *kv, const char *key, const char *v, size_t n)
+add_value(struct kvline *kv, const char *key, size_t klen, const char *v,
+    size_t n)
 {
 	const unsigned char *p = (const unsigned char *)v + n, *run;
 	bool quote = false, any = n > 0;
@@ -260,8 +260,8 @@ add_value(struct kvline *kv, const char *key, const char *v, size_t n)
 			any = true;
 	}
 	quote = quote || !any;
-	field_start(kv, key, "\"", quote ? 1 : 0, n + strlen((const char *)p) +
-	    1);
+	field_start(kv, key, klen, "\"", quote ? 1 : 0, n +
+	    strlen((const char *)p) + 1);
 	sb_append(&kv->sb, v, n);
 	/* unquoted, the value holds neither TAB nor a byte to escape */
 	for (run = p;; p++) {
@@ -283,7 +283,7 @@ add_value(struct kvline *kv, const char *key, const char *v, size_t n)
 }
 
 void
-kv_add(struct kvline *kv, const char *key, const char *value)
+kv_addn(struct kvline *kv, const char *key, size_t klen, const char *value)
 {
 	size_t n;
 
@@ -291,10 +291,10 @@ kv_add(struct kvline *kv, const char *key, const char *value)
 		return;
 	n = plain_len(value);
 	if (value[n] == '\0' && n > 0) {	/* the usual case: as it is */
-		field_start(kv, key, value, n, 0);
+		field_start(kv, key, klen, value, n, 0);
 		return;
 	}
-	add_value(kv, key, value, n);
+	add_value(kv, key, klen, value, n);
 }
 
 void
@@ -313,8 +313,9 @@ kv_addf(struct kvline *kv, const char *key, const char *fmt, ...)
 void
 kv_add_angle(struct kvline *kv, const char *key, const char *addr)
 {
+	char buf[256];
 	strbuf v;
-	size_t n;
+	size_t n, klen;
 	bool plain, bracketed;
 
 	if (addr == NULL)
@@ -325,12 +326,13 @@ kv_add_angle(struct kvline *kv, const char *key, const char *addr)
 	if (!plain)
 		n += strlen(addr + n);
 	bracketed = n >= 2 && addr[0] == '<' && addr[n - 1] == '>';
+	klen = strlen(key);
 	if (plain) {			/* the usual case: no copy */
 		if (bracketed) {
-			field_start(kv, key, addr, n, 0);
+			field_start(kv, key, klen, addr, n, 0);
 			return;
 		}
-		field_start(kv, key, "<", 1, n + 1);
+		field_start(kv, key, klen, "<", 1, n + 1);
 		sb_append(&kv->sb, addr, n);
 		sb_putc(&kv->sb, '>');
 		return;
@@ -340,7 +342,7 @@ kv_add_angle(struct kvline *kv, const char *key, const char *addr)
 	 * "<addr>" like any other value, so that no text of the sender can
 	 * pose as a field of the line.
 	 */
-	sb_init(&v);
+	sb_init_buf(&v, buf, sizeof(buf));
 	if (!bracketed)
 		sb_putc(&v, '<');
 	sb_append(&v, addr, n);
@@ -351,22 +353,16 @@ kv_add_angle(struct kvline *kv, const char *key, const char *addr)
 		sb_free(&v);
 		return;
 	}
-	kv_add(kv, key, v.s);
+	kv_addn(kv, key, klen, v.s);
 	sb_free(&v);
 }
 
 void
 kv_log(int prio, const char *qid, const struct kvline *kv)
 {
-	strbuf sb;
-
 	if (kv->sb.err)
 		return;
-	start_line(&sb, qid, kv->sb.len);
-	sb_append(&sb, kv->sb.s, kv->sb.len);	/* kv_add sanitised it */
-	if (!sb.err)
-		emit(prio, &sb);
-	sb_free(&sb);
+	emit(prio, qid, kv->sb.s, kv->sb.len);	/* kv_add sanitised it */
 }
 
 const char *

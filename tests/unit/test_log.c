@@ -1,8 +1,10 @@
 /*
  * test_log.c - the key=value formatter, sanitising, and the small parsers
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "log.h"
@@ -271,6 +273,81 @@ test_strbuf(void **state)
 	sb_free(&sb);
 }
 
+/* What kv_log() writes to standard error (the log without syslog). */
+static char *
+logged(const char *qid, const struct kvline *kv)
+{
+	FILE *f = tmpfile();
+	int saved;
+	char *text;
+	size_t len;
+
+	assert_non_null(f);
+	fflush(stderr);
+	saved = dup(2);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(f), 2) == 2);
+	kv_log(LOG_INFO, qid, kv);
+	fflush(stderr);
+	assert_true(dup2(saved, 2) == 2);
+	close(saved);
+	assert_int_equal(lseek(fileno(f), 0, SEEK_SET), 0);
+	assert_int_equal(read_fd(fileno(f), &text, &len), 0);
+	fclose(f);
+	return text;
+}
+
+/* A line longer than the kvline's own storage moves to the heap whole, and
+ * the written line holds all of it: "STAMP relaymilter: QID: line\n". */
+static void
+test_kv_long(void **state)
+{
+	struct kvline kv;
+	strbuf want;
+	char v[300], *out;
+	const char *p;
+	int i;
+
+	(void)state;
+	memset(v, 'v', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	kv_init(&kv);
+	sb_init(&want);
+	kv_add(&kv, "action", "rewrite");
+	sb_puts(&want, "action=rewrite");
+	assert_ptr_equal(kv_str(&kv), kv.buf);	/* short: in the kvline */
+	for (i = 0; i < 8; i++) {
+		v[i] = ' ';			/* quoted */
+		kv_add(&kv, "k", v);
+		sb_printf(&want, ", k=\"%s\"", v);
+		kv_add_angle(&kv, "a", v + i + 1);
+		sb_printf(&want, ", a=<%s>", v + i + 1);
+	}
+	assert_int_equal(kv.sb.err, 0);
+	assert_true(strlen(kv_str(&kv)) > 4 * KV_BUF);
+	assert_ptr_not_equal(kv_str(&kv), kv.buf);
+	assert_string_equal(kv_str(&kv), want.s);
+	out = logged("ABC123", &kv);
+	p = strstr(out, " relaymilter: ABC123: ");
+	assert_non_null(p);
+	p += strlen(" relaymilter: ABC123: ");
+	assert_int_equal(strlen(p), want.len + 1);
+	assert_memory_equal(p, want.s, want.len);
+	assert_int_equal(p[want.len], '\n');
+	free(out);
+	kv_free(&kv);
+	sb_free(&want);
+
+	kv_init(&kv);				/* short, through the same path */
+	kv_add(&kv, "result", "ok");
+	out = logged("Q\r\nX", &kv);
+	p = strstr(out, " relaymilter: QX: result=ok\n");
+	assert_non_null(p);
+	assert_int_equal(strlen(p), strlen(" relaymilter: QX: result=ok\n"));
+	free(out);
+	kv_free(&kv);
+}
+
 /* A strbuf on the caller's storage: no heap while it fits, the string moves
  * to the heap (whole, not truncated) when it does not, and sb_free() is right
  * on both paths (ASan/valgrind see a free of the array or a leak). */
@@ -364,6 +441,7 @@ main(void)
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_strbuf_buf),
+		cmocka_unit_test(test_kv_long),
 		cmocka_unit_test(test_tokens),
 	};
 
