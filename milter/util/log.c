@@ -209,8 +209,18 @@ plain_len(const char *v)
 {
 	const unsigned char *p = (const unsigned char *)v;
 
-	while (kv_class[*p] == 0)
-		p++;
+	/* four bytes a turn, each checked before the next is read (NUL is
+	 * not plain: nothing past the end is read) */
+	for (;; p += 4) {
+		if (kv_class[p[0]] != 0)
+			break;
+		if (kv_class[p[1]] != 0)
+			return (size_t)(p + 1 - (const unsigned char *)v);
+		if (kv_class[p[2]] != 0)
+			return (size_t)(p + 2 - (const unsigned char *)v);
+		if (kv_class[p[3]] != 0)
+			return (size_t)(p + 3 - (const unsigned char *)v);
+	}
 	return (size_t)(p - (const unsigned char *)v);
 }
 
