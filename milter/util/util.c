@@ -180,11 +180,59 @@ sb_printf(strbuf *sb, const char *fmt, ...)
 	return rc;
 }
 
+/*
+ * Eight bytes at a time (the string's length is known first, so no byte past
+ * its NUL is read). Bytes are independent in these sums: nothing carries
+ * from one byte into the next, and the result does not depend on the
+ * machine's byte order.
+ */
+#define W_ONES	0x0101010101010101ULL
+#define W_HIGH	0x8080808080808080ULL
+
+static inline uint64_t
+load64(const char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/* Whether a byte of x is a control character as ch_ctl() says (below 0x20,
+ * or DEL): the "has a byte less than n" and "has a zero byte" tests, which
+ * are exact as yes/no answers. */
+static inline bool
+word_has_ctl(uint64_t x)
+{
+	uint64_t del = x ^ (W_ONES * 0x7f);
+
+	return ((((x - W_ONES * 0x20) & ~x) | ((del - W_ONES) & ~del)) &
+	    W_HIGH) != 0;
+}
+
+/* The length of the leading bytes of s[0..n) (n = strlen(s)) that are not
+ * control characters. */
+static size_t
+ctl_span(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i + 8 <= n && !word_has_ctl(load64(s + i)))
+		i += 8;
+	while (i < n && !ch_ctl((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
 int
 sb_puts_sanitized(strbuf *sb, const char *s)
 {
+	size_t n = strlen(s);
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *run = p;
+
+	if (ctl_span(s, n) == n)		/* the usual case: as it is */
+		return sb_append(sb, s, n);
 
 	for (; *p; p++) {
 		if (!ch_ctl(*p))
@@ -221,10 +269,9 @@ sb_steal(strbuf *sb)
 char *
 sanitize_inplace(char *s)
 {
-	unsigned char *r = (unsigned char *)s, *w;
+	/* the usual case: nothing to strip */
+	unsigned char *r = (unsigned char *)s + ctl_span(s, strlen(s)), *w;
 
-	while (*r && !ch_ctl(*r))	/* the usual case: nothing to strip */
-		r++;
 	for (w = r; *r; r++) {
 		if (*r == '\t')
 			*w++ = ' ';
@@ -246,10 +293,9 @@ sanitize_dup(const char *s)
 bool
 has_control_chars(const char *s)
 {
-	for (; *s; s++)
-		if (ch_ctl((unsigned char)*s))
-			return true;
-	return false;
+	size_t n = strlen(s);
+
+	return ctl_span(s, n) < n;
 }
 
 bool
@@ -264,11 +310,35 @@ has_control_chars_but_tab(const char *s)
 char *
 str_lower_inplace(char *s)
 {
+	size_t n = strlen(s), i;
+	uint64_t x, h, up;
 	char *p;
 
-	for (p = s; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	if (n < 8) {
+		for (p = s; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		return s;
+	}
+	/*
+	 * Eight bytes a turn; the last turn is the last eight bytes, which may
+	 * overlap the turn before (lowering twice changes nothing). On the low
+	 * seven bits h of a byte, h + 0x3f reaches 0x80 from 'A' on and
+	 * h + 0x25 from '[' on; bytes >= 0x80 are left alone. 0x80 >> 2 is the
+	 * 0x20 that lowers a letter.
+	 */
+	for (i = 0;; i = i + 16 <= n ? i + 8 : n - 8) {
+		x = load64(s + i);
+		h = x & ~W_HIGH;
+		up = (h + W_ONES * (0x80 - 'A')) & ~(h + W_ONES * (0x7f - 'Z')) &
+		    ~x & W_HIGH;
+		if (up != 0) {
+			x |= up >> 2;
+			memcpy(s + i, &x, sizeof(x));
+		}
+		if (i + 8 == n)
+			break;
+	}
 	return s;
 }
 

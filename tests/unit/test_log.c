@@ -219,6 +219,55 @@ test_sanitize(void **state)
 	sb_free(&sb);
 }
 
+/* sanitize_inplace, sb_puts_sanitized, has_control_chars and
+ * str_lower_inplace read eight bytes at a time: every byte 1-255 at every
+ * place of strings of every length up to 3 words and a half, against the
+ * rules written plainly (ch_ctl(), TAB to a space, ASCII A-Z lowered). */
+static void
+test_sanitize_words(void **state)
+{
+	static const char fill[] = "aZ.9\xc3\xa9Mz@[`{_~ AzByCxDwEvFuGtHsIrJqKp";
+	char in[32], got[32], want[32], low[32];
+	size_t n, at, i, w;
+	strbuf sb;
+	int c;
+	bool ctl;
+
+	(void)state;
+	for (n = 1; n <= 28; n++)
+		for (at = 0; at < n; at++)
+			for (c = 1; c < 256; c++) {
+				memcpy(in, fill, n);
+				in[at] = (char)c;
+				in[n] = '\0';
+				ctl = false;
+				for (i = w = 0; i < n; i++) {
+					unsigned char b = (unsigned char)in[i];
+
+					low[i] = (char)(b >= 'A' && b <= 'Z' ?
+					    b + 0x20 : b);
+					if (ch_ctl(b))
+						ctl = true;
+					if (b == '\t')
+						want[w++] = ' ';
+					else if (!ch_ctl(b))
+						want[w++] = (char)b;
+				}
+				want[w] = '\0';
+				low[n] = '\0';
+				assert_int_equal(has_control_chars(in), ctl);
+				sb_init(&sb);
+				sb_puts(&sb, "<");
+				sb_puts_sanitized(&sb, in);
+				assert_string_equal(sb.s + 1, want);
+				sb_free(&sb);
+				memcpy(got, in, n + 1);
+				assert_string_equal(sanitize_inplace(got), want);
+				memcpy(got, in, n + 1);
+				assert_string_equal(str_lower_inplace(got), low);
+			}
+}
+
 static void
 test_parsers(void **state)
 {
@@ -438,6 +487,7 @@ main(void)
 		cmocka_unit_test(test_kv_quoting_cases),
 		cmocka_unit_test(test_kv_quoting_model),
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_sanitize_words),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_strbuf_buf),
