@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct strbuf {
@@ -35,11 +36,42 @@ typedef struct strbuf {
 	bool	 borrowed;	/* s is the caller's (sb_init_buf): not freed */
 } strbuf;
 
-void	 sb_init(strbuf *sb);
+extern char sb_empty_[1];	/* what an empty strbuf points at */
+
+static inline void
+sb_init(strbuf *sb)
+{
+	sb->s = sb_empty_;
+	sb->len = 0;
+	sb->cap = 0;
+	sb->err = 0;
+	sb->borrowed = false;
+}
+
 /* Start on buf[0..size) (size >= 1), e.g. a stack array: see CONTRACT. */
-void	 sb_init_buf(strbuf *sb, char *buf, size_t size);
+static inline void
+sb_init_buf(strbuf *sb, char *buf, size_t size)
+{
+	if (size == 0) {		/* no room even for the NUL */
+		sb_init(sb);
+		return;
+	}
+	buf[0] = '\0';
+	sb->s = buf;
+	sb->len = 0;
+	sb->cap = size;
+	sb->err = 0;
+	sb->borrowed = true;
+}
+
 /* Heap storage is freed, the caller's is not; sb is empty after it. */
-void	 sb_free(strbuf *sb);
+static inline void
+sb_free(strbuf *sb)
+{
+	if (sb->cap > 0 && !sb->borrowed)
+		free(sb->s);
+	sb_init(sb);
+}
 /* Free v[0..n-1] and v (either may be NULL when n is 0). */
 void	 strv_free(char **v, size_t n);
 void	 sb_reset(strbuf *sb);

@@ -204,7 +204,7 @@ static const unsigned char kv_class[256] = {
 #undef E_
 
 /* The length of the leading bytes of v that are written as they are. */
-static size_t
+static inline __attribute__((always_inline)) size_t
 plain_len(const char *v)
 {
 	const unsigned char *p = (const unsigned char *)v;

@@ -16,32 +16,7 @@
 
 #include "util.h"
 
-void
-sb_init(strbuf *sb)
-{
-	static char empty[1];
-
-	sb->s = empty;
-	sb->len = 0;
-	sb->cap = 0;
-	sb->err = 0;
-	sb->borrowed = false;
-}
-
-void
-sb_init_buf(strbuf *sb, char *buf, size_t size)
-{
-	if (size == 0) {		/* no room even for the NUL */
-		sb_init(sb);
-		return;
-	}
-	buf[0] = '\0';
-	sb->s = buf;
-	sb->len = 0;
-	sb->cap = size;
-	sb->err = 0;
-	sb->borrowed = true;
-}
+char sb_empty_[1];
 
 void
 strv_free(char **v, size_t n)
@@ -51,14 +26,6 @@ strv_free(char **v, size_t n)
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-void
-sb_free(strbuf *sb)
-{
-	if (sb->cap > 0 && !sb->borrowed)
-		free(sb->s);
-	sb_init(sb);
 }
 
 void
