@@ -322,6 +322,35 @@ test_strbuf(void **state)
 	sb_free(&sb);
 }
 
+/* Keys and values of every length from 1 to 40 (log.c copies short ones
+ * in pieces of 8 and 4 bytes), as they are and after a comma. */
+static void
+test_kv_lengths(void **state)
+{
+	static const char text[] = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF";
+	char k[48], v[48];
+	struct kvline kv;
+	strbuf want;
+	size_t kl, vl;
+
+	(void)state;
+	for (kl = 1; kl <= 40; kl++)
+		for (vl = 1; vl <= 40; vl++) {
+			memcpy(k, text + 40 - kl, kl);
+			k[kl] = '\0';
+			memcpy(v, text + (vl % 3), vl);
+			v[vl] = '\0';
+			kv_init(&kv);
+			sb_init(&want);
+			kv_add(&kv, k, v);
+			kv_addn(&kv, v, vl, k);
+			sb_printf(&want, "%s=%s, %s=%s", k, v, v, k);
+			assert_string_equal(kv_str(&kv), want.s);
+			sb_free(&want);
+			kv_free(&kv);
+		}
+}
+
 /* What kv_log() writes to standard error (the log without syslog). */
 static char *
 logged(const char *qid, const struct kvline *kv)
@@ -492,6 +521,7 @@ main(void)
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_strbuf_buf),
 		cmocka_unit_test(test_kv_long),
+		cmocka_unit_test(test_kv_lengths),
 		cmocka_unit_test(test_tokens),
 	};
 
