@@ -19,7 +19,8 @@
  *	spfcache_get() fills those three and sets cached, and leaves the
  *	other fields of out alone. The cache is an optimisation and may
  *	forget: an allocation failure in put drops the entry, one in get
- *	leaves detail or record NULL. Nothing here logs, aborts or does DNS.
+ *	makes it a miss (out untouched: the caller evaluates again, so an
+ *	answer never lacks the detail or record asked for). Nothing here logs, aborts or does DNS.
  *
  *	spfcache_get(), spfcache_put() and spfcache_size() are thread-safe
  *	(one mutex per cache). spfcache_set_clock() is not: call it before

@@ -189,19 +189,30 @@ spfcache_get_into(struct spfcache *c, const char *key, unsigned what,
 	pthread_mutex_lock(&c->lock);
 	e = cache_find(c, key, h, c->now(c->now_arg));
 	if (e != NULL) {
-		out->verdict = e->verdict;
-		out->detail = e->detail && ((what & SPFCACHE_DETAIL) ||
+		char *detail = NULL, *record = NULL;
+		bool ok = true;
+
+		if (e->detail != NULL && ((what & SPFCACHE_DETAIL) ||
 		    ((what & SPFCACHE_DETAIL_UNLESS_PASS) &&
-		    e->verdict != SPFV_PASS)) ? strdup(e->detail) : NULL;
-		out->record = NULL;
-		if (e->record != NULL && (what & SPFCACHE_RECORD)) {
+		    e->verdict != SPFV_PASS)))
+			ok = (detail = strdup(e->detail)) != NULL;
+		if (ok && e->record != NULL && (what & SPFCACHE_RECORD)) {
 			if (buf != NULL && (n = strlen(e->record)) < size)
-				out->record = memcpy(buf, e->record, n + 1);
+				record = memcpy(buf, e->record, n + 1);
 			else
-				out->record = strdup(e->record);
+				ok = (record = strdup(e->record)) != NULL;
 		}
-		out->cached = true;
-		hit = true;
+		if (ok) {
+			out->verdict = e->verdict;
+			out->detail = detail;
+			out->record = record;
+			out->cached = true;
+			hit = true;
+		} else {
+			/* a copy that cannot be made is a miss (the caller
+			 * asks DNS), never an answer without its strings */
+			free(detail);
+		}
 	}
 	pthread_mutex_unlock(&c->lock);
 	return hit;

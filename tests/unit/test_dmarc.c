@@ -22,6 +22,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,23 @@
 #include "dnsq.h"
 #include "spfcheck.h"
 #include "util.h"
+
+/* When set, strdup() fails as on an exhausted heap: this program's own
+ * strdup is the one every module linked into it calls. */
+static int strdup_fails;
+
+char *
+strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d;
+
+	if (strdup_fails || (d = malloc(n)) == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return memcpy(d, s, n);
+}
 
 static struct spfc *
 zone(const char *const (*recs)[3], size_t n)
@@ -513,7 +531,7 @@ test_record_storage(void **state)
 	};
 	struct spfc *sc;
 	struct dmarc_found f;
-	int pass;
+	int pass, rc;
 
 	(void)state;
 	strcpy(rec, "v=DMARC1; p=reject; rua=mailto:");
@@ -537,6 +555,22 @@ test_record_storage(void **state)
 		assert_ptr_equal(f.text, f.text_inl);
 		dmarcdns_found_clear(&f);
 	}
+	/* The long record is cached. A copy of it that cannot be made is
+	 * never "no record" (it used to be: a DMARC verdict of none): the
+	 * cache misses and DNS is asked, which fails too with no memory, so
+	 * the lookup is an error or a temperror; once memory is back the
+	 * record is found again. */
+	strdup_fails = 1;
+	rc = dmarcdns_discover(sc, "long.example", "long.example", later(),
+	    &f);
+	strdup_fails = 0;
+	assert_true(rc == -1 || f.status == DMARCF_TEMPERROR);
+	if (rc == 0)
+		dmarcdns_found_clear(&f);
+	discover(sc, "long.example", &f);
+	assert_int_equal(f.status, DMARCF_FOUND);
+	assert_string_equal(f.text, rec);
+	dmarcdns_found_clear(&f);
 	spfc_free(sc);
 }
 
