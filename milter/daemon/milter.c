@@ -382,6 +382,11 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 			return SMFIS_TEMPFAIL;
 	}
 	c->jdomain = macro_dup(ctx, "j", &c->cpool, NULL);
+	if (c->jdomain == NULL && smfi_getsymval(ctx, "j") != NULL) {
+		/* as for the address: never decide without what was sent */
+		log_msg(LOG_ERR, NULL, "out of memory at connect");
+		return SMFIS_TEMPFAIL;
+	}
 	return reply(c, SMFIP_NR_CONN);
 }
 
