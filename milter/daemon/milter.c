@@ -630,28 +630,19 @@ internal_error(SMFICTX *ctx, struct conn_ctx *c, const struct decision *d,
 }
 
 /*
- * The concatenation of the n strings in part, sanitized: in buf (size
- * bytes, a stack buffer) when it fits, else in a heap copy (the caller
- * frees it when it is not buf); NULL when out of memory. Per message: no
- * strbuf growth, no allocation in the common case.
+ * Append the n strings in part to sb, sanitized (header values); -1 when
+ * out of memory. sb usually starts on a stack buffer (sb_init_buf), so the
+ * common message allocates nothing.
  */
-static char *
-join(char *buf, size_t size, const char *const *part, size_t n)
+static int
+join(strbuf *sb, const char *const *part, size_t n)
 {
-	size_t i, len = 1, l;
-	char *v, *o;
+	size_t i;
 
 	for (i = 0; i < n; i++)
-		len += strlen(part[i]);
-	if ((v = len <= size ? buf : malloc(len)) == NULL)
-		return NULL;
-	for (o = v, i = 0; i < n; i++) {
-		l = strlen(part[i]);
-		memcpy(o, part[i], l);
-		o += l;
-	}
-	*o = '\0';
-	return sanitize_inplace(v);
+		if (sb_puts_sanitized(sb, part[i]) < 0)
+			return -1;
+	return 0;
 }
 
 /* Apply the decision; NULL on success or what failed. */
@@ -659,7 +650,8 @@ static const char *
 apply(SMFICTX *ctx, const struct rm_snapshot *s, const struct decision *d,
     const char *trace_value)
 {
-	char buf[256], *v;
+	char buf[256];
+	strbuf v;
 	int rc;
 
 	if (trace_value != NULL && smfi_insheader(ctx, 0,
@@ -668,11 +660,13 @@ apply(SMFICTX *ctx, const struct rm_snapshot *s, const struct decision *d,
 	if (d->action == DECIDE_REWRITE) {
 		const char *part[] = { "<", d->final, ">" };
 
-		if ((v = join(buf, sizeof(buf), part, 3)) == NULL)
+		sb_init_buf(&v, buf, sizeof(buf));
+		if (join(&v, part, 3) < 0) {
+			sb_free(&v);
 			return "out of memory";
-		rc = smfi_chgfrom(ctx, v, NULL);
-		if (v != buf)
-			free(v);
+		}
+		rc = smfi_chgfrom(ctx, v.s, NULL);
+		sb_free(&v);
 		if (rc != MI_SUCCESS)
 			return "changing the envelope sender failed";
 	}
@@ -863,11 +857,13 @@ cb_eom(SMFICTX *ctx)
 	struct budget_msgbuf mb;
 	struct budget_result br;
 	struct bline bl;
-	char id[TAG_ID_LEN + 1], tvbuf[160], *tv = NULL;
+	char id[TAG_ID_LEN + 1], tvbuf[160];
+	strbuf tv;
 	const char *trace = NULL, *failed, *part[11];
 	size_t np = 0;
 	strbuf err;
 
+	sb_init_buf(&tv, tvbuf, sizeof(tvbuf));	/* the trace value */
 	if (c == NULL || !c->msg.active)
 		return internal_error(ctx, c, NULL, "no message state at end "
 		    "of message");
@@ -961,11 +957,10 @@ cb_eom(SMFICTX *ctx)
 	    s->cfg->over_limit_action == OVER_TAG && trace != NULL)
 		part[np++] = "; budget=over";
 	if (!s->cfg->dry_run) {
-		if (trace != NULL &&
-		    (tv = join(tvbuf, sizeof(tvbuf), part, np)) == NULL)
+		if (trace != NULL && join(&tv, part, np) < 0)
 			failed = "out of memory";
 		else
-			failed = apply(ctx, s, &d, tv);
+			failed = apply(ctx, s, &d, trace != NULL ? tv.s : NULL);
 		if (failed == NULL && br.verdict == BV_HELD)
 			failed = hold(ctx, m, &mb, &br);
 		if (failed != NULL)
@@ -975,8 +970,7 @@ cb_eom(SMFICTX *ctx)
 	    s->cfg->dry_run ? "dryrun" : "ok", NULL);
 	if (br.warn)
 		budget_warning(m, s, &mb, &br);
-	if (tv != tvbuf)
-		free(tv);
+	sb_free(&tv);
 	prediction_free(&p);
 	decision_free(&d);
 	budget_msg_free(&mb);
@@ -991,8 +985,7 @@ fail:
 			(void)budget_unhold(budgetd_budget(), m->qid);
 		rc = internal_error(ctx, c, &d, failed);
 
-		if (tv != tvbuf)
-			free(tv);
+		sb_free(&tv);
 		prediction_free(&p);
 		decision_free(&d);
 		budget_msg_free(&mb);
